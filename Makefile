@@ -1,0 +1,55 @@
+# The two commands: `make run` and `make test`.  Everything else is a helper.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PGDIR := $(CURDIR)/var/pg-test
+
+.PHONY: run test install lint typecheck test-sqlite test-postgres messages clean bench
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+messages: install
+	$(PY) scripts/compile_messages.py
+
+## make run: install, migrate, load regions + a demo province, create demo users, serve.
+run: install messages
+	$(PY) -m jiuzhu.cli demo --households $${DEMO_HOUSEHOLDS:-20000}
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(PY) manage.py runserver --insecure --noreload $(HOST):$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check jiuzhu tests bench scripts
+	$(VENV)/bin/mypy jiuzhu/rules jiuzhu/engine jiuzhu/pii
+
+## make test: install, lint, run the whole suite on SQLite and on a private PostgreSQL.
+test: install messages lint
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "== tests on SQLite =="
+	JIUZHU_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres:
+	@echo "== tests on PostgreSQL =="
+	@scripts/pg-test.sh stop $(PGDIR) 2>/dev/null || true
+	url=$$(scripts/pg-test.sh start $(PGDIR)) && \
+	  JIUZHU_VAR_DIR=$(CURDIR)/var/test JIUZHU_DATABASE_URL=$$url $(PY) -m pytest $(PYTEST_ARGS); \
+	  status=$$?; scripts/pg-test.sh stop $(PGDIR); exit $$status
+
+bench: install
+	$(PY) bench/bench_generate.py
+	$(PY) bench/bench_load.py
+
+clean:
+	rm -rf var/test var/pg-test

@@ -1,0 +1,95 @@
+"""Roles and departments.
+
+A user holds exactly one role (a single field, so "no one holds two of the
+three administrator roles" is structural).  What each role may do is declared
+once, in CAPABILITIES; views, the API and exports ask `has_capability`.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PROVINCE = "province", _("Province caseworker")
+    CITY = "city", _("City caseworker")
+    COUNTY = "county", _("County caseworker")
+    TOWNSHIP = "township", _("Township caseworker")
+    DEPARTMENT = "department", _("Department user")
+    AUDITOR = "auditor", _("Auditor")
+    SYSTEM_ADMIN = "sysadmin", _("System administrator")
+    SECURITY_ADMIN = "secadmin", _("Security administrator")
+    AUDIT_ADMIN = "auditadmin", _("Audit administrator")
+
+
+ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+CASEWORKER_ROLES = frozenset({Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP})
+
+# The region level a caseworker of each role belongs to.
+ROLE_REGION_LEVEL = {
+    Role.PROVINCE: "province",
+    Role.CITY: "city",
+    Role.COUNTY: "county",
+    Role.TOWNSHIP: "township",
+}
+
+
+class Department(models.TextChoices):
+    """The departments that share data with the platform (seed §8, issue 4)."""
+
+    EDUCATION = "education", _("Education")
+    HRSS = "hrss", _("Human resources and social security")
+    AGRICULTURE = "agriculture", _("Agriculture and rural affairs")
+    HEALTH = "health", _("Health commission")
+    MEDICAL_INSURANCE = "medical_insurance", _("Medical insurance bureau")
+    DISABLED_FEDERATION = "disabled_federation", _("Disabled persons' federation")
+    TRADE_UNION = "trade_union", _("Trade union")
+    HOUSING = "housing", _("Housing and urban-rural development")
+    EMERGENCY = "emergency", _("Emergency management")
+    JUSTICE = "justice", _("Justice")
+    PUBLIC_SECURITY = "public_security", _("Public security")
+    NATURAL_RESOURCES = "natural_resources", _("Natural resources")
+    MARKET_REGULATION = "market_regulation", _("Market regulation")
+    BANKS = "banks", _("Banks (under authorisation)")
+    SERVICE_OFFICE = "service_office", _("Government service office")
+
+
+class Capability(models.TextChoices):
+    VIEW_REGISTRY = "view_registry", _("View households in scope")
+    EDIT_REGISTRY = "edit_registry", _("Create and edit households")
+    EXPORT_REGISTRY = "export_registry", _("Export household lists")
+    UNMASK = "unmask", _("Reveal a masked ID number (with a reason)")
+    MANAGE_ACCOUNTS = "manage_accounts", _("Create and disable accounts")
+    MANAGE_ROLES = "manage_roles", _("Assign roles")
+    READ_AUDIT = "read_audit", _("Read the audit log")
+
+
+C = Capability
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.PROVINCE: frozenset({C.VIEW_REGISTRY, C.EXPORT_REGISTRY}),
+    Role.CITY: frozenset({C.VIEW_REGISTRY, C.EXPORT_REGISTRY}),
+    Role.COUNTY: frozenset({C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.EXPORT_REGISTRY, C.UNMASK}),
+    Role.TOWNSHIP: frozenset({C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.UNMASK}),
+    # Departments see registry data only through their share catalogue
+    # (issue 4); until then, nothing.  docs/decisions/0002.
+    Role.DEPARTMENT: frozenset(),
+    Role.AUDITOR: frozenset({C.VIEW_REGISTRY}),
+    # 三权分立 (RELIABILITY R8): the system admin manages accounts but sees no
+    # data and no audit log; the security admin assigns roles; the audit
+    # admin only reads the audit log.
+    Role.SYSTEM_ADMIN: frozenset({C.MANAGE_ACCOUNTS}),
+    Role.SECURITY_ADMIN: frozenset({C.MANAGE_ROLES}),
+    Role.AUDIT_ADMIN: frozenset({C.READ_AUDIT}),
+}
+
+
+class RegionLevel(models.TextChoices):
+    PROVINCE = "province", _("Province")
+    CITY = "city", _("City")
+    COUNTY = "county", _("County")
+    TOWNSHIP = "township", _("Township")
+    VILLAGE = "village", _("Village")
+
+
+LEVEL_DEPTH = {"province": 0, "city": 1, "county": 2, "township": 3, "village": 4}

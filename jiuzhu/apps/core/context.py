@@ -1,0 +1,14 @@
+"""Template context: the navigation a user's role allows."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from .choices import Capability
+
+
+def nav(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"caps": frozenset()}
+    return {"caps": frozenset(c for c in Capability.values if user.has_capability(c))}

@@ -1,0 +1,209 @@
+"""REST API for households and members: same validation as the forms (the services do it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from jiuzhu.api.parsers import is_json_float
+from jiuzhu.apps.core.scoping import get_scoped_or_404, require
+
+from . import history, selectors, services
+from .models import Household, Member
+
+EDIT = "edit_registry"
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses unknown fields (no mass assignment, RELIABILITY A1) and JSON floats anywhere."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValidationError({"non_field_errors": ["需要 JSON 对象 / A JSON object is required."]})
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise ValidationError({k: ["不允许的字段 / Field not allowed."] for k in unknown})
+        floats = sorted(k for k, v in data.items() if is_json_float(v))
+        if floats:
+            raise ValidationError({k: ["金额等数值须以字符串表示，不能是浮点数 / Send decimals as strings, not floats."] for k in floats})
+        return super().to_internal_value(data)
+
+
+class MemberReadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Member
+        fields = [
+            "id", "household", "id_number_masked", "id_upgraded_from_15", "name", "sex", "birth_date",
+            "relation", "hukou_code", "work_capacity", "disability_type", "disability_grade",
+            "disability_cert_no", "serious_illness", "school_stage", "employment",
+            "adl_eating", "adl_dressing", "adl_transfer", "adl_toileting", "adl_walking", "adl_bathing",
+            "phone_masked", "bank_account_masked",
+        ]
+        read_only_fields = fields
+
+
+class HouseholdReadSerializer(serializers.ModelSerializer):
+    members = MemberReadSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Household
+        fields = ["id", "code", "county", "township", "village", "area_type", "address",
+                  "phone_masked", "registered_on", "version", "members"]
+        read_only_fields = fields
+
+
+_CHOICE = {"required": False}
+
+
+class MemberWriteSerializer(StrictSerializer):
+    household = serializers.IntegerField(required=False, help_text="Household id (create only)")
+    id_number = serializers.CharField(required=False, help_text="18 characters, text; 15-digit numbers are upgraded")
+    name = serializers.CharField(required=False)
+    relation = serializers.CharField(required=False)
+    hukou_code = serializers.CharField(required=False)
+    work_capacity = serializers.CharField(required=False)
+    disability_type = serializers.CharField(required=False)
+    disability_grade = serializers.IntegerField(required=False)
+    disability_cert_no = serializers.CharField(required=False, allow_blank=True)
+    serious_illness = serializers.CharField(required=False, allow_blank=True)
+    school_stage = serializers.CharField(required=False)
+    employment = serializers.CharField(required=False)
+    adl_eating = serializers.BooleanField(required=False)
+    adl_dressing = serializers.BooleanField(required=False)
+    adl_transfer = serializers.BooleanField(required=False)
+    adl_toileting = serializers.BooleanField(required=False)
+    adl_walking = serializers.BooleanField(required=False)
+    adl_bathing = serializers.BooleanField(required=False)
+    phone = serializers.CharField(required=False, allow_blank=True)
+    bank_account = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False, help_text="The household version you edited (409 if stale)")
+
+
+class HouseholdWriteSerializer(StrictSerializer):
+    village = serializers.CharField(required=False, help_text="12-digit village code inside your region")
+    area_type = serializers.CharField(required=False)
+    address = serializers.CharField(required=False)
+    phone = serializers.CharField(required=False, allow_blank=True)
+    head = MemberWriteSerializer(required=False, help_text="The head of household (create only)")
+    version = serializers.IntegerField(required=False)
+
+
+def _service(fn: Any) -> Any:
+    try:
+        return fn()
+    except DjangoValidationError as err:
+        raise ValidationError(err.message_dict if hasattr(err, "error_dict") else err.messages) from err
+
+
+class HouseholdViewSet(viewsets.ViewSet):
+    """Households in your region.  Out-of-region households answer 404."""
+
+    serializer_class = HouseholdReadSerializer
+
+    def _qs(self) -> Any:
+        return selectors.households_for(self.request.user).prefetch_related("members")
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="Exact ID number, household number, name or village")],
+        responses=HouseholdReadSerializer(many=True),
+    )
+    def list(self, request: Request) -> Response:
+        require(request.user, "view_registry")
+        query = request.query_params.get("q", "")
+        qs = _service(lambda: selectors.household_search(request.user, query)) if query else self._qs()
+        paginator = self.paginator
+        page = paginator.paginate_queryset(qs.prefetch_related("members").order_by("code"), request, view=self)
+        return paginator.get_paginated_response(HouseholdReadSerializer(page, many=True).data)
+
+    @property
+    def paginator(self) -> Any:
+        if not hasattr(self, "_paginator"):
+            from jiuzhu.api.pagination import ClampedPagination
+
+            self._paginator = ClampedPagination()
+        return self._paginator
+
+    @extend_schema(
+        parameters=[OpenApiParameter("as_of", str, description="YYYY-MM-DD: the household as it was at the end of that day")],
+        responses=HouseholdReadSerializer,
+    )
+    def retrieve(self, request: Request, pk: str) -> Response:
+        household = selectors.household_get(request.user, pk)
+        as_of = request.query_params.get("as_of")
+        if as_of:
+            import datetime as dt
+
+            try:
+                day = dt.date.fromisoformat(as_of)
+            except ValueError as err:
+                raise ValidationError({"as_of": ["日期格式应为 YYYY-MM-DD / Use YYYY-MM-DD."]}) from err
+            state = history.household_state_as_of(household, day)
+            if state is None:
+                return Response({"detail": "该日期时此户尚未登记 / Not registered yet on that date."}, status=404)
+            return Response({"as_of": as_of, **state})
+        return Response(HouseholdReadSerializer(household).data)
+
+    @extend_schema(request=HouseholdWriteSerializer, responses={201: HouseholdReadSerializer})
+    def create(self, request: Request) -> Response:
+        require(request.user, EDIT)
+        ser = HouseholdWriteSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        head = dict(data.pop("head", {}) or {})
+        data.pop("version", None)
+        household = _service(lambda: services.household_create(actor=request.user, data=data, head=head))
+        return Response(HouseholdReadSerializer(household).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=HouseholdWriteSerializer, responses=HouseholdReadSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        household = get_scoped_or_404(Household.objects.all(), request.user, EDIT, pk=pk)
+        ser = HouseholdWriteSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        if "head" in data:
+            raise ValidationError({"head": ["请通过成员接口修改 / Edit members through /api/members/."]})
+        version = data.pop("version", None)
+        household = _service(lambda: services.household_update(actor=request.user, household=household, data=data, expected_version=version))
+        household.refresh_from_db()
+        return Response(HouseholdReadSerializer(household).data)
+
+
+class MemberViewSet(viewsets.ViewSet):
+    """Members of households in your region."""
+
+    serializer_class = MemberReadSerializer
+
+    @extend_schema(responses=MemberReadSerializer)
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(MemberReadSerializer(selectors.member_get(request.user, pk)).data)
+
+    @extend_schema(request=MemberWriteSerializer, responses={201: MemberReadSerializer})
+    def create(self, request: Request) -> Response:
+        require(request.user, EDIT)
+        ser = MemberWriteSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        if "household" not in data:
+            raise ValidationError({"household": ["必填 / Required."]})
+        household = get_scoped_or_404(Household.objects.all(), request.user, EDIT, pk=data.pop("household"))
+        version = data.pop("version", None)
+        member = _service(lambda: services.member_add(actor=request.user, household=household, data=data, expected_version=version))
+        return Response(MemberReadSerializer(member).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MemberWriteSerializer, responses=MemberReadSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        member = get_scoped_or_404(Member.objects.select_related("household"), request.user, EDIT, pk=pk)
+        ser = MemberWriteSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        if "household" in data:
+            raise ValidationError({"household": ["不能通过此接口迁移成员 / Members cannot be moved here."]})
+        version = data.pop("version", None)
+        member = _service(lambda: services.member_update(actor=request.user, member=member, data=data, expected_version=version))
+        return Response(MemberReadSerializer(member).data)

@@ -1,0 +1,52 @@
+"""Template helpers: labels for coded values in the active language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+
+from jiuzhu.apps.registry import choices
+
+register = template.Library()
+
+_FIELDS: dict[str, list[tuple[Any, str]]] = {
+    "area_type": choices.AREA_TYPES,
+    "relation": choices.RELATIONS,
+    "work_capacity": choices.WORK_CAPACITIES,
+    "disability_type": choices.DISABILITY_TYPES,
+    "disability_grade": choices.DISABILITY_GRADES,
+    "school_stage": choices.SCHOOL_STAGES,
+    "employment": choices.EMPLOYMENTS,
+    "income_type": choices.INCOME_TYPES,
+    "property_type": choices.PROPERTY_TYPES,
+    "expense_type": choices.EXPENSE_TYPES,
+    "sex": choices.SEXES,
+}
+_EN_GRADE = {0: "none", 1: "grade 1", 2: "grade 2", 3: "grade 3", 4: "grade 4"}
+_EN_SEX = {"M": "male", "F": "female"}
+
+
+@register.filter
+def label(value: Any, field: str) -> str:
+    """Chinese label of a coded value, or a readable English one when English is active."""
+    if value in (None, ""):
+        return ""
+    if (get_language() or "").startswith("en"):
+        if field == "disability_grade":
+            return _EN_GRADE.get(int(value), str(value))
+        if field == "sex":
+            return _EN_SEX.get(value, value)
+        return str(value).replace("_", " ")
+    return dict(_FIELDS.get(field, [])).get(value, str(value))
+
+
+@register.filter
+def get(mapping: dict[str, Any], key: Any) -> Any:
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def care_items_failed(member: dict[str, Any]) -> int:
+    return sum(1 for k in ("adl_eating", "adl_dressing", "adl_transfer", "adl_toileting", "adl_walking", "adl_bathing") if member.get(k) is False)

@@ -1,0 +1,302 @@
+"""Registry screens: list and search, household page (now or as of a date), edit forms, export."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.scoping import get_scoped_or_404, require
+
+from . import history, selectors, services
+from .forms import ITEM_FORMS, ITEM_TITLES, HouseholdForm, MemberForm, UnmaskForm, with_members
+from .models import Member
+
+EDIT = "edit_registry"
+
+
+def _apply_errors(form: Any, err: ValidationError) -> None:
+    if hasattr(err, "error_dict"):
+        for field, msgs in err.message_dict.items():
+            field = field.removeprefix("head.")
+            form.add_error(field if field in form.fields else None, msgs)
+    else:
+        form.add_error(None, err.messages)
+
+
+def _run(form: Any, fn: Any) -> tuple[Any, int]:
+    """Call a service; map its errors onto the form.  Returns (result, HTTP status)."""
+    try:
+        return fn(), 200
+    except ValidationError as err:
+        _apply_errors(form, err)
+        return None, 400
+    except services.ConflictError as err:
+        form.add_error(None, str(err))
+        return None, 409
+
+
+def _data(form: Any, drop_empty: tuple[str, ...] = ()) -> dict[str, Any]:
+    data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+    for key in drop_empty:
+        if not data.get(key):
+            data.pop(key, None)
+    return data
+
+
+@login_required
+def household_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, selectors.VIEW)
+    query = request.GET.get("q", "").strip()
+    error = ""
+    try:
+        qs = selectors.household_search(request.user, query) if query else selectors.households_for(request.user)
+    except ValidationError as err:
+        qs, error = selectors.households_for(request.user).none(), " ".join(err.messages)
+    page = Paginator(qs.order_by("code"), 50).get_page(request.GET.get("page"))
+    template = "registry/_household_rows.html" if request.htmx else "registry/household_list.html"  # type: ignore[attr-defined]
+    return render(request, template, {"page": page, "query": query, "error": error})
+
+
+@login_required
+def household_export(request: HttpRequest) -> StreamingHttpResponse:
+    """CSV of the households in scope (masked), UTF-8 with BOM for Excel; audited."""
+    require(request.user, "export_registry")
+    qs = selectors.households_for(request.user, "export_registry").order_by("code")
+    audit("registry.export", actor=request.user, rows=qs.count(), format="csv")
+
+    def rows() -> Any:
+        yield "\ufeff"
+        header = [_("Household number"), _("County"), _("Township"), _("Village"), _("Urban or rural"), _("Members")]
+        yield _csv_line(header)
+        for h in qs.iterator(chunk_size=2000):
+            yield _csv_line([h.code, h.county.name, h.township.name, h.village.name, h.get_area_type_display(), h.members.count()])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="households.csv"'
+    return response
+
+
+def _csv_line(values: list[Any]) -> str:
+    import io
+
+    buf = io.StringIO()
+    # Cells that a spreadsheet would read as a formula get a leading quote (R31).
+    safe = [("'" + str(v)) if str(v)[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in values]
+    csv.writer(buf).writerow(safe)
+    return buf.getvalue()
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_get(request.user, pk)
+    as_of_raw = request.GET.get("as_of", "")
+    as_of = None
+    error = ""
+    if as_of_raw:
+        try:
+            as_of = dt.date.fromisoformat(as_of_raw)
+        except ValueError:
+            error = _("Enter a valid date (YYYY-MM-DD).")
+    state = history.household_state_as_of(household, as_of) if as_of else history.household_state_now(household)
+    return render(
+        request,
+        "registry/household_detail.html",
+        {
+            "household": household,
+            "state": state,
+            "as_of": as_of,
+            "error": error,
+            "members_by_uid": {m["uid"]: m for m in (state or {}).get("member", [])},
+            "can_edit": request.user.has_capability(EDIT) and as_of is None,  # type: ignore[attr-defined]
+            "can_unmask": request.user.has_capability("unmask"),  # type: ignore[attr-defined]
+        },
+    )
+
+
+@login_required
+def household_history(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_get(request.user, pk)
+    changes = household.changes.order_by("-at", "-id")[:500]
+    return render(request, "registry/household_history.html", {"household": household, "changes": changes})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_create(request: HttpRequest) -> HttpResponse:
+    require(request.user, EDIT)
+    form = HouseholdForm(request.POST or None, user=request.user)
+    head = MemberForm(request.POST or None, prefix="head")
+    head.fields.pop("relation")
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and head.is_valid():
+            data = _data(form)
+            result, status = _run(
+                form, lambda: services.household_create(actor=request.user, data=data, head=_data(head))
+            )
+            if result is not None:
+                return redirect("household_detail", pk=result.pk)
+            for field, errs in list(form.errors.items()):
+                if field in head.fields and field not in form.fields:
+                    head.add_error(field, errs)
+    return render(request, "registry/household_form.html", {"form": form, "head": head}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_scoped_or_404(selectors.Household.objects.all(), request.user, EDIT, pk=pk)
+    initial = {
+        "village": household.village_id, "area_type": household.area_type,
+        "address": household.address, "version": household.version,
+    }
+    form = HouseholdForm(request.POST or None, user=request.user, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            _, status = _run(form, lambda: services.household_update(
+                actor=request.user, household=household, data=_data(form, ("phone",)),
+                expected_version=form.cleaned_data.get("version"),
+            ))
+            if status == 200:
+                return redirect("household_detail", pk=household.pk)
+    return render(request, "registry/household_form.html", {"form": form, "household": household}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_create(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_scoped_or_404(selectors.Household.objects.all(), request.user, EDIT, pk=pk)
+    form = MemberForm(request.POST or None, initial={"version": household.version})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            _, status = _run(form, lambda: services.member_add(
+                actor=request.user, household=household, data=_data(form, ("hukou_code",)),
+                expected_version=form.cleaned_data.get("version"),
+            ))
+            if status == 200:
+                return redirect("household_detail", pk=household.pk)
+    return render(request, "registry/member_form.html", {"form": form, "household": household}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_scoped_or_404(Member.objects.select_related("household"), request.user, EDIT, pk=pk)
+    household = member.household
+    fields = [f for f in MemberForm.base_fields if f not in ("id_number", "phone", "bank_account", "version")]
+    initial = {f: getattr(member, f) for f in fields} | {"version": household.version}
+    form = MemberForm(request.POST or None, initial=initial, editing=True)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            _, status = _run(form, lambda: services.member_update(
+                actor=request.user, member=member,
+                data=_data(form, ("id_number", "phone", "bank_account", "hukou_code")),
+                expected_version=form.cleaned_data.get("version"),
+            ))
+            if status == 200:
+                return redirect("household_detail", pk=household.pk)
+    return render(request, "registry/member_form.html", {"form": form, "household": household, "member": member}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_scoped_or_404(Member.objects.select_related("household"), request.user, "unmask", pk=pk)
+    form = UnmaskForm(request.POST or None)
+    value = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                value = selectors.member_reveal_id_number(request.user, member.pk, form.cleaned_data["reason"])
+                status = 200
+            except ValidationError as err:
+                _apply_errors(form, err)
+    response = render(request, "registry/member_unmask.html", {"form": form, "member": member, "value": value}, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _item_model(kind: str) -> Any:
+    if kind not in services.ITEM_MODELS:
+        from django.http import Http404
+
+        raise Http404
+    return services.ITEM_MODELS[kind]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    _item_model(kind)
+    household = get_scoped_or_404(selectors.Household.objects.all(), request.user, EDIT, pk=pk)
+    form = with_members(ITEM_FORMS[kind](request.POST or None, initial={"version": household.version}), household)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            _, status = _run(form, lambda: services.item_add(
+                actor=request.user, household=household, kind=kind, data=_data(form),
+                expected_version=form.cleaned_data.get("version"),
+            ))
+            if status == 200:
+                return redirect("household_detail", pk=household.pk)
+    return render(request, "registry/item_form.html", {"form": form, "household": household, "title": ITEM_TITLES[kind]}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    model = _item_model(kind)
+    item = get_scoped_or_404(model.objects.select_related("household"), request.user, EDIT, pk=pk)
+    household = item.household
+    initial = {f: getattr(item, f, None) for f in ITEM_FORMS[kind].base_fields if f not in ("version", "id_number")}
+    for fk in ("member", "supported_member"):
+        if fk in initial:
+            initial[fk] = getattr(item, f"{fk}_id") or ""
+    initial["version"] = household.version
+    form = with_members(ITEM_FORMS[kind](request.POST or None, initial=initial), household)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            _, status = _run(form, lambda: services.item_update(
+                actor=request.user, item=item, data=_data(form, ("id_number",)),
+                expected_version=form.cleaned_data.get("version"),
+            ))
+            if status == 200:
+                return redirect("household_detail", pk=household.pk)
+    return render(request, "registry/item_form.html", {"form": form, "household": household, "title": ITEM_TITLES[kind], "item": item, "kind": kind}, status=status)
+
+
+@login_required
+@require_POST
+def item_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    model = _item_model(kind)
+    item = get_scoped_or_404(model.objects.select_related("household"), request.user, EDIT, pk=pk)
+    household_pk = item.household_id
+    try:
+        services.item_delete(actor=request.user, item=item, expected_version=int(request.POST.get("version") or 0) or None)
+    except services.ConflictError as err:
+        return HttpResponse(str(err), status=409)
+    except PermissionDenied:
+        raise
+    return redirect("household_detail", pk=household_pk)

@@ -1,0 +1,212 @@
+"""The `jiuzhu` command.
+
+Subcommands that need no database (generate --out, idcheck, determine) do not
+start Django; the others set it up and call the same services the UI uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+DEMO_PASSWORD = "Jiuzhu@2026"
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.config.settings")
+    import django
+
+    django.setup()
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        width = 30
+        filled = int(width * done / total) if total else width
+        sys.stderr.write(f"\r{stage:<12} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def cmd_idcheck(args: argparse.Namespace) -> int:
+    from jiuzhu.rules.identity import IdNumberError, parse_id_number
+
+    bad = 0
+    for raw in args.ids:
+        try:
+            parsed = parse_id_number(raw)
+        except IdNumberError as err:
+            bad += 1
+            print(f"INVALID\t{raw}\t{err.code}\t{err.message_zh} / {err.message_en}")
+            continue
+        note = "\tupgraded from 15 digits" if parsed.upgraded_from_15 else ""
+        print(f"{parsed.value}{note}")
+    return 1 if bad else 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from jiuzhu.engine.synth import generate
+
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date(2026, 11, 1)
+    started = time.perf_counter()
+    if args.out:
+        stats = generate(args.households, args.seed, Path(args.out), as_of=as_of, progress=_progress)
+        print(f"wrote {args.out}: {stats} in {time.perf_counter() - started:.1f}s")
+        return 0
+    import tempfile
+
+    _django()
+    from jiuzhu.apps.core.keys import ensure_demo_keyring
+    from jiuzhu.apps.registry.bulk import load_province
+
+    ensure_demo_keyring()
+    with tempfile.TemporaryDirectory(prefix="jiuzhu-gen-") as tmp:
+        generate(args.households, args.seed, Path(tmp), as_of=as_of, progress=_progress)
+        counts = load_province(Path(tmp), progress=_progress)
+    print(f"loaded into the database: {counts}")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    _django()
+    from jiuzhu.apps.registry.bulk import LoadError, load_province
+
+    try:
+        counts = load_province(Path(args.dir), progress=_progress)
+    except LoadError as err:
+        print(f"导入失败，未写入任何数据 / Load failed, nothing written: {err}", file=sys.stderr)
+        return 1
+    print(f"loaded: {counts}")
+    return 0
+
+
+DEMO_USERS: list[dict[str, Any]] = [
+    {"username": "province", "role": "province", "region": "360000", "full_name": "省厅经办员"},
+    {"username": "city", "role": "city", "region": "360100", "full_name": "南昌市经办员"},
+    {"username": "county", "role": "county", "region": "360124", "full_name": "进贤县经办员"},
+    {"username": "county_b", "role": "county", "region": "360730", "full_name": "宁都县经办员"},
+    {"username": "township", "role": "township", "region": None, "full_name": "乡镇经办员", "township_of": "360124"},
+    {"username": "dept_medical", "role": "department", "region": None, "department": "medical_insurance", "full_name": "医保局数据员"},
+    {"username": "auditor", "role": "auditor", "region": "360000", "full_name": "审计员"},
+    {"username": "sysadmin", "role": "sysadmin", "region": None, "full_name": "系统管理员"},
+    {"username": "secadmin", "role": "secadmin", "region": None, "full_name": "安全管理员"},
+    {"username": "auditadmin", "role": "auditadmin", "region": None, "full_name": "审计管理员"},
+]
+
+
+def ensure_demo_users() -> list[tuple[str, str, str]]:
+    """One demo account per role (idempotent).  Returns (username, role label, region)."""
+    from jiuzhu.apps.core.models import Region, User
+    from jiuzhu.apps.core.services import user_create
+
+    out = []
+    for spec in DEMO_USERS:
+        region_code = spec.get("region")
+        if spec.get("township_of"):
+            region_code = (
+                Region.objects.filter(parent_id=spec["township_of"], level="township")
+                .order_by("code").values_list("code", flat=True).first()
+            )
+        region = Region.objects.filter(code=region_code).first() if region_code else None
+        user = User.objects.filter(username=spec["username"]).first()
+        if user is None:
+            user = user_create(
+                actor=None, username=spec["username"], password=DEMO_PASSWORD, role=spec["role"],
+                region=region, department=spec.get("department", ""), full_name=spec["full_name"],
+            )
+        out.append((user.username, str(user.get_role_display()), str(user.region or user.get_department_display() or "")))
+    return out
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Everything `make run` needs: migrate, regions, keys, a demo province, demo users (idempotent)."""
+    _django()
+    from django.core.management import call_command
+
+    from jiuzhu.apps.core.keys import ensure_demo_keyring
+    from jiuzhu.apps.core.models import Region
+    from jiuzhu.apps.core.services import regions_load, shipped_region_rows
+    from jiuzhu.apps.registry.models import Household
+
+    Path(os.environ.get("JIUZHU_VAR_DIR", "var")).mkdir(parents=True, exist_ok=True)
+    created = ensure_demo_keyring()
+    if created:
+        print(f"generated a DEMO keyring at {created} (production keys come from the key service)")
+    call_command("migrate", verbosity=0)
+    if not Region.objects.filter(code="360000").exists():
+        regions_load(shipped_region_rows())
+    if Household.objects.exists():
+        print(f"demo province already loaded: {Household.objects.count():,} households")
+    else:
+        args.out = None
+        args.as_of = None
+        cmd_generate(args)
+    users = ensure_demo_users()
+    print(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+    for username, role, region in users:
+        print(f"  {username:<13} {role:<24} {region}")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["jiuzhu manage", *args.rest])
+    return 0
+
+
+def cmd_determine(rest: list[str]) -> int:
+    from jiuzhu.engine.determination.cli import main as determine_main
+
+    return determine_main(rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jiuzhu", description="江西省社会救助平台命令行 / jiuzhu platform command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("idcheck", help="validate and normalise ID numbers (GB 11643)")
+    p.add_argument("ids", nargs="+")
+    p.set_defaults(func=cmd_idcheck)
+
+    p = sub.add_parser("generate", help="generate a synthetic province")
+    p.add_argument("--households", type=int, required=True)
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--out", help="write source Parquet here instead of loading the database")
+    p.add_argument("--as-of", help="reference date of the data (default 2026-11-01)")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("load", help="load generator output (a directory of Parquet) into the database")
+    p.add_argument("dir")
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("demo", help="set up the demo: migrate, regions, keys, province, users")
+    p.add_argument("--households", type=int, default=20_000)
+    p.add_argument("--seed", type=int, default=2026)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("manage", help="run a Django management command")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+
+    sub.add_parser("determine", help="determine categories and benefits (see `jiuzhu determine --help`)", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "determine":
+        return cmd_determine(argv[1:])
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,9 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("", include("jiuzhu.apps.core.urls")),
+    path("", include("jiuzhu.apps.registry.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/", include("jiuzhu.api.urls")),
+]

@@ -1,0 +1,162 @@
+"""Generated access matrix: every URL pattern × every role (and anonymous) × a record inside and outside the role's region.
+
+The expected answer is derived, not listed: anonymous → login (UI) or 401
+(API); without the capability → 403; a record outside the user's region →
+404; otherwise the URL's own success status.  `test_every_url_is_in_the_matrix`
+fails when a URL pattern is added without an entry here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from jiuzhu.apps.core.choices import CAPABILITIES
+from tests.conftest import PASSWORD, ROLES
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = "public"
+ANY = "any"
+
+
+@dataclass
+class Check:
+    method: str
+    cap: str | tuple[str, ...]  # capability (any of a tuple), ANY authenticated user, or PUBLIC
+    ok: int
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Entry:
+    target: str | None  # None, "household", "member", "item", "user"
+    checks: list[Check]
+    api: bool = False
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    anon: int | None = None  # override for anonymous
+    authed: int | None = None  # override for any logged-in user (e.g. login page redirects)
+
+
+V, E, X, U = "view_registry", "edit_registry", "export_registry", "unmask"
+MATRIX: dict[str, Entry] = {
+    "home": Entry(None, [Check("get", ANY, 200)]),
+    "login": Entry(None, [Check("get", PUBLIC, 200)], authed=302),
+    "logout": Entry(None, [Check("post", PUBLIC, 302)]),
+    "set_language": Entry(None, [Check("post", PUBLIC, 302, {"language": "en"})]),
+    "user_list": Entry(None, [Check("get", ("manage_accounts", "manage_roles"), 200)]),
+    "user_role": Entry("user", [Check("get", "manage_roles", 200), Check("post", "manage_roles", 400)]),
+    "audit_log": Entry(None, [Check("get", "read_audit", 200)]),
+    "household_list": Entry(None, [Check("get", V, 200)]),
+    "household_create": Entry(None, [Check("get", E, 200), Check("post", E, 400)]),
+    "household_export": Entry(None, [Check("get", X, 200)]),
+    "household_detail": Entry("household", [Check("get", V, 200), Check("get", V, 200, {"as_of": "2020-01-01"})]),
+    "household_edit": Entry("household", [Check("get", E, 200), Check("post", E, 400)]),
+    "household_history": Entry("household", [Check("get", V, 200)]),
+    "member_create": Entry("household", [Check("get", E, 200), Check("post", E, 400)]),
+    "item_create": Entry("household", [Check("get", E, 200), Check("post", E, 400)], kwargs={"kind": "income"}),
+    "member_edit": Entry("member", [Check("get", E, 200), Check("post", E, 400)]),
+    "member_unmask": Entry("member", [Check("get", U, 200), Check("post", U, 400)]),
+    "item_edit": Entry("item", [Check("get", E, 200), Check("post", E, 400)], kwargs={"kind": "income"}),
+    "item_delete": Entry("item", [Check("post", E, 302)], kwargs={"kind": "income"}),
+    "api-schema": Entry(None, [Check("get", PUBLIC, 200)], api=True),
+    "api-docs": Entry(None, [Check("get", PUBLIC, 200)], api=True),
+    "api-household-list": Entry(None, [Check("get", V, 200), Check("post", E, 400)], api=True),
+    "api-household-detail": Entry("household", [Check("get", V, 200), Check("patch", E, 200)], api=True),
+    "api-member-list": Entry(None, [Check("post", E, 400)], api=True),
+    "api-member-detail": Entry("member", [Check("get", V, 200), Check("patch", E, 200)], api=True),
+}
+
+# Which roles' regions contain the "inside" (进贤县 民和镇) and "outside" (宁都县) households.
+IN_SCOPE = {
+    "inside": {"province", "city", "county", "township", "auditor"},
+    "outside": {"province", "county_b", "auditor"},
+}
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> list[str]:
+    names = []
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            names += _walk(p.url_patterns)
+        elif isinstance(p, URLPattern) and p.name:
+            names.append(p.name)
+        elif isinstance(p, URLPattern):
+            names.append(f"<unnamed {p.pattern}>")
+    return names
+
+
+def test_every_url_is_in_the_matrix() -> None:
+    names = set(_walk(get_resolver().url_patterns))
+    # The router's format-suffix variants and the API root are not mounted (SimpleRouter).
+    missing = sorted(names - set(MATRIX))
+    assert not missing, f"URL patterns missing from the access matrix: {missing}"
+    stale = sorted(set(MATRIX) - names)
+    assert not stale, f"matrix entries for URLs that no longer exist: {stale}"
+
+
+def _has(role: str, cap: str | tuple[str, ...]) -> bool:
+    caps = CAPABILITIES[ROLES[role]["role"]]
+    return any(c in caps for c in ((cap,) if isinstance(cap, str) else cap))
+
+
+def _expected(entry: Entry, check: Check, role: str | None, where: str) -> int:
+    if role is None:
+        if entry.anon is not None:
+            return entry.anon
+        if check.cap == PUBLIC:
+            return check.ok
+        return 401 if entry.api else 302
+    if entry.authed is not None:
+        return entry.authed
+    if check.cap in (PUBLIC, ANY):
+        return check.ok
+    if not _has(role, check.cap):
+        return 403
+    if entry.target in ("household", "member", "item") and role not in IN_SCOPE[where]:
+        return 404
+    return check.ok
+
+
+def _target(entry: Entry, where: str, households: dict[str, Any], users: dict[str, Any]) -> dict[str, Any]:
+    h = households[where]
+    if entry.target == "household":
+        return {"pk": h.pk}
+    if entry.target == "member":
+        return {"pk": h.members.first().pk}
+    if entry.target == "item":
+        return {"pk": h.incomeitems.first().pk}
+    if entry.target == "user":
+        return {"pk": users["county"].pk}
+    return {}
+
+
+CASES = [
+    (name, role, where)
+    for name, entry in MATRIX.items()
+    for role in [None, *ROLES]
+    for where in (["inside", "outside"] if entry.target in ("household", "member", "item") else ["inside"])
+]
+
+
+@pytest.mark.parametrize("name, role, where", CASES, ids=[f"{n}-{r or 'anon'}-{w}" for n, r, w in CASES])
+def test_access(client: Any, households: dict[str, Any], users: dict[str, Any], name: str, role: str | None, where: str) -> None:
+    entry = MATRIX[name]
+    if role is not None:
+        assert client.login(username=role, password=PASSWORD)
+    url = reverse(name, kwargs=entry.kwargs | _target(entry, where, households, users))
+    for check in entry.checks:
+        if check.method == "get":
+            response = client.get(url, check.data)
+        elif check.method == "post" and not entry.api:
+            response = client.post(url, check.data)
+        else:
+            response = client.generic(check.method.upper(), url, "{}", content_type="application/json")
+        expected = _expected(entry, check, role, where)
+        assert response.status_code == expected, (
+            f"{check.method.upper()} {url} as {role or 'anonymous'} ({where}): "
+            f"{response.status_code} != {expected}"
+        )
