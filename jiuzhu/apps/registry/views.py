@@ -143,7 +143,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
         if form.is_valid() and head.is_valid():
             data = _data(form)
             result, status = _run(
-                form, lambda: services.household_create(actor=request.user, data=data, head=_data(head))
+                form, lambda: services.household_create(actor=request.user, data=data, head=_data(head, ("hukou_code", "phone", "bank_account")))
             )
             if result is not None:
                 return redirect("household_detail", pk=result.pk)
