@@ -28,3 +28,29 @@ class RequestContextMiddleware:
             _local.request = None
         response["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
         return response
+
+
+class ChineseFirstLocaleMiddleware:
+    """Chinese unless the user chose otherwise.
+
+    Django's LocaleMiddleware follows the browser's Accept-Language, which on
+    many office machines says English; the platform is Chinese first, so only
+    an explicit choice (the language cookie set by the switch) changes it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        supported = {code for code, _ in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        translation.deactivate()
+        return response

@@ -22,10 +22,12 @@ class HouseholdForm(VersionedForm):
     village = forms.ChoiceField(label=_("Village"))
     area_type = forms.ChoiceField(label=_("Urban or rural"), choices=choices.AREA_TYPES)
     address = forms.CharField(label=_("Address"), max_length=200)
-    phone = forms.CharField(label=_("Phone"), required=False, help_text=_("Leave empty to keep the stored number."))
+    phone = forms.CharField(label=_("Phone"), required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if editing:
+            self.fields["phone"].help_text = _("Leave empty to keep the stored number.")
         villages = Region.objects.filter(level="village", valid_to__isnull=True)
         if user.region_id and user.region.level != "province":
             villages = villages.filter(

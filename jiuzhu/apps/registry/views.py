@@ -141,15 +141,16 @@ def household_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid() and head.is_valid():
-            data = _data(form)
-            result, status = _run(
-                form, lambda: services.household_create(actor=request.user, data=data, head=_data(head, ("hukou_code", "phone", "bank_account")))
-            )
-            if result is not None:
-                return redirect("household_detail", pk=result.pk)
-            for field, errs in list(form.errors.items()):
-                if field in head.fields and field not in form.fields:
-                    head.add_error(field, errs)
+            try:
+                household = services.household_create(
+                    actor=request.user, data=_data(form),
+                    head=_data(head, ("hukou_code", "phone", "bank_account")),
+                )
+                return redirect("household_detail", pk=household.pk)
+            except ValidationError as err:
+                for key, msgs in err.message_dict.items():
+                    target, name = (head, key[5:]) if key.startswith("head.") else (form, key)
+                    target.add_error(name if name in target.fields else None, msgs)
     return render(request, "registry/household_form.html", {"form": form, "head": head}, status=status)
 
 
@@ -161,7 +162,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "village": household.village_id, "area_type": household.area_type,
         "address": household.address, "version": household.version,
     }
-    form = HouseholdForm(request.POST or None, user=request.user, initial=initial)
+    form = HouseholdForm(request.POST or None, user=request.user, initial=initial, editing=True)
     status = 200
     if request.method == "POST":
         status = 400
