@@ -31,7 +31,7 @@ from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.services import regions_load
 from jiuzhu.pii.crypto import Keyring, blind_index, encrypt_field
 from jiuzhu.pii.masking import mask_bank_account, mask_id_number, mask_phone
-from jiuzhu.rules.identity import parse_id_number
+from jiuzhu.rules.identity import IdNumberError, parse_id_number
 
 from . import history
 from .models import ChangeRecord, Expense, Household, IncomeItem, Member, PropertyItem, Supporter
@@ -201,7 +201,13 @@ class _Loader:
                 hh = self.household_pk.get(r["household_id"])
                 if hh is None:
                     continue  # household skipped (already loaded)
-                parsed = parse_id_number(r["id_number"])
+                try:
+                    parsed = parse_id_number(r["id_number"])
+                except IdNumberError as err:
+                    raise LoadError(
+                        f"members.parquet member {r['member_id']}: {err.message_zh} / {err.message_en} "
+                        f"({mask_id_number(str(r['id_number']))})"
+                    ) from err
                 pk, uid = next_id, uuid.uuid4()
                 next_id += 1
                 row = str(uid)
@@ -285,7 +291,10 @@ class _Loader:
         raw = _s(r.get("supporter_id_number"))
         enc = index = masked = ""
         if raw:
-            value = parse_id_number(raw).value
+            try:
+                value = parse_id_number(raw).value
+            except IdNumberError as err:
+                raise LoadError(f"supporters.parquet: {err.message_zh} / {err.message_en} ({mask_id_number(raw)})") from err
             enc = encrypt_field(self.ring, value, table="registry_supporter", column="id_number", row=str(r["_uid"]))
             index = blind_index(self.ring, value, purpose="id_number")
             masked = mask_id_number(value)
