@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PGDIR := $(CURDIR)/var/pg-test
+# Under /tmp: the postgres user must be able to reach it even when the checkout is in /root.
+PGDIR := $(shell mktemp -u /tmp/jiuzhu-pg.XXXXXX)
 
 .PHONY: run test install lint typecheck test-sqlite test-postgres messages clean bench
 
@@ -52,4 +53,4 @@ bench: install
 	$(PY) bench/bench_load.py
 
 clean:
-	rm -rf var/test var/pg-test
+	rm -rf var/test

@@ -124,6 +124,15 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
     return out
 
 
+def _demo_history() -> None:
+    from jiuzhu.apps.core.models import User
+    from jiuzhu.apps.registry.demo import add_demo_history
+
+    ensure_demo_users()
+    n = add_demo_history(User.objects.get(username="county"), "360124")
+    print(f"gave {n} households of 进贤县 a dated change history (see 变更记录 on their pages)")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Everything `make run` needs: migrate, regions, keys, a demo province, demo users (idempotent)."""
     _django()
@@ -147,6 +156,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         args.out = None
         args.as_of = None
         cmd_generate(args)
+        _demo_history()
     users = ensure_demo_users()
     print(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
     for username, role, region in users:
