@@ -48,19 +48,17 @@ def _columns(model: Any) -> list[str]:
     return [f.column for f in model._meta.concrete_fields]
 
 
-def _adapters(model: Any) -> list[Callable[[Any], Any] | None]:
-    """Per-column conversions the raw driver needs (SQLite stores UUIDs as hex, datetimes as naive UTC)."""
+def _adapters(model: Any) -> dict[int, Callable[[Any], Any]]:
+    """Column index -> conversion the raw driver needs (SQLite: UUIDs as hex, datetimes as naive UTC)."""
     if connection.vendor == "postgresql":
-        return [None] * len(model._meta.concrete_fields)
-    out: list[Callable[[Any], Any] | None] = []
-    for f in model._meta.concrete_fields:
+        return {}
+    out: dict[int, Callable[[Any], Any]] = {}
+    for i, f in enumerate(model._meta.concrete_fields):
         internal = f.get_internal_type()
         if internal == "UUIDField":
-            out.append(lambda v: v.hex if v is not None else None)
+            out[i] = lambda v: v.hex if v is not None else None
         elif internal == "DateTimeField":
-            out.append(connection.ops.adapt_datetimefield_value)
-        else:
-            out.append(None)
+            out[i] = connection.ops.adapt_datetimefield_value
     return out
 
 
@@ -70,8 +68,14 @@ def _insert(model: Any, rows: Sequence[tuple[Any, ...]]) -> None:
     table = model._meta.db_table
     cols = _columns(model)
     adapters = _adapters(model)
-    if any(adapters):
-        rows = [tuple(a(v) if a else v for a, v in zip(adapters, row, strict=True)) for row in rows]
+    if adapters:
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, adapt in adapters.items():
+                values[i] = adapt(values[i])
+            converted.append(values)
+        rows = converted
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             with cur.cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:  # noqa: S608
@@ -125,13 +129,17 @@ class _Loader:
         self.change_rows: list[tuple[Any, ...]] = []
         self.change_id = _next_id(ChangeRecord)
         self.counts: dict[str, int] = {}
+        self.field_lists: dict[Any, str] = {}
 
     # -- change records ---------------------------------------------------
     def _change(self, household_pk: int, at: dt.datetime, object_type: str, model: Any, values: dict[str, Any]) -> None:
         after = history.snapshot_from_values(model, values, self.member_uid.get)
+        fields = self.field_lists.get(model)
+        if fields is None:
+            fields = self.field_lists[model] = json.dumps(sorted(after))
         self.change_rows.append((
             self.change_id, household_pk, object_type, values["uid"], "create", at, None, "bulk-load",
-            None, json.dumps(after, ensure_ascii=False), json.dumps(sorted(after)), "synthetic province load",
+            None, json.dumps(after, ensure_ascii=False), fields, "synthetic province load",
         ))
         self.change_id += 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +40,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+@functools.cache
 def snapshot_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     """The fields a change record keeps (masked, displayable; no ciphertext or index)."""
     return [
@@ -58,8 +60,11 @@ def snapshot_from_values(
     out: dict[str, Any] = {}
     for field in snapshot_fields(model):
         value = values.get(field.attname)
-        if isinstance(field, models.ForeignKey) and field.related_model is Member and value is not None:
-            value = member_uid(value) if member_uid else value
+        if value is None or isinstance(value, str | bool | int):
+            out[field.name] = value
+            if value is not None and field.is_relation and field.related_model is Member and member_uid:
+                out[field.name] = member_uid(value)
+            continue
         out[field.name] = _jsonable(value)
     out["uid"] = str(values["uid"])
     return out
