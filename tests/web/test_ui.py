@@ -63,7 +63,7 @@ def test_household_page_shows_members_items_and_history(client: Any, households:
     past = client.get(f"/households/{h.pk}/", {"as_of": "2000-01-01"})
     assert past.status_code == 200 and "张三" not in past.content.decode()
     history = client.get(f"/households/{h.pk}/history/").content.decode()
-    assert "income" in history
+    assert "收入项" in history and "新建" in history
 
 
 def test_create_household_form_shows_field_errors_and_saves_nothing(client: Any, users: dict[str, Any]) -> None:

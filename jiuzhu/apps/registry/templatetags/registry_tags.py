@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.apps.registry import choices
 
@@ -50,3 +51,34 @@ def get(mapping: dict[str, Any], key: Any) -> Any:
 @register.filter
 def care_items_failed(member: dict[str, Any]) -> int:
     return sum(1 for k in ("adl_eating", "adl_dressing", "adl_transfer", "adl_toileting", "adl_walking", "adl_bathing") if member.get(k) is False)
+
+
+_OBJECTS = {
+    "household": _("Household"), "member": _("Member"), "income": _("Income item"),
+    "property": _("Property item"), "expense": _("Necessary expense"), "supporter": _("Legal supporter"),
+}
+_ACTIONS = {"create": _("created"), "update": _("changed"), "delete": _("deleted")}
+
+
+@register.filter
+def object_label(object_type: str) -> str:
+    return str(_OBJECTS.get(object_type, object_type))
+
+
+@register.filter
+def action_label(action: str) -> str:
+    return str(_ACTIONS.get(action, action))
+
+
+@register.filter
+def field_label(field: str, object_type: str) -> str:
+    """The verbose name of a changed field, in the active language."""
+    from jiuzhu.apps.registry.history import TRACKED
+
+    model = TRACKED.get(object_type)
+    if model is None:
+        return field
+    try:
+        return str(model._meta.get_field(field).verbose_name)
+    except Exception:  # noqa: BLE001 - an unknown name is shown as it is
+        return field
