@@ -8,7 +8,7 @@ PORT ?= 8000
 # Under /tmp: the postgres user must be able to reach it even when the checkout is in /root.
 PGDIR := $(shell mktemp -u /tmp/jiuzhu-pg.XXXXXX)
 
-.PHONY: run test install lint typecheck test-sqlite test-postgres messages clean bench
+.PHONY: run test install lint test-sqlite test-postgres test-browser messages clean bench
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,7 @@ lint: install
 test: install messages lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-browser
 
 test-sqlite:
 	@echo "== tests on SQLite =="
@@ -47,6 +48,14 @@ test-postgres:
 	url=$$(scripts/pg-test.sh start $(PGDIR)) && \
 	  JIUZHU_VAR_DIR=$(CURDIR)/var/test JIUZHU_DATABASE_URL=$$url $(PY) -m pytest $(PYTEST_ARGS); \
 	  status=$$?; scripts/pg-test.sh stop $(PGDIR); exit $$status
+
+## Browser journeys in Debian's Chromium (installed with apt-get when possible; skipped otherwise).
+test-browser:
+	@echo "== browser tests (Chromium) =="
+	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	  || echo "could not install chromium; browser tests will be skipped"; fi
+	JIUZHU_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 bench: install
 	$(PY) bench/bench_generate.py

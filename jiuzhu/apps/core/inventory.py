@@ -1,0 +1,93 @@
+"""Field inventory (RELIABILITY R16; PIPL Arts. 5–6, 28–30): every stored field, its data class and purpose.
+
+A test walks every model of the platform and fails on a field missing here,
+so nothing personal is stored without someone having said why.
+
+Data classes:
+- ``identifier_enc``  an identifier stored only as SM4-GCM ciphertext
+- ``blind_index``     HMAC-SM3 of an identifier, for exact look-up; not reversible without the key
+- ``masked``          a masked rendering of an identifier, for display
+- ``personal``        personal information shown to caseworkers in scope (names, birth dates, relations)
+- ``sensitive``       sensitive personal information (health, disability, finances: PIPL Art. 28)
+- ``location``        region codes and addresses
+- ``operational``     keys, versions, timestamps, codes without personal meaning
+- ``account``         platform accounts and credentials
+- ``audit``           audit and change records (masked values only)
+"""
+
+from __future__ import annotations
+
+OPS = "operational"
+
+_PURPOSE_ID = "核对身份、关联部门数据 / identify the person and match departments' data"
+_PURPOSE_ASSESS = "家庭经济状况认定 / assess the household's eligibility"
+_PURPOSE_CONTACT = "联系申请人、发放资金 / contact the household, pay benefits"
+_PURPOSE_HISTORY = "留痕可追溯 / record who changed what, when"
+
+INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
+    "core.Region": {f: ("location", "行政区划 / administrative divisions") for f in
+                    ("code", "name", "level", "parent", "valid_from", "valid_to", "note")},
+    "core.RegionClosure": {f: (OPS, "管辖范围计算 / region scoping") for f in ("id", "ancestor", "descendant", "depth")},
+    "core.User": {
+        **{f: ("account", "平台账号 / platform accounts") for f in (
+            "id", "password", "last_login", "is_superuser", "username", "first_name", "last_name", "email",
+            "is_staff", "is_active", "date_joined", "role", "region", "department")},
+        "failed_logins": ("account", "登录失败锁定 / login lockout"),
+        "locked_until": ("account", "登录失败锁定 / login lockout"),
+    },
+    "core.AuditEvent": {f: ("audit", "安全审计 / security audit (MLPS, Cybersecurity Law Art. 21)") for f in (
+        "id", "at", "actor", "actor_username", "role", "region_code", "ip", "request_id", "event",
+        "object_type", "object_id", "outcome", "detail")},
+    "registry.Household": {
+        "id": (OPS, "key"), "uid": (OPS, "加密绑定行标识 / row identity bound into ciphertexts"),
+        "code": (OPS, "户编号 / household number"),
+        "county": ("location", _PURPOSE_ASSESS), "township": ("location", _PURPOSE_ASSESS),
+        "village": ("location", _PURPOSE_ASSESS), "area_type": ("location", _PURPOSE_ASSESS),
+        "address": ("location", _PURPOSE_CONTACT),
+        "phone_enc": ("identifier_enc", _PURPOSE_CONTACT), "phone_masked": ("masked", _PURPOSE_CONTACT),
+        "registered_on": (OPS, _PURPOSE_HISTORY), "version": (OPS, "并发控制 / concurrency control"),
+        "created_at": (OPS, _PURPOSE_HISTORY), "updated_at": (OPS, _PURPOSE_HISTORY),
+    },
+    "registry.Member": {
+        "id": (OPS, "key"), "uid": (OPS, "加密绑定行标识 / row identity bound into ciphertexts"),
+        "household": (OPS, _PURPOSE_ASSESS),
+        "id_number_enc": ("identifier_enc", _PURPOSE_ID), "id_number_index": ("blind_index", _PURPOSE_ID),
+        "id_number_masked": ("masked", _PURPOSE_ID), "id_upgraded_from_15": (OPS, _PURPOSE_ID),
+        "name": ("personal", _PURPOSE_ID), "sex": ("personal", _PURPOSE_ASSESS),
+        "birth_date": ("personal", "年龄条件（特困、无劳动能力） / age conditions"),
+        "relation": ("personal", "共同生活家庭成员认定 / who belongs to the household"),
+        "hukou_code": ("location", "户籍地条件 / household-registration condition"),
+        "work_capacity": ("sensitive", _PURPOSE_ASSESS), "disability_type": ("sensitive", _PURPOSE_ASSESS),
+        "disability_grade": ("sensitive", _PURPOSE_ASSESS), "disability_cert_no": ("sensitive", _PURPOSE_ASSESS),
+        "serious_illness": ("sensitive", _PURPOSE_ASSESS), "school_stage": ("personal", "教育救助 / education assistance"),
+        "employment": ("personal", _PURPOSE_ASSESS),
+        **{f: ("sensitive", "特困人员照料护理等级 / tekun care level") for f in (
+            "adl_eating", "adl_dressing", "adl_transfer", "adl_toileting", "adl_walking", "adl_bathing")},
+        "phone_enc": ("identifier_enc", _PURPOSE_CONTACT), "phone_masked": ("masked", _PURPOSE_CONTACT),
+        "bank_account_enc": ("identifier_enc", "发放资金 / pay benefits"),
+        "bank_account_masked": ("masked", "发放资金 / pay benefits"),
+    },
+    **{
+        label: {
+            "id": (OPS, "key"), "uid": (OPS, "加密绑定行标识 / row identity bound into ciphertexts"),
+            "household": (OPS, _PURPOSE_ASSESS), "member": (OPS, _PURPOSE_ASSESS),
+            **{f: ("sensitive", _PURPOSE_ASSESS) for f in fields},
+        }
+        for label, fields in (
+            ("registry.IncomeItem", ("income_type", "subtype", "amount", "period_start", "period_end", "counted", "exclusion_reason")),
+            ("registry.PropertyItem", ("property_type", "description", "value", "exempt", "exempt_reason")),
+            ("registry.Expense", ("expense_type", "amount", "period_start", "period_end")),
+        )
+    },
+    "registry.Supporter": {
+        "id": (OPS, "key"), "uid": (OPS, "加密绑定行标识 / row identity bound into ciphertexts"),
+        "household": (OPS, _PURPOSE_ASSESS), "supported_member": (OPS, _PURPOSE_ASSESS),
+        "name": ("personal", "法定义务人认定 / legal supporters"),
+        "id_number_enc": ("identifier_enc", _PURPOSE_ID), "id_number_index": ("blind_index", _PURPOSE_ID),
+        "id_number_masked": ("masked", _PURPOSE_ID), "relation": ("personal", "法定义务人认定 / legal supporters"),
+        "able_to_support": ("sensitive", _PURPOSE_ASSESS), "reason": ("sensitive", _PURPOSE_ASSESS),
+    },
+    "registry.ChangeRecord": {f: ("audit", _PURPOSE_HISTORY) for f in (
+        "id", "household", "object_type", "object_uid", "action", "at", "actor", "actor_username",
+        "before", "after", "changed_fields", "reason")},
+}
