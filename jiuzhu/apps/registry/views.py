@@ -45,6 +45,23 @@ def _run(form: Any, fn: Any) -> tuple[Any, int]:
         return None, 409
 
 
+def _edit_view(
+    request: HttpRequest, form: Any, household: Any, template: str, save: Any, **context: Any
+) -> HttpResponse:
+    """GET shows the form; a valid POST calls `save(data, version)` and returns to the household page."""
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            version = form.cleaned_data.get("version")
+            _, status = _run(form, lambda: save(version))
+            if status == 200:
+                return redirect("household_detail", pk=household.pk)
+    return render(
+        request, template, {"form": form, "household": household, **context}, status=status
+    )
+
+
 def _data(form: Any, drop_empty: tuple[str, ...] = ()) -> dict[str, Any]:
     data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
     for key in drop_empty:
@@ -59,7 +76,11 @@ def household_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     error = ""
     try:
-        qs = selectors.household_search(request.user, query) if query else selectors.households_for(request.user)
+        qs = (
+            selectors.household_search(request.user, query)
+            if query
+            else selectors.households_for(request.user)
+        )
     except ValidationError as err:
         qs, error = selectors.households_for(request.user).none(), " ".join(err.messages)
     page = Paginator(qs.order_by("code"), 50).get_page(request.GET.get("page"))
@@ -76,10 +97,26 @@ def household_export(request: HttpRequest) -> StreamingHttpResponse:
 
     def rows() -> Any:
         yield "\ufeff"
-        header = [_("Household number"), _("County"), _("Township"), _("Village"), _("Urban or rural"), _("Members")]
+        header = [
+            _("Household number"),
+            _("County"),
+            _("Township"),
+            _("Village"),
+            _("Urban or rural"),
+            _("Members"),
+        ]
         yield _csv_line(header)
         for h in qs.iterator(chunk_size=2000):
-            yield _csv_line([h.code, h.county.name, h.township.name, h.village.name, h.get_area_type_display(), h.members.count()])
+            yield _csv_line(
+                [
+                    h.code,
+                    h.county.name,
+                    h.township.name,
+                    h.village.name,
+                    h.get_area_type_display(),
+                    h.members.count(),
+                ]
+            )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="households.csv"'
@@ -107,7 +144,11 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             as_of = dt.date.fromisoformat(as_of_raw)
         except ValueError:
             error = _("Enter a valid date (YYYY-MM-DD).")
-    state = history.household_state_as_of(household, as_of) if as_of else history.household_state_now(household)
+    state = (
+        history.household_state_as_of(household, as_of)
+        if as_of
+        else history.household_state_now(household)
+    )
     return render(
         request,
         "registry/household_detail.html",
@@ -127,7 +168,9 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def household_history(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(request.user, pk)
     changes = household.changes.order_by("-at", "-id")[:500]
-    return render(request, "registry/household_history.html", {"household": household, "changes": changes})
+    return render(
+        request, "registry/household_history.html", {"household": household, "changes": changes}
+    )
 
 
 @login_required
@@ -143,7 +186,8 @@ def household_create(request: HttpRequest) -> HttpResponse:
         if form.is_valid() and head.is_valid():
             try:
                 household = services.household_create(
-                    actor=request.user, data=_data(form),
+                    actor=request.user,
+                    data=_data(form),
                     head=_data(head, ("hukou_code", "phone", "bank_account")),
                 )
                 return redirect("household_detail", pk=household.pk)
@@ -151,7 +195,9 @@ def household_create(request: HttpRequest) -> HttpResponse:
                 for key, msgs in err.message_dict.items():
                     target, name = (head, key[5:]) if key.startswith("head.") else (form, key)
                     target.add_error(name if name in target.fields else None, msgs)
-    return render(request, "registry/household_form.html", {"form": form, "head": head}, status=status)
+    return render(
+        request, "registry/household_form.html", {"form": form, "head": head}, status=status
+    )
 
 
 @login_required
@@ -159,21 +205,24 @@ def household_create(request: HttpRequest) -> HttpResponse:
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_scoped_or_404(selectors.Household.objects.all(), request.user, EDIT, pk=pk)
     initial = {
-        "village": household.village_id, "area_type": household.area_type,
-        "address": household.address, "version": household.version,
+        "village": household.village_id,
+        "area_type": household.area_type,
+        "address": household.address,
+        "version": household.version,
     }
     form = HouseholdForm(request.POST or None, user=request.user, initial=initial, editing=True)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            _, status = _run(form, lambda: services.household_update(
-                actor=request.user, household=household, data=_data(form, ("phone",)),
-                expected_version=form.cleaned_data.get("version"),
-            ))
-            if status == 200:
-                return redirect("household_detail", pk=household.pk)
-    return render(request, "registry/household_form.html", {"form": form, "household": household}, status=status)
+    return _edit_view(
+        request,
+        form,
+        household,
+        "registry/household_form.html",
+        lambda version: services.household_update(
+            actor=request.user,
+            household=household,
+            data=_data(form, ("phone",)),
+            expected_version=version,
+        ),
+    )
 
 
 @login_required
@@ -181,45 +230,55 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def member_create(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_scoped_or_404(selectors.Household.objects.all(), request.user, EDIT, pk=pk)
     form = MemberForm(request.POST or None, initial={"version": household.version})
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            _, status = _run(form, lambda: services.member_add(
-                actor=request.user, household=household, data=_data(form, ("hukou_code",)),
-                expected_version=form.cleaned_data.get("version"),
-            ))
-            if status == 200:
-                return redirect("household_detail", pk=household.pk)
-    return render(request, "registry/member_form.html", {"form": form, "household": household}, status=status)
+    return _edit_view(
+        request,
+        form,
+        household,
+        "registry/member_form.html",
+        lambda version: services.member_add(
+            actor=request.user,
+            household=household,
+            data=_data(form, ("hukou_code",)),
+            expected_version=version,
+        ),
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    member = get_scoped_or_404(Member.objects.select_related("household"), request.user, EDIT, pk=pk)
+    member = get_scoped_or_404(
+        Member.objects.select_related("household"), request.user, EDIT, pk=pk
+    )
     household = member.household
-    fields = [f for f in MemberForm.base_fields if f not in ("id_number", "phone", "bank_account", "version")]
+    fields = [
+        f
+        for f in MemberForm.base_fields
+        if f not in ("id_number", "phone", "bank_account", "version")
+    ]
     initial = {f: getattr(member, f) for f in fields} | {"version": household.version}
     form = MemberForm(request.POST or None, initial=initial, editing=True)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            _, status = _run(form, lambda: services.member_update(
-                actor=request.user, member=member,
-                data=_data(form, ("id_number", "phone", "bank_account", "hukou_code")),
-                expected_version=form.cleaned_data.get("version"),
-            ))
-            if status == 200:
-                return redirect("household_detail", pk=household.pk)
-    return render(request, "registry/member_form.html", {"form": form, "household": household, "member": member}, status=status)
+    return _edit_view(
+        request,
+        form,
+        household,
+        "registry/member_form.html",
+        lambda version: services.member_update(
+            actor=request.user,
+            member=member,
+            data=_data(form, ("id_number", "phone", "bank_account", "hukou_code")),
+            expected_version=version,
+        ),
+        member=member,
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_unmask(request: HttpRequest, pk: int) -> HttpResponse:
-    member = get_scoped_or_404(Member.objects.select_related("household"), request.user, "unmask", pk=pk)
+    member = get_scoped_or_404(
+        Member.objects.select_related("household"), request.user, "unmask", pk=pk
+    )
     form = UnmaskForm(request.POST or None)
     value = None
     status = 200
@@ -227,11 +286,18 @@ def member_unmask(request: HttpRequest, pk: int) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                value = selectors.member_reveal_id_number(request.user, member.pk, form.cleaned_data["reason"])
+                value = selectors.member_reveal_id_number(
+                    request.user, member.pk, form.cleaned_data["reason"]
+                )
                 status = 200
             except ValidationError as err:
                 _apply_errors(form, err)
-    response = render(request, "registry/member_unmask.html", {"form": form, "member": member, "value": value}, status=status)
+    response = render(
+        request,
+        "registry/member_unmask.html",
+        {"form": form, "member": member, "value": value},
+        status=status,
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -249,18 +315,23 @@ def _item_model(kind: str) -> Any:
 def item_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     _item_model(kind)
     household = get_scoped_or_404(selectors.Household.objects.all(), request.user, EDIT, pk=pk)
-    form = with_members(ITEM_FORMS[kind](request.POST or None, initial={"version": household.version}), household)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            _, status = _run(form, lambda: services.item_add(
-                actor=request.user, household=household, kind=kind, data=_data(form),
-                expected_version=form.cleaned_data.get("version"),
-            ))
-            if status == 200:
-                return redirect("household_detail", pk=household.pk)
-    return render(request, "registry/item_form.html", {"form": form, "household": household, "title": ITEM_TITLES[kind]}, status=status)
+    form = with_members(
+        ITEM_FORMS[kind](request.POST or None, initial={"version": household.version}), household
+    )
+    return _edit_view(
+        request,
+        form,
+        household,
+        "registry/item_form.html",
+        lambda version: services.item_add(
+            actor=request.user,
+            household=household,
+            kind=kind,
+            data=_data(form),
+            expected_version=version,
+        ),
+        title=ITEM_TITLES[kind],
+    )
 
 
 @login_required
@@ -269,23 +340,31 @@ def item_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     model = _item_model(kind)
     item = get_scoped_or_404(model.objects.select_related("household"), request.user, EDIT, pk=pk)
     household = item.household
-    initial = {f: getattr(item, f, None) for f in ITEM_FORMS[kind].base_fields if f not in ("version", "id_number")}
+    initial = {
+        f: getattr(item, f, None)
+        for f in ITEM_FORMS[kind].base_fields
+        if f not in ("version", "id_number")
+    }
     for fk in ("member", "supported_member"):
         if fk in initial:
             initial[fk] = getattr(item, f"{fk}_id") or ""
     initial["version"] = household.version
     form = with_members(ITEM_FORMS[kind](request.POST or None, initial=initial), household)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            _, status = _run(form, lambda: services.item_update(
-                actor=request.user, item=item, data=_data(form, ("id_number",)),
-                expected_version=form.cleaned_data.get("version"),
-            ))
-            if status == 200:
-                return redirect("household_detail", pk=household.pk)
-    return render(request, "registry/item_form.html", {"form": form, "household": household, "title": ITEM_TITLES[kind], "item": item, "kind": kind}, status=status)
+    return _edit_view(
+        request,
+        form,
+        household,
+        "registry/item_form.html",
+        lambda version: services.item_update(
+            actor=request.user,
+            item=item,
+            data=_data(form, ("id_number",)),
+            expected_version=version,
+        ),
+        title=ITEM_TITLES[kind],
+        item=item,
+        kind=kind,
+    )
 
 
 @login_required
@@ -295,7 +374,11 @@ def item_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     item = get_scoped_or_404(model.objects.select_related("household"), request.user, EDIT, pk=pk)
     household_pk = item.household_id
     try:
-        services.item_delete(actor=request.user, item=item, expected_version=int(request.POST.get("version") or 0) or None)
+        services.item_delete(
+            actor=request.user,
+            item=item,
+            expected_version=int(request.POST.get("version") or 0) or None,
+        )
     except services.ConflictError as err:
         return HttpResponse(str(err), status=409)
     except PermissionDenied:
