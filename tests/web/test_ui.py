@@ -189,3 +189,19 @@ def test_members_are_never_in_two_households_via_forms(client: Any, households: 
     })
     assert r.status_code == 400
     assert Member.objects.filter(household=h).count() == 1
+
+
+def test_list_and_detail_query_counts_do_not_grow_with_data(
+    client: Any, households: dict[str, Any], users: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    from jiuzhu.rules.identity import check_char
+    from tests.conftest import make_household
+
+    for i in range(20):
+        first17 = f"36012419850101{i:03d}"
+        make_household(users["county"], "360124101001", first17 + check_char(first17))
+    client.force_login(users["county"])
+    with django_assert_max_num_queries(12):
+        assert client.get("/households/").status_code == 200
+    with django_assert_max_num_queries(16):
+        assert client.get(f"/households/{households['inside'].pk}/").status_code == 200
