@@ -1,0 +1,210 @@
+"""The registry snapshot the determination engine reads (Parquet, one file per table).
+
+The Django side exports it as of a date; :func:`source_to_snapshot` builds it from the
+synthetic generator's source Parquet so the engine runs without a database.  No table
+holds a plaintext ID number: members carry ``person_key`` (a blind index, text) and
+``birth_date``.  Money is ``decimal128(18, 2)`` yuan; dates are ``date32``.
+
+=================  ===========================================================================
+table              columns
+=================  ===========================================================================
+households         household_id, county_code, area_type, refused_on, left_assistance_on,
+                   left_assistance_reason, county_confirmed_hardship, poverty_monitoring
+members            household_id, member_id, person_key, birth_date, relation, work_capacity,
+                   disability_type, disability_grade, serious_illness, school_stage, employment,
+                   adl_eating … adl_bathing, in_prison, compulsory_detox, declared_missing,
+                   religious_away, military_service, orphan, receiving_tekun, difficult_worker
+income_items       household_id, member_id, income_type, subtype, amount, period_start, period_end
+property_items     household_id, member_id, property_type, value, exempt
+expenses           household_id, member_id, expense_type, amount, period_start, period_end
+supporters         household_id, supporter_id, relation, able_to_support, reason
+=================  ===========================================================================
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from jiuzhu.rules.vocab import ADL_ITEMS
+
+__all__ = ["EXCLUSION_FLAGS", "SNAPSHOT_SCHEMAS", "TABLES", "source_to_snapshot", "validate_snapshot"]
+
+MONEY: Final = pa.decimal128(18, 2)
+
+EXCLUSION_FLAGS: Final[tuple[str, ...]] = (
+    "in_prison",  # 服刑
+    "compulsory_detox",  # 强制隔离戒毒
+    "declared_missing",  # 宣告失踪
+    "religious_away",  # 宗教教职人员离家满3年
+    "military_service",  # 义务兵
+)
+
+SNAPSHOT_SCHEMAS: Final[dict[str, pa.Schema]] = {
+    "households": pa.schema([
+        ("household_id", pa.string()),
+        ("county_code", pa.string()),
+        ("area_type", pa.string()),
+        ("refused_on", pa.date32()),
+        ("left_assistance_on", pa.date32()),
+        ("left_assistance_reason", pa.string()),
+        ("county_confirmed_hardship", pa.bool_()),
+        ("poverty_monitoring", pa.bool_()),
+    ]),
+    "members": pa.schema([
+        ("household_id", pa.string()),
+        ("member_id", pa.string()),
+        ("person_key", pa.string()),
+        ("birth_date", pa.date32()),
+        ("relation", pa.string()),
+        ("work_capacity", pa.string()),
+        ("disability_type", pa.string()),
+        ("disability_grade", pa.int8()),
+        ("serious_illness", pa.bool_()),
+        ("school_stage", pa.string()),
+        ("employment", pa.string()),
+        *[(name, pa.bool_()) for name in ADL_ITEMS],
+        *[(name, pa.bool_()) for name in EXCLUSION_FLAGS],
+        ("orphan", pa.bool_()),
+        ("receiving_tekun", pa.bool_()),
+        ("difficult_worker", pa.bool_()),
+    ]),
+    "income_items": pa.schema([
+        ("household_id", pa.string()),
+        ("member_id", pa.string()),
+        ("income_type", pa.string()),
+        ("subtype", pa.string()),
+        ("amount", MONEY),
+        ("period_start", pa.date32()),
+        ("period_end", pa.date32()),
+    ]),
+    "property_items": pa.schema([
+        ("household_id", pa.string()),
+        ("member_id", pa.string()),
+        ("property_type", pa.string()),
+        ("value", MONEY),
+        ("exempt", pa.bool_()),
+    ]),
+    "expenses": pa.schema([
+        ("household_id", pa.string()),
+        ("member_id", pa.string()),
+        ("expense_type", pa.string()),
+        ("amount", MONEY),
+        ("period_start", pa.date32()),
+        ("period_end", pa.date32()),
+    ]),
+    "supporters": pa.schema([
+        ("household_id", pa.string()),
+        ("supporter_id", pa.string()),
+        ("relation", pa.string()),
+        ("able_to_support", pa.bool_()),
+        ("reason", pa.string()),
+    ]),
+}
+TABLES: Final[tuple[str, ...]] = tuple(SNAPSHOT_SCHEMAS)
+
+
+def conform(table: pa.Table, name: str) -> pa.Table:
+    """Select and cast the columns of *table* to the snapshot schema (missing → null)."""
+    schema = SNAPSHOT_SCHEMAS[name]
+    cols = []
+    for f in schema:
+        if f.name in table.column_names:
+            col = table.column(f.name)
+            cols.append(col if col.type == f.type else col.cast(f.type))
+        else:
+            cols.append(pa.nulls(table.num_rows, f.type))
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+def validate_snapshot(directory: str | Path) -> None:
+    """Check every table file exists and has the snapshot columns (raises ValueError)."""
+    root = Path(directory)
+    for name, schema in SNAPSHOT_SCHEMAS.items():
+        path = root / f"{name}.parquet"
+        if not path.exists():
+            raise ValueError(f"快照缺少表 {name}.parquet / snapshot table {name}.parquet is missing")
+        have = pq.read_schema(path)
+        missing = [f.name for f in schema if f.name not in have.names]
+        if missing:
+            raise ValueError(f"快照表 {name} 缺少列 {missing} / snapshot table {name} lacks columns {missing}")
+
+
+def _person_key(id_numbers: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Stand-in blind index: sha256 of the ID number (the real one is a keyed HMAC in pii)."""
+    values = id_numbers.to_pylist()
+    return pa.array(
+        [hashlib.sha256(v.encode("ascii")).hexdigest() if v else None for v in values], pa.string()
+    )
+
+
+_RENAMES: Final[dict[str, dict[str, str]]] = {
+    # generator column → snapshot column, where they differ
+    "households": {"refused_at": "refused_on", "left_at": "left_assistance_on"},
+    "members": {"disability_level": "disability_grade", "in_school_stage": "school_stage"},
+    "income_items": {"income_subtype": "subtype", "start_date": "period_start", "end_date": "period_end"},
+    "property_items": {"amount": "value", "is_exempt": "exempt"},
+    "expenses": {"start_date": "period_start", "end_date": "period_end"},
+    "supporters": {"able": "able_to_support"},
+}
+
+
+def source_to_snapshot(
+    src_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
+    """Convert the synthetic generator's source Parquet into the snapshot layout.
+
+    Plaintext ``id_number`` is replaced by ``person_key`` (sha256 stand-in for the blind
+    index) and dropped.  Columns already named as in the snapshot pass through; a few known
+    generator spellings are renamed; absent columns become null.  Returns row counts.
+    """
+    src, out = Path(src_dir), Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    for name in TABLES:
+        path = src / f"{name}.parquet"
+        if path.exists():
+            table = pq.read_table(path)
+        else:
+            table = SNAPSHOT_SCHEMAS[name].empty_table()
+        renames = {k: v for k, v in _RENAMES[name].items() if k in table.column_names and v not in table.column_names}
+        if renames:
+            table = table.rename_columns([renames.get(c, c) for c in table.column_names])
+        if name == "members":
+            workers = src / "dept_difficult_workers.parquet"
+            if "difficult_worker" not in table.column_names and "id_number" in table.column_names and workers.exists():
+                # 困难职工 come from the trade union's feed, matched on the ID number
+                ids = pq.read_table(workers, columns=["id_number"]).column("id_number")
+                table = table.append_column(
+                    "difficult_worker", pc.fill_null(pc.is_in(table.column("id_number"), value_set=ids.combine_chunks()), False)
+                )
+            if "person_key" not in table.column_names and "id_number" in table.column_names:
+                table = table.append_column("person_key", _person_key(table.column("id_number")))
+            if "id_number" in table.column_names:
+                table = table.drop_columns(["id_number"])
+            if "serious_illness" in table.column_names and not pa.types.is_boolean(table.schema.field("serious_illness").type):
+                # the generator names the illness (text, null = none); the snapshot keeps a flag
+                table = table.set_column(
+                    table.schema.get_field_index("serious_illness"), "serious_illness",
+                    pc.is_valid(table.column("serious_illness")),
+                )
+            if "disability_grade" in table.column_names and pa.types.is_string(table.schema.field("disability_grade").type):
+                table = table.set_column(
+                    table.schema.get_field_index("disability_grade"), "disability_grade",
+                    pc.cast(table.column("disability_grade"), pa.int8()),
+                )
+        conformed = conform(table, name)
+        pq.write_table(conformed, out / f"{name}.parquet", compression="zstd")
+        counts[name] = conformed.num_rows
+        if progress:
+            progress(name)
+    return counts

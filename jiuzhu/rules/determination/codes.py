@@ -1,0 +1,55 @@
+"""Integer codes used inside the vectorised formulas, and the category codes of results.
+
+Coded values travel as strings (``jiuzhu.rules.vocab``); inside the formulas they are
+small integers: the position of the value in the tuples below (−1 = missing/unknown).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from jiuzhu.rules.vocab import DisabilityType, Employment, SchoolStage, WorkCapacity
+
+WORK_CAPACITY: Final[tuple[str, ...]] = tuple(m.value for m in WorkCapacity)
+DISABILITY_TYPES: Final[tuple[str, ...]] = tuple(m.value for m in DisabilityType)
+SCHOOL_STAGES: Final[tuple[str, ...]] = tuple(m.value for m in SchoolStage)
+EMPLOYMENT: Final[tuple[str, ...]] = tuple(m.value for m in Employment)
+
+WC_NONE: Final = WORK_CAPACITY.index(WorkCapacity.NONE.value)
+EMP_WORKING: Final[tuple[int, ...]] = (
+    EMPLOYMENT.index(Employment.EMPLOYED.value),
+    EMPLOYMENT.index(Employment.SELF_EMPLOYED.value),
+)
+EMP_NO_WORK: Final[tuple[int, ...]] = (
+    EMPLOYMENT.index(Employment.UNEMPLOYED.value),
+    EMPLOYMENT.index(Employment.NOT_WORKING.value),
+)
+
+# Main tier (主认定类别), in precedence order; 0 = none of the four.
+TIER_NONE: Final = 0
+TIER_TEKUN: Final = 1
+TIER_DIBAO: Final = 2
+TIER_MARGINAL: Final = 3
+TIER_RIGID: Final = 4
+TIERS: Final[tuple[str, ...]] = ("none", "tekun", "dibao", "marginal", "rigid")
+
+# Category codes in results.  Main tier first, then the categories that may overlap.
+CATEGORY_LABELS: Final[dict[str, tuple[str, str]]] = {
+    "tekun": ("特困人员", "Extreme-poverty support (tekun)"),
+    "dibao": ("最低生活保障对象", "Minimum living guarantee (dibao)"),
+    "marginal": ("低保边缘家庭", "Dibao-marginal household"),
+    "rigid": ("刚性支出困难家庭", "Rigid-expenditure hardship household"),
+    "dibao_individual": ("单独纳入低保人员", "Individually included in dibao (§15)"),
+    "other": ("其他困难人员", "Other people in difficulty"),
+    "poverty_monitoring": ("防止返贫监测对象", "Monitored against falling back into poverty"),
+}
+
+CARE_LEVELS: Final[tuple[str, ...]] = ("full_self_care", "partial_care", "total_care")
+CARE_LABELS_ZH: Final[tuple[str, ...]] = ("全自理", "半护理", "全护理")
+
+# Rounding units in fen and modes.
+ROUNDING_UNITS: Final[dict[str, int]] = {"yuan": 100, "jiao": 10, "fen": 1}
+ROUNDING_MODES: Final[tuple[str, ...]] = ("HALF_UP", "DOWN", "UP")
+
+# Ratios are carried as integers scaled by RATIO_SCALE (exact for up to six decimals).
+RATIO_SCALE: Final = 1_000_000
