@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.lock
-	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed
@@ -58,8 +58,10 @@ test-browser:
 	JIUZHU_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 bench: install
+	$(PY) -m pip install -q -r requirements-bench.txt
 	$(PY) bench/bench_generate.py
 	$(PY) bench/bench_load.py
+	$(PY) bench/bench_determination.py
 
 clean:
 	rm -rf var/test
