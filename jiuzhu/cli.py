@@ -173,9 +173,32 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 
 def cmd_determine(rest: list[str]) -> int:
-    from jiuzhu.engine.determination.cli import main as determine_main
+    """`--all --as-of D` runs over the registry (Django); everything else is the engine's CLI (no database)."""
+    if "--all" not in rest:
+        from jiuzhu.engine.determination.cli import main as determine_main
 
-    return determine_main(rest)
+        return determine_main(rest)
+    parser = argparse.ArgumentParser(prog="jiuzhu determine --all")
+    parser.add_argument("--all", action="store_true", required=True)
+    parser.add_argument("--as-of", required=True)
+    args = parser.parse_args(rest)
+    try:
+        as_of = dt.date.fromisoformat(args.as_of)
+    except ValueError:
+        print(f"日期格式应为 YYYY-MM-DD / --as-of must be YYYY-MM-DD: {args.as_of}", file=sys.stderr)
+        return 2
+    _django()
+    from jiuzhu.apps.determination.services import run_all
+    from jiuzhu.rules.params import ParameterError
+
+    try:
+        run = run_all(actor=None, as_of=as_of, progress=_progress)
+    except ParameterError as err:
+        print(f"{err.message_zh} / {err.message_en}", file=sys.stderr)
+        return 1
+    print(f"run {run.pk}: {run.households:,} households as of {as_of} in {run.seconds}s "
+          f"(parameter version {run.parameter_version})")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

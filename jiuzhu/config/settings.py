@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "jiuzhu.apps.core",
     "jiuzhu.apps.registry",
+    "jiuzhu.apps.policy",
+    "jiuzhu.apps.determination",
 ]
 
 MIDDLEWARE = [

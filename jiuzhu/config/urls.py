@@ -4,6 +4,8 @@ from django.views.i18n import set_language
 urlpatterns = [
     path("", include("jiuzhu.apps.core.urls")),
     path("", include("jiuzhu.apps.registry.urls")),
+    path("", include("jiuzhu.apps.policy.urls")),
+    path("", include("jiuzhu.apps.determination.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("jiuzhu.api.urls")),
 ]

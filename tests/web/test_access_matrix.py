@@ -62,6 +62,12 @@ MATRIX: dict[str, Entry] = {
     "member_unmask": Entry("member", [Check("get", U, 200), Check("post", U, 400)]),
     "item_edit": Entry("item", [Check("get", E, 200), Check("post", E, 400)], kwargs={"kind": "income"}),
     "item_delete": Entry("item", [Check("post", E, 302)], kwargs={"kind": "income"}),
+    "parameter_list": Entry(None, [Check("get", "edit_parameters", 200)]),
+    "revision_list": Entry(None, [Check("get", "edit_parameters", 200), Check("post", "edit_parameters", 400)]),
+    "revision_decide": Entry("revision", [Check("post", "edit_parameters", 302, {"decision": "approve"})]),
+    "household_determination": Entry("household", [Check("get", V, 200)]),
+    "determination_runs": Entry(None, [Check("get", V, 200), Check("post", "run_determination", 302, {"as_of": "2026-11-01"})]),
+    "api-determine": Entry(None, [Check("post", ANY, 400)], api=True),
     "api-schema": Entry(None, [Check("get", PUBLIC, 200)], api=True),
     "api-docs": Entry(None, [Check("get", PUBLIC, 200)], api=True),
     "api-household-list": Entry(None, [Check("get", V, 200), Check("post", E, 400)], api=True),
@@ -116,13 +122,15 @@ def _expected(entry: Entry, check: Check, role: str | None, where: str) -> int:
         return check.ok
     if not _has(role, check.cap):
         return 403
-    if entry.target in ("household", "member", "item") and role not in IN_SCOPE[where]:
+    if entry.target in SCOPED_TARGETS and role not in IN_SCOPE[where]:
         return 404
     return check.ok
 
 
 def _target(entry: Entry, where: str, households: dict[str, Any], users: dict[str, Any]) -> dict[str, Any]:
     h = households[where]
+    if entry.target == "revision":
+        return {"pk": _revision(h.county_id).pk}
     if entry.target == "household":
         return {"pk": h.pk}
     if entry.target == "member":
@@ -134,11 +142,30 @@ def _target(entry: Entry, where: str, households: dict[str, Any], users: dict[st
     return {}
 
 
+SCOPED_TARGETS = ("household", "member", "item", "revision")
+
+
+def _revision(county: str) -> Any:
+    """A draft revision for the county, drafted by someone who is not one of the matrix roles."""
+    import datetime as dt
+
+    from jiuzhu.apps.core.models import Region
+    from jiuzhu.apps.core.services import user_create
+    from jiuzhu.apps.policy.models import ParameterRevision
+
+    author = user_create(actor=None, username=f"drafter{county}", password=PASSWORD, role="county",
+                         region=Region.objects.get(code=county))
+    return ParameterRevision.objects.create(
+        path="dibao.standard", region_id=county, area="rural", effective_from=dt.date(2030, 1, 1),
+        value="999.00", reference="测试文号", created_by=author,
+    )
+
+
 CASES = [
     (name, role, where)
     for name, entry in MATRIX.items()
     for role in [None, *ROLES]
-    for where in (["inside", "outside"] if entry.target in ("household", "member", "item") else ["inside"])
+    for where in (["inside", "outside"] if entry.target in SCOPED_TARGETS else ["inside"])
 ]
 
 

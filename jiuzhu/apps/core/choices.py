@@ -63,13 +63,15 @@ class Capability(models.TextChoices):
     MANAGE_ACCOUNTS = "manage_accounts", _("Create and disable accounts")
     MANAGE_ROLES = "manage_roles", _("Assign roles")
     READ_AUDIT = "read_audit", _("Read the audit log")
+    EDIT_PARAMETERS = "edit_parameters", _("Draft and approve parameter revisions for one's region")
+    RUN_DETERMINATION = "run_determination", _("Run the determination over the registry")
 
 
 C = Capability
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.PROVINCE: frozenset({C.VIEW_REGISTRY, C.EXPORT_REGISTRY}),
-    Role.CITY: frozenset({C.VIEW_REGISTRY, C.EXPORT_REGISTRY}),
-    Role.COUNTY: frozenset({C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.EXPORT_REGISTRY, C.UNMASK}),
+    Role.PROVINCE: frozenset({C.VIEW_REGISTRY, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.RUN_DETERMINATION}),
+    Role.CITY: frozenset({C.VIEW_REGISTRY, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS}),
+    Role.COUNTY: frozenset({C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.EXPORT_REGISTRY, C.UNMASK, C.EDIT_PARAMETERS}),
     Role.TOWNSHIP: frozenset({C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.UNMASK}),
     # Departments see registry data only through their share catalogue
     # (issue 4); until then, nothing.  docs/decisions/0002.

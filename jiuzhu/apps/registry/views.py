@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -150,6 +151,10 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if as_of
         else history.household_state_now(household)
     )
+    # Imported here: the determination app builds on the registry, not the other way round.
+    from jiuzhu.apps.determination.views import determine_for_page
+
+    det, det_error = (None, "") if as_of else determine_for_page(household)
     return render(
         request,
         "registry/household_detail.html",
@@ -161,6 +166,9 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "members_by_uid": {m["uid"]: m for m in (state or {}).get("member", [])},
             "can_edit": request.user.has_capability(EDIT) and as_of is None,  # type: ignore[attr-defined]
             "can_unmask": request.user.has_capability("unmask"),  # type: ignore[attr-defined]
+            "det": det,
+            "det_error": det_error,
+            "det_as_of": timezone.localdate(),
         },
     )
 

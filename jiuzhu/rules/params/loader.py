@@ -472,6 +472,32 @@ class ParameterSet:
             nodes=self.nodes, overrides=self.overrides + tuple(checked), source=self.source
         )
 
+    def with_revisions(self, revisions: Iterable[Mapping[str, Any]]) -> ParameterSet:
+        """A new set with additional dated values (approved revisions entered by counties).
+
+        Each revision is ``{path, region, area?, from, value, ref, demo?}``: it joins the
+        parameter's values exactly as a YAML entry would, so the same validation applies
+        (kind, region, area, no two values from the same day).  A later ``from``
+        supersedes the earlier open-ended value from that date on.
+        """
+        added: dict[str, list[dict[str, Any]]] = {}
+        for rev in revisions:
+            entry = {k: v for k, v in rev.items() if k != "path"}
+            added.setdefault(str(rev["path"]), []).append(entry)
+        nodes = dict(self.nodes)
+        for path, entries in added.items():
+            node = self.nodes.get(path)
+            if node is None:
+                raise _err("revision_unknown", f"没有名为 {path} 的参数", f"No parameter named {path}")
+            spec = {
+                "kind": node.kind, "by_area": node.by_area, "choices": list(node.choices),
+                "label_zh": node.label_zh, "label_en": node.label_en, "unit": node.unit,
+                "clause": node.clause,
+                "values": [e.canonical() for e in node.entries] + entries,
+            }
+            nodes[path] = _parse_node(path, spec, "revisions")
+        return ParameterSet(nodes=nodes, overrides=self.overrides, source=self.source)
+
     # -- identity -----------------------------------------------------------------------
     def _compute_version(self) -> str:
         payload = {

@@ -1,0 +1,86 @@
+"""Parameter revisions: draft → approved by another user → in force from its date; never edited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from jiuzhu.apps.core.models import AuditEvent
+from jiuzhu.apps.policy import services
+from jiuzhu.apps.policy.models import ParameterRevision
+from jiuzhu.apps.policy.selectors import current_parameters
+
+pytestmark = pytest.mark.django_db
+
+
+def _future(days: int = 30) -> dt.date:
+    return timezone.localdate() + dt.timedelta(days=days)
+
+
+def _draft(users: dict[str, Any], **kw: Any) -> ParameterRevision:
+    args = {"path": "dibao.standard", "region": "360124", "area": "rural", "effective_from": _future(),
+            "value": "900.00", "reference": "进民发〔2026〕8号"} | kw
+    return services.revision_create(actor=users["county"], **args)
+
+
+def test_draft_then_approval_by_another_user(users: dict[str, Any]) -> None:
+    rev = _draft(users)
+    day = rev.effective_from
+    before = current_parameters().resolve("dibao.standard", "360124", "rural", day).value
+    assert before != rev.value  # drafts change nothing
+    with pytest.raises(PermissionDenied):
+        services.revision_decide(actor=users["county"], revision=rev, approve=True)
+    services.revision_decide(actor=users["city"], revision=rev, approve=True)
+    params = current_parameters()
+    assert str(params.resolve("dibao.standard", "360124", "rural", day).value) == "900.00"
+    assert params.resolve("dibao.standard", "360124", "rural", day - dt.timedelta(days=1)).value == before
+    assert AuditEvent.objects.filter(event="parameter.approve").exists()
+    with pytest.raises(ValidationError):
+        services.revision_decide(actor=users["province"], revision=rev, approve=False)
+
+
+@pytest.mark.parametrize(
+    "kw, field",
+    [
+        ({"value": "abc"}, "value"),
+        ({"path": "no.such"}, "path"),
+        ({"area": "all"}, "area"),
+        ({"effective_from": dt.date(2020, 1, 1)}, "effective_from"),
+        ({"reference": " "}, "reference"),
+        ({"region": "360730"}, "region"),  # another county
+    ],
+)
+def test_bad_revisions_are_refused(users: dict[str, Any], kw: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as exc:
+        _draft(users, **kw)
+    assert field in exc.value.message_dict
+    assert not ParameterRevision.objects.exists()
+
+
+def test_two_values_from_the_same_day_are_refused_at_approval(users: dict[str, Any]) -> None:
+    first, second = _draft(users), _draft(users, value="910.00")
+    services.revision_decide(actor=users["city"], revision=first, approve=True)
+    with pytest.raises(ValidationError):
+        services.revision_decide(actor=users["city"], revision=second, approve=True)
+    second.refresh_from_db()
+    assert second.status == "draft"
+
+
+def test_screens(client: Any, users: dict[str, Any]) -> None:
+    client.force_login(users["county"])
+    page = client.get("/policy/parameters/").content.decode()
+    assert "最低生活保障标准" in page and "演示" in page
+    r = client.post("/policy/revisions/", {"path": "dibao.standard", "region": "360124", "area": "rural",
+                                           "effective_from": _future().isoformat(), "value": "0.1x", "reference": "x"})
+    assert r.status_code == 400
+    r = client.post("/policy/revisions/", {"path": "dibao.standard", "region": "360124", "area": "rural",
+                                           "effective_from": _future().isoformat(), "value": "905.00", "reference": "进民发〔2026〕9号"})
+    assert r.status_code == 302
+    rev = ParameterRevision.objects.get()
+    assert client.post(f"/policy/revisions/{rev.pk}/decide/", {"decision": "approve"}).status_code == 403
+    client.force_login(users["city"])
+    assert client.post(f"/policy/revisions/{rev.pk}/decide/", {"decision": "approve"}).status_code == 302
