@@ -50,6 +50,7 @@ def household_determination(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "determination/sheet.html", {
         "household": household, "result": result, "error": error, "as_of": as_of,
         "categories_zh": CATEGORY_ZH, "history": history,
+        "member_names": {str(pk): name for pk, name in household.members.values_list("pk", "name")},
     })
 
 
