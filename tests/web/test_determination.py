@@ -114,3 +114,11 @@ def test_determine_all_command(households: dict[str, Any], capsys: Any) -> None:
     assert main(["determine", "--all", "--as-of", "2026-11-15"]) == 0
     assert "3 households" in capsys.readouterr().out
     assert DeterminationResult.objects.count() == 3
+
+
+def test_api_determine_without_trailing_slash(client: Any, users: dict[str, Any]) -> None:
+    client.force_login(users["county"])
+    body = {"household_id": "X2", "county_code": "360102", "area_type": "urban",
+            "members": [{"member_id": "A", "birth_date": "1990-01-01", "relation": "head", "work_capacity": "full"}]}
+    r = client.post("/api/determine?as_of=2026-11-15", json.dumps(body), content_type="application/json")
+    assert r.status_code == 200 and r.json()["household_id"] == "X2"

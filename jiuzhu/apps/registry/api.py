@@ -58,9 +58,6 @@ class HouseholdReadSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-_CHOICE = {"required": False}
-
-
 class MemberWriteSerializer(StrictSerializer):
     household = serializers.IntegerField(required=False, help_text="Household id (create only)")
     id_number = serializers.CharField(required=False, help_text="18 characters, text; 15-digit numbers are upgraded")

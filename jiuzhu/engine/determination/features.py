@@ -102,24 +102,44 @@ def _prorate(dialect: Dialect, amt: str, ov: str, pd: str) -> str:
     )
 
 
-def _windowed(dialect: Dialect, table: str, cols: str) -> str:
-    """Items joined to their household's window, with amount in fen, overlap and period days."""
-    start = "coalesce(t.period_start, h.w_start)"
-    end = "coalesce(t.period_end, h.w_end)"
-    ov = f"({_days(dialect, f'LEAST({end}, h.w_end)')} - {_days(dialect, f'GREATEST({start}, h.w_start)')} + 1)"
+def _windowed(dialect: Dialect, table: str, cols: str, window: tuple[date, date] | None) -> str:
+    """Items with their household's window: amount in fen, overlap and period days.
+
+    With *window* (the same for every household of the run) the window is a constant and
+    the items need no join to the households."""
+    if window is None:
+        w_start, w_end, join = "h.w_start", "h.w_end", "JOIN hh h ON t.household_key = h.household_key"
+    else:
+        w_start, w_end, join = f"DATE '{window[0].isoformat()}'", f"DATE '{window[1].isoformat()}'", ""
+    start = f"coalesce(t.period_start, {w_start})"
+    end = f"coalesce(t.period_end, {w_end})"
+    ov = f"({_days(dialect, f'LEAST({end}, {w_end})')} - {_days(dialect, f'GREATEST({start}, {w_start})')} + 1)"
     pd = f"({_days(dialect, end)} - {_days(dialect, start)} + 1)"
-    # built only from code constants (no user input reaches the SQL text)
+    # built only from code constants and dates (no user input reaches the SQL text)
     return f"""
-      SELECT t.household_id, t.member_id, {cols}, h.param_idx,
+      SELECT t.household_key, t.member_key, {cols}{", h.param_idx" if window is None else ""},
              CAST(t.amount * 100 AS BIGINT) AS amt, {ov} AS ov, {pd} AS pd
       FROM {table} t
-      JOIN hh h ON t.household_id = h.household_id
-      ANTI JOIN ex em
-        ON em.household_id = t.household_id AND em.member_id = t.member_id"""  # noqa: S608
+      {join}
+      ANTI JOIN ex em ON em.member_key = t.member_key"""  # noqa: S608
 
 
-def feature_sql(dialect: Dialect, as_of: date) -> str:
-    """The household feature query for *dialect*, ages computed on *as_of* (周岁)."""
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def feature_sql(
+    dialect: Dialect, as_of: date, *, window: tuple[date, date] | None = None,
+    excluded_subtypes: Sequence[str] | None = None,
+) -> str:
+    """The household feature query for *dialect*, ages computed on *as_of* (周岁).
+
+    Joins and groups on the integer keys ``household_key`` / ``member_key``.  When every
+    household of the run has the same income window and the same non-counted subtypes
+    (and a parameter key), pass them as *window* and *excluded_subtypes*: they become
+    constants instead of joins of every item to its household and to ``px``.
+    """
+    fold = window is not None and excluded_subtypes is not None
     asof_lit = f"DATE '{as_of.isoformat()}'"
     mmdd = as_of.month * 100 + as_of.day
     age = (
@@ -152,10 +172,25 @@ def feature_sql(dialect: Dialect, as_of: date) -> str:
     def bsum(expr: str) -> str:
         return f"CAST(coalesce(SUM({expr}), 0) AS BIGINT)"
 
+    if fold:
+        assert excluded_subtypes is not None
+        is_excl = (
+            f"coalesce(w.subtype IN ({', '.join(_sql_str(x) for x in sorted(excluded_subtypes))}), false)"
+            if excluded_subtypes else "false"
+        )
+        inc_x = f"""
+  SELECT w.household_key, w.member_key, w.income_type, ({inc_counted}) AS counted, {is_excl} AS is_excl
+  FROM inc_w w"""
+    else:
+        inc_x = f"""
+  SELECT w.household_key, w.member_key, w.income_type, ({inc_counted}) AS counted,
+         (px.subtype IS NOT NULL) AS is_excl
+  FROM inc_w w LEFT JOIN px ON px.param_idx = w.param_idx AND px.subtype = w.subtype"""
+
     # built only from code constants and a date (no user input reaches the SQL text)
     return f"""
 WITH hh AS (
-  SELECT h.household_id, h.county_code, h.area_type, pk.param_idx, pk.w_start, pk.w_end,
+  SELECT h.household_key, h.household_id, h.county_code, h.area_type, pk.param_idx, pk.w_start, pk.w_end,
          h.refused_on, h.left_assistance_on, h.left_assistance_reason,
          coalesce(h.county_confirmed_hardship, false) AS county_confirmed,
          coalesce(h.poverty_monitoring, false) AS poverty_monitoring
@@ -163,58 +198,55 @@ WITH hh AS (
   LEFT JOIN pk ON h.county_code = pk.county_code AND h.area_type = pk.area_type
 ),
 ex AS (
-  SELECT m.household_id, m.member_id FROM members m WHERE {excluded}
+  SELECT m.member_key FROM members m WHERE {excluded}
 ),
-inc_w AS ({_windowed(dialect, "income_items", "t.income_type, t.subtype")}
+inc_w AS ({_windowed(dialect, "income_items", "t.income_type, t.subtype", window if fold else None)}
 ),
-inc_x AS (
-  SELECT w.household_id, w.member_id, w.income_type, ({inc_counted}) AS counted,
-         (px.subtype IS NOT NULL) AS is_excl
-  FROM inc_w w LEFT JOIN px ON px.param_idx = w.param_idx AND px.subtype = w.subtype
+inc_x AS ({inc_x}
 ),
 inc_m AS (
-  SELECT household_id, member_id,
+  SELECT household_key, member_key,
          {bsum("CASE WHEN is_excl THEN 0 ELSE counted END")} AS counted_fen,
          {bsum("CASE WHEN is_excl THEN counted ELSE 0 END")} AS excluded_fen,
          {bsum("CASE WHEN (NOT is_excl) AND income_type IN ('wages', 'business') THEN counted ELSE 0 END")} AS earned_fen
-  FROM inc_x GROUP BY household_id, member_id
+  FROM inc_x GROUP BY household_key, member_key
 ),
 inc_h AS (
-  SELECT household_id, {bsum("counted_fen")} AS counted_fen, {bsum("excluded_fen")} AS excluded_fen,
+  SELECT household_key, {bsum("counted_fen")} AS counted_fen, {bsum("excluded_fen")} AS excluded_fen,
          {bsum("earned_fen")} AS earned_fen
-  FROM inc_m GROUP BY household_id
+  FROM inc_m GROUP BY household_key
 ),
-exp_w AS ({_windowed(dialect, "expenses", "t.expense_type")}
+exp_w AS ({_windowed(dialect, "expenses", "t.expense_type", window if fold else None)}
 ),
 exp_h AS (
-  SELECT household_id,
+  SELECT household_key,
          {bsum("CASE WHEN expense_type = 'medical' THEN " + inc_counted + " ELSE 0 END")} AS exp_medical_fen,
          {bsum("CASE WHEN expense_type = 'education' THEN " + inc_counted + " ELSE 0 END")} AS exp_education_fen,
          {bsum("CASE WHEN expense_type = 'rehabilitation' THEN " + inc_counted + " ELSE 0 END")} AS exp_rehab_fen
-  FROM exp_w GROUP BY household_id
+  FROM exp_w GROUP BY household_key
 ),
 prop_h AS (
-  SELECT household_id,
+  SELECT household_key,
          {bsum("CASE WHEN NOT coalesce(exempt, false) AND property_type IN ('deposit', 'securities', 'insurance') THEN CAST(value * 100 AS BIGINT) ELSE 0 END")} AS financial_fen,
          CAST(coalesce(MAX(CASE WHEN NOT coalesce(exempt, false) AND property_type = 'vehicle' THEN CAST(value * 100 AS BIGINT) END), 0) AS BIGINT) AS vehicle_max_fen,
          {bsum("CASE WHEN NOT coalesce(exempt, false) AND property_type = 'vehicle' THEN 1 ELSE 0 END")} AS vehicle_count,
          {bsum("CASE WHEN NOT coalesce(exempt, false) AND property_type = 'real_estate' THEN 1 ELSE 0 END")} AS real_estate_count,
          {bsum("CASE WHEN NOT coalesce(exempt, false) AND property_type = 'business' THEN 1 ELSE 0 END")} AS business_count,
          {bsum("CASE WHEN coalesce(exempt, false) THEN 1 ELSE 0 END")} AS exempt_count
-  FROM property_items GROUP BY household_id
+  FROM property_items GROUP BY household_key
 ),
 sup_h AS (
-  SELECT household_id, {bsum("CASE WHEN coalesce(able_to_support, true) THEN 1 ELSE 0 END")} AS able_supporters,
+  SELECT household_key, {bsum("CASE WHEN coalesce(able_to_support, true) THEN 1 ELSE 0 END")} AS able_supporters,
          CAST(COUNT(*) AS BIGINT) AS n_supporters
-  FROM supporters GROUP BY household_id
+  FROM supporters GROUP BY household_key
 ),
 mem_h AS (
-  SELECT m.household_id, {members_agg} AS members,
+  SELECT m.household_key, {members_agg} AS members,
          {bsum("CASE WHEN m.excluded THEN 1 ELSE 0 END")} AS n_excluded,
          {bsum("CASE WHEN (NOT m.excluded) AND m.birth_date IS NULL THEN 1 ELSE 0 END")} AS n_no_birth
   FROM (SELECT m.*, ({excluded}) AS excluded FROM members m) m
-  LEFT JOIN inc_m im ON im.household_id = m.household_id AND im.member_id = m.member_id
-  GROUP BY m.household_id
+  LEFT JOIN inc_m im ON im.member_key = m.member_key
+  GROUP BY m.household_key
 )
 SELECT hh.household_id, hh.county_code, hh.area_type, hh.param_idx,
        hh.refused_on, hh.left_assistance_on, hh.left_assistance_reason,
@@ -236,11 +268,11 @@ SELECT hh.household_id, hh.county_code, hh.area_type, hh.param_idx,
        CAST(coalesce(sup_h.able_supporters, 0) AS BIGINT) AS able_supporters,
        CAST(coalesce(sup_h.n_supporters, 0) AS BIGINT) AS n_supporters
 FROM hh
-LEFT JOIN mem_h ON mem_h.household_id = hh.household_id
-LEFT JOIN inc_h ON inc_h.household_id = hh.household_id
-LEFT JOIN exp_h ON exp_h.household_id = hh.household_id
-LEFT JOIN prop_h ON prop_h.household_id = hh.household_id
-LEFT JOIN sup_h ON sup_h.household_id = hh.household_id
+LEFT JOIN mem_h ON mem_h.household_key = hh.household_key
+LEFT JOIN inc_h ON inc_h.household_key = hh.household_key
+LEFT JOIN exp_h ON exp_h.household_key = hh.household_key
+LEFT JOIN prop_h ON prop_h.household_key = hh.household_key
+LEFT JOIN sup_h ON sup_h.household_key = hh.household_key
 """  # noqa: S608
 
 

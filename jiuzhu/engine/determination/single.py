@@ -23,7 +23,7 @@ from jiuzhu.engine.determination.evaluate import (
     param_key_tables,
 )
 from jiuzhu.engine.determination.features import feature_sql, features_from_rows
-from jiuzhu.engine.determination.snapshot import SNAPSHOT_SCHEMAS, TABLES
+from jiuzhu.engine.determination.snapshot import SNAPSHOT_SCHEMAS, TABLES, add_keys
 from jiuzhu.rules.determination.explain import explain_row, format_yuan
 from jiuzhu.rules.determination.formulas import HOUSEHOLD_OUTPUTS, MEMBER_OUTPUTS
 from jiuzhu.rules.determination.household import parse_household
@@ -59,10 +59,10 @@ def _connection() -> duckdb.DuckDBPyConnection:
 
 def tables_from_rows(rows: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, pa.Table]:
     """Snapshot-layout Arrow tables from row dicts (as returned by ``parse_household``)."""
-    return {
+    return add_keys({
         name: pa.Table.from_pylist(list(rows.get(name, [])), schema=SNAPSHOT_SCHEMAS[name])
         for name in TABLES
-    }
+    })
 
 
 def sql_features(tables: Mapping[str, pa.Table], ptab: ParamTable, as_of: date) -> pa.Table:

@@ -19,12 +19,20 @@ property_items     household_id, member_id, property_type, value, exempt
 expenses           household_id, member_id, expense_type, amount, period_start, period_end
 supporters         household_id, supporter_id, relation, able_to_support, reason
 =================  ===========================================================================
+
+Every table also carries integer surrogate keys (``KEY_COLUMNS``), so the batch joins and
+groups on integers instead of text: ``household_key`` (every table) is unique per household
+and equal on every row of that household; ``member_key`` (members, income_items, expenses)
+is unique per (household_id, member_id) of the members table, and on an item it is the key
+of the member with the same household_id and member_id (null when there is none).  The
+Django export uses the registry's primary keys; :func:`add_keys` derives them from the text
+ids (used by :func:`source_to_snapshot` and for in-memory tables).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
 
@@ -34,7 +42,10 @@ import pyarrow.parquet as pq
 
 from jiuzhu.rules.vocab import ADL_ITEMS
 
-__all__ = ["EXCLUSION_FLAGS", "SNAPSHOT_SCHEMAS", "TABLES", "source_to_snapshot", "validate_snapshot"]
+__all__ = [
+    "EXCLUSION_FLAGS", "KEY_COLUMNS", "SNAPSHOT_SCHEMAS", "TABLES", "add_keys", "conform", "source_to_snapshot",
+    "validate_snapshot",
+]
 
 MONEY: Final = pa.decimal128(18, 2)
 
@@ -56,6 +67,7 @@ SNAPSHOT_SCHEMAS: Final[dict[str, pa.Schema]] = {
         ("left_assistance_reason", pa.string()),
         ("county_confirmed_hardship", pa.bool_()),
         ("poverty_monitoring", pa.bool_()),
+        ("household_key", pa.int64()),
     ]),
     "members": pa.schema([
         ("household_id", pa.string()),
@@ -74,6 +86,8 @@ SNAPSHOT_SCHEMAS: Final[dict[str, pa.Schema]] = {
         ("orphan", pa.bool_()),
         ("receiving_tekun", pa.bool_()),
         ("difficult_worker", pa.bool_()),
+        ("household_key", pa.int64()),
+        ("member_key", pa.int64()),
     ]),
     "income_items": pa.schema([
         ("household_id", pa.string()),
@@ -83,6 +97,8 @@ SNAPSHOT_SCHEMAS: Final[dict[str, pa.Schema]] = {
         ("amount", MONEY),
         ("period_start", pa.date32()),
         ("period_end", pa.date32()),
+        ("household_key", pa.int64()),
+        ("member_key", pa.int64()),
     ]),
     "property_items": pa.schema([
         ("household_id", pa.string()),
@@ -90,6 +106,7 @@ SNAPSHOT_SCHEMAS: Final[dict[str, pa.Schema]] = {
         ("property_type", pa.string()),
         ("value", MONEY),
         ("exempt", pa.bool_()),
+        ("household_key", pa.int64()),
     ]),
     "expenses": pa.schema([
         ("household_id", pa.string()),
@@ -98,6 +115,8 @@ SNAPSHOT_SCHEMAS: Final[dict[str, pa.Schema]] = {
         ("amount", MONEY),
         ("period_start", pa.date32()),
         ("period_end", pa.date32()),
+        ("household_key", pa.int64()),
+        ("member_key", pa.int64()),
     ]),
     "supporters": pa.schema([
         ("household_id", pa.string()),
@@ -105,9 +124,51 @@ SNAPSHOT_SCHEMAS: Final[dict[str, pa.Schema]] = {
         ("relation", pa.string()),
         ("able_to_support", pa.bool_()),
         ("reason", pa.string()),
+        ("household_key", pa.int64()),
     ]),
 }
 TABLES: Final[tuple[str, ...]] = tuple(SNAPSHOT_SCHEMAS)
+KEY_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    name: tuple(c for c in ("household_key", "member_key") if c in schema.names)
+    for name, schema in SNAPSHOT_SCHEMAS.items()
+}
+
+
+def _member_ref(household_id: pa.ChunkedArray | pa.Array, member_id: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """(household_id, member_id) as one unambiguous string: len(household_id) ':' household_id member_id."""
+    length = pc.cast(pc.utf8_length(household_id), pa.string())
+    return pc.binary_join_element_wise(length, ":", household_id, member_id, "")
+
+
+def _index(values: pa.ChunkedArray | pa.Array, value_set: pa.ChunkedArray | pa.Array) -> pa.Array:
+    if isinstance(value_set, pa.ChunkedArray):
+        value_set = value_set.combine_chunks()
+    out = pc.cast(pc.index_in(values, value_set=value_set), pa.int64())
+    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+
+
+def add_keys(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
+    """The tables with ``household_key`` / ``member_key`` derived from the text ids.
+
+    A household's key is the position of the first households row with its id; a member's
+    key, the position of the first members row with its (household_id, member_id) — so an
+    item's keys are exactly those of the rows its text ids refer to (null if none).
+    """
+    hh_ids = tables["households"].column("household_id")
+    members = tables["members"]
+    member_refs = _member_ref(members.column("household_id"), members.column("member_id"))
+    out: dict[str, pa.Table] = {}
+    for name, table in tables.items():
+        keys = {"household_key": _index(table.column("household_id"), hh_ids)}
+        if "member_key" in KEY_COLUMNS.get(name, ()):
+            keys["member_key"] = _index(_member_ref(table.column("household_id"), table.column("member_id")), member_refs)
+        for col, arr in keys.items():
+            if col in table.column_names:
+                table = table.set_column(table.schema.get_field_index(col), col, arr)
+            else:
+                table = table.append_column(col, arr)
+        out[name] = table
+    return out
 
 
 def conform(table: pa.Table, name: str) -> pa.Table:
@@ -131,7 +192,8 @@ def validate_snapshot(directory: str | Path) -> None:
         if not path.exists():
             raise ValueError(f"快照缺少表 {name}.parquet / snapshot table {name}.parquet is missing")
         have = pq.read_schema(path)
-        missing = [f.name for f in schema if f.name not in have.names]
+        # the surrogate keys may be absent (an older snapshot): the batch then derives them
+        missing = [f.name for f in schema if f.name not in have.names and f.name not in KEY_COLUMNS[name]]
         if missing:
             raise ValueError(f"快照表 {name} 缺少列 {missing} / snapshot table {name} lacks columns {missing}")
 
@@ -170,6 +232,7 @@ def source_to_snapshot(
     src, out = Path(src_dir), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
+    tables: dict[str, pa.Table] = {}
     for name in TABLES:
         path = src / f"{name}.parquet"
         if path.exists():
@@ -202,9 +265,10 @@ def source_to_snapshot(
                     table.schema.get_field_index("disability_grade"), "disability_grade",
                     pc.cast(table.column("disability_grade"), pa.int8()),
                 )
-        conformed = conform(table, name)
-        pq.write_table(conformed, out / f"{name}.parquet", compression="zstd")
-        counts[name] = conformed.num_rows
+        tables[name] = conform(table, name)
+    for name, table in add_keys(tables).items():
+        pq.write_table(table, out / f"{name}.parquet", compression="zstd")
+        counts[name] = table.num_rows
         if progress:
             progress(name)
     return counts
