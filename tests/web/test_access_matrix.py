@@ -71,6 +71,7 @@ MATRIX: dict[str, Entry] = {
     "api-schema": Entry(None, [Check("get", PUBLIC, 200)], api=True),
     "api-docs": Entry(None, [Check("get", PUBLIC, 200)], api=True),
     "api-household-list": Entry(None, [Check("get", V, 200), Check("post", E, 400)], api=True),
+    "api-household-determination": Entry("household", [Check("get", V, 200)], api=True),
     "api-household-detail": Entry("household", [Check("get", V, 200), Check("patch", E, 200)], api=True),
     "api-member-list": Entry(None, [Check("post", E, 400)], api=True),
     "api-member-detail": Entry("member", [Check("get", V, 200), Check("patch", E, 200)], api=True),

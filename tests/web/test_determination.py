@@ -122,3 +122,13 @@ def test_api_determine_without_trailing_slash(client: Any, users: dict[str, Any]
             "members": [{"member_id": "A", "birth_date": "1990-01-01", "relation": "head", "work_capacity": "full"}]}
     r = client.post("/api/determine?as_of=2026-11-15", json.dumps(body), content_type="application/json")
     assert r.status_code == 200 and r.json()["household_id"] == "X2"
+
+
+def test_api_household_determination_is_scoped_json(client: Any, households: dict[str, Any], users: dict[str, Any]) -> None:
+    client.force_login(users["county"])
+    inside, outside = households["inside"], households["outside"]
+    r = client.get(f"/api/households/{inside.pk}/determination/", {"as_of": "2026-11-15"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["household_id"] == inside.code and "dibao" in body["explanation"]["categories"]
+    assert client.get(f"/api/households/{outside.pk}/determination/").status_code == 404

@@ -49,18 +49,22 @@ _MEMBER_FIELDS = [
     "adl_eating", "adl_dressing", "adl_transfer", "adl_toileting", "adl_walking", "adl_bathing",
 ]
 _ITEM_FIELDS = {
-    "income_items": (IncomeItem, ["household__code", "member_id", "income_type", "subtype", "amount", "period_start", "period_end", "counted"]),
-    "property_items": (PropertyItem, ["household__code", "member_id", "property_type", "value", "exempt"]),
-    "expenses": (Expense, ["household__code", "member_id", "expense_type", "amount", "period_start", "period_end"]),
-    "supporters": (Supporter, ["household__code", "uid", "relation", "able_to_support", "reason"]),
+    "income_items": (IncomeItem, ["household__code", "household_id", "member_id", "member__household_id", "income_type", "subtype", "amount", "period_start", "period_end", "counted"]),
+    "property_items": (PropertyItem, ["household__code", "household_id", "member_id", "property_type", "value", "exempt"]),
+    "expenses": (Expense, ["household__code", "household_id", "member_id", "member__household_id", "expense_type", "amount", "period_start", "period_end"]),
+    "supporters": (Supporter, ["household__code", "household_id", "uid", "relation", "able_to_support", "reason"]),
 }
+# The snapshot's integer surrogate keys (engine.determination.snapshot): the registry's primary
+# keys.  An item's member_key is its member's only when that member is of the item's household
+# (the engine matches members by household and member id).
+_KEY_FIELDS = ("household_key", "member_key")
 
 
 def _household_row(v: dict[str, Any]) -> dict[str, Any]:
     # Refusals, exits from assistance, county confirmations and agriculture's monitoring
     # flag arrive with the application and exchange modules; until then they are empty.
     return {
-        "household_id": v["code"], "county_code": v["county_id"], "area_type": v["area_type"],
+        "household_id": v["code"], "household_key": v["id"], "county_code": v["county_id"], "area_type": v["area_type"],
         "refused_on": None, "left_assistance_on": None, "left_assistance_reason": None,
         "county_confirmed_hardship": False, "poverty_monitoring": False,
     }
@@ -70,6 +74,7 @@ def _member_row(v: dict[str, Any]) -> dict[str, Any]:
     row = {k: v[k] for k in _MEMBER_FIELDS[4:]}
     row.update({
         "household_id": v["household__code"], "member_id": str(v["id"]), "person_key": v["id_number_index"],
+        "household_key": v["household_id"], "member_key": v["id"],
         "serious_illness": bool(v["serious_illness"]),
         "disability_grade": v["disability_grade"] or None,  # 0 in the registry = no disability
         "in_prison": False, "compulsory_detox": False, "declared_missing": False, "religious_away": False,
@@ -81,8 +86,11 @@ def _member_row(v: dict[str, Any]) -> dict[str, Any]:
 def _item_row(table: str, v: dict[str, Any]) -> dict[str, Any] | None:
     if table == "income_items" and not v["counted"]:
         return None  # excluded by the caseworker, with a reason recorded on the item
-    row = {k: v[k] for k in v if k not in ("household__code", "member_id", "counted", "uid")}
+    row = {k: v[k] for k in v if k not in ("household__code", "household_id", "member_id", "member__household_id", "counted", "uid")}
     row["household_id"] = v["household__code"]
+    row["household_key"] = v["household_id"]
+    if "member__household_id" in v:
+        row["member_key"] = v["member_id"] if v["member__household_id"] == v["household_id"] else None
     for key in ("subtype", "reason", "relation"):
         if key in row and not row[key]:
             row[key] = None  # the engine treats "no detail" as absent, not as an empty code
@@ -107,7 +115,10 @@ def _rows(households: Any) -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 def interchange(household: Household) -> dict[str, Any]:
     """One registry household in the interchange format (docs/schemas/household.schema.json)."""
-    tables = dict(_rows(Household.objects.filter(pk=household.pk)))
+    tables = {
+        table: [{k: v for k, v in r.items() if k not in _KEY_FIELDS} for r in rows]
+        for table, rows in _rows(Household.objects.filter(pk=household.pk))
+    }
     out = tables["households"][0]
     out["members"] = tables["members"]
     for table in ("income_items", "property_items", "expenses", "supporters"):

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -145,6 +147,30 @@ class HouseholdViewSet(viewsets.ViewSet):
                 return Response({"detail": "该日期时此户尚未登记 / Not registered yet on that date."}, status=404)
             return Response({"as_of": as_of, **state})
         return Response(HouseholdReadSerializer(household).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("as_of", str, description="YYYY-MM-DD evaluation date (default today)")],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"])
+    def determination(self, request: Request, pk: str) -> Response:
+        """Categories, benefits and the full explanation of this household, computed now."""
+        import datetime as dt
+
+        from jiuzhu.apps.determination.services import determine_one
+        from jiuzhu.rules.determination.household import HouseholdError
+        from jiuzhu.rules.params import ParameterError
+
+        household = selectors.household_get(request.user, pk)
+        raw = request.query_params.get("as_of")
+        try:
+            as_of = dt.date.fromisoformat(raw) if raw else None
+        except ValueError as err:
+            raise ValidationError({"as_of": ["日期格式应为 YYYY-MM-DD / Use YYYY-MM-DD."]}) from err
+        try:
+            return Response(determine_one(household, as_of))
+        except (HouseholdError, ParameterError) as err:
+            raise ValidationError({"household": [f"{err.message_zh} / {err.message_en}"]}) from err
 
     @extend_schema(request=HouseholdWriteSerializer, responses={201: HouseholdReadSerializer})
     def create(self, request: Request) -> Response:
