@@ -90,4 +90,14 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
     "registry.ChangeRecord": {f: ("audit", _PURPOSE_HISTORY) for f in (
         "id", "household", "object_type", "object_uid", "action", "at", "actor", "actor_username",
         "before", "after", "changed_fields", "reason")},
+    "policy.ParameterRevision": {f: (OPS, "政策参数修订（双人审批） / parameter revisions, four-eyes") for f in (
+        "id", "path", "region", "area", "effective_from", "value", "reference", "note", "status",
+        "created_by", "created_at", "decided_by", "decided_at", "decision_note")},
+    "determination.DeterminationRun": {f: (OPS, "批量认定留痕 / batch determination record") for f in (
+        "id", "as_of", "started_at", "finished_at", "status", "households", "parameter_version",
+        "started_by", "error", "seconds")},
+    "determination.DeterminationResult": {
+        **{f: (OPS, "认定结果留痕 / determination record") for f in ("id", "run", "household", "as_of", "parameter_version", "error")},
+        **{f: ("sensitive", _PURPOSE_ASSESS) for f in ("main_category", "categories", "benefits", "total_benefit")},
+    },
 }
