@@ -1,0 +1,54 @@
+"""Data exchange with departments, ingestion side (issue 4): read, check, report.
+
+Pure Python, no Django.  ``open_table`` pre-checks a file and streams its rows,
+``Validator`` types and checks them against a declared source
+(:mod:`jiuzhu.rules.exchange.sources`), ``write_error_report`` writes the row-error
+workbook.  ``validate_file`` does all three steps for UI-sized files and dry runs.
+"""
+
+from jiuzhu.engine.exchange.errors import ExchangeFileError, RowError
+from jiuzhu.engine.exchange.readers import (
+    CLI_LIMITS,
+    HASH_ALGORITHM,
+    UI_LIMITS,
+    Limits,
+    RawRow,
+    TableReader,
+    display_name,
+    hash_file,
+    open_table,
+)
+from jiuzhu.engine.exchange.report import write_error_report
+from jiuzhu.engine.exchange.validate import (
+    KeyReport,
+    MemoryKeyTracker,
+    SqliteKeyTracker,
+    ValidationOutcome,
+    Validator,
+    ValidRow,
+    mask_value,
+    validate_file,
+)
+
+__all__ = [
+    "CLI_LIMITS",
+    "HASH_ALGORITHM",
+    "UI_LIMITS",
+    "ExchangeFileError",
+    "KeyReport",
+    "Limits",
+    "MemoryKeyTracker",
+    "RawRow",
+    "RowError",
+    "SqliteKeyTracker",
+    "TableReader",
+    "ValidRow",
+    "ValidationOutcome",
+    "Validator",
+    "display_name",
+    "hash_file",
+    "mask_value",
+    "open_table",
+    "validate_file",
+    "write_error_report",
+]
