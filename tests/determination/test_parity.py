@@ -144,3 +144,20 @@ def test_batch_reports_missing_birth_dates_and_rejects_duplicate_households(tmp_
     with pytest.raises(ValueError, match="duplicate household_id"):
         run_batch(tmp_path / "snap", AS_OF, tmp_path / "res2.parquet", params)
     assert not (tmp_path / "res2.parquet").exists()
+
+
+def test_snapshot_without_surrogate_keys_gives_the_same_results(tmp_path: Path, params: ParameterSet) -> None:
+    """A snapshot written before household_key/member_key existed: the batch derives them."""
+    from jiuzhu.engine.determination.snapshot import KEY_COLUMNS, TABLES
+
+    households = random_households(60, 77, AS_OF)
+    write_snapshot(households, AS_OF, tmp_path / "keyed")
+    (tmp_path / "bare").mkdir()
+    for name in TABLES:
+        table = pq.read_table(tmp_path / "keyed" / f"{name}.parquet")
+        pq.write_table(table.drop_columns(list(KEY_COLUMNS[name])), tmp_path / "bare" / f"{name}.parquet")
+    run_batch(tmp_path / "keyed", AS_OF, tmp_path / "a.parquet", params, detail="full")
+    run_batch(tmp_path / "bare", AS_OF, tmp_path / "b.parquet", params, detail="full")
+    a = pq.read_table(tmp_path / "a.parquet").sort_by("household_id")
+    b = pq.read_table(tmp_path / "b.parquet").sort_by("household_id")
+    assert a.num_rows == len(households) and a.equals(b)

@@ -30,7 +30,13 @@ from jiuzhu.engine.determination.evaluate import (
     result_columns,
 )
 from jiuzhu.engine.determination.features import feature_sql
-from jiuzhu.engine.determination.snapshot import TABLES, validate_snapshot
+from jiuzhu.engine.determination.snapshot import (
+    KEY_COLUMNS,
+    TABLES,
+    add_keys,
+    conform,
+    validate_snapshot,
+)
 from jiuzhu.rules.determination.paramtable import ParamTable, build_param_table
 from jiuzhu.rules.params.loader import ParameterSet, load_jiangxi
 
@@ -60,10 +66,20 @@ def connect_snapshot(snapshot_dir: str | Path, *, threads: int | None = None) ->
     root = Path(snapshot_dir)
     validate_snapshot(root)
     con = duckdb.connect(config={"threads": threads or os.cpu_count() or 1})
+    keyed = True
     for name in TABLES:
         path = str(root / f"{name}.parquet").replace("'", "''")
+        keyed = keyed and all(c in pq.read_schema(root / f"{name}.parquet").names for c in KEY_COLUMNS[name])
         # table names are our constants; the path is quoted above
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")  # noqa: S608
+    if keyed:
+        keyed = not con.sql("SELECT 1 FROM households WHERE household_key IS NULL LIMIT 1").fetchall()
+    if not keyed:
+        # a snapshot without surrogate keys (written before they existed): derive them in memory
+        tables = add_keys({name: conform(pq.read_table(root / f"{name}.parquet"), name) for name in TABLES})
+        for name, table in tables.items():
+            con.execute(f"DROP VIEW {name}")
+            con.register(name, table)
     return con
 
 
@@ -96,17 +112,30 @@ def run_batch(
     params = params or load_jiangxi()
     con = connect_snapshot(snapshot_dir, threads=threads)
     try:
-        total, distinct = con.sql("SELECT COUNT(*), COUNT(DISTINCT household_id) FROM households").fetchall()[0]
+        total, distinct, keys, no_key = con.sql(
+            "SELECT COUNT(*), COUNT(DISTINCT household_id), COUNT(DISTINCT household_key), "
+            "COUNT(*) FILTER (WHERE county_code IS NULL OR area_type IS NULL) FROM households"
+        ).fetchall()[0]
         total = int(total)
         if int(distinct) != total:
             raise ValueError(
                 f"快照 households 表中 household_id 有重复（{total - int(distinct)} 行）/ "
                 f"snapshot households has {total - int(distinct)} duplicate household_id row(s)"
             )
+        if int(keys) != total:
+            raise ValueError(
+                "快照 households 表中 household_key 缺失或重复 / snapshot households has missing or duplicate household_key"
+            )
         ptab = _param_table(con, params, as_of)
         pk, px = param_key_tables(ptab)
         con.register("pk", pk)
         con.register("px", px)
+        # one income window and one set of non-counted subtypes for the whole run (the usual
+        # case: they are provincial): constants in the query instead of joins
+        uniform = (int(no_key) == 0 and len(set(ptab.windows)) == 1
+                   and len({tuple(sorted(x)) for x in ptab.excluded_subtypes}) == 1)
+        window = ptab.windows[0] if uniform else None
+        excluded = tuple(sorted(ptab.excluded_subtypes[0])) if uniform else None
         t1 = time.perf_counter()
         out = Path(output)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -115,7 +144,9 @@ def run_batch(
         counts: dict[str, int] = {}
         samples: list[dict[str, str]] = []
         t_eval = 0.0
-        reader = con.sql(feature_sql("duckdb", as_of)).to_arrow_reader(batch_rows)
+        reader = con.sql(
+            feature_sql("duckdb", as_of, window=window, excluded_subtypes=excluded)
+        ).to_arrow_reader(batch_rows)
         workers = max(1, eval_workers or threads or os.cpu_count() or 1)
 
         def work(batch: pa.RecordBatch) -> tuple[pa.RecordBatch, float]:

@@ -180,12 +180,12 @@ def feature_sql(
         )
         inc_x = f"""
   SELECT w.household_key, w.member_key, w.income_type, ({inc_counted}) AS counted, {is_excl} AS is_excl
-  FROM inc_w w"""
+  FROM inc_w w"""  # noqa: S608 - code constants; the subtypes (parameters) are quoted by _sql_str
     else:
         inc_x = f"""
   SELECT w.household_key, w.member_key, w.income_type, ({inc_counted}) AS counted,
          (px.subtype IS NOT NULL) AS is_excl
-  FROM inc_w w LEFT JOIN px ON px.param_idx = w.param_idx AND px.subtype = w.subtype"""
+  FROM inc_w w LEFT JOIN px ON px.param_idx = w.param_idx AND px.subtype = w.subtype"""  # noqa: S608
 
     # built only from code constants and a date (no user input reaches the SQL text)
     return f"""
