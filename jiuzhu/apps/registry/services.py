@@ -236,14 +236,12 @@ def _build_member(member: Member, data: dict[str, Any], *, creating: bool) -> Me
         member.disability_grade = 0
     elif not member.disability_grade:
         raise ValidationError({"disability_grade": _("Give the grade of the disability.")})
-    if parsed is not None:
-        if parsed.value != "" and member.pk and Member.objects.filter(pk=member.pk).values_list("id_number_index", flat=True).first() == id_index(parsed.value):
-            pass
-        else:
-            _set_id_number(member, parsed, "registry_member")
-            member.id_upgraded_from_15 = parsed.upgraded_from_15
-            member.sex = parsed.sex
-            member.birth_date = parsed.birth_date
+    # Re-encrypt only a changed number: an unchanged one keeps its ciphertext (and history stays quiet).
+    if parsed is not None and not (member.pk and member.id_number_index == id_index(parsed.value)):
+        _set_id_number(member, parsed, "registry_member")
+        member.id_upgraded_from_15 = parsed.upgraded_from_15
+        member.sex = parsed.sex
+        member.birth_date = parsed.birth_date
     for field, masker in (("phone", mask_phone), ("bank_account", mask_bank_account)):
         if field in clean:
             _set_secret(member, field, clean[field], "registry_member", masker)
