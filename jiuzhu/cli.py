@@ -201,6 +201,43 @@ def cmd_determine(rest: list[str]) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a department file (CLI limits, streaming) or, with --dry-run, only validate it (JSON report)."""
+    import json
+
+    from jiuzhu.engine.exchange import CLI_LIMITS, validate_file
+    from jiuzhu.rules.exchange.sources import SOURCES
+
+    source = SOURCES.get(args.source)
+    if source is None:
+        print(f"未知的数据源 / unknown source {args.source!r}; known: {', '.join(sorted(SOURCES))}", file=sys.stderr)
+        return 2
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"文件不存在 / no such file: {path}", file=sys.stderr)
+        return 2
+    if args.dry_run:
+        out = validate_file(source, str(path), limits=CLI_LIMITS, keep_rows=False, max_errors=args.max_errors)
+        print(json.dumps(out.to_dict(), ensure_ascii=False, indent=1))
+        return 1 if out.rejected else 0
+    _django()
+    from jiuzhu.apps.exchange.services import batch_import
+
+    result = batch_import(None, source.key, path, path.name, "cli", limits=CLI_LIMITS)
+    b = result.batch
+    status = "imported" if result.created else "already imported (nothing changed)"
+    print(f"batch {b.pk} {b.state}: {status}; rows {b.rows_total:,}, valid {b.rows_valid:,}, "
+          f"with errors {b.rows_error:,}; new {b.rows_new:,}, updated {b.rows_updated:,}, "
+          f"unchanged {b.rows_unchanged:,}")
+    if b.file_error:
+        print(f"文件被拒绝 / file rejected: {b.file_error}", file=sys.stderr)
+    for e in b.errors_preview[:20]:
+        print(f"  row {e.get('row')} {e.get('column') or ''} {e.get('code')}: {e.get('message')}", file=sys.stderr)
+    if b.state == "failed":
+        return 3
+    return 1 if b.state == "rejected" else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jiuzhu", description="江西省社会救助平台命令行 / jiuzhu platform command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -224,6 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--households", type=int, default=20_000)
     p.add_argument("--seed", type=int, default=2026)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("import", help="import a department file as one batch (see docs/exchange.md)")
+    p.add_argument("source", help="a declared data source key")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="validate only and print a JSON report")
+    p.add_argument("--max-errors", type=int, default=1000, help="errors listed by --dry-run")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

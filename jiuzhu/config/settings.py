@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "jiuzhu.apps.registry",
     "jiuzhu.apps.policy",
     "jiuzhu.apps.determination",
+    "jiuzhu.apps.exchange",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("jiuzhu.apps.registry.urls")),
     path("", include("jiuzhu.apps.policy.urls")),
     path("", include("jiuzhu.apps.determination.urls")),
+    path("", include("jiuzhu.apps.exchange.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("jiuzhu.api.urls")),
 ]

@@ -75,12 +75,27 @@ MATRIX: dict[str, Entry] = {
     "api-household-detail": Entry("household", [Check("get", V, 200), Check("patch", E, 200)], api=True),
     "api-member-list": Entry(None, [Check("post", E, 400)], api=True),
     "api-member-detail": Entry("member", [Check("get", V, 200), Check("patch", E, 200)], api=True),
+    "exchange_upload": Entry(None, [Check("get", "upload_data", 200), Check("post", "upload_data", 400)]),
+    "exchange_batch_list": Entry(None, [Check("get", "view_exchange", 200)]),
+    "exchange_batch_detail": Entry("batch", [Check("get", "view_exchange", 200)]),
+    "exchange_batch_report": Entry("batch", [Check("get", "view_exchange", 200)]),
+    # An empty JSON body is not a department file: a new batch, rejected as a whole (422).
+    "api-exchange-import": Entry(None, [Check("post", "upload_data", 422)], api=True,
+                                 kwargs={"source": "medical_insurance_settlements"}),
 }
 
 # Which roles' regions contain the "inside" (进贤县 民和镇) and "outside" (宁都县) households.
 IN_SCOPE = {
     "inside": {"province", "city", "county", "township", "auditor"},
     "outside": {"province", "county_b", "auditor"},
+}
+# Import batches are scoped by department and uploader, not region: the "inside" batch is the
+# medical-insurance department's own upload; the "outside" one a county caseworker's upload of
+# a housing feed.  Department users see their department's batches, province-level users all,
+# other caseworkers the batches they uploaded.
+BATCH_SCOPE = {
+    "inside": {"department", "province", "auditor"},
+    "outside": {"county", "province", "auditor"},
 }
 
 
@@ -123,6 +138,8 @@ def _expected(entry: Entry, check: Check, role: str | None, where: str) -> int:
         return check.ok
     if not _has(role, check.cap):
         return 403
+    if entry.target == "batch":
+        return check.ok if role in BATCH_SCOPE[where] else 404
     if entry.target in SCOPED_TARGETS and role not in IN_SCOPE[where]:
         return 404
     return check.ok
@@ -140,10 +157,37 @@ def _target(entry: Entry, where: str, households: dict[str, Any], users: dict[st
         return {"pk": h.incomeitems.first().pk}
     if entry.target == "user":
         return {"pk": users["county"].pk}
+    if entry.target == "batch":
+        return {"pk": _batch(where, users).pk}
     return {}
 
 
-SCOPED_TARGETS = ("household", "member", "item", "revision")
+SCOPED_TARGETS = ("household", "member", "item", "revision", "batch")
+
+
+def _batch(where: str, users: dict[str, Any]) -> Any:
+    """An import batch with an error report (see BATCH_SCOPE)."""
+    import uuid
+
+    from jiuzhu.apps.exchange.models import ImportBatch
+    from jiuzhu.apps.exchange.services import report_path
+    from jiuzhu.engine.exchange import RowError, write_error_report
+
+    source, department, uploader = (
+        ("medical_insurance_settlements", "medical_insurance", users["department"]) if where == "inside"
+        else ("housing_rent_subsidy", "housing", users["county"]))
+    batch = ImportBatch.objects.create(
+        source=source, department=department, content_hash=uuid.uuid4().hex * 2, state="committed",
+        channel="ui", filename="f.csv", uploaded_by=uploader, error_report=f"{uuid.uuid4()}.xlsx", errors_total=1)
+    path = report_path(batch)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_error_report([RowError(None, 2, "身份证号", "required", "必填", "Required")], path)
+    return batch
+
+
+@pytest.fixture(autouse=True)
+def _exchange_dir(settings: Any, tmp_path: Any) -> None:
+    settings.JIUZHU_EXCHANGE_DIR = str(tmp_path / "exchange")
 
 
 def _revision(county: str) -> Any:

@@ -65,18 +65,23 @@ class Capability(models.TextChoices):
     READ_AUDIT = "read_audit", _("Read the audit log")
     EDIT_PARAMETERS = "edit_parameters", _("Draft and approve parameter revisions for one's region")
     RUN_DETERMINATION = "run_determination", _("Run the determination over the registry")
+    UPLOAD_DATA = "upload_data", _("Upload department data files")
+    VIEW_EXCHANGE = "view_exchange", _("View data-exchange import batches")
 
 
 C = Capability
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.PROVINCE: frozenset({C.VIEW_REGISTRY, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.RUN_DETERMINATION}),
-    Role.CITY: frozenset({C.VIEW_REGISTRY, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS}),
-    Role.COUNTY: frozenset({C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.EXPORT_REGISTRY, C.UNMASK, C.EDIT_PARAMETERS}),
+    Role.PROVINCE: frozenset({C.VIEW_REGISTRY, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.RUN_DETERMINATION,
+                              C.VIEW_EXCHANGE}),
+    Role.CITY: frozenset({C.VIEW_REGISTRY, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.VIEW_EXCHANGE}),
+    Role.COUNTY: frozenset({C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.EXPORT_REGISTRY, C.UNMASK, C.EDIT_PARAMETERS,
+                            C.UPLOAD_DATA, C.VIEW_EXCHANGE}),
     Role.TOWNSHIP: frozenset({C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.UNMASK}),
     # Departments see registry data only through their share catalogue
-    # (issue 4); until then, nothing.  docs/decisions/0002.
-    Role.DEPARTMENT: frozenset(),
-    Role.AUDITOR: frozenset({C.VIEW_REGISTRY}),
+    # (issue 4); until then, none.  docs/decisions/0002.  They upload their
+    # own department's feeds and see their department's import batches.
+    Role.DEPARTMENT: frozenset({C.UPLOAD_DATA, C.VIEW_EXCHANGE}),
+    Role.AUDITOR: frozenset({C.VIEW_REGISTRY, C.VIEW_EXCHANGE}),
     # 三权分立 (RELIABILITY R8): the system admin manages accounts but sees no
     # data and no audit log; the security admin assigns roles; the audit
     # admin only reads the audit log.

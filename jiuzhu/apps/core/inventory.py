@@ -23,6 +23,8 @@ _PURPOSE_ID = "核对身份、关联部门数据 / identify the person and match
 _PURPOSE_ASSESS = "家庭经济状况认定 / assess the household's eligibility"
 _PURPOSE_CONTACT = "联系申请人、发放资金 / contact the household, pay benefits"
 _PURPOSE_HISTORY = "留痕可追溯 / record who changed what, when"
+_PURPOSE_EXCHANGE = "部门数据共享与核对（来源、批次、日期） / department data exchange, with provenance"
+_PURPOSE_CHAIN = "一户（人）一条救助链、重复救助核查 / the assistance chain, duplicate checks"
 
 INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
     "core.Region": {f: ("location", "行政区划 / administrative divisions") for f in
@@ -99,5 +101,31 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
     "determination.DeterminationResult": {
         **{f: (OPS, "认定结果留痕 / determination record") for f in ("id", "run", "household", "as_of", "parameter_version", "error")},
         **{f: ("sensitive", _PURPOSE_ASSESS) for f in ("main_category", "categories", "benefits", "total_benefit")},
+    },
+    "exchange.ImportBatch": {f: (OPS, _PURPOSE_EXCHANGE) for f in (
+        "id", "uid", "source", "department", "content_hash", "state", "channel", "filename", "file_format", "size",
+        "uploaded_by", "received_at", "validated_at", "finished_at", "rows_total", "rows_valid", "rows_error",
+        "rows_new", "rows_updated", "rows_unchanged", "errors_total", "errors_preview", "error_report",
+        "file_error")},
+    "exchange.DepartmentRecord": {
+        **{f: (OPS, _PURPOSE_EXCHANGE) for f in (
+            "id", "uid", "source", "department", "batch", "key_digest", "values_digest", "event_date",
+            "member", "household", "created_at", "updated_at")},
+        "person_index": ("blind_index", _PURPOSE_ID), "id_number_enc": ("identifier_enc", _PURPOSE_ID),
+        "id_number_masked": ("masked", _PURPOSE_ID), "id_upgraded_from_15": (OPS, _PURPOSE_ID),
+        "secrets_enc": ("identifier_enc", _PURPOSE_ID),
+        "payload": ("sensitive", "部门共享数据（不含标识） / department facts without identifiers"),
+    },
+    "exchange.AssistanceRecord": {
+        **{f: (OPS, _PURPOSE_CHAIN) for f in (
+            "id", "uid", "member", "household", "source", "fact_key", "batch", "record", "created_at")},
+        "person_index": ("blind_index", _PURPOSE_ID),
+        **{f: ("sensitive", _PURPOSE_CHAIN) for f in (
+            "programme", "department", "start_date", "end_date", "amount", "amount_basis", "in_kind")},
+    },
+    "exchange.RegistryConflict": {
+        **{f: (OPS, _PURPOSE_EXCHANGE) for f in ("id", "member", "field", "source", "batch", "record", "status",
+                                                 "created_at")},
+        "registry_value": ("sensitive", _PURPOSE_ASSESS), "department_value": ("sensitive", _PURPOSE_ASSESS),
     },
 }

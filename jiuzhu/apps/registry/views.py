@@ -155,6 +155,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from jiuzhu.apps.determination.views import determine_for_page
 
     det, det_error = (None, "") if as_of else determine_for_page(household)
+    from jiuzhu.apps.exchange.selectors import household_chain
     return render(
         request,
         "registry/household_detail.html",
@@ -169,6 +170,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "det": det,
             "det_error": det_error,
             "det_as_of": timezone.localdate(),
+            "chain": None if as_of else household_chain(household),
         },
     )
 

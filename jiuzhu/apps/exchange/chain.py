@@ -1,0 +1,117 @@
+"""How feed rows become assistance-chain entries and registry comparisons (declared once).
+
+``CHAIN`` maps each feed with a ``programme`` to the fields giving the chain entry's dates,
+amount and in-kind description, and the condition under which a row *is* assistance (a
+settlement without a medical-assistance payment is not).  ``COMPARISONS`` says which feed
+values are compared with which registry member fields (conflicts, trust order in
+``choices.TRUST_ORDER``).  A test checks every programme feed has a mapping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .choices import AmountBasis
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ChainMap:
+    start: str | None
+    end: str | None = None
+    amounts: tuple[str, ...] = ()  # summed when several (disability living + nursing)
+    basis: str = AmountBasis.TOTAL
+    in_kind: str = ""
+    when: Callable[[Row], bool] | None = None
+    single_day: bool = False  # end = start (a settlement, a relief payment)
+
+    def applies(self, row: Row) -> bool:
+        return self.when is None or bool(self.when(row))
+
+    def entry(self, row: Row) -> dict[str, Any]:
+        start = row.get(self.start) if self.start else None
+        end = row.get(self.end) if self.end else (start if self.single_day else None)
+        values = [row[a] for a in self.amounts if row.get(a) is not None]
+        amount: Decimal | None = sum(values, Decimal("0")) if values else None
+        return {"start_date": start, "end_date": end, "amount": amount, "amount_basis": self.basis,
+                "in_kind": "" if amount is not None else self.in_kind}
+
+
+def _positive(*names: str) -> Callable[[Row], bool]:
+    return lambda row: any((row.get(n) or 0) > 0 for n in names)
+
+
+CHAIN: dict[str, ChainMap] = {
+    "education_students": ChainMap(None, end="left_on", in_kind="家庭经济困难学生资助",
+                                   when=lambda r: bool(r.get("hardship_flag"))),
+    "hrss_unemployment": ChainMap("registered_on", amounts=("benefit_monthly",), basis=AmountBasis.MONTHLY,
+                                  in_kind="失业登记服务"),
+    "agriculture_poverty_monitoring": ChainMap("identified_on", in_kind="防返贫监测帮扶"),
+    "medical_insurance_settlements": ChainMap("settle_date", amounts=("assistance_paid",), single_day=True,
+                                              when=_positive("assistance_paid")),
+    "disabled_certificates": ChainMap("issued_on", end="cancelled_on",
+                                      amounts=("living_subsidy_monthly", "nursing_subsidy_monthly"),
+                                      basis=AmountBasis.MONTHLY,
+                                      when=_positive("living_subsidy_monthly", "nursing_subsidy_monthly")),
+    "trade_union_difficult_workers": ChainMap("registered_on", amounts=("support_amount",), in_kind="困难职工帮扶"),
+    "housing_public_rental": ChainMap("start_date", end="end_date", in_kind="公租房配租"),
+    "housing_rent_subsidy": ChainMap("month", amounts=("amount",), single_day=True),
+    "housing_dilapidated_renovation": ChainMap("approved_on", end="completed_on", amounts=("subsidy_amount",)),
+    "emergency_disaster_victims": ChainMap("event_date", amounts=("relief_amount",), single_day=True,
+                                           in_kind="受灾救助"),
+    "justice_legal_aid": ChainMap("accepted_on", end="closed_on", in_kind="法律援助"),
+}
+
+
+def _death(row: Row) -> dict[str, str]:
+    return {"death_date": row["death_date"].isoformat()} if row.get("death_date") else {}
+
+
+def _hukou_death(row: Row) -> dict[str, str]:
+    if row.get("change_type") == "death" and row.get("change_date"):
+        return {"death_date": row["change_date"].isoformat()}
+    return {}
+
+
+def _disability(row: Row) -> dict[str, str]:
+    if row.get("cancelled_on"):
+        return {}
+    return {"disability_type": str(row["disability_type"]), "disability_grade": str(row["grade"])}
+
+
+def _school(row: Row) -> dict[str, str]:
+    return {"school_stage": str(row["school_stage"])} if row.get("enrolled") else {}
+
+
+# Feed → function giving {registry field: department value (text)} for one valid row.
+COMPARISONS: dict[str, Callable[[Row], dict[str, str]]] = {
+    "health_deaths": _death,
+    "public_security_hukou_changes": _hukou_death,
+    "disabled_certificates": _disability,
+    "education_students": _school,
+}
+
+
+def registry_value(member: dict[str, Any], field: str) -> str:
+    """The registry's current value of a compared field, as text ("" = none recorded)."""
+    if field == "death_date":
+        return ""  # the registry records no deaths: any department death date differs
+    value = member.get(field)
+    if field == "disability_grade":
+        return "" if not value else str(value)
+    if field in ("disability_type", "school_stage") and value == "none":
+        return ""
+    return "" if value is None else str(value)
+
+
+def event_date(row: Row, date_fields: tuple[str, ...]) -> dt.date | None:
+    for name in date_fields:
+        value = row.get(name)
+        if isinstance(value, dt.date):
+            return value
+    return None

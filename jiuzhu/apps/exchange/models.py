@@ -1,0 +1,157 @@
+"""Import batches, department records, the assistance chain and registry conflicts.
+
+Provenance: every stored fact points at its source (feed key), its batch and a date.
+Identifiers are stored like the registry's: SM4-GCM ciphertext bound to the row's UUID,
+an HMAC-SM3 blind index (purpose ``id_number``, so a record matches a registry member by
+equal index) and a mask.  Payloads never contain identifiers.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jiuzhu.rules.exchange.sources import SOURCES
+
+from .choices import AmountBasis, BatchState, Channel, ConflictStatus
+
+SOURCE_CHOICES = [(s.key, s.label_zh) for s in SOURCES.values()]
+
+
+class ImportBatch(models.Model):
+    """One file from one department: identity (source, SM3 of the bytes) (R22).
+
+    States: received → validated → committed | rejected; failed (a database error during
+    the commit) is retryable: importing the same file again resumes it.
+    """
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    source = models.CharField(_("data source"), max_length=48, choices=SOURCE_CHOICES)
+    department = models.CharField(_("department"), max_length=24)
+    content_hash = models.CharField(_("content hash (SM3)"), max_length=64)
+    state = models.CharField(_("state"), max_length=10, choices=BatchState.choices, default=BatchState.RECEIVED)
+    channel = models.CharField(_("channel"), max_length=3, choices=Channel.choices)
+    filename = models.CharField(_("file name"), max_length=120)
+    file_format = models.CharField(_("format"), max_length=10, blank=True)
+    size = models.BigIntegerField(_("size (bytes)"), default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("uploaded by"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    validated_at = models.DateTimeField(_("validated at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_valid = models.PositiveIntegerField(_("valid rows"), default=0)
+    rows_error = models.PositiveIntegerField(_("rows with errors"), default=0)
+    rows_new = models.PositiveIntegerField(_("new records"), default=0)
+    rows_updated = models.PositiveIntegerField(_("updated records"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("unchanged records"), default=0)
+    errors_total = models.PositiveIntegerField(_("errors"), default=0)
+    errors_preview = models.JSONField(default=list, blank=True)
+    error_report = models.CharField(max_length=64, blank=True)
+    file_error = models.CharField(_("file error"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "content_hash"], name="exchange_batch_identity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} #{self.pk} {self.state}"
+
+    @property
+    def source_label(self) -> str:
+        s = SOURCES.get(self.source)
+        return s.label_zh if s else self.source
+
+
+class DepartmentRecord(models.Model):
+    """One fact from a department feed, keyed by the feed's natural key (unique per source)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    source = models.CharField(max_length=48, choices=SOURCE_CHOICES)
+    department = models.CharField(max_length=24)
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="records")
+    key_digest = models.CharField(max_length=64)
+    values_digest = models.CharField(max_length=64)
+    person_index = models.CharField(max_length=64, db_index=True)
+    id_number_enc = models.TextField()
+    id_number_masked = models.CharField(max_length=18)
+    id_upgraded_from_15 = models.BooleanField(default=False)
+    secrets_enc = models.JSONField(default=dict, blank=True)
+    payload = models.JSONField(default=dict)
+    event_date = models.DateField(null=True, blank=True)
+    member = models.ForeignKey("registry.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    household = models.ForeignKey("registry.Household", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "key_digest"], name="exchange_record_natural_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.id_number_masked} {self.event_date or ''}"
+
+
+class AssistanceRecord(models.Model):
+    """One assistance given to a person (一户（人）一条救助链): from a feed or from the platform."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person_index = models.CharField(max_length=64, db_index=True)
+    member = models.ForeignKey("registry.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    household = models.ForeignKey("registry.Household", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    programme = models.CharField(_("programme"), max_length=40)
+    department = models.CharField(_("department"), max_length=24)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    amount_basis = models.CharField(max_length=8, choices=AmountBasis.choices, default=AmountBasis.TOTAL)
+    in_kind = models.CharField(_("in kind"), max_length=100, blank=True)
+    source = models.CharField(_("source"), max_length=48)
+    fact_key = models.CharField(max_length=64)
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    record = models.OneToOneField(DepartmentRecord, null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="assistance")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "fact_key"], name="exchange_assistance_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} {self.start_date or ''} ({self.source})"
+
+
+class RegistryConflict(models.Model):
+    """A department value that differs from the registry's; never applied silently."""
+
+    SCOPE_REGION_FIELD = "member__household__village"
+
+    member = models.ForeignKey("registry.Member", on_delete=models.CASCADE, related_name="+")
+    field = models.CharField(max_length=32)
+    registry_value = models.CharField(max_length=64, blank=True)
+    department_value = models.CharField(max_length=64)
+    source = models.CharField(max_length=48)
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="conflicts")
+    record = models.ForeignKey(DepartmentRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=8, choices=ConflictStatus.choices, default=ConflictStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "field", "source", "department_value"],
+                                    name="exchange_conflict_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.registry_value!r} ≠ {self.department_value!r} ({self.source})"
