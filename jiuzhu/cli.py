@@ -69,8 +69,23 @@ def cmd_generate(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="jiuzhu-gen-") as tmp:
         generate(args.households, args.seed, Path(tmp), as_of=as_of, progress=_progress)
         counts = load_province(Path(tmp), progress=_progress)
-    print(f"loaded into the database: {counts}")
+        print(f"loaded into the database: {counts}")
+        _import_feeds(Path(tmp))
     return 0
+
+
+def _import_feeds(directory: Path) -> None:
+    """Import the generated department feeds through the normal exchange pipeline (as departments would)."""
+    from jiuzhu.apps.exchange.services import batch_import
+    from jiuzhu.engine.exchange import CLI_LIMITS
+    from jiuzhu.rules.exchange.sources import SOURCES
+
+    for source in SOURCES.values():
+        path = directory / f"{source.generator_table}.parquet" if source.generator_table else None
+        if path is None or not path.exists():
+            continue
+        batch = batch_import(None, source.key, path, path.name, "cli", limits=CLI_LIMITS).batch
+        print(f"  {source.key:<28} {batch.state:<10} {batch.rows_valid:>8,} rows")
 
 
 def cmd_load(args: argparse.Namespace) -> int:
