@@ -109,9 +109,9 @@ DEMO_USERS: list[dict[str, Any]] = [
     {"username": "township", "role": "township", "region": None, "full_name": "乡镇经办员", "township_of": "360124"},
     {"username": "dept_medical", "role": "department", "region": None, "department": "medical_insurance", "full_name": "医保局数据员"},
     {"username": "auditor", "role": "auditor", "region": "360000", "full_name": "审计员"},
-    {"username": "sysadmin", "role": "sysadmin", "region": None, "full_name": "系统管理员"},
-    {"username": "secadmin", "role": "secadmin", "region": None, "full_name": "安全管理员"},
-    {"username": "auditadmin", "role": "auditadmin", "region": None, "full_name": "审计管理员"},
+    {"username": "sysadmin", "role": "sysadmin", "region": "360000", "full_name": "系统管理员"},
+    {"username": "secadmin", "role": "secadmin", "region": "360000", "full_name": "安全管理员"},
+    {"username": "auditadmin", "role": "auditadmin", "region": "360000", "full_name": "审计管理员"},
 ]
 
 

@@ -31,9 +31,9 @@ ROLES: dict[str, dict[str, Any]] = {
     "township": {"role": "township", "region": "360124100"},
     "department": {"role": "department", "region": None, "department": "medical_insurance"},
     "auditor": {"role": "auditor", "region": "360000"},
-    "sysadmin": {"role": "sysadmin", "region": None},
-    "secadmin": {"role": "secadmin", "region": None},
-    "auditadmin": {"role": "auditadmin", "region": None},
+    "sysadmin": {"role": "sysadmin", "region": "360000"},
+    "secadmin": {"role": "secadmin", "region": "360000"},
+    "auditadmin": {"role": "auditadmin", "region": "360000"},
 }
 
 

@@ -94,8 +94,9 @@ def _check_role_region(role: str, region: Region | None, department: str) -> Non
             )
     if role == Role.DEPARTMENT and not department:
         raise ValidationError({"department": _("A department user must name a department.")})
-    if role == Role.AUDITOR and region is None:
-        raise ValidationError({"region": _("An auditor must belong to a region.")})
+    if role in (Role.AUDITOR, *ADMIN_ROLES) and region is None:
+        # Every account belongs to a region or a department; administrators and auditors to a region.
+        raise ValidationError({"region": _("Auditors and administrators must belong to a region.")})
 
 
 @transaction.atomic
