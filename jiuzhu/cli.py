@@ -216,6 +216,16 @@ def cmd_determine(rest: list[str]) -> int:
     return 0
 
 
+def cmd_sources(args: argparse.Namespace) -> int:
+    """The declared department feeds, one per line: key, department, fields (no database needed)."""
+    from jiuzhu.rules.exchange.sources import SOURCES
+
+    for source in SOURCES.values():
+        fields = ",".join(f.name + ("" if f.required else "?") for f in source.fields)
+        print(f"{source.key}\t{source.department}\t{fields}")
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     """Import a department file (CLI limits, streaming) or, with --dry-run, only validate it (JSON report)."""
     import json
@@ -283,6 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="validate only and print a JSON report")
     p.add_argument("--max-errors", type=int, default=1000, help="errors listed by --dry-run")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("sources", help="list the declared department feeds (key, department, fields)")
+    p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

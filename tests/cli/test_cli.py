@@ -51,3 +51,14 @@ def test_generate_out_needs_no_database(tmp_path: Path) -> None:
     again = tmp_path / "again"
     run("generate", "--households", "200", "--seed", "5", "--out", str(again), env=env)
     assert pq.read_table(again / "members.parquet").equals(members)
+
+
+def test_sources_lists_every_declared_feed() -> None:
+    from jiuzhu.rules.exchange.sources import SOURCES
+
+    r = run("sources")
+    assert r.returncode == 0
+    lines = r.stdout.strip().splitlines()
+    assert len(lines) == len(SOURCES) >= 14
+    key, department, fields = lines[0].split("\t")
+    assert key in SOURCES and department == SOURCES[key].department and "id_number" in fields
