@@ -102,3 +102,23 @@ def test_a_database_error_during_commit_marks_the_batch_failed_and_a_retry_commi
     assert b.state == "failed" and DepartmentRecord.objects.count() == 0
     again = services.batch_import(users["county"], "health_deaths", io.BytesIO(data), "d.csv", "ui").batch
     assert again.pk == b.pk and again.state == "committed" and DepartmentRecord.objects.count() == 1
+
+
+def test_chain_via_api_and_export_is_scoped_and_has_no_identifiers(client, users, households) -> None:  # type: ignore[no-untyped-def]
+    from jiuzhu.apps.exchange.models import AssistanceRecord
+
+    h = households["inside"]
+    member = h.members.first()
+    AssistanceRecord.objects.create(
+        person_index=member.id_number_index, member=member, household=h, programme="education_assistance",
+        department="education", source="education_students", fact_key="t1", start_date="2026-03-01",
+        in_kind="助学金",
+    )
+    client.force_login(users["county"])
+    body = client.get(f"/api/households/{h.pk}/chain/").json()
+    assert body["household"] == h.code and body["entries"][0]["programme"] == "education_assistance"
+    assert member.id_number_index not in str(body)
+    csv_text = client.get(f"/households/{h.pk}/chain.csv").content.decode("utf-8")
+    assert "education_assistance" in csv_text and member.id_number_index not in csv_text
+    assert client.get(f"/api/households/{households['outside'].pk}/chain/").status_code == 404
+    assert client.get(f"/households/{households['outside'].pk}/chain.csv").status_code == 404

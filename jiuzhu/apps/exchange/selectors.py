@@ -74,6 +74,13 @@ def _flag_duplicates(entries: list[dict[str, Any]], deaths: dict[str, dt.date]) 
                         x["flags"].append("duplicate")
 
 
+# What an export or the API shows of a chain entry (no blind index, no internal ids).
+CHAIN_FIELDS = (
+    "member_name", "programme", "programme_label", "department", "department_label", "start_date",
+    "end_date", "amount", "in_kind", "source", "source_label", "batch_id", "flags",
+)
+
+
 def household_chain(household: Any) -> dict[str, Any]:
     """The household's assistance chain (一户一条救助链) and open differences with department data.
 

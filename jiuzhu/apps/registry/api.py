@@ -93,6 +93,18 @@ class HouseholdWriteSerializer(StrictSerializer):
     version = serializers.IntegerField(required=False)
 
 
+def _plain(value: Any) -> Any:
+    """JSON-friendly value: dates ISO, money as a decimal string."""
+    import datetime as dt
+    from decimal import Decimal
+
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value
+
+
 def _service(fn: Any) -> Any:
     try:
         return fn()
@@ -171,6 +183,17 @@ class HouseholdViewSet(viewsets.ViewSet):
             return Response(determine_one(household, as_of))
         except (HouseholdError, ParameterError) as err:
             raise ValidationError({"household": [f"{err.message_zh} / {err.message_en}"]}) from err
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def chain(self, request: Request, pk: str) -> Response:
+        """The household's assistance chain (一户一条救助链): every assistance from every department, with flags."""
+        from jiuzhu.apps.exchange.selectors import CHAIN_FIELDS, household_chain
+
+        household = selectors.household_get(request.user, pk)
+        chain = household_chain(household)
+        entries = [{k: _plain(e.get(k)) for k in CHAIN_FIELDS} for e in chain["entries"]]
+        return Response({"household": household.code, "entries": entries, "duplicates": chain["duplicates"]})
 
     @extend_schema(request=HouseholdWriteSerializer, responses={201: HouseholdReadSerializer})
     def create(self, request: Request) -> Response:

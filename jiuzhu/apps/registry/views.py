@@ -176,6 +176,21 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def household_chain_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The household's assistance chain as CSV (UTF-8 with BOM), audited."""
+    from jiuzhu.apps.exchange.selectors import CHAIN_FIELDS, household_chain
+
+    household = selectors.household_get(request.user, pk, "export_registry")
+    entries = household_chain(household)["entries"]
+    audit("exchange.chain_export", actor=request.user, object_type="household", object_id=household.pk, rows=len(entries))
+    lines = ["\ufeff", _csv_line(list(CHAIN_FIELDS))]
+    lines += [_csv_line([",".join(e[k]) if k == "flags" else ("" if e.get(k) is None else e[k]) for k in CHAIN_FIELDS]) for e in entries]
+    response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="chain-{household.code}.csv"'
+    return response
+
+
+@login_required
 def household_history(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(request.user, pk)
     changes = household.changes.order_by("-at", "-id")[:500]
