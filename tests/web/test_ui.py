@@ -205,3 +205,10 @@ def test_list_and_detail_query_counts_do_not_grow_with_data(
         assert client.get("/households/").status_code == 200
     with django_assert_max_num_queries(24):  # incl. the on-screen determination
         assert client.get(f"/households/{households['inside'].pk}/").status_code == 200
+
+
+def test_export_cells_cannot_become_formulas() -> None:
+    from jiuzhu.apps.registry.views import _csv_line
+
+    line = _csv_line(['=HYPERLINK("http://x",A1)', "+1", "普通文本", 3])
+    assert line.startswith("\"'=HYPERLINK") and ",'+1," in line and "普通文本" in line

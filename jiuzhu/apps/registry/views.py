@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.engine.exchange.report import sanitise_cell
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 
 from . import history, selectors, services
@@ -129,8 +130,8 @@ def _csv_line(values: list[Any]) -> str:
     import io
 
     buf = io.StringIO()
-    # Cells that a spreadsheet would read as a formula get a leading quote (R31).
-    safe = [("'" + str(v)) if str(v)[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in values]
+    # Cells that a spreadsheet would read as a formula get a leading quote (R31): one rule for every export.
+    safe = [sanitise_cell(v) if isinstance(v, str) else v for v in values]
     csv.writer(buf).writerow(safe)
     return buf.getvalue()
 
