@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
-from jiuzhu.engine.exchange.report import sanitise_cell
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
+from jiuzhu.engine.exchange.report import sanitise_cell
 
 from . import history, selectors, services
 from .forms import ITEM_FORMS, ITEM_TITLES, HouseholdForm, MemberForm, UnmaskForm, with_members
