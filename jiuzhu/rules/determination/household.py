@@ -10,7 +10,7 @@ strings (or integers) — a JSON float is refused, because money never passes th
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
@@ -122,6 +122,14 @@ def _list(obj: Mapping[str, Any], key: str) -> list[Any]:
     return value
 
 
+def _objects(obj: Mapping[str, Any], key: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(field-path prefix, item) for each item of a list of objects; a non-object names its index."""
+    for i, it in enumerate(_list(obj, key)):
+        if not isinstance(it, Mapping):
+            raise _fail(f"{key}[{i}]", "type", "须为对象", "must be an object")
+        yield f"{key}[{i}].", it
+
+
 def _values(enum: Any) -> tuple[str, ...]:
     return tuple(m.value for m in enum)
 
@@ -221,10 +229,7 @@ def parse_household(obj: Any, as_of: date) -> dict[str, list[dict[str, Any]]]:
         return mid
 
     income: list[dict[str, Any]] = []
-    for i, it in enumerate(_list(obj, "income_items")):
-        where = f"income_items[{i}]."
-        if not isinstance(it, Mapping):
-            raise _fail(f"income_items[{i}]", "type", "须为对象", "must be an object")
+    for where, it in _objects(obj, "income_items"):
         start, end = _period(it, where)
         income.append({
             "household_id": hid,
@@ -236,10 +241,7 @@ def parse_household(obj: Any, as_of: date) -> dict[str, list[dict[str, Any]]]:
             "period_end": end,
         })
     props: list[dict[str, Any]] = []
-    for i, it in enumerate(_list(obj, "property_items")):
-        where = f"property_items[{i}]."
-        if not isinstance(it, Mapping):
-            raise _fail(f"property_items[{i}]", "type", "须为对象", "must be an object")
+    for where, it in _objects(obj, "property_items"):
         props.append({
             "household_id": hid,
             "member_id": member_ref(it, where),
@@ -248,10 +250,7 @@ def parse_household(obj: Any, as_of: date) -> dict[str, list[dict[str, Any]]]:
             "exempt": _bool(it, "exempt", where),
         })
     expenses: list[dict[str, Any]] = []
-    for i, it in enumerate(_list(obj, "expenses")):
-        where = f"expenses[{i}]."
-        if not isinstance(it, Mapping):
-            raise _fail(f"expenses[{i}]", "type", "须为对象", "must be an object")
+    for where, it in _objects(obj, "expenses"):
         start, end = _period(it, where)
         expenses.append({
             "household_id": hid,
@@ -262,10 +261,7 @@ def parse_household(obj: Any, as_of: date) -> dict[str, list[dict[str, Any]]]:
             "period_end": end,
         })
     supporters: list[dict[str, Any]] = []
-    for i, it in enumerate(_list(obj, "supporters")):
-        where = f"supporters[{i}]."
-        if not isinstance(it, Mapping):
-            raise _fail(f"supporters[{i}]", "type", "须为对象", "must be an object")
+    for where, it in _objects(obj, "supporters"):
         able = _bool(it, "able_to_support", where)
         if able is None:
             raise _fail(f"{where}able_to_support", "missing", "必填", "is required")
