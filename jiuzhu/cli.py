@@ -173,6 +173,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         cmd_generate(args)
         _demo_history()
     users = ensure_demo_users()
+    from jiuzhu.apps.core.hooks import DEMO_STEPS
+
+    for step in DEMO_STEPS:  # the feature apps' demo data (warnings, applications, payrolls), idempotent
+        print(step.run())
     print(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
     for username, role, region in users:
         print(f"  {username:<13} {role:<24} {region}")

@@ -1,4 +1,4 @@
-"""Compile locale/*/LC_MESSAGES/django.po to .mo with polib (no GNU gettext needed).
+"""Compile every jiuzhu/**/locale/*/LC_MESSAGES/django.po (project and apps) to .mo with polib (no GNU gettext needed).
 
 Only rewrites a .mo whose .po is newer, so repeated runs are cheap.
 """
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import polib
 
-ROOT = Path(__file__).resolve().parent.parent / "jiuzhu" / "locale"
+ROOT = Path(__file__).resolve().parent.parent / "jiuzhu"
 
-for po_path in ROOT.glob("*/LC_MESSAGES/*.po"):
+for po_path in ROOT.glob("**/locale/*/LC_MESSAGES/*.po"):
     mo_path = po_path.with_suffix(".mo")
     if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
         continue

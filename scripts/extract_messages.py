@@ -2,7 +2,8 @@
 
 GNU gettext's xgettext is not needed: the patterns here cover the tags and
 calls the project uses ({% translate %}, {% blocktranslate %}, _(), gettext_lazy).
-`--write` appends the missing msgids (empty msgstr) to the .po for translators.
+`--write [--po PATH]` appends the missing msgids (empty msgstr) to a .po for translators
+(default: the project's; each feature app may keep its own catalogue in <app>/locale).
 """
 
 from __future__ import annotations
@@ -40,16 +41,22 @@ def collect() -> set[str]:
     return {s.replace('\\"', '"') for s in found}
 
 
+def catalogues() -> list[Path]:
+    return sorted(ROOT.glob("**/locale/zh_Hans/LC_MESSAGES/django.po"))
+
+
 def missing() -> list[str]:
-    po = polib.pofile(str(PO)) if PO.exists() else polib.POFile()
-    have = {e.msgid for e in po if e.msgstr}
+    have: set[str] = set()
+    for path in catalogues():
+        have.update(e.msgid for e in polib.pofile(str(path)) if e.msgstr)
     return sorted(collect() - have)
 
 
 if __name__ == "__main__":
     gaps = missing()
     if "--write" in sys.argv and gaps:
-        po = polib.pofile(str(PO))
+        target = Path(sys.argv[sys.argv.index("--po") + 1]) if "--po" in sys.argv else PO
+        po = polib.pofile(str(target))
         known = {e.msgid for e in po}
         for msgid in gaps:
             if msgid not in known:

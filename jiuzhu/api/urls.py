@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
@@ -12,4 +12,8 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     *router.urls,
+    path("", include("jiuzhu.apps.sharing.api_urls")),
+    path("", include("jiuzhu.apps.monitoring.api_urls")),
+    path("", include("jiuzhu.apps.applications.api_urls")),
+    path("", include("jiuzhu.apps.assistance.api_urls")),
 ]

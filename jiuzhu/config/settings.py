@@ -36,6 +36,10 @@ INSTALLED_APPS = [
     "jiuzhu.apps.policy",
     "jiuzhu.apps.determination",
     "jiuzhu.apps.exchange",
+    "jiuzhu.apps.sharing",
+    "jiuzhu.apps.monitoring",
+    "jiuzhu.apps.applications",
+    "jiuzhu.apps.assistance",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,10 @@ urlpatterns = [
     path("", include("jiuzhu.apps.policy.urls")),
     path("", include("jiuzhu.apps.determination.urls")),
     path("", include("jiuzhu.apps.exchange.urls")),
+    path("", include("jiuzhu.apps.sharing.urls")),
+    path("", include("jiuzhu.apps.monitoring.urls")),
+    path("", include("jiuzhu.apps.applications.urls")),
+    path("", include("jiuzhu.apps.assistance.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("jiuzhu.api.urls")),
 ]

@@ -8,7 +8,9 @@ fails when a URL pattern is added without an entry here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import importlib
+import json
+import pkgutil
 from typing import Any
 
 import pytest
@@ -16,30 +18,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jiuzhu.apps.core.choices import CAPABILITIES
 from tests.conftest import PASSWORD, ROLES
+from tests.web.matrix_base import ANY, PUBLIC, Check, Entry
 
 pytestmark = pytest.mark.django_db
-
-PUBLIC = "public"
-ANY = "any"
-
-
-@dataclass
-class Check:
-    method: str
-    cap: str | tuple[str, ...]  # capability (any of a tuple), ANY authenticated user, or PUBLIC
-    ok: int
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Entry:
-    target: str | None  # None, "household", "member", "item", "user"
-    checks: list[Check]
-    api: bool = False
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    anon: int | None = None  # override for anonymous
-    authed: int | None = None  # override for any logged-in user (e.g. login page redirects)
-
 
 V, E, X, U = "view_registry", "edit_registry", "export_registry", "unmask"
 MATRIX: dict[str, Entry] = {
@@ -100,6 +81,30 @@ BATCH_SCOPE = {
     "outside": {"county", "province", "auditor"},
 }
 
+SCOPED_TARGETS: tuple[str, ...] = ("household", "member", "item", "revision", "batch")
+EXTRA_TARGETS: dict[str, Any] = {}
+EXTRA_SCOPE: dict[str, dict[str, set[str]]] = {}
+
+
+def _load_app_matrices() -> None:
+    """Merge tests/web/matrix_<app>.py (see matrix_base)."""
+    global SCOPED_TARGETS
+    import tests.web
+
+    for info in pkgutil.iter_modules(tests.web.__path__):
+        if not info.name.startswith("matrix_") or info.name == "matrix_base":
+            continue
+        module = importlib.import_module(f"tests.web.{info.name}")
+        clash = set(module.ENTRIES) & set(MATRIX)
+        assert not clash, f"{info.name}: entries already in the matrix: {clash}"
+        MATRIX.update(module.ENTRIES)
+        EXTRA_TARGETS.update(getattr(module, "TARGETS", {}))
+        EXTRA_SCOPE.update(getattr(module, "SCOPE", {}))
+        SCOPED_TARGETS = (*SCOPED_TARGETS, *getattr(module, "REGION_TARGETS", ()), *getattr(module, "SCOPE", {}))
+
+
+_load_app_matrices()
+
 
 def _walk(patterns: list[Any], prefix: str = "") -> list[str]:
     names = []
@@ -142,6 +147,8 @@ def _expected(entry: Entry, check: Check, role: str | None, where: str) -> int:
         return 403
     if entry.target == "batch":
         return check.ok if role in BATCH_SCOPE[where] else 404
+    if entry.target in EXTRA_SCOPE:
+        return check.ok if role in EXTRA_SCOPE[entry.target][where] else 404
     if entry.target in SCOPED_TARGETS and role not in IN_SCOPE[where]:
         return 404
     return check.ok
@@ -149,6 +156,8 @@ def _expected(entry: Entry, check: Check, role: str | None, where: str) -> int:
 
 def _target(entry: Entry, where: str, households: dict[str, Any], users: dict[str, Any]) -> dict[str, Any]:
     h = households[where]
+    if entry.target in EXTRA_TARGETS:
+        return dict(EXTRA_TARGETS[entry.target](where, households, users))
     if entry.target == "revision":
         return {"pk": _revision(h.county_id).pk}
     if entry.target == "household":
@@ -163,8 +172,6 @@ def _target(entry: Entry, where: str, households: dict[str, Any], users: dict[st
         return {"pk": _batch(where, users).pk}
     return {}
 
-
-SCOPED_TARGETS = ("household", "member", "item", "revision", "batch")
 
 
 def _batch(where: str, users: dict[str, Any]) -> Any:
@@ -228,7 +235,8 @@ def test_access(client: Any, households: dict[str, Any], users: dict[str, Any], 
         elif check.method == "post" and not entry.api:
             response = client.post(url, check.data)
         else:
-            response = client.generic(check.method.upper(), url, "{}", content_type="application/json")
+            response = client.generic(check.method.upper(), url, json.dumps(check.data) if check.data else "{}",
+                                      content_type="application/json")
         expected = _expected(entry, check, role, where)
         assert response.status_code == expected, (
             f"{check.method.upper()} {url} as {role or 'anonymous'} ({where}): "

@@ -67,21 +67,34 @@ class Capability(models.TextChoices):
     RUN_DETERMINATION = "run_determination", _("Run the determination over the registry")
     UPLOAD_DATA = "upload_data", _("Upload department data files")
     VIEW_EXCHANGE = "view_exchange", _("View data-exchange import batches")
+    QUERY_LOW_INCOME = "query_low_income", _("Ask whether a person (exact ID number) is in the low-income population")
+    VIEW_SHARE = "view_share", _("See the people and fields one's department's sharing catalogue allows")
+    DECIDE_CONFLICTS = "decide_conflicts", _("Accept or reject a department value that conflicts with the registry")
+    VIEW_MONITORING = "view_monitoring", _("See early warnings and the monitoring dashboard")
+    HANDLE_WARNINGS = "handle_warnings", _("Verify, handle, transfer and close early warnings")
+    VIEW_APPLICATIONS = "view_applications", _("See applications for assistance")
+    PROCESS_APPLICATIONS = "process_applications", _("Take in, check, visit and give an opinion on applications")
+    DECIDE_APPLICATIONS = "decide_applications", _("Approve or refuse applications (county)")
+    VIEW_ASSISTANCE = "view_assistance", _("See the programme matrix, matching and payments")
+    MANAGE_PAYROLL = "manage_payroll", _("Generate, approve, export and reconcile monthly payrolls")
 
 
 C = Capability
+_OVERSEE = {C.VIEW_REGISTRY, C.VIEW_EXCHANGE, C.VIEW_MONITORING, C.VIEW_APPLICATIONS, C.VIEW_ASSISTANCE}
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.PROVINCE: frozenset({C.VIEW_REGISTRY, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.RUN_DETERMINATION,
-                              C.VIEW_EXCHANGE}),
-    Role.CITY: frozenset({C.VIEW_REGISTRY, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.VIEW_EXCHANGE}),
-    Role.COUNTY: frozenset({C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.EXPORT_REGISTRY, C.UNMASK, C.EDIT_PARAMETERS,
-                            C.UPLOAD_DATA, C.VIEW_EXCHANGE}),
-    Role.TOWNSHIP: frozenset({C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.UNMASK}),
-    # Departments see registry data only through their share catalogue
-    # (issue 4); until then, none.  docs/decisions/0002.  They upload their
-    # own department's feeds and see their department's import batches.
-    Role.DEPARTMENT: frozenset({C.UPLOAD_DATA, C.VIEW_EXCHANGE}),
-    Role.AUDITOR: frozenset({C.VIEW_REGISTRY, C.VIEW_EXCHANGE}),
+    Role.PROVINCE: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.RUN_DETERMINATION}),
+    Role.CITY: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS}),
+    # The county decides (审核确认), runs payrolls, handles warnings escalated to it and decides
+    # registry conflicts; the township takes in applications, visits and verifies warnings.
+    Role.COUNTY: frozenset({*_OVERSEE, C.EDIT_REGISTRY, C.EXPORT_REGISTRY, C.UNMASK, C.EDIT_PARAMETERS,
+                            C.UPLOAD_DATA, C.DECIDE_CONFLICTS, C.HANDLE_WARNINGS, C.PROCESS_APPLICATIONS,
+                            C.DECIDE_APPLICATIONS, C.MANAGE_PAYROLL}),
+    Role.TOWNSHIP: frozenset({C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.UNMASK, C.VIEW_MONITORING, C.HANDLE_WARNINGS,
+                              C.VIEW_APPLICATIONS, C.PROCESS_APPLICATIONS, C.VIEW_ASSISTANCE}),
+    # Departments see registry data only through their share catalogue (view_share, the exact-ID
+    # query); they upload their own department's feeds and see their department's import batches.
+    Role.DEPARTMENT: frozenset({C.UPLOAD_DATA, C.VIEW_EXCHANGE, C.QUERY_LOW_INCOME, C.VIEW_SHARE}),
+    Role.AUDITOR: frozenset(_OVERSEE),
     # 三权分立 (RELIABILITY R8): the system admin manages accounts but sees no
     # data and no audit log; the security admin assigns roles; the audit
     # admin only reads the audit log.

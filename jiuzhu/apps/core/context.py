@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from .choices import Capability
+from .hooks import nav_for
 
 
 def nav(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"caps": frozenset()}
-    return {"caps": frozenset(c for c in Capability.values if user.has_capability(c))}
+        return {"caps": frozenset(), "nav_items": []}
+    caps = frozenset(c for c in Capability.values if user.has_capability(c))
+    return {"caps": caps, "nav_items": nav_for(caps)}

@@ -125,7 +125,37 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
     },
     "exchange.RegistryConflict": {
         **{f: (OPS, _PURPOSE_EXCHANGE) for f in ("id", "member", "field", "source", "batch", "record", "status",
-                                                 "created_at")},
+                                                 "created_at", "decided_by", "decided_at")},
         "registry_value": ("sensitive", _PURPOSE_ASSESS), "department_value": ("sensitive", _PURPOSE_ASSESS),
+        "decision_reason": ("sensitive", _PURPOSE_ASSESS),
+    },
+    "exchange.OutboxMessage": {
+        **{f: (OPS, "向部门推送（事务性发件箱） / pushes to departments (transactional outbox)") for f in (
+            "id", "uid", "key", "department", "topic", "state", "attempts", "next_attempt_at", "last_error",
+            "created_at", "delivered_at", "acked_at")},
+        # Payloads carry masked identifiers or blind indexes only (outbox.enqueue's contract).
+        "payload": ("sensitive", "向部门推送预警、名单 / warnings and lists pushed to departments"),
     },
 }
+
+
+def _merge_app_inventories() -> None:
+    """Each feature app declares its own fields in ``<app>/inventory.py``."""
+    import importlib
+    import pkgutil
+
+    import jiuzhu.apps
+
+    for info in pkgutil.iter_modules(jiuzhu.apps.__path__):
+        if info.name == "core":
+            continue
+        try:
+            module = importlib.import_module(f"jiuzhu.apps.{info.name}.inventory")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"jiuzhu.apps.{info.name}.inventory":
+                raise
+            continue
+        INVENTORY.update(module.INVENTORY)
+
+
+_merge_app_inventories()

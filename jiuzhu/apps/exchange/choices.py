@@ -30,6 +30,13 @@ class ConflictStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+class OutboxState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be delivered")
+    DELIVERED = "delivered", _("Delivered, not yet acknowledged")
+    ACKED = "acked", _("Acknowledged")
+    DEAD = "dead", _("Gave up (needs an operator)")
+
+
 class AmountBasis(models.TextChoices):
     TOTAL = "total", _("Total")
     MONTHLY = "monthly", _("Monthly")

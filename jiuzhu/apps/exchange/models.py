@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.rules.exchange.sources import SOURCES
 
-from .choices import AmountBasis, BatchState, Channel, ConflictStatus
+from .choices import AmountBasis, BatchState, Channel, ConflictStatus, OutboxState
 
 SOURCE_CHOICES = [(s.key, s.label_zh) for s in SOURCES.values()]
 
@@ -145,6 +145,10 @@ class RegistryConflict(models.Model):
     record = models.ForeignKey(DepartmentRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=8, choices=ConflictStatus.choices, default=ConflictStatus.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -155,3 +159,33 @@ class RegistryConflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.registry_value!r} ≠ {self.department_value!r} ({self.source})"
+
+
+class OutboxMessage(models.Model):
+    """A push to a department, written in the same transaction as the fact it announces.
+
+    Transactional outbox (RELIABILITY K6): the writer only inserts a row; a delivery worker
+    sends it with its idempotency key, retries with back-off while the receiver is down and
+    marks it acknowledged when the receiver confirms.  ``key`` is unique, so enqueueing the
+    same message twice stores it once; receivers deduplicate on the same key.
+    """
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    key = models.CharField(_("idempotency key"), max_length=128, unique=True)
+    department = models.CharField(_("department"), max_length=24, db_index=True)
+    topic = models.CharField(_("topic"), max_length=48)
+    payload = models.JSONField(default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    acked_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="exchange_outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.department}/{self.topic} {self.key} ({self.state})"

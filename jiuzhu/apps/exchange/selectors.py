@@ -13,7 +13,7 @@ from jiuzhu.apps.core.choices import Role
 from jiuzhu.apps.core.scoping import require
 from jiuzhu.rules.exchange.sources import DEPARTMENTS, PROGRAMMES, SOURCES
 
-from .choices import REGISTRY, TRUST_ORDER, ConflictStatus
+from .choices import PLATFORM, REGISTRY, TRUST_ORDER, ConflictStatus
 from .models import AssistanceRecord, DepartmentRecord, ImportBatch, RegistryConflict
 
 VIEW = "view_exchange"
@@ -104,9 +104,10 @@ def household_chain(household: Any) -> dict[str, Any]:
         m = members.get(r["person_index"])
         r["member_name"] = m.name if m else ""
         r["programme_label"] = PROGRAMMES.get(r["programme"], (r["programme"], ""))[0]
-        r["department_label"] = DEPARTMENTS.get(r["department"], r["department"])
+        r["department_label"] = DEPARTMENTS.get(r["department"], "民政部门" if r["department"] == "civil_affairs"
+                                                else r["department"])
         src = SOURCES.get(r["source"])
-        r["source_label"] = src.label_zh if src else r["source"]
+        r["source_label"] = src.label_zh if src else ("本平台（民政）" if r["source"] == PLATFORM else r["source"])
         r["flags"] = []
     _flag_duplicates(rows, deaths)
     conflicts = list(

@@ -156,6 +156,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from jiuzhu.apps.determination.views import determine_for_page
 
     det, det_error = (None, "") if as_of else determine_for_page(household)
+    from jiuzhu.apps.core.hooks import household_sections
     from jiuzhu.apps.exchange.selectors import household_chain
     return render(
         request,
@@ -172,6 +173,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "det_error": det_error,
             "det_as_of": timezone.localdate(),
             "chain": None if as_of else household_chain(household),
+            # Sections of the apps built on the registry (warnings, applications, programmes).
+            "sections": [] if as_of else household_sections(request, household),
         },
     )
 

@@ -94,6 +94,13 @@ PROGRAMMES: Final[Mapping[str, tuple[str, str]]] = MappingProxyType({
     "disaster_relief": ("受灾人员救助", "Disaster-victim relief"),
     "legal_aid": ("法律援助", "Legal aid"),
     "poverty_return_support": ("防止返贫帮扶", "Support against falling back into poverty"),
+    # Decided on this platform (civil affairs) and written to the chain by its own apps.
+    "dibao": ("最低生活保障", "Minimum living guarantee (dibao)"),
+    "tekun": ("特困人员救助供养", "Support for persons in extreme poverty (tekun)"),
+    "temporary_assistance": ("临时救助", "Temporary assistance"),
+    "medical_insurance_subsidy": ("资助参加城乡居民医保", "Subsidised residents' medical insurance"),
+    "pension_contribution_subsidy": ("代缴城乡居民养老保险费", "Residents' pension contribution paid"),
+    "price_subsidy": ("价格临时补贴", "Price-linked temporary subsidy"),
 })
 
 _ID_NUMBER_MEANING: Final = "居民身份证号码（18位，GB 11643），按文本保存"

@@ -1,0 +1,5 @@
+"""API routes (mounted under /api/)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
