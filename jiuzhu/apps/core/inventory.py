@@ -102,6 +102,12 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         **{f: (OPS, "认定结果留痕 / determination record") for f in ("id", "run", "household", "as_of", "parameter_version", "error")},
         **{f: ("sensitive", _PURPOSE_ASSESS) for f in ("main_category", "categories", "benefits", "total_benefit")},
     },
+    "determination.CaseFact": {
+        **{f: (OPS, "认定所需的事实留痕 / facts the determination needs, with who recorded them") for f in (
+            "id", "household", "member", "ref", "recorded_by", "created_at")},
+        # A refusal, an exit, imprisonment, a confirmed hardship: sensitive (PIPL Art. 28).
+        **{f: ("sensitive", _PURPOSE_ASSESS) for f in ("fact", "on", "until", "reason")},
+    },
     "exchange.ImportBatch": {f: (OPS, _PURPOSE_EXCHANGE) for f in (
         "id", "uid", "source", "department", "content_hash", "state", "channel", "filename", "file_format", "size",
         "uploaded_by", "received_at", "validated_at", "finished_at", "rows_total", "rows_valid", "rows_error",

@@ -51,3 +51,45 @@ class DeterminationResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.as_of} {self.main_category}"
+
+
+class CaseFact(models.Model):
+    """A dated fact the determination needs that is decided outside the registry form.
+
+    Written by the modules that establish it — a refusal (applications), leaving assistance
+    (assistance / monitoring), the county's case-by-case confirmation 一事一议 (monitoring),
+    a department's flag (agriculture's poverty-return monitoring, imprisonment, a worker in
+    difficulty) — and read by the one registry → interchange mapping (services._rows), so the
+    single and the batch path see the same facts.  Facts are never edited: a correction is a
+    new fact; ``until`` ends one (e.g. released from prison).
+    """
+
+    FACTS = [
+        ("refused", _("Application refused")),
+        ("left_assistance", _("Left assistance")),
+        ("county_confirmed_hardship", _("County confirmed hardship (case by case)")),
+        ("poverty_monitoring", _("In agriculture's poverty-return monitoring")),
+        ("in_prison", _("Serving a prison sentence")),
+        ("difficult_worker", _("Registered worker in difficulty")),
+        ("receiving_tekun", _("Receiving tekun support")),
+    ]
+    MEMBER_FACTS = frozenset({"in_prison", "difficult_worker", "receiving_tekun"})
+
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="facts")
+    member = models.ForeignKey("registry.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    fact = models.CharField(_("fact"), max_length=32, choices=FACTS)
+    on = models.DateField(_("from"))
+    until = models.DateField(_("until"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    ref = models.CharField(_("reference"), max_length=80, blank=True)  # e.g. "application:<uuid>"
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["household_id", "on", "id"]
+        constraints = [models.UniqueConstraint(fields=["household", "member", "fact", "on", "ref"],
+                                               name="determination_fact_once")]
+
+    def __str__(self) -> str:
+        return f"{self.fact} {self.on}"

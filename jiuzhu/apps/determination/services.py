@@ -37,6 +37,7 @@ from jiuzhu.engine.determination.snapshot import SNAPSHOT_SCHEMAS, conform
 from jiuzhu.rules.money import from_fen
 from jiuzhu.rules.params import ParameterSet
 
+from .facts import facts_for
 from .models import DeterminationResult, DeterminationRun
 
 Progress = Callable[[str, int, int], None]
@@ -60,25 +61,28 @@ _ITEM_FIELDS = {
 _KEY_FIELDS = ("household_key", "member_key")
 
 
-def _household_row(v: dict[str, Any]) -> dict[str, Any]:
-    # Refusals, exits from assistance, county confirmations and agriculture's monitoring
-    # flag arrive with the application and exchange modules; until then they are empty.
+def _household_row(v: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any]:
+    # Refusals, exits from assistance, county confirmations and agriculture's monitoring flag
+    # are CaseFacts recorded by the modules that establish them (determination.facts).
     return {
         "household_id": v["code"], "household_key": v["id"], "county_code": v["county_id"], "area_type": v["area_type"],
-        "refused_on": None, "left_assistance_on": None, "left_assistance_reason": None,
-        "county_confirmed_hardship": False, "poverty_monitoring": False,
+        "refused_on": facts.get("refused_on"), "left_assistance_on": facts.get("left_assistance_on"),
+        "left_assistance_reason": facts.get("left_assistance_reason"),
+        "county_confirmed_hardship": facts.get("county_confirmed_hardship", False),
+        "poverty_monitoring": facts.get("poverty_monitoring", False),
     }
 
 
-def _member_row(v: dict[str, Any]) -> dict[str, Any]:
+def _member_row(v: dict[str, Any], flags: set[str]) -> dict[str, Any]:
     row = {k: v[k] for k in _MEMBER_FIELDS[4:]}
     row.update({
         "household_id": v["household__code"], "member_id": str(v["id"]), "person_key": v["id_number_index"],
         "household_key": v["household_id"], "member_key": v["id"],
         "serious_illness": bool(v["serious_illness"]),
         "disability_grade": v["disability_grade"] or None,  # 0 in the registry = no disability
-        "in_prison": False, "compulsory_detox": False, "declared_missing": False, "religious_away": False,
-        "military_service": False, "orphan": False, "receiving_tekun": False, "difficult_worker": False,
+        "in_prison": "in_prison" in flags, "compulsory_detox": False, "declared_missing": False,
+        "religious_away": False, "military_service": False, "orphan": False,
+        "receiving_tekun": "receiving_tekun" in flags, "difficult_worker": "difficult_worker" in flags,
     })
     return row
 
@@ -104,9 +108,12 @@ def _item_row(table: str, v: dict[str, Any]) -> dict[str, Any] | None:
 def _rows(households: Any) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """(table, rows) chunks for a queryset of households, in snapshot column names."""
     ids = households.values("id")
-    yield "households", [_household_row(v) for v in households.values(*_HOUSEHOLD_FIELDS).iterator(chunk_size=5000)]
+    hfacts, mflags = facts_for(household_ids=ids)
+    yield "households", [_household_row(v, hfacts.get(v["id"], {}))
+                         for v in households.values(*_HOUSEHOLD_FIELDS).iterator(chunk_size=5000)]
     yield "members", [
-        _member_row(v) for v in Member.objects.filter(household__in=ids).values(*_MEMBER_FIELDS).iterator(chunk_size=5000)
+        _member_row(v, mflags.get(v["id"], set()))
+        for v in Member.objects.filter(household__in=ids).values(*_MEMBER_FIELDS).iterator(chunk_size=5000)
     ]
     for table, (model, fields) in _ITEM_FIELDS.items():
         rows = (_item_row(table, v) for v in model.objects.filter(household__in=ids).values(*fields).iterator(chunk_size=5000))
