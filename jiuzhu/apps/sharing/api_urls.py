@@ -2,4 +2,12 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("sharing/people/", api.SharedPeopleView.as_view(), name="api-sharing-people"),
+    path("sharing/people/<uuid:uid>/", api.SharedPersonView.as_view(), name="api-sharing-person"),
+    path("sharing/query/", api.LowIncomeQueryView.as_view(), name="api-sharing-query"),
+]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SharingConfig(AppConfig):
@@ -7,5 +8,13 @@ class SharingConfig(AppConfig):
     verbose_name = "Sharing"
 
     def ready(self) -> None:
-        # Menu entries, household-page sections and demo steps (jiuzhu.apps.core.hooks).
-        pass
+        from jiuzhu.apps.core.hooks import register_demo_step, register_nav
+
+        from .catalogue import check
+        from .demo import demo_step
+
+        problems = check()
+        if problems:  # a broken catalogue must not start: it decides what departments see
+            raise RuntimeError("sharing catalogue: " + "; ".join(problems))
+        register_nav(60, _("Shared data"), "sharing_catalogue", "view_share", "query_low_income")
+        register_demo_step(60, "sharing", demo_step)
