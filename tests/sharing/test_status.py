@@ -78,3 +78,18 @@ def test_real_batch_run_feeds_the_status(households: dict[str, Any], users: dict
         status = _status(result.household)
         assert status.in_population == bool(result.categories)
         assert status.category == (result.categories[0] if result.categories else "")
+
+
+def test_an_approved_entitlement_dates_since_from_its_approval(households: dict[str, Any], users: dict[str, Any]) -> None:
+    from decimal import Decimal
+
+    from jiuzhu.apps.assistance.services import end_entitlement, start_entitlement
+
+    h = households["inside"]
+    determine({h: ["dibao"]}, D3)
+    e = start_entitlement(actor=users["county"], household=h, programme="dibao", monthly_amount=Decimal("500.00"),
+                          approved_on=dt.date(2026, 5, 20), decision_ref="application:t", category="dibao")
+    assert selectors.category_since(h, "dibao") == dt.date(2026, 5, 20)
+    assert selectors.category_since(h, "marginal") is None  # another category: the entitlement says nothing
+    end_entitlement(actor=users["county"], entitlement=e, last_month=D3, reason="收入提高")
+    assert selectors.category_since(h, "dibao") == D3

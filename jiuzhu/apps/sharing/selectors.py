@@ -81,6 +81,13 @@ def categories_since(wanted: dict[int, str]) -> dict[int, dt.date | None]:
                     break
                 since = as_of
             out[hid] = since
+        # An approved entitlement in the category dates it more precisely: since its approval.
+        from jiuzhu.apps.assistance.models import Entitlement, EntitlementState
+
+        for hid, cat, approved in (Entitlement.objects.filter(household_id__in=chunk, state=EntitlementState.ACTIVE)
+                                   .values_list("household_id", "category", "approved_on")):
+            if cat == wanted[hid] and (out[hid] is None or approved < out[hid]):
+                out[hid] = approved
     return out
 
 
