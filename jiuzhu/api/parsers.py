@@ -6,10 +6,18 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from rest_framework.exceptions import ParseError
+from django.conf import settings
+from rest_framework import status
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
 
 MAX_DEPTH = 32
+
+
+class RequestBodyTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "请求体过大 / Request body too large"
+    default_code = "too_large"
 
 
 class _Float(float):
@@ -28,7 +36,11 @@ def _depth(obj: Any, level: int = 0) -> int:
 
 class StrictJSONParser(JSONParser):
     def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
-        raw = stream.read() if stream is not None else b""
+        # Never hold more than the configured JSON body size in memory (files come as uploads).
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = stream.read(limit + 1) if stream is not None else b""
+        if limit is not None and len(raw) > limit:
+            raise RequestBodyTooLarge()
         try:
             data = json.loads(raw.decode("utf-8") or "null", parse_float=_Float)
         except RecursionError as exc:

@@ -96,7 +96,7 @@ def col(table: pa.Table, name: str) -> list[Any]:
 def test_all_files_and_manifest(out: Path, t: dict[str, pa.Table]) -> None:
     expected = set(REGISTRY_FILES) | set(FEED_FILES)
     assert set(t) == expected
-    assert len(FEED_FILES) == 14
+    assert len(FEED_FILES) == 15
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     assert manifest["households"] == N
     assert manifest["persons"] == t["members"].num_rows

@@ -73,3 +73,31 @@ def test_one_million_rows_read_and_validated_in_bounded_memory(tmp_path: Path) -
     rows, growth = _stream(path, validate=True)
     assert rows == 1_000_000
     assert growth < 64 << 20, f"RSS grew by {growth >> 20} MB"
+
+
+def test_column_wise_import_into_staging_keeps_memory_flat(tmp_path: Path) -> None:
+    """The import path (blocks → staging file, partitioned key tracker): after the first blocks
+    (imports, Arrow's allocator warming up) RSS no longer grows with the rows read."""
+    from jiuzhu.engine.exchange import PartitionedKeyTracker
+    from jiuzhu.engine.exchange.columnar import staging_schema
+    from jiuzhu.engine.exchange.staging import StagingFile
+
+    path = tmp_path / "deaths.csv"
+    _write_csv(path, 300_000)
+    proc = psutil.Process()
+    samples: list[int] = []
+    with open_table(DEATHS, path, limits=CLI_LIMITS) as reader:
+        v = Validator(DEATHS, columns=reader.columns, key_tracker=PartitionedKeyTracker(str(tmp_path)))
+        staging = StagingFile(staging_schema(DEATHS), tmp_path)
+        for vb in v.batches(reader, block_bytes=256 << 10):
+            assert vb.errors == []
+            staging.add(vb.valid)
+            samples.append(proc.memory_info().rss)
+        assert v.finish().errors == ()
+        samples.append(proc.memory_info().rss)
+        assert staging.count == 300_000
+        staging.close()
+    assert len(samples) > 40
+    warm = max(samples[:10])
+    growth = max(samples) - warm
+    assert growth < 10 << 20, f"RSS grew by {growth >> 20} MB after the first blocks"

@@ -142,6 +142,10 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         # Payloads carry masked identifiers or blind indexes only (outbox.enqueue's contract).
         "payload": ("sensitive", "向部门推送预警、名单 / warnings and lists pushed to departments"),
     },
+    "exchange.PushNonce": {f: (OPS, "签名请求防重放 / refuse replayed signed requests") for f in (
+        "id", "key_id", "nonce", "seen_at", "expires_at")},
+    "exchange.IdempotencyRecord": {f: (OPS, "幂等键：重复推送返回原结果 / idempotent pushes") for f in (
+        "id", "scope", "key", "fingerprint", "batch", "created_at", "expires_at")},
 }
 
 

@@ -189,3 +189,44 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department}/{self.topic} {self.key} ({self.state})"
+
+
+class PushNonce(models.Model):
+    """A nonce seen on a signed request (RELIABILITY A7): reuse within its lifetime is refused.
+
+    Kept until ``expires_at`` (the timestamp window on both sides, so a request whose nonce
+    was swept is refused for its stale timestamp anyway); swept by ``outbox_deliver``.
+    """
+
+    key_id = models.CharField(max_length=150)
+    nonce = models.CharField(max_length=64)
+    seen_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key_id", "nonce"], name="exchange_nonce_once")]
+
+    def __str__(self) -> str:
+        return f"{self.key_id} {self.nonce}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first result for one ``Idempotency-Key`` (RELIABILITY A6), per caller and endpoint.
+
+    ``fingerprint`` is SM3 over the endpoint, the source and the content of the request; the
+    same key with a different fingerprint is refused (409), the same key with the same
+    fingerprint answers the stored batch again.
+    """
+
+    scope = models.CharField(max_length=160)
+    key = models.CharField(max_length=128)
+    fingerprint = models.CharField(max_length=64)
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="exchange_idempotency_once")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

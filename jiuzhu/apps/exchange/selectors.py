@@ -8,11 +8,13 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 
 from jiuzhu.apps.core.choices import Role
 from jiuzhu.apps.core.scoping import require
 from jiuzhu.rules.exchange.sources import DEPARTMENTS, PROGRAMMES, SOURCES
 
+from .chain import omissions
 from .choices import PLATFORM, REGISTRY, TRUST_ORDER, ConflictStatus
 from .models import AssistanceRecord, DepartmentRecord, ImportBatch, RegistryConflict
 
@@ -81,11 +83,15 @@ CHAIN_FIELDS = (
 )
 
 
-def household_chain(household: Any) -> dict[str, Any]:
-    """The household's assistance chain (一户一条救助链) and open differences with department data.
+def household_chain(household: Any, as_of: dt.date | None = None, categories: list[str] | None = None
+                    ) -> dict[str, Any]:
+    """The household's assistance chain (一户一条救助链), duplicate and omission findings
+    (chain.CHAIN_RULES) and open differences with department data.
 
     The caller has already checked that the user may see the household.
     """
+    from jiuzhu.apps.determination.selectors import household_categories
+
     members = {m.id_number_index: m for m in household.members.all()}
     rows = list(
         AssistanceRecord.objects.filter(Q(household=household) | Q(person_index__in=list(members)))
@@ -127,8 +133,34 @@ def household_chain(household: Any) -> dict[str, Any]:
         winner = shown.get((c.member_id, c.field))
         c.shown_value = winner["value"] if winner else c.registry_value  # type: ignore[attr-defined]
         c.shown_from = (SOURCES[winner["source"]].label_zh if winner else "")  # type: ignore[attr-defined]
-    return {"entries": rows, "conflicts": conflicts,
+    member_rows = [{"person_index": idx, "name": m.name, "disability_grade": m.disability_grade,
+                    "school_stage": m.school_stage} for idx, m in members.items()]
+    found = omissions(member_rows, household_categories(household, categories), rows,
+                      as_of or timezone.localdate())
+    return {"entries": rows, "conflicts": conflicts, "omissions": found,
             "duplicates": sum(1 for r in rows if "duplicate" in r["flags"])}
+
+
+def person_chain(member: Any, as_of: dt.date | None = None) -> dict[str, Any]:
+    """One person's chain (一人一条救助链): every entry for the person's ID (blind index), in
+    whichever household it was recorded, with the household rules' flags and the person's
+    omission findings.  The caller has already checked that the user may see the member."""
+    chain = household_chain(member.household, as_of)
+    mine = [e for e in chain["entries"] if e["person_index"] == member.id_number_index]
+    elsewhere = list(
+        AssistanceRecord.objects.filter(person_index=member.id_number_index)
+        .exclude(id__in=[e["id"] for e in mine]).order_by("start_date", "id")
+        .values("id", "person_index", "programme", "department", "start_date", "end_date", "amount",
+                "amount_basis", "in_kind", "source", "batch_id", "batch__received_at"))
+    for r in elsewhere:  # recorded under another household (moved, or before joining this one)
+        r.update(member_name=member.name, flags=["other_household"],
+                 programme_label=PROGRAMMES.get(r["programme"], (r["programme"], ""))[0],
+                 department_label=DEPARTMENTS.get(r["department"], r["department"]),
+                 source_label=SOURCES[r["source"]].label_zh if r["source"] in SOURCES else r["source"])
+    entries = sorted(mine + elsewhere, key=lambda e: (e["start_date"] or e["end_date"] or dt.date.min, e["id"]))
+    return {"entries": entries, "omissions": [o for o in chain["omissions"] if o["member_name"] == member.name],
+            "conflicts": [c for c in chain["conflicts"] if c.member_id == member.pk],
+            "duplicates": sum(1 for r in entries if "duplicate" in r["flags"])}
 
 
 def registry_display(member: Any) -> dict[str, str]:

@@ -26,6 +26,7 @@ import os
 import pickle
 import signal
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,38 +35,40 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
 from jiuzhu.apps.core.keys import keyring
 from jiuzhu.apps.core.models import Region
-from jiuzhu.apps.core.scoping import region_in_scope
+from jiuzhu.apps.core.scoping import region_in_scope, require
 from jiuzhu.apps.registry.models import Member
 from jiuzhu.engine.exchange import (
     UI_LIMITS,
     ExchangeFileError,
     Limits,
     MemoryKeyTracker,
+    PartitionedKeyTracker,
     RowError,
-    SqliteKeyTracker,
     Validator,
-    ValidRow,
     display_name,
     hash_file,
     open_table,
     write_error_report,
 )
+from jiuzhu.engine.exchange.columnar import staging_schema
+from jiuzhu.engine.exchange.staging import StagingFile
 from jiuzhu.pii.crypto import Keyring, blind_index, encrypt_field
 from jiuzhu.pii.masking import mask_id_number
 from jiuzhu.rules.exchange.sources import PROGRAMMES, SOURCES, Source
 
 from .chain import CHAIN, COMPARISONS, event_date, registry_value
-from .choices import TERMINAL_STATES, BatchState
-from .models import AssistanceRecord, DepartmentRecord, ImportBatch, RegistryConflict
+from .choices import TERMINAL_STATES, BatchState, OutboxState
+from .models import AssistanceRecord, DepartmentRecord, ImportBatch, OutboxMessage, RegistryConflict
 
 UPLOAD = "upload_data"
 VIEW = "view_exchange"
@@ -87,6 +90,31 @@ def report_path(batch: ImportBatch) -> Path | None:
     if not batch.error_report:
         return None
     return exchange_dir() / "reports" / batch.error_report
+
+
+STALE_TEMP_SECONDS = 6 * 3600  # no import or report takes this long; older temp files are debris
+
+
+def sweep_stale_temp(max_age: float = STALE_TEMP_SECONDS, now: float | None = None) -> int:
+    """Delete temporary files left by a killed process (RELIABILITY K2); returns how many.
+
+    Reports are written to ``<uuid>.part`` and renamed into place, so a report is either
+    complete or absent (the download serves only the final name); staging files and key
+    trackers live in ``tmp/`` and vanish on close, but not on ``kill -9``.  Only files older
+    than *max_age* are removed, so a file being written by a running import is left alone.
+    """
+    now = time.time() if now is None else now
+    removed = 0
+    base = exchange_dir()
+    candidates = [*(base / "reports").glob("*.part"), *(base / "tmp").glob("*")]
+    for path in candidates:
+        try:
+            if path.is_file() and now - path.stat().st_mtime > max_age:
+                path.unlink()
+                removed += 1
+        except OSError:  # gone meanwhile, or not ours to delete: leave it
+            continue
+    return removed
 
 
 def allowed_sources(actor: Any) -> list[Source]:
@@ -117,9 +145,9 @@ class _Hook:
     def __init__(self) -> None:
         self.left = int(os.environ.get("JIUZHU_EXCHANGE_DIE_AFTER", "0") or 0)
 
-    def tick(self) -> None:
+    def tick(self, n: int = 1) -> None:
         if self.left:
-            self.left -= 1
+            self.left = max(self.left - n, 0)
             if self.left == 0:
                 os.kill(os.getpid(), signal.SIGKILL)
 
@@ -198,7 +226,7 @@ class ImportResult:
 
 @dataclass
 class _Validated:
-    rows: _Stage
+    rows: StagingFile
     drop: frozenset[tuple[str | None, int]]
 
 
@@ -219,6 +247,7 @@ def batch_import(
     if source is None:
         raise Http404(source_key)
     _check_can_upload(actor, source, channel)
+    sweep_stale_temp()
     owns = not hasattr(file, "read")
     f: IO[bytes] = open(file, "rb") if owns else file  # type: ignore[arg-type,assignment]  # noqa: SIM115
     try:
@@ -280,7 +309,7 @@ def _validate(actor: Any, batch: ImportBatch, source: Source, f: IO[bytes], file
     """
     region_ok = _RegionCheck(actor)
     errors = _Stage()
-    rows = _Stage()
+    rows = StagingFile(staging_schema(source), exchange_dir() / "tmp")
     preview: list[dict[str, object]] = []
 
     def note(err: RowError) -> None:
@@ -300,17 +329,18 @@ def _validate(actor: Any, batch: ImportBatch, source: Source, f: IO[bytes], file
         else:
             with reader:
                 fmt = reader.format
-                tracker = (SqliteKeyTracker(str(exchange_dir() / "tmp")) if limits.max_rows > 1_000_000
+                tracker = (PartitionedKeyTracker(str(exchange_dir() / "tmp")) if limits.max_rows > 1_000_000
                            else MemoryKeyTracker())
                 v = Validator(source, region_ok=region_ok, today=today, spreadsheet=reader.float_cells,
                               columns=reader.columns, key_tracker=tracker)
                 try:
-                    for item in v.rows(reader):
-                        hook.tick()
-                        if isinstance(item, ValidRow):
-                            rows.add((item.sheet, item.row, item.values, item.flags))
-                        else:
-                            note(item)
+                    # Column-wise per block (CSV), row by row otherwise; valid rows are staged
+                    # as typed Arrow batches (jiuzhu.engine.exchange.staging).
+                    for vb in v.batches(reader):
+                        hook.tick(vb.rows)
+                        rows.add(vb.valid)
+                        for err in vb.errors:
+                            note(err)
                 except ExchangeFileError as e:  # found mid-stream (a second header row...)
                     file_error = e
                 report = v.finish()
@@ -534,3 +564,56 @@ def _conflicts(batch: ImportBatch, source: Source, stored: list[DepartmentRecord
                                             record_id=ids[rec.uid]))
     RegistryConflict.objects.bulk_create(out, ignore_conflicts=True)
     counts["conflicts"] += len(out)
+
+
+# --------------------------------------------------------------------------- outbox operations
+
+OUTBOX_OPERATOR_ROLES = frozenset({Role.PROVINCE, Role.COUNTY})
+
+
+def outbox_ack(actor: Any, keys: list[str], now: dt.datetime | None = None) -> dict[str, list[str]]:
+    """A department acknowledges messages (asynchronous acks): only its own department's.
+
+    Returns ``{"acked": [...], "unknown": [...]}``; keys of other departments count as unknown
+    (their existence is not revealed).  Acknowledging twice is harmless, and a message given up
+    on whose answer was lost is acknowledged too (the department has it).
+    """
+    if actor is None or not actor.is_authenticated or actor.role != Role.DEPARTMENT or not actor.department:
+        raise PermissionDenied("department")
+    now = now or timezone.now()
+    acked: list[str] = []
+    with transaction.atomic():
+        rows = {m.key: m for m in OutboxMessage.objects.select_for_update().filter(
+            key__in=keys, department=actor.department)}
+        for key in keys:
+            m = rows.get(key)
+            if m is None:
+                continue
+            if m.state != OutboxState.ACKED:
+                m.state, m.acked_at, m.next_attempt_at = OutboxState.ACKED, now, None
+                m.delivered_at = m.delivered_at or now
+                m.save(update_fields=["state", "acked_at", "next_attempt_at", "delivered_at"])
+            acked.append(key)
+        unknown = [k for k in keys if k not in acked]
+        audit("exchange.outbox_ack", actor=actor, object_type="department", object_id=actor.department,
+              acked=len(acked), unknown=len(unknown))
+    return {"acked": acked, "unknown": unknown}
+
+
+def outbox_retry(actor: Any, pk: int, now: dt.datetime | None = None) -> Any:
+    """An operator sends a ``dead`` message again: attempts reset, due now."""
+    require(actor, VIEW)
+    if actor.role not in OUTBOX_OPERATOR_ROLES:
+        raise Http404
+    with transaction.atomic():
+        try:
+            m = OutboxMessage.objects.select_for_update().get(pk=pk)
+        except OutboxMessage.DoesNotExist as exc:
+            raise Http404 from exc
+        if m.state != OutboxState.DEAD:
+            raise ValidationError(_("Only messages given up on can be retried."))
+        m.state, m.attempts, m.next_attempt_at = OutboxState.PENDING, 0, now or timezone.now()
+        m.save(update_fields=["state", "attempts", "next_attempt_at"])
+        audit("exchange.outbox_retry", actor=actor, object_type="outbox_message", object_id=m.pk,
+              department=m.department, topic=m.topic, last_error=m.last_error[:100])
+    return m

@@ -93,6 +93,10 @@ class HouseholdWriteSerializer(StrictSerializer):
     version = serializers.IntegerField(required=False)
 
 
+def _omission(o: dict[str, Any]) -> dict[str, Any]:
+    return {k: o[k] for k in ("rule", "member_name", "programme", "label_zh", "label_en", "clause")}
+
+
 def _plain(value: Any) -> Any:
     """JSON-friendly value: dates ISO, money as a decimal string."""
     import datetime as dt
@@ -116,6 +120,7 @@ class HouseholdViewSet(viewsets.ViewSet):
     """Households in your region.  Out-of-region households answer 404."""
 
     serializer_class = HouseholdReadSerializer
+    lookup_value_regex = "[0-9]+"  # anything else is not a household: 404, never a 500
 
     def _qs(self) -> Any:
         return selectors.households_for(self.request.user).prefetch_related("members")
@@ -193,7 +198,8 @@ class HouseholdViewSet(viewsets.ViewSet):
         household = selectors.household_get(request.user, pk)
         chain = household_chain(household)
         entries = [{k: _plain(e.get(k)) for k in CHAIN_FIELDS} for e in chain["entries"]]
-        return Response({"household": household.code, "entries": entries, "duplicates": chain["duplicates"]})
+        return Response({"household": household.code, "entries": entries, "duplicates": chain["duplicates"],
+                         "omissions": [_omission(o) for o in chain["omissions"]]})
 
     @extend_schema(request=HouseholdWriteSerializer, responses={201: HouseholdReadSerializer})
     def create(self, request: Request) -> Response:
@@ -224,10 +230,23 @@ class MemberViewSet(viewsets.ViewSet):
     """Members of households in your region."""
 
     serializer_class = MemberReadSerializer
+    lookup_value_regex = "[0-9]+"
 
     @extend_schema(responses=MemberReadSerializer)
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(MemberReadSerializer(selectors.member_get(request.user, pk)).data)
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def chain(self, request: Request, pk: str) -> Response:
+        """One person's assistance chain (一人一条救助链), across households, with flags and omissions."""
+        from jiuzhu.apps.exchange.selectors import CHAIN_FIELDS, person_chain
+
+        member = selectors.member_get(request.user, pk)
+        chain = person_chain(member)
+        entries = [{k: _plain(e.get(k)) for k in CHAIN_FIELDS} for e in chain["entries"]]
+        return Response({"household": member.household.code, "member": member.id_number_masked, "entries": entries,
+                         "duplicates": chain["duplicates"], "omissions": [_omission(o) for o in chain["omissions"]]})
 
     @extend_schema(request=MemberWriteSerializer, responses={201: MemberReadSerializer})
     def create(self, request: Request) -> Response:

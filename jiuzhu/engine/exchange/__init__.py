@@ -4,6 +4,11 @@ Pure Python, no Django.  ``open_table`` pre-checks a file and streams its rows,
 ``Validator`` types and checks them against a declared source
 (:mod:`jiuzhu.rules.exchange.sources`), ``write_error_report`` writes the row-error
 workbook.  ``validate_file`` does all three steps for UI-sized files and dry runs.
+
+For large imports, ``Validator.batches`` validates CSV column-wise per block
+(:mod:`~jiuzhu.engine.exchange.columnar`, falling back to the per-row rules for every row
+it cannot prove valid) and yields typed Arrow batches for the staging file
+(:mod:`~jiuzhu.engine.exchange.staging`).
 """
 
 from jiuzhu.engine.exchange.errors import ExchangeFileError, RowError
@@ -22,9 +27,11 @@ from jiuzhu.engine.exchange.report import write_error_report
 from jiuzhu.engine.exchange.validate import (
     KeyReport,
     MemoryKeyTracker,
+    PartitionedKeyTracker,
     SqliteKeyTracker,
     ValidationOutcome,
     Validator,
+    ValidBatch,
     ValidRow,
     mask_value,
     validate_file,
@@ -38,10 +45,12 @@ __all__ = [
     "KeyReport",
     "Limits",
     "MemoryKeyTracker",
+    "PartitionedKeyTracker",
     "RawRow",
     "RowError",
     "SqliteKeyTracker",
     "TableReader",
+    "ValidBatch",
     "ValidRow",
     "ValidationOutcome",
     "Validator",

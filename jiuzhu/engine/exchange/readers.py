@@ -533,36 +533,99 @@ class CsvReader(TableReader):
     def _rows(self) -> Iterator[RawRow | RowError]:
         text = self._text()
         try:
-            expected = len(self._header.fields)
             for lineno, raw_line in enumerate(text, start=1):
                 if lineno == 1:
                     continue
-                line = _strip_newline(raw_line)
-                if not line.strip():
-                    continue
-                cells = self._split(line)
-                if cells is None:
-                    yield RowError.of("line_quote", sheet=None, row=lineno)
-                    continue
-                # Trailing empty cells (",,," from Excel) are harmless; anything else that
-                # does not line up with the header would shift values into wrong columns.
-                while len(cells) > expected and not cells[-1].strip():
-                    cells.pop()
-                if not any(c.strip() for c in cells):
-                    continue
-                if len(cells) != expected:
-                    yield RowError.of("line_columns", sheet=None, row=lineno,
-                                      found=len(cells), expected=expected)
-                    continue
-                if lineno == 2 and _is_repeated_header(self.source, list(cells)):
-                    raise file_error("header_repeated", row=2, line=2)
-                blank = _blank_column_with_data(self._header, list(cells))
-                if blank is not None:
-                    yield RowError.of("no_header", sheet=None, row=lineno, column=f"#{blank}")
-                    continue
-                yield RawRow(None, lineno, self._header.row_dict(list(cells)))
+                item = self.line_item(lineno, _strip_newline(raw_line))
+                if item is not None:
+                    yield item
         finally:
             text.detach()
+
+    def line_item(self, lineno: int, line: str) -> RawRow | RowError | None:
+        """One physical line (newline stripped) → a row, a row error, or None (blank line).
+
+        The per-line rules of ADR 0005 §4; shared by the row iterator and the column-wise
+        path (:mod:`jiuzhu.engine.exchange.columnar`), which sends here every line it
+        cannot prove simple.  Raises ``header_repeated`` for a second header on line 2.
+        """
+        if not line.strip():
+            return None
+        cells = self._split(line)
+        if cells is None:
+            return RowError.of("line_quote", sheet=None, row=lineno)
+        # Trailing empty cells (",,," from Excel) are harmless; anything else that
+        # does not line up with the header would shift values into wrong columns.
+        expected = len(self._header.fields)
+        while len(cells) > expected and not cells[-1].strip():
+            cells.pop()
+        if not any(c.strip() for c in cells):
+            return None
+        if len(cells) != expected:
+            return RowError.of("line_columns", sheet=None, row=lineno,
+                               found=len(cells), expected=expected)
+        if lineno == 2 and _is_repeated_header(self.source, list(cells)):
+            raise file_error("header_repeated", row=2, line=2)
+        blank = _blank_column_with_data(self._header, list(cells))
+        if blank is not None:
+            return RowError.of("no_header", sheet=None, row=lineno, column=f"#{blank}")
+        return RawRow(None, lineno, self._header.row_dict(list(cells)))
+
+    @property
+    def header_fields(self) -> tuple[str | None, ...]:
+        """Field name of each column in file order (None: a blank header cell)."""
+        return self._header.fields
+
+    def line_blocks(self, chunk_bytes: int = 4 << 20) -> Iterator[tuple[int, bytes]]:
+        """The file's lines in blocks of UTF-8 bytes: ``(number of the first line, data)``.
+
+        *data* holds whole lines, each ending in ``\n`` or ``\r\n``, with no other
+        carriage return, no BOM, and lines numbered exactly as the row iterator numbers them
+        (``newline=""``: ``\n``, ``\r\n`` and a lone ``\r`` each end a line; a block with
+        a lone ``\r`` is re-split by :mod:`io` that way).  Line 1 (the header) is
+        included.  Bytes are read in blocks cut after the last ``\n`` (safe in UTF-8 and
+        GB18030, whose multi-byte sequences never contain 0x0A); GB18030 is transcoded.
+        Memory is bounded by *chunk_bytes* plus one line.
+        """
+        assert self.encoding is not None
+        enc = "gb18030" if self.encoding == "gb18030" else "utf-8"
+        self._f.seek(0)
+        lineno = 1
+        carry = b""
+        first = True
+        try:
+            while True:
+                data = self._f.read(chunk_bytes)
+                block = carry + data
+                if not data:
+                    if not block:
+                        return
+                    carry = b""
+                else:
+                    cut = block.rfind(b"\n")
+                    if cut < 0:
+                        carry = block
+                        continue
+                    block, carry = block[: cut + 1], block[cut + 1 :]
+                if first and block.startswith(codecs.BOM_UTF8) and self.encoding == "utf-8-sig":
+                    block = block[len(codecs.BOM_UTF8):]
+                first = False
+                if enc != "utf-8":
+                    block = block.decode(enc).encode("utf-8")
+                if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
+                    lines = [_strip_newline(x) for x in io.StringIO(block.decode("utf-8"), newline="")]
+                    block = "".join(x + "\n" for x in lines).encode("utf-8")
+                elif not block.endswith(b"\n"):
+                    block += b"\n"  # the last line of a file without a final newline
+                yield lineno, block
+                lineno += block.count(b"\n")
+                if not data:
+                    return
+        except (ExchangeFileError, MemoryError):
+            raise
+        except Exception as e:  # never a raw traceback from a decoder
+            raise file_error("corrupt", row=lineno, detail="",
+                             detail_en=f" ({type(e).__name__})") from None
 
 
 def _blank_column_with_data(header: _Header, cells: list[Any]) -> int | None:

@@ -26,19 +26,40 @@ drop the ones listed there before committing.
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import re
 import sqlite3
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import IO, Final, Protocol
+from typing import IO, Any, Final, Protocol
 
-from jiuzhu.engine.exchange.errors import ExchangeFileError, RowError
-from jiuzhu.engine.exchange.readers import UI_LIMITS, Limits, RawRow, TableReader, open_table
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from jiuzhu.engine.exchange.columnar import (
+    FastColumns,
+    batch_items,
+    combine,
+    digest_columns,
+    digest_values,
+    rows_to_batch,
+    staging_schema,
+)
+from jiuzhu.engine.exchange.errors import ExchangeFileError, RowError, file_error
+from jiuzhu.engine.exchange.readers import (
+    UI_LIMITS,
+    CsvReader,
+    Limits,
+    RawRow,
+    TableReader,
+    open_table,
+)
 from jiuzhu.pii.masking import mask_bank_account, mask_id_number, mask_name, mask_phone
 from jiuzhu.rules.contact import ContactError, normalise_mobile
 from jiuzhu.rules.exchange.sources import Field, Source
@@ -50,9 +71,11 @@ __all__ = [
     "KeyReport",
     "KeyTracker",
     "MemoryKeyTracker",
+    "PartitionedKeyTracker",
     "RegionCheck",
     "RowRef",
     "SqliteKeyTracker",
+    "ValidBatch",
     "ValidRow",
     "ValidationOutcome",
     "Validator",
@@ -113,6 +136,134 @@ class ValidRow:
     @property
     def ref(self) -> RowRef:
         return (self.sheet, self.row)
+
+
+@dataclass
+class ValidBatch:
+    """A block of a file from :meth:`Validator.batches`.
+
+    ``valid`` holds the valid rows as a record batch of the staging schema
+    (:func:`~jiuzhu.engine.exchange.columnar.staging_schema`), in file order; ``errors``
+    the row errors of the block, in file order; ``rows`` the data rows read.
+    """
+
+    valid: pa.RecordBatch
+    errors: list[RowError]
+    rows: int
+
+    def valid_rows(self) -> Iterator[ValidRow]:
+        for sheet, row, values, flags in batch_items(self.valid):
+            yield ValidRow(sheet, row, values, flags)
+
+
+def _np_bool(arr: pa.Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=np.bool_)
+
+
+@dataclass
+class _Block:
+    """One CSV block after the column checks (see :meth:`Validator._csv_batches`)."""
+
+    start: int  # number of the block's first line
+    n: int  # lines in the block
+    raw: pa.Array  # the lines, with their terminators
+    idx: np.ndarray[Any, Any]  # positions of the simple lines
+    ok: np.ndarray[Any, Any]  # per simple line: every cell proven valid (regions: shape only)
+    cells: list[pa.Array]  # per header column: the simple lines' cells
+    typed: list[pa.Array]  # per source field: canonical values of the simple lines
+
+
+class _CsvPlan:
+    """What the column-wise CSV path needs about one file; :meth:`prepare` is thread-safe
+    (pure Arrow/numpy on its arguments; it never calls ``region_ok``)."""
+
+    def __init__(self, v: Validator, reader: CsvReader, schema: pa.Schema) -> None:
+        self.reader = reader
+        self.schema = schema
+        self.source = v.source
+        self.fast = FastColumns(v.source, today=v.today, region_ok=v.region_ok)
+        self.header = reader.header_fields
+        self.delim = reader.delimiter or ","
+        self.position = {name: j for j, name in enumerate(self.header) if name is not None}
+        self.blank_cols = [j for j, name in enumerate(self.header) if name is None]
+        self.key_pos = [v.source.field_names.index(k) for k in v.source.natural_key]
+        self.region_cols = [self.position[f.name] for f in v.source.fields
+                            if f.type == "region_code" and f.name in self.position
+                            and v.region_ok is not None]
+
+    def prepare(self, start: int, data: bytes) -> _Block:
+        expected = len(self.header)
+        buf = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(buf == 10)  # each line's "\n"
+        n = len(ends)
+        offsets = np.zeros(n + 1, dtype=np.int32)
+        offsets[1:] = ends + 1
+        lengths = np.diff(offsets)  # bytes of each line with its terminator
+        crlf = np.zeros(n, dtype=np.bool_)
+        crlf[lengths > 1] = buf[ends[lengths > 1] - 1] == 13
+        raw = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+        raw.validate(full=True)  # UTF-8, as the pre-scan established
+        linenos = np.arange(start, start + n, dtype=np.int64)
+        simple = ~_np_bool(pc.match_substring(raw, '"'))
+        simple &= pc.count_substring(raw, self.delim).to_numpy() == expected - 1
+        # A line of delimiters only is skipped as blank by the row path.
+        chars = pc.utf8_length(raw).to_numpy() - 1 - crlf
+        simple &= chars != expected - 1
+        simple &= linenos > 2  # the header, and a possibly repeated header
+        idx = np.flatnonzero(simple)
+        cells = _split_simple(data, buf, simple, lengths, raw, idx, self.delim, expected)
+        ok = np.ones(len(idx), dtype=np.bool_)
+        for b in self.blank_cols:
+            ok &= _np_bool(pc.equal(pc.binary_length(cells[b]), 0))
+        if self.blank_cols:  # no cell of a line with data under a blank header is checked
+            keep = pa.array(ok)
+            idx = idx[ok]
+            cells = [pc.filter(c, keep) for c in cells]
+            ok = ok[ok]
+        typed: list[pa.Array] = []
+        for f in self.source.fields:
+            col = self.position.get(f.name)
+            if col is None:  # an optional column the file does not have
+                typed.append(pa.nulls(len(idx), self.schema.field(f.name).type))
+                continue
+            good, values = self.fast.check(f, cells[col])
+            ok &= good
+            typed.append(values)
+        return _Block(start, n, raw, idx, ok, cells, typed)
+
+
+def _strip_eol(line: str) -> str:
+    return line.rstrip("\r\n")
+
+
+def _split_simple(data: bytes, buf: np.ndarray[Any, Any], simple: np.ndarray[Any, Any],
+                  lengths: np.ndarray[Any, Any], raw: pa.Array, idx: np.ndarray[Any, Any],
+                  delim: str, expected: int) -> list[pa.Array]:
+    """The cells of the simple lines (no quote, one cell per column) as string columns.
+
+    For a one-byte delimiter the lines are handed to Arrow's CSV parser with quoting off:
+    on such lines it splits exactly like the row path (``csv`` with no quote in the line).
+    """
+    if len(idx) == 0:
+        return [pa.array([], pa.string()) for _ in range(expected)]
+    if len(delim.encode("utf-8")) == 1:
+        import pyarrow.csv as pacsv
+
+        body = data if len(idx) == len(simple) else buf[np.repeat(simple, lengths)].tobytes()
+        names = [f"c{j}" for j in range(expected)]
+        table = pacsv.read_csv(
+            pa.BufferReader(body),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=max(len(body), 1 << 20)),
+            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char=False, escape_char=False,
+                                             newlines_in_values=False, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+        if table.num_rows == len(idx):
+            return [table.column(j).combine_chunks() for j in range(expected)]
+    lines = pc.utf8_rtrim(pc.take(raw, pa.array(idx, pa.int64())), characters="\r\n")
+    lists = pc.split_pattern(lines, delim)
+    return [pc.list_element(lists, j) for j in range(expected)]
 
 
 # --------------------------------------------------------------------------- masking
@@ -305,10 +456,16 @@ def _bool(raw: object) -> bool:
     raise _Bad("bool_format")
 
 
+@functools.lru_cache(maxsize=512)
+def _code_maps(f: Field) -> tuple[dict[str, str], dict[str, str]]:
+    """A code field's lookups: casefolded code → code, normalised label → code."""
+    return ({c.casefold(): c for c, _ in f.choices},
+            {normalise_text(zh): c for c, zh in f.choices})
+
+
 def _code(raw: object, f: Field) -> str:
     s = normalise_text(_text(raw))
-    by_code = {c.casefold(): c for c, _ in f.choices}
-    by_label = {normalise_text(zh): c for c, zh in f.choices}
+    by_code, by_label = _code_maps(f)
     found = by_code.get(s.casefold()) or by_label.get(s)
     if found is None:
         shown = [f"{zh}({c})" for c, zh in f.choices[:12]]
@@ -366,6 +523,11 @@ class KeyTracker(Protocol):
 
     def add(self, key: bytes, values: bytes, ref: RowRef) -> None: ...
 
+    def add_many(self, keys: Sequence[bytes], values: Sequence[bytes], sheet: str | None,
+                 rows: Sequence[int]) -> None:
+        """:meth:`add` for several rows of one sheet, in file order."""
+        ...
+
     def groups(self) -> Iterator[list[tuple[bytes, RowRef]]]:
         """Each group of rows sharing a key, in file order, with their values digests."""
         ...
@@ -384,6 +546,11 @@ class MemoryKeyTracker:
         first = self._first.setdefault(key, (values, ref))
         if first[1] != ref:
             self._repeats.setdefault(key, [first]).append((values, ref))
+
+    def add_many(self, keys: Sequence[bytes], values: Sequence[bytes], sheet: str | None,
+                 rows: Sequence[int]) -> None:
+        for k, v, r in zip(keys, values, rows, strict=True):
+            self.add(k, v, (sheet, r))
 
     def groups(self) -> Iterator[list[tuple[bytes, RowRef]]]:
         yield from self._repeats.values()
@@ -416,6 +583,12 @@ class SqliteKeyTracker:
         if len(self._pending) >= self._BATCH:
             self._flush()
 
+    def add_many(self, keys: Sequence[bytes], values: Sequence[bytes], sheet: str | None,
+                 rows: Sequence[int]) -> None:
+        self._pending.extend((k, v, sheet, r) for k, v, r in zip(keys, values, rows, strict=True))
+        if len(self._pending) >= self._BATCH:
+            self._flush()
+
     def _flush(self) -> None:
         self._db.executemany("INSERT INTO k VALUES (?, ?, ?, ?)", self._pending)
         self._pending.clear()
@@ -443,12 +616,93 @@ class SqliteKeyTracker:
         self._tmp.close()
 
 
+class PartitionedKeyTracker:
+    """Disk-backed tracker for very large files: fast appends, memory flat at any size.
+
+    Each row's (key digest, values digest, sheet, row) is appended as a fixed 44-byte
+    record to one of *partitions* temporary files, chosen by the key digest, so rows
+    sharing a key always land in the same file, in file order.  :meth:`groups` then loads
+    one partition at a time (1/*partitions* of the records) and finds the repeated keys
+    with a stable sort.  Like :class:`SqliteKeyTracker`, the files hold only digests and
+    row numbers, never a personal value, and are deleted on close (unlinked at creation).
+    """
+
+    _DTYPE: Final = np.dtype([("k", "V16"), ("v", "V16"), ("s", "<i4"), ("r", "<i8")])
+
+    def __init__(self, directory: str | None = None, partitions: int = 64) -> None:
+        self._parts = [tempfile.TemporaryFile(suffix=".keys", dir=directory)  # noqa: SIM115
+                       for _ in range(partitions)]
+        self._sheets: dict[str | None, int] = {}
+        self._pending: list[tuple[bytes, bytes, RowRef]] = []  # single rows, written in blocks
+
+    def _sheet(self, sheet: str | None) -> int:
+        return self._sheets.setdefault(sheet, len(self._sheets))
+
+    def add(self, key: bytes, values: bytes, ref: RowRef) -> None:
+        self._pending.append((key, values, ref))
+        if len(self._pending) >= 8192:
+            self._flush()
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        start = 0
+        for i in range(1, len(pending) + 1):  # runs of one sheet
+            if i == len(pending) or pending[i][2][0] != pending[start][2][0]:
+                run = pending[start:i]
+                self._write([p[0] for p in run], [p[1] for p in run], run[0][2][0],
+                            [p[2][1] for p in run])
+                start = i
+
+    def add_many(self, keys: Sequence[bytes], values: Sequence[bytes], sheet: str | None,
+                 rows: Sequence[int]) -> None:
+        if self._pending:
+            self._flush()
+        self._write(keys, values, sheet, rows)
+
+    def _write(self, keys: Sequence[bytes], values: Sequence[bytes], sheet: str | None,
+               rows: Sequence[int]) -> None:
+        n = len(keys)
+        if not n:
+            return
+        rec = np.empty(n, dtype=self._DTYPE)
+        joined = b"".join(keys)
+        rec["k"] = np.frombuffer(joined, dtype="V16")
+        rec["v"] = np.frombuffer(b"".join(values), dtype="V16")
+        rec["s"] = self._sheet(sheet)
+        rec["r"] = np.asarray(rows, dtype=np.int64)
+        part = np.frombuffer(joined, dtype=np.uint8)[::16] % len(self._parts)
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange(len(self._parts) + 1))
+        for p in np.flatnonzero(np.diff(bounds)).tolist():
+            self._parts[p].write(rec[order[bounds[p]: bounds[p + 1]]].tobytes())
+
+    def groups(self) -> Iterator[list[tuple[bytes, RowRef]]]:
+        self._flush()
+        names = {i: s for s, i in self._sheets.items()}
+        for f in self._parts:
+            f.flush()
+            f.seek(0)
+            rec = np.frombuffer(f.read(), dtype=self._DTYPE)
+            if len(rec) < 2:
+                continue
+            keys = rec["k"].view(np.dtype([("a", "<u8"), ("b", "<u8")]))
+            order = np.lexsort((keys["b"], keys["a"]))  # stable: file order within a key
+            sk = rec["k"][order]
+            starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
+            sizes = np.diff(np.r_[starts, len(sk)])
+            for st, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
+                rows = rec[order[st: st + size]]
+                yield [(bytes(r["v"]), (names[int(r["s"])], int(r["r"]))) for r in rows]
+
+    def close(self) -> None:
+        for f in self._parts:
+            f.close()
+
+
 def _digest(values: Iterable[object]) -> bytes:
-    # repr of canonical values (str, Decimal('12.50'), datetime.date(...), bool, int, None)
-    # is stable and type-tagged, so "1" and 1 and Decimal("1.00") never collide.
-    # blake2b is used for bucketing only: a collision could at worst report a false
-    # "duplicate" for the user to check, never hide data.
-    return hashlib.blake2b(repr(tuple(values)).encode("utf-8"), digest_size=16).digest()
+    # The canonical text of the values (the same for the per-row and the column-wise
+    # path, see columnar.digest_values), hashed with blake2b for bucketing only.
+    return digest_values(values)
 
 
 # --------------------------------------------------------------------------- validator
@@ -489,6 +743,16 @@ class Validator:
 
     def check(self, item: RawRow | RowError) -> ValidRow | list[RowError]:
         """Validate one row; a RowError from the reader passes through as ``[error]``."""
+        result = self._check(item)
+        if isinstance(result, ValidRow):
+            self._keys.add(*self._digests(result), result.ref)
+        return result
+
+    def _digests(self, row: ValidRow) -> tuple[bytes, bytes]:
+        out = row.values
+        return _digest(out[k] for k in self._key_names), _digest(out.values())
+
+    def _check(self, item: RawRow | RowError) -> ValidRow | list[RowError]:
         self.rows_seen += 1
         if isinstance(item, RowError):
             self.rows_invalid += 1
@@ -518,8 +782,6 @@ class Validator:
             self.rows_invalid += 1
             return errors
         self.rows_valid += 1
-        key = _digest(out[k] for k in self._key_names)
-        self._keys.add(key, _digest(out.values()), (item.sheet, item.row))
         return ValidRow(item.sheet, item.row, out, tuple(flags))
 
     def _value(self, f: Field, raw: object, flags: list[str]) -> object:
@@ -555,6 +817,125 @@ class Validator:
                 yield result
             else:
                 yield from result
+
+    # ----------------------------------------------------------------- column-wise
+
+    def batches(self, reader: TableReader, *, batch_rows: int = 8192, fast: bool = True,
+                block_bytes: int = 4 << 20) -> Iterator[ValidBatch]:
+        """Stream the file as :class:`ValidBatch` es: typed valid rows plus row errors.
+
+        Same verdicts as :meth:`rows`, row for row.  CSV files take the column-wise fast
+        path (:mod:`jiuzhu.engine.exchange.columnar`) unless *fast* is False; other
+        formats are validated row by row and grouped into batches of *batch_rows*.  A CSV
+        block is *block_bytes* of the file (peak memory is a small multiple of it).
+        """
+        schema = staging_schema(self.source)
+        if fast and isinstance(reader, CsvReader):
+            try:
+                yield from self._csv_batches(reader, schema, block_bytes)
+            except (ExchangeFileError, MemoryError):
+                raise
+            except Exception as e:  # like TableReader.__iter__: never a raw traceback
+                raise file_error("corrupt", detail="", detail_en=f" ({type(e).__name__})") from None
+            return
+        pending: list[ValidRow] = []
+        errors: list[RowError] = []
+        seen = 0
+        for item in reader:
+            seen += 1
+            result = self.check(item)
+            if isinstance(result, ValidRow):
+                pending.append(result)
+            else:
+                errors.extend(result)
+            if seen >= batch_rows:
+                yield self._slow_batch(schema, pending, errors, seen)
+                pending, errors, seen = [], [], 0
+        if seen:
+            yield self._slow_batch(schema, pending, errors, seen)
+
+    def _slow_batch(self, schema: pa.Schema, rows: list[ValidRow], errors: list[RowError],
+                    seen: int) -> ValidBatch:
+        items = [(r.sheet, r.row, r.values, r.flags) for r in rows]
+        return ValidBatch(rows_to_batch(self.source, schema, items), errors, seen)
+
+    def _csv_batches(self, reader: CsvReader, schema: pa.Schema, block_bytes: int) -> Iterator[ValidBatch]:
+        """Two stages on two cores: a helper thread reads block *i + 1* and runs the column
+        checks (Arrow and numpy release the GIL), while this thread finishes block *i*: region
+        scope (``region_ok`` may use the caller's database connection, so it is only ever
+        called from this thread), the per-row path, digests and the key tracker, in order."""
+        plan = _CsvPlan(self, reader, schema)
+        blocks = reader.line_blocks(block_bytes)
+
+        def prepare() -> _Block | None:
+            nxt = next(blocks, None)
+            return None if nxt is None else plan.prepare(*nxt)
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="exchange-columns") as pool:
+            future = pool.submit(prepare)
+            while (block := future.result()) is not None:
+                future = pool.submit(prepare)
+                yield self._finish_block(plan, block)
+
+    def _finish_block(self, plan: _CsvPlan, block: _Block) -> ValidBatch:
+        schema, reader = plan.schema, plan.reader
+        ok, idx, start, raw = block.ok, block.idx, block.start, block.raw
+        for col in plan.region_cols:
+            ok &= plan.fast.regions_allowed(block.cells[col], ok)
+        is_fast = np.zeros(block.n, dtype=np.bool_)
+        is_fast[idx[ok]] = True
+
+        # The per-row path, in file order, for every other line.
+        slow_rows: list[ValidRow] = []
+        errors: list[RowError] = []
+        seen = 0
+        for i in np.flatnonzero(~is_fast).tolist():
+            lineno = start + i
+            if lineno == 1:
+                continue
+            item = reader.line_item(lineno, _strip_eol(raw[i].as_py()))
+            if item is None:
+                continue
+            seen += 1
+            result = self._check(item)
+            if isinstance(result, ValidRow):
+                slow_rows.append(result)
+            else:
+                errors.extend(result)
+
+        sel = pa.array(ok)
+        n_fast = int(ok.sum())
+        self.rows_seen += n_fast
+        self.rows_valid += n_fast
+        cols = [pc.filter(c, sel) for c in block.typed]
+        rows = idx[ok] + start
+        fast_batch = pa.RecordBatch.from_arrays([
+            pa.nulls(n_fast, pa.string()),
+            pa.array(rows, pa.int64()),
+            pa.ListArray.from_arrays(pa.array(np.zeros(n_fast + 1, dtype=np.int32)),
+                                     pa.array([], pa.string())),
+            *cols,
+        ], schema=schema)
+
+        # Key digests go to the tracker in file order (the first of repeats is kept).
+        keys = digest_columns([cols[p] for p in plan.key_pos]) if n_fast else []
+        vals = digest_columns(cols) if n_fast else []
+        if slow_rows:
+            for r in slow_rows:
+                k, v = self._digests(r)
+                keys.append(k)
+                vals.append(v)
+            rows = np.concatenate([rows, np.array([r.row for r in slow_rows], dtype=np.int64)])
+            order = np.argsort(rows, kind="stable").tolist()
+            keys = [keys[x] for x in order]
+            vals = [vals[x] for x in order]
+            rows = rows[order]
+            items = [(r.sheet, r.row, r.values, r.flags) for r in slow_rows]
+            batch = combine(schema, [fast_batch, rows_to_batch(self.source, schema, items)])
+        else:
+            batch = fast_batch
+        self._keys.add_many(keys, vals, None, rows.tolist())
+        return ValidBatch(batch, errors, seen + n_fast)
 
     def finish(self) -> KeyReport:
         """Duplicates and conflicts of the natural key (U7); closes the key tracker."""
@@ -663,7 +1044,7 @@ def validate_file(
     with reader:
         out.format, out.content_hash, out.size = reader.format, reader.content_hash, reader.size
         if key_tracker is None and limits.max_rows > 1_000_000:
-            key_tracker = SqliteKeyTracker()
+            key_tracker = PartitionedKeyTracker()
         v = Validator(source, region_ok=region_ok, today=today, spreadsheet=reader.float_cells,
                       columns=reader.columns, key_tracker=key_tracker)
 
@@ -673,12 +1054,11 @@ def validate_file(
                 out.errors.append(err)
 
         try:
-            for item in v.rows(reader):
-                if isinstance(item, ValidRow):
-                    if keep_rows:
-                        out.valid_rows.append(item)
-                else:
-                    note(item)
+            for vb in v.batches(reader):
+                if keep_rows:
+                    out.valid_rows.extend(vb.valid_rows())
+                for err in vb.errors:
+                    note(err)
         except ExchangeFileError as e:  # found mid-stream (e.g. a second header row)
             out.file_error = e
             out.errors = [e.as_row_error()]

@@ -161,7 +161,7 @@ class Calibration:
             "dept_businesses": 0.48, "dept_disability_certs": 0.35,
             "dept_serious_illness": 0.38, "dept_students": 0.40,
             "dept_difficult_workers": 0.45, "dept_poverty_monitoring": 0.35,
-            "dept_disaster_victims": 0.42,
+            "dept_disaster_victims": 0.42, "dept_medical_enrolment": 0.45,
         }
     )
     #: external (non-registry) population pool, as a multiple of registry persons

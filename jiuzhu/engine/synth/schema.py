@@ -98,6 +98,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "dept_disability_certs": pa.schema([
         ("id_number", S), ("cert_no", S), ("disability_type", S), ("grade", pa.int8()),
         ("issued_on", D), ("cancelled_on", D),
+        ("living_subsidy_monthly", pa.decimal128(10, 2)), ("nursing_subsidy_monthly", pa.decimal128(10, 2)),
     ]),
     "dept_serious_illness": pa.schema([("id_number", S), ("disease_code", S), ("diagnosed_on", D)]),
     "dept_students": pa.schema([
@@ -111,5 +112,9 @@ SCHEMAS: dict[str, pa.Schema] = {
     "dept_disaster_victims": pa.schema([
         ("id_number", S), ("event_date", D), ("disaster_type", S), ("house_damage", S),
         ("relief_amount", _money()),
+    ]),
+    "dept_medical_enrolment": pa.schema([
+        ("id_number", S), ("year", pa.int16()), ("enrolled_on", D), ("subsidised", BOOL),
+        ("subsidy_amount", pa.decimal128(10, 2)),
     ]),
 }

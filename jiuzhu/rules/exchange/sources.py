@@ -101,6 +101,17 @@ PROGRAMMES: Final[Mapping[str, tuple[str, str]]] = MappingProxyType({
     "medical_insurance_subsidy": ("资助参加城乡居民医保", "Subsidised residents' medical insurance"),
     "pension_contribution_subsidy": ("代缴城乡居民养老保险费", "Residents' pension contribution paid"),
     "price_subsidy": ("价格临时补贴", "Price-linked temporary subsidy"),
+    # The programme matrix (jiuzhu/rules/programmes, issue 7): programmes without a feed yet.
+    "dibao_individual": ("单人户纳入低保", "Dibao for one person as a single-person household"),
+    "employment_assistance": ("就业救助", "Employment assistance"),
+    "public_welfare_post": ("公益性岗位安置", "Public-welfare job placement"),
+    "pension_contribution_loan": ("助保贷款", "Pension contribution loan"),
+    "resident_pension": ("城乡居民养老保险待遇（按月）", "Residents' pension paid monthly"),
+    "homeless_assistance": ("生活无着流浪乞讨人员救助", "Assistance to homeless and begging people"),
+    "utility_reduction": ("水电气减免", "Water, gas and electricity reductions"),
+    "funeral_fee_waiver": ("殡葬费用减免", "Funeral fee waiver"),
+    "charity_assistance": ("慈善帮扶", "Charity assistance"),
+    "care_service": ("服务类社会救助（访视照料）", "Service assistance (visits and care)"),
 })
 
 _ID_NUMBER_MEANING: Final = "居民身份证号码（18位，GB 11643），按文本保存"
@@ -166,7 +177,10 @@ class Source:
     same key in one file are duplicates or, if they differ, a conflict: RELIABILITY U7).
     ``encrypt`` lists the personal identifiers the platform stores encrypted; ``programme``
     is the assistance-chain programme (:data:`PROGRAMMES`) the feed records, if any.
-    ``expected_every_days`` is the schedule the freshness page checks (issue 4 §6).
+    ``expected_every_days`` is the rough interval between files (issue 4 §6); ``schedule``
+    is what the freshness page checks: ``(period, grace_days)`` with period one of daily,
+    weekly, monthly, quarterly, yearly — a feed is late when no file was committed within
+    one period plus the grace days after the last one (a test keeps the two in step).
     ``generator_table`` is the synthetic generator's table with the same columns, if any.
     """
 
@@ -181,6 +195,7 @@ class Source:
     programme: str | None = None
     expected_every_days: int = 31
     generator_table: str | None = None
+    schedule: tuple[str, int] = ("monthly", 7)
     _by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -370,7 +385,8 @@ _DECLARED: tuple[Source, ...] = (
             _date("left_on", "辍学日期", "Drop-out date", required=False),
         ),
         natural_key=("id_number",), encrypt=("id_number", "name"),
-        programme="education_assistance", expected_every_days=92, generator_table="dept_students",
+        programme="education_assistance", expected_every_days=92, schedule=("quarterly", 15),
+        generator_table="dept_students",
     ),
     Source(
         key="hrss_unemployment", department="hrss",
@@ -484,6 +500,20 @@ _DECLARED: tuple[Source, ...] = (
         generator_table="dept_medical_settlements",
     ),
     Source(
+        key="medical_insurance_enrolment", department="medical_insurance",
+        label_zh="城乡居民医保参保（含资助参保）", label_en="Residents' medical-insurance enrolment (incl. subsidy)",
+        meaning="当年城乡居民基本医疗保险参保登记；是否由医疗救助资助参保及资助金额",
+        fields=_person(
+            Field("year", "int", "参保年度", "Year", min_value=2000, max_value=2100, meaning="参保所属年度"),
+            _date("enrolled_on", "参保登记日期", "Enrolled on"),
+            _bool("subsidised", "资助参保", "Contribution subsidised"),
+            _money("subsidy_amount", "资助金额", "Subsidy amount", required=False),
+        ),
+        natural_key=("id_number", "year"), encrypt=("id_number", "name"),
+        programme="medical_insurance_subsidy", expected_every_days=92, schedule=("quarterly", 15),
+        generator_table="dept_medical_enrolment",
+    ),
+    Source(
         key="disabled_certificates", department="disabled_federation",
         label_zh="残疾人证", label_en="Disability certificates",
         meaning="残联残疾人证：类别、等级（1级最重）、发证与注销日期、两项补贴",
@@ -514,7 +544,7 @@ _DECLARED: tuple[Source, ...] = (
             Field("phone", "mobile", "联系电话", "Mobile", required=False, personal=True),
         ),
         natural_key=("id_number", "registered_on"), encrypt=("id_number", "name", "phone"),
-        programme="difficult_worker_support", expected_every_days=92,
+        programme="difficult_worker_support", expected_every_days=92, schedule=("quarterly", 15),
         generator_table="dept_difficult_workers",
     ),
     Source(
@@ -528,7 +558,7 @@ _DECLARED: tuple[Source, ...] = (
             _money("monthly_rent", "月租金", "Monthly rent", required=False),
         ),
         natural_key=("contract_no",), encrypt=("id_number", "name"),
-        programme="public_rental_housing", expected_every_days=92,
+        programme="public_rental_housing", expected_every_days=92, schedule=("quarterly", 15),
     ),
     Source(
         key="housing_rent_subsidy", department="housing",
@@ -555,7 +585,7 @@ _DECLARED: tuple[Source, ...] = (
                   max_length=300),
         ),
         natural_key=("project_no",), encrypt=("id_number", "name", "address"),
-        programme="dilapidated_house_renovation", expected_every_days=92,
+        programme="dilapidated_house_renovation", expected_every_days=92, schedule=("quarterly", 15),
     ),
     Source(
         key="emergency_disaster_victims", department="emergency",
@@ -583,7 +613,7 @@ _DECLARED: tuple[Source, ...] = (
             Field("phone", "mobile", "联系电话", "Mobile", required=False, personal=True),
         ),
         natural_key=("case_no",), encrypt=("id_number", "name", "phone"),
-        programme="legal_aid", expected_every_days=92,
+        programme="legal_aid", expected_every_days=92, schedule=("quarterly", 15),
     ),
     Source(
         key="justice_prison_release", department="justice",
@@ -660,7 +690,7 @@ _DECLARED: tuple[Source, ...] = (
             _text("authorisation_ref", "授权书编号", "Authorisation ref", max_length=60),
         ),
         natural_key=("id_number", "account_no", "as_of"),
-        encrypt=("id_number", "account_no", "name"), expected_every_days=365,
+        encrypt=("id_number", "account_no", "name"), expected_every_days=365, schedule=("yearly", 30),
     ),
 )
 
