@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MonitoringConfig(AppConfig):
@@ -8,4 +9,14 @@ class MonitoringConfig(AppConfig):
 
     def ready(self) -> None:
         # Menu entries, household-page sections and demo steps (jiuzhu.apps.core.hooks).
-        pass
+        from jiuzhu.apps.core.hooks import (
+            register_demo_step,
+            register_household_section,
+            register_nav,
+        )
+
+        from . import demo, views
+
+        register_nav(30, _("Early warnings"), "monitoring_workbench", "view_monitoring")
+        register_household_section(30, "monitoring/_household_section.html", views.household_section)
+        register_demo_step(80, "monitoring", demo.demo_step)

@@ -1,0 +1,102 @@
+"""Demo step: a full comparison over the demo province, then warnings walked into every state.
+
+Idempotent: the comparison runs once (a second run would raise nothing new anyway), and the
+walk-through only happens while no warning of 进贤县 has left the ``pushed`` state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
+
+from jiuzhu.engine.monitoring.indicators import get_indicator
+
+from . import services
+from .models import ComparisonRun, Outcome, State, Warning
+
+DEMO_COUNTY = "360124"
+
+
+def _visit(actor: Any, w: Warning) -> Warning:
+    n = len(get_indicator(w.indicator).checklist)
+    data = {f"check_{i}": "yes" for i in range(n)}
+    data.update({"visited_on": timezone.localdate().isoformat(), "staff_1": actor.first_name or actor.username,
+                 "staff_2": "村委会 王主任", "findings": "入户核实，情况属实（演示数据）。"})
+    return services.visit_submit(actor=actor, warning=w, data=data)
+
+
+def walk_states(township: Any, county: Any) -> dict[str, int]:
+    """Move a few 进贤县 warnings through every state (transferred, verifying … closed, overdue)."""
+    pool = list(Warning.objects.filter(county_id=DEMO_COUNTY, state=State.PUSHED, household__isnull=False)
+                .order_by(F("unit_region_id").desc(nulls_last=True), "id")[:40])
+    mine = [w for w in pool if township.region_id and w.unit_region_id == township.region_id]
+    others = [w for w in pool if w not in mine]
+    queue = [(township, w) for w in mine] + [(county, w) for w in others]
+    done: dict[str, int] = {}
+
+    def take() -> tuple[Any, Warning] | None:
+        return queue.pop(0) if queue else None
+
+    def note(state: str) -> None:
+        done[state] = done.get(state, 0) + 1
+
+    steps = ["verifying", "verified", "handled", "false_positive", "transferred", "escalated", "decided",
+             "closed", "unregistered"]
+    for step in steps:
+        item = take()
+        if item is None:
+            break
+        actor, w = item
+        if step == "unregistered":  # a person not in the registry: informed, declined
+            cand = Warning.objects.filter(county_id=DEMO_COUNTY, state=State.PUSHED, household__isnull=True).first()
+            if cand is None:
+                continue
+            w = _visit(county, cand)
+            services.handle(actor=county, warning=w, outcome=Outcome.EXPLAINED_DECLINED, reason="已告知政策，本人暂不申请")
+            note(step)
+            continue
+        if step == "verifying":
+            services.start_visit(actor=actor, warning=w)
+        elif step == "transferred":
+            services.transfer(actor=actor, warning=w, to_region=DEMO_COUNTY, reason="涉及跨乡镇核查，请县级统筹（演示）")
+        else:
+            w = _visit(actor, w)
+            if step == "handled":
+                services.handle(actor=actor, warning=w, outcome=Outcome.EXPLAINED_APPLIED, reason="已告知政策并受理申请")
+            elif step in ("false_positive", "closed"):
+                w = services.handle(actor=actor, warning=w, outcome=Outcome.FALSE_POSITIVE if step == "false_positive"
+                                    else Outcome.RECALCULATED, reason="核实后数据有误（演示）" if step ==
+                                    "false_positive" else "已重新核算待遇（演示）")
+                services.close(actor=actor, warning=w, note="已反馈")
+            elif step in ("escalated", "decided"):
+                w = services.escalate(actor=actor, warning=w, reason="情况复杂，提请县级一事一议")
+                if step == "decided":
+                    w = services.decide(actor=county, warning=w, meeting_date=timezone.localdate(),
+                                        members="张局长、李科长、王主任", approved=True, decision="经集体研究，认定为困难家庭（演示）")
+        note(step)
+    # Overdue: backdate three untouched warnings so the supervision view has something to show.
+    late = list(Warning.objects.filter(county_id=DEMO_COUNTY, state=State.PUSHED).order_by("-id")[:3])
+    for i, w in enumerate(late):
+        back = dt.timedelta(days=40 + 30 * i)
+        Warning.objects.filter(pk=w.pk).update(raised_at=F("raised_at") - back, verify_due=F("verify_due") - back,
+                                               handle_due=F("handle_due") - back)
+    done["overdue_escalated"] = services.escalate_overdue()
+    return done
+
+
+def demo_step() -> str:
+    from jiuzhu.apps.core.models import Region, User
+
+    if not ComparisonRun.objects.filter(status="done").exists():
+        services.comparison_run(actor=None, mode="full")
+    walked = Warning.objects.filter(county_id=DEMO_COUNTY).exclude(state=State.PUSHED).exists()
+    moved: dict[str, int] = {}
+    township = User.objects.filter(username="township").first()
+    county = User.objects.filter(username="county").first()
+    if not walked and township is not None and county is not None and Region.objects.filter(code=DEMO_COUNTY).exists():
+        moved = walk_states(township, county)
+    total = Warning.objects.count()
+    return f"monitoring: {total:,} early warnings" + (f"; demo states {moved}" if moved else "")
