@@ -1,5 +1,25 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns: list = [
+    path("applications/", views.application_list, name="applications_list"),
+    path("applications/new/", views.application_create, name="applications_create"),
+    path("applications/for-household/<int:pk>/", views.application_create_for, name="applications_create_for"),
+    path("applications/<int:pk>/", views.application_detail, name="applications_detail"),
+    path("applications/<int:pk>/step/<str:action>/", views.application_step, name="applications_step"),
+    path("applications/<int:pk>/letter.pdf", views.application_letter, name="applications_letter"),
+    path("applications/<int:pk>/notice/", views.application_notice_print, name="applications_notice_print"),
+    path("applications/<int:pk>/appeal/", views.application_appeal, name="applications_appeal"),
+    path("applications/appeals/<int:pk>/conclude/", views.appeal_conclude, name="applications_appeal_conclude"),
+    path("applications/intakes/", views.intake_list, name="applications_intakes"),
+    path("applications/intakes/<int:pk>/", views.intake_detail, name="applications_intake"),
+    path("applications/relatives/", views.relative_list, name="applications_relatives"),
+    path("applications/reviews/", views.review_list, name="applications_reviews"),
+    path("applications/reviews/<int:pk>/done/", views.review_done, name="applications_review_done"),
+    # Public, no login: the resident's form and the village notice board (公示).
+    path("apply/", views.public_apply, name="applications_public_apply"),
+    path("gongshi/<str:village>/", views.public_notice, name="applications_public_notice"),
+]
