@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AssistanceConfig(AppConfig):
@@ -8,4 +9,17 @@ class AssistanceConfig(AppConfig):
 
     def ready(self) -> None:
         # Menu entries, household-page sections and demo steps (jiuzhu.apps.core.hooks).
-        pass
+        from jiuzhu.apps.core.hooks import (
+            register_demo_step,
+            register_household_section,
+            register_nav,
+        )
+
+        from .demo import demo_step
+        from .views import household_section
+
+        register_nav(70, _("Programmes"), "assistance_programmes", "view_assistance", "view_share")
+        register_nav(71, _("People to serve"), "assistance_department_list", "view_assistance", "view_share")
+        register_nav(72, _("Payrolls"), "assistance_payrolls", "view_assistance")
+        register_household_section(40, "assistance/_household.html", household_section)
+        register_demo_step(60, "assistance", demo_step)

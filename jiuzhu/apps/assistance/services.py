@@ -100,3 +100,193 @@ def end_entitlement(*, actor: Any, entitlement: Entitlement, last_month: dt.date
 
 def active_entitlements(household: Any) -> list[Entitlement]:
     return list(Entitlement.objects.filter(household=household, state=EntitlementState.ACTIVE))
+
+
+# --- 免申即享: automatic enrolment, notice, decline (issue 7 §3) ------------------------------------------
+
+AUTO_TOPIC = "assistance.auto_enrolment"
+DECLINE_TOPIC = "assistance.enrolment_declined"
+
+
+def _actor(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None
+
+
+def _check(actor: Any, capability: str) -> None:
+    """Users need the capability; ``None`` is the system (management command, demo)."""
+    if actor is not None:
+        from jiuzhu.apps.core.scoping import require
+
+        require(actor, capability)
+
+
+def _notice(name: str, label: str, clause: str, on: dt.date, notice_no: str) -> str:
+    return (f"{name}：根据《关于落实低收入人口动态监测做好分层分类社会救助工作的实施意见》{clause}，"
+            f"您符合“{label}”条件，已于{on:%Y年%m月%d日}按“免申即享”直接为您办理，无需申请。"
+            f"如不需要，可向所在乡镇（街道）或村（居）民委员会提出放弃；放弃后不再自动办理，今后仍可依申请办理。"
+            f"通知编号：{notice_no}。")
+
+
+def auto_enrol(*, actor: Any, as_of: dt.date, county: str | None = None, households: Any = None) -> dict[str, int]:
+    """Enrol everyone the latest matching found *missing* a programme granted without application.
+
+    Idempotent: one enrolment per person and programme, ever (a declined one is not made
+    again).  Each enrolment is audited, gets a notice, lands on the chain; each department
+    is pushed its list (masked) through the outbox, in the same transaction.
+    """
+    from jiuzhu.apps.exchange.outbox import enqueue
+    from jiuzhu.apps.policy.selectors import current_parameters
+    from jiuzhu.apps.registry.models import Member
+    from jiuzhu.pii.masking import mask_name
+    from jiuzhu.rules.programmes import as_codes, by_key
+
+    from .matching import lookup_for
+    from .models import Enrolment, Match, MatchStatus
+
+    _check(actor, "decide_applications")
+    params = current_parameters()
+    qs = Match.objects.filter(status=MatchStatus.MISSING)
+    if county:
+        qs = qs.filter(household__county_id=county)
+    if households is not None:
+        qs = qs.filter(household__in=households)
+    rows = list(qs.values("id", "household_id", "member_id", "programme", "department", "reason",
+                          "household__county_id", "household__area_type", "household__code"))
+    autos: dict[tuple[str, str], set[str]] = {}
+    wanted = []
+    for r in rows:
+        key = (r["household__county_id"], r["household__area_type"])
+        if key not in autos:
+            autos[key] = set(as_codes(lookup_for(params, *key, as_of)("assistance.auto_enrol_programmes")))
+        if r["programme"] in autos[key]:
+            wanted.append(r)
+    heads = {}
+    if any(r["member_id"] is None for r in wanted):
+        for m in Member.objects.filter(household__in={r["household_id"] for r in wanted if r["member_id"] is None}
+                                       ).order_by("household_id", "-relation", "id"):
+            if m.household_id not in heads or m.relation == "head":
+                heads[m.household_id] = m
+    member_ids = {r["member_id"] for r in wanted if r["member_id"] is not None}
+    members = {m.pk: m for m in Member.objects.filter(pk__in=member_ids).select_related("household")}
+    members.update({m.pk: m for m in heads.values()})
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        existing = set(Enrolment.objects.filter(member__in=list(members)).values_list("member_id", "programme"))
+        pushes: dict[tuple[str, str], list[dict[str, str]]] = {}
+        for r in wanted:
+            m = members.get(r["member_id"]) if r["member_id"] is not None else heads.get(r["household_id"])
+            if m is None or (m.pk, r["programme"]) in existing:
+                continue
+            p = by_key(r["programme"])
+            e = Enrolment(household_id=r["household_id"], member=m, programme=p.key, department=p.department,
+                          enrolled_on=as_of, reason=r["reason"][:300], created_by=_actor(actor))
+            e.notice_no = f"MS-{r['household__county_id']}-{as_of:%Y%m%d}-{e.uid.hex[:10]}"
+            e.notice_text = _notice(m.name, p.label_zh, p.clause, as_of, e.notice_no)
+            e.save()
+            existing.add((m.pk, p.key))
+            record_platform_assistance(member=m, programme=p.key, fact_key=f"enrol:{e.uid}", start_date=as_of,
+                                       in_kind="免申即享", department=p.department)
+            Match.objects.filter(pk=r["id"]).update(status=MatchStatus.ENROLLED)
+            counts[p.key] = counts.get(p.key, 0) + 1
+            pushes.setdefault((p.department, r["household__county_id"]), []).append({
+                "programme": p.key, "household": r["household__code"], "name": mask_name(m.name),
+                "id_number": m.id_number_masked, "enrolled_on": as_of.isoformat(), "notice_no": e.notice_no})
+        for (department, county_code), items in pushes.items():
+            enqueue(department, AUTO_TOPIC, {"county": county_code, "as_of": as_of.isoformat(), "items": items},
+                    key=f"assistance:auto:{department}:{county_code}:{as_of.isoformat()}:{items[0]['notice_no']}")
+        for programme, n in counts.items():
+            audit("assistance.auto_enrol", actor=_actor(actor), object_type="programme", object_id=programme,
+                  enrolled=n, as_of=as_of.isoformat(), county=county or "")
+    return counts
+
+
+def decline_enrolment(*, actor: Any, enrolment: Any, reason: str, on: dt.date | None = None) -> Any:
+    """The person declines: recorded, the chain entry ends, the department is told; never re-enrolled."""
+    from django.utils import timezone
+
+    from jiuzhu.apps.exchange.outbox import enqueue
+
+    from .models import Enrolment, EnrolmentState
+
+    _check(actor, "process_applications")
+    if not reason.strip():
+        raise EntitlementError("reason", "请填写放弃原因（如本人口头或书面表示不需要）", "Give the reason for declining")
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        e = Enrolment.objects.select_for_update().select_related("member").get(pk=enrolment.pk)
+        if e.state == EnrolmentState.DECLINED:
+            return e
+        e.state, e.declined_on, e.decline_reason = EnrolmentState.DECLINED, on, reason.strip()[:200]
+        e.save(update_fields=["state", "declined_on", "decline_reason", "updated_at"])
+        record_platform_assistance(member=e.member, programme=e.programme, fact_key=f"enrol:{e.uid}",
+                                   start_date=e.enrolled_on, end_date=on, in_kind="免申即享（已放弃）",
+                                   department=e.department)
+        from .models import Match, MatchStatus
+
+        Match.objects.filter(member=e.member, programme=e.programme).update(status=MatchStatus.DECLINED)
+        enqueue(e.department, DECLINE_TOPIC, {"programme": e.programme, "notice_no": e.notice_no,
+                                              "id_number": e.member.id_number_masked, "declined_on": on.isoformat()},
+                key=f"assistance:decline:{e.uid}")
+        audit("assistance.enrolment_declined", actor=_actor(actor), object_type="household",
+              object_id=e.household_id, programme=e.programme, notice=e.notice_no)
+    return e
+
+
+# --- gradual exit and temporary assistance (issue 7 §4) ----------------------------------------------------
+
+
+def start_gradual_exit(*, actor: Any, entitlement: Entitlement, income_rose_on: dt.date, reason: str) -> Entitlement:
+    """渐退: income rose above the line because a member found work; pay CONFIG more months, then end."""
+    from jiuzhu.apps.policy.selectors import current_parameters
+    from jiuzhu.rules.programmes import gradual_exit_last_month
+
+    _check(actor, "decide_applications")
+    if not reason.strip():
+        raise EntitlementError("reason", "请说明就业情况", "Describe the work found")
+    h = entitlement.household
+    months = int(current_parameters().resolve("assistance.gradual_exit_months", h.county_id, h.area_type,
+                                              income_rose_on).value)
+    last = gradual_exit_last_month(income_rose_on, months)
+    return end_entitlement(actor=actor, entitlement=entitlement, last_month=last,
+                           reason=f"渐退（{months}个月）：{reason.strip()}"[:200])
+
+
+def grant_temporary(*, actor: Any, member: Any, amount: Decimal, kind: str, reason: str, on: dt.date,
+                    case_by_case: bool = False) -> Any:
+    """临时救助: small amounts (≤ CONFIG) approved and paid first by the township, more by the county.
+
+    No household-registration restriction: anyone on the registry may be helped.  Above the
+    ordinary ceiling (multiplier × monthly standard) only case by case (一事一议) by the county.
+    """
+    from jiuzhu.apps.policy.selectors import current_parameters
+    from jiuzhu.rules.programmes import temporary_cap, temporary_route
+
+    if not isinstance(amount, Decimal) or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise EntitlementError("amount", "金额须为大于0、最多两位小数的十进制数",
+                               "The amount must be a positive decimal with at most two places")
+    if kind not in ("urgent", "expenditure"):
+        raise EntitlementError("kind", "救助类型须为急难型或支出型", "The kind must be urgent or expenditure")
+    if not reason.strip():
+        raise EntitlementError("reason", "请填写救助事由", "Give the reason")
+    h = member.household
+    params = current_parameters()
+
+    def value(path: str) -> Any:
+        return params.resolve(path, h.county_id, h.area_type, on).value
+
+    route = temporary_route(amount, value("assistance.temporary.small_amount_cap"))
+    cap = temporary_cap(value("dibao.standard"), value(f"assistance.temporary.{kind}_multiplier"))
+    if actor is not None:
+        need = "process_applications" if route == "township" else "decide_applications"
+        _check(actor, need)
+    if amount > cap and not case_by_case:
+        raise EntitlementError("cap", f"超过常规救助上限 {cap} 元，须由县级一事一议",
+                               f"Above the ordinary ceiling of {cap} yuan: the county decides case by case")
+    with transaction.atomic():
+        record = record_platform_assistance(
+            member=member, programme="temporary_assistance",
+            fact_key=f"temporary:{member.uid}:{on.isoformat()}:{amount}:{kind}", start_date=on, end_date=on,
+            amount=amount, basis=AmountBasis.TOTAL, in_kind=f"{'急难型' if kind == 'urgent' else '支出型'}")
+        audit("assistance.temporary_granted", actor=_actor(actor), object_type="household", object_id=h.pk,
+              amount=str(amount), route=route, kind=kind, case_by_case=case_by_case)
+    return record, route

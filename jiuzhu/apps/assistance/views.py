@@ -1,0 +1,320 @@
+"""Assistance screens: the programme matrix, the department's list, the household section, payrolls."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.http import require_http_methods, require_POST
+
+from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.choices import Role
+from jiuzhu.apps.core.models import Region
+from jiuzhu.apps.core.scoping import get_scoped_or_404, require, scoped
+from jiuzhu.apps.policy.selectors import current_parameters
+from jiuzhu.pii.masking import mask_name
+from jiuzhu.rules.programmes import PROGRAMMES, as_codes
+from jiuzhu.rules.programmes.matrix import GIVES_ZH, TRIGGER_ZH, who_zh
+
+from . import payroll as pay
+from .matching import household_matches, lookup_for
+from .models import (
+    Enrolment,
+    EnrolmentState,
+    Entitlement,
+    EntitlementState,
+    Match,
+    MatchStatus,
+    Payroll,
+)
+from .services import EntitlementError, decline_enrolment
+
+VIEW = "view_assistance"
+PAY = "manage_payroll"
+LISTS = (VIEW, "view_share")
+
+
+def _message(err: Any) -> str:
+    return err.message_en if (get_language() or "").startswith("en") else err.message_zh
+
+
+def _error(request: HttpRequest, err: Any, back: str) -> HttpResponse:
+    return render(request, "assistance/error.html", {"error": _message(err), "back": back}, status=400)
+
+
+def _require_any(user: Any, caps: tuple[str, ...]) -> None:
+    if not (user.is_authenticated and any(user.has_capability(c) for c in caps)):
+        raise PermissionDenied(caps[0])
+
+
+def matrix_rows(on: dt.date | None = None) -> list[dict[str, Any]]:
+    """The programme matrix with the parameter values in force (province level)."""
+    on = on or timezone.localdate()
+    lookup = lookup_for(current_parameters(), "360000", "rural", on)
+    auto = set(as_codes(lookup("assistance.auto_enrol_programmes")))
+    off = set(as_codes(lookup("assistance.disabled_programmes")))
+    return [{"p": p, "who": who_zh(p, lookup), "gives": GIVES_ZH[p.gives], "trigger": TRIGGER_ZH[p.trigger],
+             "auto": p.key in auto, "off": p.key in off} for p in PROGRAMMES]
+
+
+@login_required
+def programmes(request: HttpRequest) -> HttpResponse:
+    _require_any(request.user, LISTS)
+    return render(request, "assistance/programmes.html", {"rows": matrix_rows()})
+
+
+def _list_queryset(user: Any) -> Any:
+    """Department users: their department's programmes; caseworkers: their region."""
+    if user.role == Role.DEPARTMENT:
+        require(user, "view_share")
+        return Match.objects.filter(department=user.department)
+    return scoped(Match.objects.all(), user, VIEW) if user.has_capability(VIEW) else require(user, VIEW)
+
+
+@login_required
+def department_list(request: HttpRequest) -> HttpResponse:
+    """The people a department has to serve: missing (omissions) and enrolled without application."""
+    _require_any(request.user, LISTS)
+    qs = _list_queryset(request.user).select_related("household", "member")
+    status = request.GET.get("status") or "missing"
+    qs = qs.filter(status=status if status in MatchStatus.values else MatchStatus.MISSING)
+    department = request.GET.get("department", "")
+    if department and request.user.role != Role.DEPARTMENT:
+        qs = qs.filter(department=department)
+    programme = request.GET.get("programme", "")
+    if programme:
+        qs = qs.filter(programme=programme)
+    masked = request.user.role == Role.DEPARTMENT
+    labels = {p.key: p.label_zh for p in PROGRAMMES}
+    if request.GET.get("format") == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["户编号", "姓名", "身份证号（脱敏）", "救助项目", "责任部门", "状态", "原因"])
+        n = 0
+        for m in qs.order_by("household__code", "programme").iterator(chunk_size=5000):
+            name = m.member.name if m.member else ""
+            w.writerow([m.household.code, mask_name(name) if masked and name else name,
+                        m.member.id_number_masked if m.member else "", labels.get(m.programme, m.programme),
+                        m.department, m.get_status_display(), m.reason])
+            n += 1
+        audit("assistance.list_exported", actor=request.user, object_type="match_list", object_id=status, rows=n,
+              department=department or getattr(request.user, "department", ""), programme=programme)
+        response = HttpResponse(buf.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="assistance-{status}.csv"'
+        return response
+    page = Paginator(qs.order_by("household__code", "programme", "id"), 50).get_page(request.GET.get("page"))
+    for m in page:
+        name = m.member.name if m.member else ""
+        m.shown_name = mask_name(name) if masked and name else name  # type: ignore[attr-defined]
+        m.label = labels.get(m.programme, m.programme)  # type: ignore[attr-defined]
+    return render(request, "assistance/department_list.html", {
+        "page": page, "status": status, "statuses": MatchStatus.choices, "department": department,
+        "programme": programme, "programmes": PROGRAMMES, "is_department": masked,
+        "query": request.GET.urlencode()})
+
+
+def household_section(request: HttpRequest, household: Any) -> dict[str, Any] | None:
+    """The household page section: programmes qualified for, given, missing, duplicates, enrolments."""
+    user = request.user
+    if not user.has_capability(VIEW):
+        return None
+    # The household page may hand over the determination it already made (saves determining twice).
+    det = getattr(household, "determination_for_page", None)
+    categories = list(det["categories"]) if isinstance(det, dict) and "categories" in det else None
+    data = household_matches(household, categories=categories)
+    labels = {p.key: p for p in PROGRAMMES}
+    names = {m["id"]: m["name"] for m in data["members"].values()}
+    rows = []
+    for r in data["rows"]:
+        p = labels.get(r["programme"])
+        rows.append({**r, "label": p.label_zh if p else r["programme"],
+                     "department_label": p.department_zh if p else r["department"],
+                     "member_name": names.get(r["member_id"], "") if r["member_id"] else "",
+                     "status_label": MatchStatus(r["status"]).label})
+    return {
+        "matches": rows, "match_source": data["source"], "match_categories": data["categories"],
+        "on_event": data["on_event"], "as_of": data["as_of"],
+        "missing_count": sum(1 for r in rows if r["status"] == MatchStatus.MISSING),
+        "enrolments": list(Enrolment.objects.filter(household=household).select_related("member")),
+        "entitlements": list(Entitlement.objects.filter(household=household, state=EntitlementState.ACTIVE)),
+        "can_decline": user.has_capability("process_applications"),
+        "household_members": [{"id": k, "name": v} for k, v in names.items()],
+    }
+
+
+@login_required
+def enrolment_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable notice (告知书) of an enrolment without application."""
+    e = get_scoped_or_404(Enrolment.objects.select_related("member", "household__county"), request.user, VIEW, pk=pk)
+    audit("assistance.notice_viewed", actor=request.user, object_type="household", object_id=e.household_id,
+          notice=e.notice_no)
+    return render(request, "assistance/notice.html", {"e": e})
+
+
+@login_required
+@require_POST
+def enrolment_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    e = get_scoped_or_404(Enrolment.objects.all(), request.user, "process_applications", pk=pk)
+    back = reverse("household_detail", args=[e.household_id])
+    try:
+        decline_enrolment(actor=request.user, enrolment=e, reason=request.POST.get("reason", ""))
+    except EntitlementError as err:
+        return _error(request, err, back)
+    return redirect(back + "#assistance-matches")
+
+
+@login_required
+@require_POST
+def temporary_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    """临时救助 from the household page: small amounts by the township, more by the county."""
+    from decimal import Decimal, InvalidOperation
+
+    from jiuzhu.apps.registry.models import Household
+
+    from .services import grant_temporary
+
+    household = get_scoped_or_404(Household.objects.all(), request.user, "process_applications", pk=pk)
+    back = reverse("household_detail", args=[household.pk])
+    member = household.members.filter(pk=request.POST.get("member") or 0).first()
+    try:
+        amount = Decimal(request.POST.get("amount", "").strip())
+    except InvalidOperation:
+        amount = Decimal("-1")
+    if member is None or amount <= 0:
+        err = EntitlementError("input", "请选择成员并填写金额", "Choose the member and give the amount")
+        return _error(request, err, back)
+    try:
+        grant_temporary(actor=request.user, member=member, amount=amount, kind=request.POST.get("kind", ""),
+                        reason=request.POST.get("reason", ""), on=timezone.localdate())
+    except EntitlementError as err:
+        return _error(request, err, back)
+    except PermissionDenied:
+        err = EntitlementError("route", "超过乡镇先行救助限额，须由县级审批", "Above the township's limit: the county decides")
+        return _error(request, err, back)
+    return redirect(back + "#assistance-matches")
+
+
+# --- payrolls -----------------------------------------------------------------------------------------------
+
+
+def _counties(user: Any) -> list[Region]:
+    qs = Region.objects.filter(level="county", valid_to__isnull=True)
+    from jiuzhu.apps.core.scoping import region_filter
+
+    q = region_filter(user, "code")
+    return list((qs if q is None else qs.filter(q)).order_by("code"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def payroll_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, VIEW if request.method == "GET" else PAY)
+    if request.method == "POST":
+        county, month = request.POST.get("county", ""), request.POST.get("month", "")
+        try:
+            when = dt.date.fromisoformat(f"{month}-01") if len(month) == 7 else dt.date.fromisoformat(month)
+        except ValueError:
+            err = pay.PayrollError("month", "请选择发放月份（如 2026-12）", "Choose the month (e.g. 2026-12)")
+            return _error(request, err, reverse("assistance_payrolls"))
+        try:
+            p = pay.generate_payroll(actor=request.user, county=county, month=when)
+        except pay.PayrollError as err:
+            return _error(request, err, reverse("assistance_payrolls"))
+        return redirect("assistance_payroll_detail", p.pk)
+    qs = scoped(Payroll.objects.select_related("county", "generated_by", "approved_by"), request.user, VIEW)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    return render(request, "assistance/payroll_list.html", {
+        "page": page, "can_pay": request.user.has_capability(PAY),
+        "counties": _counties(request.user) if request.user.has_capability(PAY) else [],
+        "next_month": f"{today.year + today.month // 12}-{today.month % 12 + 1:02d}"})
+
+
+def _payroll(request: HttpRequest, pk: int, cap: str) -> Payroll:
+    return get_scoped_or_404(Payroll.objects.select_related("county", "generated_by", "approved_by"),
+                             request.user, cap, pk=pk)
+
+
+@login_required
+def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    p = _payroll(request, pk, VIEW)
+    lines = p.lines.select_related("member", "household").order_by("id")
+    show = request.GET.get("show", "changes")
+    if show == "changes":
+        lines = lines.exclude(change="same")
+    page = Paginator(lines, 100).get_page(request.GET.get("page"))
+    return render(request, "assistance/payroll_detail.html", {
+        "payroll": p, "page": page, "show": show, "totals": pay.totals(Payroll.objects.filter(pk=p.pk)),
+        "can_pay": request.user.has_capability(PAY)})
+
+
+@login_required
+@require_POST
+def payroll_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    p = _payroll(request, pk, PAY)
+    try:
+        pay.approve_payroll(actor=request.user, payroll=p)
+    except pay.PayrollError as err:
+        return _error(request, err, reverse("assistance_payroll_detail", args=[p.pk]))
+    return redirect("assistance_payroll_detail", p.pk)
+
+
+@login_required
+@require_POST
+def payroll_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    p = _payroll(request, pk, PAY)
+    try:
+        pay.discard_payroll(actor=request.user, payroll=p)
+    except pay.PayrollError as err:
+        return _error(request, err, reverse("assistance_payroll_detail", args=[p.pk]))
+    return redirect("assistance_payrolls")
+
+
+@login_required
+def payroll_export(request: HttpRequest, pk: int) -> HttpResponse:
+    p = _payroll(request, pk, PAY)
+    try:
+        content, name, ctype = pay.export_bank_file(actor=request.user, payroll=p,
+                                                    fmt=request.GET.get("format", "csv"))
+    except pay.PayrollError as err:
+        return _error(request, err, reverse("assistance_payroll_detail", args=[p.pk]))
+    response = HttpResponse(content, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_POST
+def payroll_return(request: HttpRequest, pk: int) -> HttpResponse:
+    p = _payroll(request, pk, PAY)
+    back = reverse("assistance_payroll_detail", args=[p.pk])
+    f = request.FILES.get("file")
+    if f is None:
+        return _error(request, pay.PayrollError("file", "请选择银行回盘文件", "Choose the bank's return file"), back)
+    if f.size > 50 * 1024 * 1024:
+        return _error(request, pay.PayrollError("file", "文件过大", "The file is too large"), back)
+    try:
+        pay.reconcile(actor=request.user, payroll=p, content=f.read(), filename=f.name or "return.csv")
+    except pay.PayrollError as err:
+        return _error(request, err, back)
+    return redirect(back + "?show=all")
+
+
+@login_required
+def payroll_totals(request: HttpRequest) -> HttpResponse:
+    require(request.user, VIEW)
+    payrolls = scoped(Payroll.objects.all(), request.user, VIEW)
+    return render(request, "assistance/totals.html", {"rows": pay.totals(payrolls)})
+
+
+__all__ = ["EnrolmentState"]
