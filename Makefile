@@ -8,7 +8,7 @@ PORT ?= 8000
 # Under /tmp: the postgres user must be able to reach it even when the checkout is in /root.
 PGDIR := $(shell mktemp -u /tmp/jiuzhu-pg.XXXXXX)
 
-.PHONY: run test install lint test-sqlite test-postgres test-browser messages clean bench
+.PHONY: run test install fonts lint test-sqlite test-postgres test-browser messages clean bench
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,13 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed fonts
+
+## Chinese fonts for the PDF letters (applications); apt-get when missing and possible.
+fonts:
+	@if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk fontconfig >/dev/null) \
+	  || echo "could not install fonts-noto-cjk; PDF letters will be refused with a message"; fi
 
 messages: install
 	$(PY) scripts/compile_messages.py

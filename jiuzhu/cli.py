@@ -172,14 +172,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
         args.as_of = None
         cmd_generate(args)
         _demo_history()
-    users = ensure_demo_users()
+    ensure_demo_users()
     from jiuzhu.apps.core.hooks import DEMO_STEPS
+    from jiuzhu.apps.core.models import User
 
     for step in DEMO_STEPS:  # the feature apps' demo data (warnings, applications, payrolls), idempotent
-        print(step.run())
+        started = time.perf_counter()
+        print(f"{step.run()}  [{step.name}, {time.perf_counter() - started:.0f}s]")
+    users = ensure_demo_users()
+    listed = {u for u, _, _ in users}
+    users += [(u.username, str(u.get_role_display()), str(u.region or u.get_department_display() or ""))
+              for u in User.objects.exclude(username__in=listed).order_by("role", "username")]  # made by demo steps
     print(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
     for username, role, region in users:
         print(f"  {username:<13} {role:<24} {region}")
+    return 0
+
+
+def cmd_programmes(args: argparse.Namespace) -> int:
+    """The programme matrix (issue 7), one line per programme."""
+    _django()
+    from django.core.management import call_command
+
+    call_command("programmes")
     return 0
 
 
@@ -301,11 +316,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sources", help="list the declared department feeds (key, department, fields)")
     p.set_defaults(func=cmd_sources)
 
+    p = sub.add_parser("programmes", help="list the programme matrix (see docs/assistance.md)")
+    p.set_defaults(func=cmd_programmes)
+
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)
 
     sub.add_parser("determine", help="determine categories and benefits (see `jiuzhu determine --help`)", add_help=False)
+    sub.add_parser("indicators", help="list the early-warning indicators (see docs/monitoring.md)", add_help=False)
     return parser
 
 
@@ -313,6 +332,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "determine":
         return cmd_determine(argv[1:])
+    if argv and argv[0] == "indicators":  # the monitoring indicators, no database needed
+        from jiuzhu.engine.monitoring.cli import main as indicators_main
+
+        return int(indicators_main(argv[1:]) or 0)
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 

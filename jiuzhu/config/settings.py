@@ -7,6 +7,7 @@ production.  Nothing secret is written here.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -135,6 +136,17 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Login lockout (RELIABILITY R2).
 JIUZHU_LOCKOUT_ATTEMPTS = 5
 JIUZHU_LOCKOUT_MINUTES = 30
+# Pushes to departments (docs/exchange.md): receiver URL and shared HMAC-SM3 secret per department,
+# as JSON objects {"medical_insurance": "https://…"}; without a secret one is derived from the keyring
+# (demo and tests only).
+JIUZHU_PUSH_ENDPOINTS = json.loads(os.environ.get("JIUZHU_PUSH_ENDPOINTS", "{}") or "{}")
+JIUZHU_PUSH_SECRETS = json.loads(os.environ.get("JIUZHU_PUSH_SECRETS", "{}") or "{}")
+JIUZHU_SIGNATURE_SKEW_SECONDS = int(os.environ.get("JIUZHU_SIGNATURE_SKEW_SECONDS", "300"))
+# Departments' exact-ID low-income query (docs/sharing.md): per user.
+JIUZHU_SHARING_QUERY_LIMITS = {
+    "per_minute": int(os.environ.get("JIUZHU_SHARING_QUERIES_PER_MINUTE", "30")),
+    "per_day": int(os.environ.get("JIUZHU_SHARING_QUERIES_PER_DAY", "500")),
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

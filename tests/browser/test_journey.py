@@ -70,3 +70,51 @@ def test_caseworker_journey(page: Any, live_server: Any, households: dict[str, A
     page.click("text=English")
     page.wait_for_selector("text=Change history")
     page.screenshot(path=str(SHOTS / "05-english.png"))
+
+
+def test_chain_omission_and_conflict_journey(page: Any, live_server: Any, households: dict[str, Any],
+                                             users: dict[str, Any], tmp_path: Path, settings: Any) -> None:
+    """A county caseworker sees a flagged chain, a person's chain, and decides a department difference."""
+    from jiuzhu.apps.exchange.services import batch_import
+    from tests.conftest import PASSWORD
+
+    settings.JIUZHU_EXCHANGE_DIR = str(tmp_path / "exchange")
+    head = "360124198001010011"
+    for name, text in (
+        ("disabled_certificates.csv", "id_number,cert_no,disability_type,grade,issued_on,living_subsidy_monthly\n"
+                                      f"{head},36012419800101001141,physical,2,2026-03-01,90\n"),
+        ("housing_dilapidated_renovation.csv", "id_number,project_no,renovation_type,approved_on,completed_on,"
+                                               f"subsidy_amount\n{head},WG2026-1,rebuild,2026-03-01,2026-08-01,30000\n"),
+        ("emergency_disaster_victims.csv", "id_number,event_date,disaster_type,house_damage,relief_amount\n"
+                                           f"{head},2026-02-10,flood,collapsed,20000\n"),
+    ):
+        path = tmp_path / name
+        path.write_text(text, "utf-8")
+        assert batch_import(users["county"], name[:-4], path, name, "ui").batch.state == "committed"
+
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", "county")
+    page.fill("#id_password", PASSWORD)
+    page.click("button.primary")
+    page.goto(f"{base}/households/{households['inside'].pk}/")
+    page.wait_for_selector("#assistance-chain")
+    chain = page.inner_text("#assistance-chain")
+    assert "可能重复" in chain or "possible duplicate" in chain
+    assert "资助参加城乡居民医保" in chain  # a marginal household's member without subsidised insurance
+    page.locator("#assistance-chain").screenshot(path=str(SHOTS / "06-chain.png"))
+
+    page.click("text=救助链 >> nth=0")
+    page.wait_for_selector("text=个人救助链")
+    page.screenshot(path=str(SHOTS / "07-person-chain.png"), full_page=True)
+    assert head not in page.content()
+
+    page.goto(f"{base}/exchange/conflicts/")
+    page.wait_for_selector("text=disability_grade")
+    page.fill("form.conflict-decide input[name=reason] >> nth=0", "残联新证，已核实")
+    page.screenshot(path=str(SHOTS / "08-conflicts.png"), full_page=True)
+    page.click("form.conflict-decide button[value=accept] >> nth=0")
+    page.wait_for_selector("text=已处理")
+    from jiuzhu.apps.registry.models import Member
+
+    assert Member.objects.get(household=households["inside"], relation="head").disability_grade == 2

@@ -62,3 +62,13 @@ def test_sources_lists_every_declared_feed() -> None:
     assert len(lines) == len(SOURCES) >= 14
     key, department, fields = lines[0].split("\t")
     assert key in SOURCES and department == SOURCES[key].department and "id_number" in fields
+
+
+def test_indicators_lists_every_declared_indicator() -> None:
+    from jiuzhu.engine.monitoring.indicators import INDICATORS
+
+    r = run("indicators")
+    assert r.returncode == 0, r.stderr
+    lines = [line for line in r.stdout.splitlines() if line.strip()]
+    keys = {line.split("\t")[0] for line in lines}
+    assert {i.key for i in INDICATORS} <= keys and len(INDICATORS) >= 15

@@ -147,3 +147,29 @@ def test_income_window_and_years_before() -> None:
     assert income_window(date(2026, 1, 15), 12) == (date(2025, 1, 1), date(2025, 12, 31))
     assert income_window(date(2025, 7, 1), 6) == (date(2025, 1, 1), date(2025, 6, 30))
     assert years_before(date(2024, 2, 29), 1) == date(2023, 2, 28)
+
+
+@pytest.mark.parametrize(("kind", "text", "value"), [
+    ("int", " 45 ", 45), ("bool", "否", False), ("bool", "true", True), ("list", "dibao, tekun，marginal",
+                                                                        ["dibao", "tekun", "marginal"]),
+    ("list", '["a", 2]', ["a", 2]), ("money", "12.50", Decimal("12.50")),
+])
+def test_revisions_typed_on_screen_become_the_parameter_kind(kind: str, text: str, value: Any) -> None:
+    ps = ParameterSet.from_mapping(_spec([{"region": "360000", "from": "2025-01-01", "value": _base(kind), "ref": "a"}],
+                                         kind=kind))
+    revised = ps.with_revisions([{"path": "x.value", "region": "360000", "from": "2026-01-01", "value": text,
+                                  "ref": "修订"}])
+    assert revised.resolve("x.value", "360102", "urban", date(2026, 2, 1)).value == value
+
+
+@pytest.mark.parametrize(("kind", "text"), [("int", "4.5"), ("int", "-1"), ("bool", "maybe"), ("list", "[1.5]")])
+def test_revision_text_of_the_wrong_kind_is_refused(kind: str, text: str) -> None:
+    ps = ParameterSet.from_mapping(_spec([{"region": "360000", "from": "2025-01-01", "value": _base(kind), "ref": "a"}],
+                                         kind=kind))
+    with pytest.raises(ParameterError) as exc:
+        ps.with_revisions([{"path": "x.value", "region": "360000", "from": "2026-01-01", "value": text, "ref": "r"}])
+    assert exc.value.code == "value_type"
+
+
+def _base(kind: str) -> Any:
+    return {"int": 3, "bool": True, "list": ["x"], "money": "1.00"}[kind]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
@@ -69,9 +69,10 @@ def household_search(user: Any, query: str, capability: str = VIEW) -> models.Qu
     return qs
 
 
-@transaction.atomic
 def member_reveal_id_number(user: Any, member_pk: Any, reason: str) -> str:
-    """Show one full ID number: needs the permission, a reason, and is audited (R13)."""
+    """Show one full ID number: needs the permission, a reason, and is audited (R13).
+
+    Not atomic on purpose: a refused attempt is audited too, and that record must stay."""
     member = get_scoped_or_404(Member.objects.all(), user, "unmask", pk=member_pk)
     reason = normalise_text(reason or "")
     if len(reason) < 4:

@@ -156,6 +156,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from jiuzhu.apps.determination.views import determine_for_page
 
     det, det_error = (None, "") if as_of else determine_for_page(household)
+    household.determination_for_page = det  # type: ignore[attr-defined]  # sections reuse it
     from jiuzhu.apps.core.hooks import household_sections
     from jiuzhu.apps.exchange.selectors import household_chain
     return render(
@@ -172,7 +173,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "det": det,
             "det_error": det_error,
             "det_as_of": timezone.localdate(),
-            "chain": None if as_of else household_chain(household),
+            "chain": None if as_of else household_chain(household, categories=det["categories"] if det else None),
             # Sections of the apps built on the registry (warnings, applications, programmes).
             "sections": [] if as_of else household_sections(request, household),
         },
@@ -322,6 +323,8 @@ def member_unmask(request: HttpRequest, pk: int) -> HttpResponse:
                 status = 200
             except ValidationError as err:
                 _apply_errors(form, err)
+        else:  # no reason given: a refused attempt is audited like one with too short a reason
+            audit("pii.unmask", actor=request.user, object_type="member", object_id=member.pk, outcome="denied")
     response = render(
         request,
         "registry/member_unmask.html",

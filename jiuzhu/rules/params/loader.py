@@ -181,6 +181,44 @@ def _canonical_value(value: Any) -> Any:
     return value
 
 
+_TRUE: Final = frozenset({"true", "1", "是", "yes", "y"})
+_FALSE: Final = frozenset({"false", "0", "否", "no", "n"})
+
+
+def _from_text(path: str, kind: str, text: str) -> Any:
+    """A revision's value as typed on the screen (text) → the parameter's kind.
+
+    Money, ratios and strings stay text (``_parse_value`` reads them); whole numbers are
+    digits only, booleans 是/否 (true/false, 1/0), lists a JSON array or comma-separated items.
+    """
+    raw = text.strip()
+    bad = _err("value_type", f"参数 {path} 的取值类型不符（应为 {kind}）",
+               f"Parameter {path}: value does not match kind {kind}")
+    if kind == "int":
+        if not raw.isdigit():
+            raise bad
+        return int(raw)
+    if kind == "bool":
+        low = raw.lower()
+        if low not in _TRUE | _FALSE:
+            raise bad
+        return low in _TRUE
+    if kind == "list":
+        if raw.startswith("["):
+            def no_float(_: str) -> Any:
+                raise bad  # never a float (money, ratios are text)
+
+            try:
+                value = json.loads(raw, parse_float=no_float)
+            except ValueError:
+                raise bad from None
+            if not isinstance(value, list):
+                raise bad
+            return value
+        return [item.strip() for item in raw.replace("，", ",").split(",") if item.strip()]
+    return text
+
+
 def _parse_value(path: str, kind: str, raw: Any, choices: tuple[Any, ...]) -> Any:
     """Validate and normalise one value by kind; floats are refused (money never floats)."""
     bad = _err(
@@ -483,6 +521,9 @@ class ParameterSet:
         added: dict[str, list[dict[str, Any]]] = {}
         for rev in revisions:
             entry = {k: v for k, v in rev.items() if k != "path"}
+            node = self.nodes.get(str(rev["path"]))
+            if node is not None and isinstance(entry.get("value"), str):
+                entry["value"] = _from_text(str(rev["path"]), node.kind, entry["value"])
             added.setdefault(str(rev["path"]), []).append(entry)
         nodes = dict(self.nodes)
         for path, entries in added.items():
