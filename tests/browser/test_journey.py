@@ -110,7 +110,7 @@ def test_chain_omission_and_conflict_journey(page: Any, live_server: Any, househ
     assert head not in page.content()
 
     page.goto(f"{base}/exchange/conflicts/")
-    page.wait_for_selector("text=disability_grade")
+    page.wait_for_selector("text=残疾等级")
     page.fill("form.conflict-decide input[name=reason] >> nth=0", "残联新证，已核实")
     page.screenshot(path=str(SHOTS / "08-conflicts.png"), full_page=True)
     page.click("form.conflict-decide button[value=accept] >> nth=0")

@@ -33,14 +33,20 @@ def month_after(day: dt.date) -> dt.date:
 
 def _chain(e: Entitlement) -> None:
     """One chain entry per covered person (the member, or every member of the household)."""
-    members = [e.member] if e.member is not None else list(e.household.members.all())
+    members = [e.member] if e.member is not None else list(e.household.members.order_by("id"))
     end = None
     if e.end_month is not None:
         end = month_after(e.end_month) - dt.timedelta(days=1)
+    # A household payment is paid once: the amount is on the head's entry (or the first member's);
+    # the other covered members' entries say they benefit with the household, so that summing a
+    # chain never counts the payment twice.
+    payee = next((m for m in members if m.relation == "head"), members[0] if members else None)
     for m in members:
+        paid = m is payee
         record_platform_assistance(
             member=m, programme=e.programme, fact_key=f"entitlement:{e.uid}:{m.uid}", start_date=e.start_month,
-            end_date=end, amount=e.monthly_amount, basis=AmountBasis.MONTHLY)
+            end_date=end, amount=e.monthly_amount if paid else None, basis=AmountBasis.MONTHLY,
+            in_kind="" if paid else "随户享受（家庭成员）")
 
 
 def start_entitlement(*, actor: Any, household: Any, programme: str, monthly_amount: Decimal, approved_on: dt.date,

@@ -19,6 +19,21 @@ from jiuzhu.rules.exchange.sources import SOURCES
 from .choices import AmountBasis, BatchState, Channel, ConflictStatus, OutboxState
 
 SOURCE_CHOICES = [(s.key, s.label_zh) for s in SOURCES.values()]
+COMPARED_FIELD_LABELS = {"death_date": "死亡日期", "disability_type": "残疾类别", "disability_grade": "残疾等级",
+                         "school_stage": "在学阶段"}
+
+
+def value_label(field: str, value: str) -> str:
+    from jiuzhu.rules import vocab
+
+    if not value:
+        return ""
+    if field == "disability_grade":
+        return f"{value}级"
+    codes = {"disability_type": vocab.DisabilityType, "school_stage": vocab.SchoolStage}.get(field)
+    if codes is not None:
+        return dict(vocab.choices(codes)).get(value, value)
+    return value
 
 
 class ImportBatch(models.Model):
@@ -159,6 +174,22 @@ class RegistryConflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.registry_value!r} ≠ {self.department_value!r} ({self.source})"
+
+    @property
+    def field_label(self) -> str:
+        return COMPARED_FIELD_LABELS.get(self.field, self.field)
+
+    @property
+    def source_label(self) -> str:
+        return SOURCES[self.source].label_zh if self.source in SOURCES else self.source
+
+    @property
+    def registry_value_label(self) -> str:
+        return value_label(self.field, self.registry_value)
+
+    @property
+    def department_value_label(self) -> str:
+        return value_label(self.field, self.department_value)
 
 
 class OutboxMessage(models.Model):

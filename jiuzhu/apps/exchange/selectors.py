@@ -16,7 +16,7 @@ from jiuzhu.rules.exchange.sources import DEPARTMENTS, PROGRAMMES, SOURCES
 
 from .chain import omissions
 from .choices import PLATFORM, REGISTRY, TRUST_ORDER, ConflictStatus
-from .models import AssistanceRecord, DepartmentRecord, ImportBatch, RegistryConflict
+from .models import AssistanceRecord, DepartmentRecord, ImportBatch, RegistryConflict, value_label
 
 VIEW = "view_exchange"
 # Two programmes meeting the same need (the same need paid twice by two departments, §18).
@@ -131,7 +131,7 @@ def household_chain(household: Any, as_of: dt.date | None = None, categories: li
             shown[key] = {"rank": rank, "value": c.department_value, "source": c.source}
     for c in conflicts:
         winner = shown.get((c.member_id, c.field))
-        c.shown_value = winner["value"] if winner else c.registry_value  # type: ignore[attr-defined]
+        c.shown_value = value_label(c.field, winner["value"] if winner else c.registry_value)  # type: ignore[attr-defined]
         c.shown_from = (SOURCES[winner["source"]].label_zh if winner else "")  # type: ignore[attr-defined]
     member_rows = [{"person_index": idx, "name": m.name, "disability_grade": m.disability_grade,
                     "school_stage": m.school_stage} for idx, m in members.items()]
