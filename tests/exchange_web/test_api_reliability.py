@@ -396,9 +396,25 @@ def _resolves(path: str) -> bool:
     return True
 
 
+@pytest.fixture
+def _wsgi_keeps_the_test_connection() -> Any:
+    """Calling the WSGI app directly sends request_started/finished, whose handler closes the
+    database connection — on PostgreSQL that is the test's own transaction.  Django's test
+    client disconnects the handler the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @SCHEMA.parametrize()
 @hypothesis.settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(hypothesis.HealthCheck))
-def test_a8_schema_fuzzing(case: Any, users: dict[str, Any], households: dict[str, Any]) -> None:
+def test_a8_schema_fuzzing(case: Any, users: dict[str, Any], households: dict[str, Any],
+                           _wsgi_keeps_the_test_connection: None) -> None:
     """Every operation with generated (valid and invalid) inputs: never a 5xx, and the same
     request without credentials (or with wrong ones) is refused (schemathesis ``ignored_auth``).
 
