@@ -48,11 +48,15 @@ test-sqlite:
 	@echo "== tests on SQLite =="
 	JIUZHU_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest $(PYTEST_ARGS)
 
+# Every suite that touches the database runs on PostgreSQL too; the pure ones (rules, pii, engine,
+# determination engine, exchange parsing, command line) do not depend on the database and run once.
+DB_TESTS := tests/web tests/exchange_web tests/sharing tests/monitoring tests/applications tests/assistance
+
 test-postgres:
 	@echo "== tests on PostgreSQL =="
 	@scripts/pg-test.sh stop $(PGDIR) 2>/dev/null || true
 	url=$$(scripts/pg-test.sh start $(PGDIR)) && \
-	  JIUZHU_VAR_DIR=$(CURDIR)/var/test JIUZHU_DATABASE_URL=$$url $(PY) -m pytest $(PYTEST_ARGS); \
+	  JIUZHU_VAR_DIR=$(CURDIR)/var/test JIUZHU_DATABASE_URL=$$url $(PY) -m pytest $(DB_TESTS) $(PYTEST_ARGS); \
 	  status=$$?; scripts/pg-test.sh stop $(PGDIR); exit $$status
 
 ## Browser journeys in Debian's Chromium (installed with apt-get when possible; skipped otherwise).
