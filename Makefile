@@ -72,6 +72,8 @@ bench: install
 	$(PY) bench/bench_generate.py
 	$(PY) bench/bench_load.py
 	$(PY) bench/bench_determination.py
+	$(PY) bench/bench_import.py
+	$(PY) bench/bench_monitoring.py
 
 clean:
 	rm -rf var/test

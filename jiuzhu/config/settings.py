@@ -142,6 +142,9 @@ JIUZHU_LOCKOUT_MINUTES = 30
 JIUZHU_PUSH_ENDPOINTS = json.loads(os.environ.get("JIUZHU_PUSH_ENDPOINTS", "{}") or "{}")
 JIUZHU_PUSH_SECRETS = json.loads(os.environ.get("JIUZHU_PUSH_SECRETS", "{}") or "{}")
 JIUZHU_SIGNATURE_SKEW_SECONDS = int(os.environ.get("JIUZHU_SIGNATURE_SKEW_SECONDS", "300"))
+# Early-warning comparison engine: "duckdb" (default, embedded) or "spark" (local or a cluster via
+# SPARK_MASTER; docs/monitoring.md).
+JIUZHU_MONITORING_BACKEND = os.environ.get("JIUZHU_MONITORING_BACKEND", "duckdb")
 # Departments' exact-ID low-income query (docs/sharing.md): per user.
 JIUZHU_SHARING_QUERY_LIMITS = {
     "per_minute": int(os.environ.get("JIUZHU_SHARING_QUERIES_PER_MINUTE", "30")),

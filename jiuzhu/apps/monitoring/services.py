@@ -35,7 +35,7 @@ from jiuzhu.apps.exchange.outbox import enqueue
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.apps.registry.models import Member
 from jiuzhu.engine.monitoring.cli import deadlines
-from jiuzhu.engine.monitoring.compare import run_comparison, settings_for
+from jiuzhu.engine.monitoring.compare import BACKENDS, run_comparison, settings_for
 from jiuzhu.engine.monitoring.indicators import get_indicator
 from jiuzhu.rules.params import ParameterSet
 
@@ -76,11 +76,23 @@ def _since(mode: str) -> dt.datetime | None:
     return last.records_until if last is not None else dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
+def comparison_backend(backend: str | None = None) -> str:
+    """The engine of comparison runs: *backend*, else setting JIUZHU_MONITORING_BACKEND, else DuckDB."""
+    chosen = backend or str(getattr(settings, "JIUZHU_MONITORING_BACKEND", "duckdb") or "duckdb")
+    if chosen not in BACKENDS:
+        raise ValueError(f"unknown comparison backend {chosen!r}; known: {', '.join(BACKENDS)}")
+    return chosen
+
+
 def comparison_run(*, actor: Any, mode: str, as_of: dt.date | None = None,
-                   progress: Progress | None = None) -> ComparisonRun:
-    """Run the comparison (full or daily), store new warnings, push them and escalate overdue ones."""
+                   progress: Progress | None = None, backend: str | None = None) -> ComparisonRun:
+    """Run the comparison (full or daily), store new warnings, push them and escalate overdue ones.
+
+    *backend* (``duckdb`` / ``spark``) defaults to :func:`comparison_backend`.
+    """
     if mode not in RunMode.values:
         raise ValidationError(_("Unknown run mode."))
+    backend = comparison_backend(backend)
     as_of = as_of or timezone.localdate()
     params = current_parameters()
     since = _since(mode)
@@ -95,7 +107,7 @@ def comparison_run(*, actor: Any, mode: str, as_of: dt.date | None = None,
             counts = export_tables(snap, data, as_of)
             if progress:
                 progress("export", counts["households"], counts["households"])
-            found = run_comparison(snap, data, as_of, params, since=since)
+            found = run_comparison(snap, data, as_of, params, since=since, backend=backend)
         stored = _store_findings(run, found.table.to_pylist(), params, as_of)
         escalated = escalate_overdue(actor=actor)
     except Exception as err:
@@ -111,7 +123,8 @@ def comparison_run(*, actor: Any, mode: str, as_of: dt.date | None = None,
     run.save()
     audit("monitoring.run", actor=actor if getattr(actor, "pk", None) else None, object_type="comparison_run",
           object_id=run.pk, mode=mode, as_of=as_of.isoformat(), findings=run.findings, raised=run.raised,
-          already_open=run.already_open, already_seen=run.already_seen, parameter_version=params.version)
+          already_open=run.already_open, already_seen=run.already_seen, parameter_version=params.version,
+          backend=backend)
     return run
 
 

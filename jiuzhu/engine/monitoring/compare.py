@@ -10,6 +10,11 @@ Modes: ``since=None`` is the monthly full run (every indicator over all data); w
 and only findings about persons (or their households) with a feed record loaded after
 ``since`` in one of the indicator's sources.  The conditions themselves still see all
 data, so a 12-month sum includes older settlements.
+
+Backends: ``backend="duckdb"`` (the default) runs the queries in an in-memory DuckDB;
+``backend="spark"`` runs the same queries, translated to Spark SQL
+(:mod:`jiuzhu.engine.monitoring.spark`), on a local SparkSession (pyspark and Java needed).
+Both return the same findings.
 """
 
 # ruff: noqa: S608  (queries are built from declared constants and dates only, never from input)
@@ -23,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from string import Template
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import pyarrow as pa
 
@@ -31,7 +36,11 @@ from jiuzhu.engine.monitoring.indicators import FINDING_COLUMNS, INDICATORS, Ind
 from jiuzhu.engine.monitoring.tables import MONEY, connect, dept_table_name
 from jiuzhu.rules.params.loader import ParameterError, ParameterSet
 
-__all__ = ["FINDING_SCHEMA", "Findings", "IndicatorSettings", "param_table", "run_comparison", "settings_for"]
+__all__ = [
+    "BACKENDS", "FINDING_SCHEMA", "Findings", "IndicatorSettings", "param_table", "run_comparison", "settings_for",
+]
+
+BACKENDS: Final = ("duckdb", "spark")
 
 PROVINCE: Final = "360000"
 FINDING_SCHEMA: Final = pa.schema([
@@ -110,6 +119,7 @@ class Findings:
     incremental: bool
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    backend: str = "duckdb"
 
 
 def _subject(ind: Indicator) -> str:
@@ -118,9 +128,13 @@ def _subject(ind: Indicator) -> str:
     return "'p:' || f.person_index"
 
 
-def indicator_sql(ind: Indicator, as_of: dt.date, *, since: dt.datetime | None = None) -> str:
-    """The finished query of one indicator (placeholders filled, fingerprint and subject added)."""
-    body = Template(ind.sql).substitute(p=f"p_{ind.key}", as_of=f"DATE '{as_of.isoformat()}'")
+def indicator_sql(ind: Indicator, as_of: dt.date, *, since: dt.datetime | None = None,
+                  body: str | None = None) -> str:
+    """The finished query of one indicator (placeholders filled, fingerprint and subject added).
+
+    *body* replaces the indicator's own query (a backend's override, same placeholders).
+    """
+    body = Template(body or ind.sql).substitute(p=f"p_{ind.key}", as_of=f"DATE '{as_of.isoformat()}'")
     where = ""
     if since is not None:
         stamp = since.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -138,15 +152,55 @@ def indicator_sql(ind: Indicator, as_of: dt.date, *, since: dt.datetime | None =
     )
 
 
-def _counties(con: Any) -> list[str]:
+def _counties_sql() -> str:
     parts = ["SELECT county_code FROM households", "SELECT county_code FROM mon_households"]
     parts += [f"SELECT county_hint FROM {dept_table_name(s)}" for s in _all_sources()]
-    rows = con.sql(" UNION ".join(parts)).fetchall()
-    return [str(r[0]) for r in rows if r[0]] + [PROVINCE]
+    return " UNION ".join(parts)
 
 
 def _all_sources() -> list[str]:
     return sorted({s for ind in INDICATORS for s in ind.sources})
+
+
+class _Engine(Protocol):
+    """What a backend offers a comparison run: a parameter table as a view, a query as Arrow."""
+
+    def register(self, name: str, table: pa.Table) -> None: ...
+
+    def indicator_sql(self, ind: Indicator, as_of: dt.date, since: dt.datetime | None) -> str: ...
+
+    def query(self, sql: str) -> pa.Table: ...
+
+    def close(self) -> None: ...
+
+
+class _DuckEngine:
+    def __init__(self, snapshot_dir: str | Path, data_dir: str | Path, threads: int | None) -> None:
+        self.con = connect(snapshot_dir, data_dir, threads=threads)
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self.con.register(name, table)
+
+    def indicator_sql(self, ind: Indicator, as_of: dt.date, since: dt.datetime | None) -> str:
+        return indicator_sql(ind, as_of, since=since)
+
+    def query(self, sql: str) -> pa.Table:
+        result: pa.Table = self.con.sql(sql).to_arrow_table()
+        return result
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _engine(backend: str, snapshot_dir: str | Path, data_dir: str | Path, threads: int | None,
+            spark: Any | None) -> _Engine:
+    if backend == "duckdb":
+        return _DuckEngine(snapshot_dir, data_dir, threads)
+    if backend == "spark":
+        from jiuzhu.engine.monitoring.spark import SparkEngine  # pyspark is optional
+
+        return SparkEngine(snapshot_dir, data_dir, spark=spark, cores=threads or 2)
+    raise ValueError(f"unknown comparison backend {backend!r}; known: {', '.join(BACKENDS)}")
 
 
 def run_comparison(
@@ -158,13 +212,19 @@ def run_comparison(
     since: dt.datetime | None = None,
     indicators: Iterable[Indicator] | None = None,
     threads: int | None = None,
+    backend: str = "duckdb",
+    spark: Any | None = None,
 ) -> Findings:
-    """Run the indicators over the exported tables; see the module docstring for the modes."""
+    """Run the indicators over the exported tables; see the module docstring for the modes.
+
+    *backend* is ``"duckdb"`` or ``"spark"``; *spark* an existing SparkSession to use (else a
+    local one is started, and stopped at the end).
+    """
     t0 = time.perf_counter()
     chosen = list(indicators if indicators is not None else INDICATORS)
-    con = connect(snapshot_dir, data_dir, threads=threads)
+    engine = _engine(backend, snapshot_dir, data_dir, threads, spark)
     try:
-        counties = _counties(con)
+        counties = [str(r) for r in engine.query(_counties_sql()).column(0).to_pylist() if r] + [PROVINCE]
         parts: list[pa.Table] = []
         counts: dict[str, int] = {}
         skipped: list[str] = []
@@ -177,15 +237,15 @@ def run_comparison(
             if not any(ptab.column("enabled").to_pylist()):
                 skipped.append(ind.key)
                 continue
-            con.register(f"p_{ind.key}", ptab)
+            engine.register(f"p_{ind.key}", ptab)
             ti = time.perf_counter()
-            out = con.sql(indicator_sql(ind, as_of, since=since)).to_arrow_table()
+            out = engine.query(engine.indicator_sql(ind, as_of, since))
             timings[ind.key] = time.perf_counter() - ti
             out = out.cast(FINDING_SCHEMA)
             counts[ind.key] = out.num_rows
             parts.append(out)
         table = pa.concat_tables(parts) if parts else FINDING_SCHEMA.empty_table()
     finally:
-        con.close()
+        engine.close()
     return Findings(table=table, counts=counts, skipped=skipped, as_of=as_of, incremental=since is not None,
-                    seconds=time.perf_counter() - t0, timings=timings)
+                    seconds=time.perf_counter() - t0, timings=timings, backend=backend)
