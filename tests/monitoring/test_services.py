@@ -76,6 +76,20 @@ def test_run_raises_pushes_with_deadlines_and_second_run_raises_nothing(househol
     assert daily.raised == 0 and daily.findings == 0  # nothing new loaded since the last run
 
 
+def test_lookups_in_chunks_dedupe_the_same(households: Any, users: Any, monkeypatch: Any) -> None:
+    """Findings are looked up in chunks (SQLite limits bound variables): tiny chunks change nothing."""
+    monkeypatch.setattr(services, "LOOKUP_CHUNK", 1)
+    _ill(INSIDE_HEAD)
+    _ill(OUTSIDE_HEAD)
+    first = _run()
+    assert first.raised >= 2
+    assert _run().raised == 0 and Warning.objects.count() == first.raised
+    w = _verified(users["township"], Warning.objects.get(indicator="serious_illness", county_id="360124"))
+    w = services.handle(actor=users["township"], warning=w, outcome="false_positive", reason="诊断有误")
+    services.close(actor=users["township"], warning=w)
+    assert _run().raised == 0
+
+
 def test_daily_run_sees_new_department_data(households: Any) -> None:
     _run()
     assert not Warning.objects.filter(indicator="serious_illness").exists()

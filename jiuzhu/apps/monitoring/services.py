@@ -167,22 +167,37 @@ class _Router:
         return county
 
 
+# Values per ``IN (…)`` lookup: SQLite refuses a statement with more bound variables than its limit
+# (SQLITE_MAX_VARIABLE_NUMBER: 32,766 by default, 250,000 in Debian's build), and the 1 M-household
+# monthly run has ~430,000 findings (docs/benchmarks.md, "Storing the findings").
+LOOKUP_CHUNK = 10_000
+
+
+def _chunks(values: set[Any]) -> list[list[Any]]:
+    items = list(values)
+    return [items[i:i + LOOKUP_CHUNK] for i in range(0, len(items), LOOKUP_CHUNK)]
+
+
 def _store_findings(run: ComparisonRun, rows: list[dict[str, Any]], params: ParameterSet,
                     as_of: dt.date) -> tuple[int, int, int]:
     """New warnings for new findings: (raised, already open, same facts seen before)."""
     today = timezone.localdate()
     now = timezone.now()
     router = _Router(params, today)
-    seen = set(Warning.objects.filter(fingerprint__in=[r["fingerprint"] for r in rows])
-               .values_list("fingerprint", flat=True)) if rows else set()
+    seen: set[str] = set()
+    for chunk in _chunks({r["fingerprint"] for r in rows}):
+        seen.update(Warning.objects.filter(fingerprint__in=chunk).values_list("fingerprint", flat=True))
     open_subjects = set(Warning.objects.exclude(state=State.CLOSED).values_list("indicator", "subject"))
-    members = {m["id"]: m for m in Member.objects.filter(
-        id__in=[r["member_key"] for r in rows if r["member_key"] is not None]).values(
-        "id", "id_number_masked", "household__county_id", "household__township_id")}
-    house_ids = {r["household_key"] for r in rows if r["household_key"] is not None}
+    members: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks({r["member_key"] for r in rows if r["member_key"] is not None}):
+        members.update((m["id"], m) for m in Member.objects.filter(id__in=chunk).values(
+            "id", "id_number_masked", "household__county_id", "household__township_id"))
     from jiuzhu.apps.registry.models import Household
 
-    houses = {h["id"]: h for h in Household.objects.filter(id__in=house_ids).values("id", "county_id", "township_id")}
+    houses: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks({r["household_key"] for r in rows if r["household_key"] is not None}):
+        houses.update((h["id"], h) for h in Household.objects.filter(id__in=chunk).values(
+            "id", "county_id", "township_id"))
     router.load_regions({r["county_code"] for r in rows} | {r["region_hint"] or "" for r in rows}
                         | {h["county_id"] for h in houses.values()} | {h["township_id"] for h in houses.values()})
     parents = {str(r.parent_id) for r in router.regions.values() if r.level == "village" and r.parent_id}
