@@ -74,6 +74,7 @@ bench: install
 	$(PY) bench/bench_determination.py
 	$(PY) bench/bench_import.py
 	$(PY) bench/bench_monitoring.py
+	$(PY) bench/bench_assistance.py
 
 clean:
 	rm -rf var/test
