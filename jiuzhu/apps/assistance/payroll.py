@@ -28,6 +28,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.errors import RefusedError
 from jiuzhu.apps.core.keys import keyring
 from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.exchange.choices import AmountBasis
@@ -60,10 +61,8 @@ COLUMNS = {  # bank-file column code → Chinese header
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-class PayrollError(Exception):
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.code, self.message_zh, self.message_en = code, message_zh, message_en
+class PayrollError(RefusedError):
+    pass
 
 
 def _actor(actor: Any) -> Any:

@@ -14,16 +14,15 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.errors import RefusedError
 from jiuzhu.apps.exchange.choices import AmountBasis
 from jiuzhu.apps.exchange.platform import record_platform_assistance
 
 from .models import Entitlement, EntitlementState
 
 
-class EntitlementError(Exception):
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.code, self.message_zh, self.message_en = code, message_zh, message_en
+class EntitlementError(RefusedError):
+    pass
 
 
 def month_after(day: dt.date) -> dt.date:

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.errors import RefusedError
 from jiuzhu.apps.core.scoping import get_scoped_or_404
 from jiuzhu.apps.registry.services import member_update
 from jiuzhu.rules.exchange.sources import SOURCES
@@ -29,10 +30,8 @@ APPLIED_FIELDS = frozenset({"disability_type", "disability_grade", "school_stage
 DISABILITY = frozenset({"disability_type", "disability_grade"})
 
 
-class ConflictDecisionError(Exception):
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.code, self.message_zh, self.message_en = code, message_zh, message_en
+class ConflictDecisionError(RefusedError):
+    pass
 
 
 def _value(c: RegistryConflict) -> Any:

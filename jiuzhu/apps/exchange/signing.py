@@ -46,6 +46,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 from django.conf import settings
 
+from jiuzhu.apps.core.errors import RefusedError
+
 SCHEME = "JIUZHU-HMAC-SM3-V1"
 H_KEY_ID = "X-Jiuzhu-Key-Id"
 H_TIMESTAMP = "X-Jiuzhu-Timestamp"
@@ -56,12 +58,11 @@ SIGNATURE_RE = re.compile(r"[0-9a-f]{64}")
 DEFAULT_SKEW_SECONDS = 300
 
 
-class SignatureError(Exception):
+class SignatureError(RefusedError):
     """A signed request that must be refused; ``code`` names the reason (for the audit log)."""
 
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(code)
-        self.code, self.message_zh, self.message_en = code, message_zh, message_en
+    def __str__(self) -> str:
+        return self.code
 
 
 def sm3_hex(data: bytes) -> str:
