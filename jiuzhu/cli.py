@@ -221,18 +221,42 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _on(raw: str | None) -> dt.date:
-    return dt.date.fromisoformat(raw) if raw else dt.date.today()
+def _date_arg(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD / use YYYY-MM-DD: {raw}") from None
+
+
+def _region_arg(raw: str) -> str:
+    from jiuzhu.rules.params import RegionError, region_chain
+
+    try:
+        region_chain(raw)
+    except RegionError as err:
+        raise argparse.ArgumentTypeError(f"{err.message_zh} / {err.message_en}") from None
+    return raw
+
+
+def _today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()  # the platform's day (Asia/Shanghai), whatever the machine's zone
 
 
 def cmd_programmes(args: argparse.Namespace) -> int:
     """The programme matrix (issue 7), one line per programme; works without a database."""
+    from jiuzhu.rules.params import ParameterError
     from jiuzhu.rules.programmes import lookup_for, matrix_lines
 
     params, source = _parameters()
     print(source, file=sys.stderr)
-    for line in matrix_lines(lookup_for(params, args.region, "rural", _on(args.as_of))):
-        print(line)
+    try:
+        lines = matrix_lines(lookup_for(params, args.region, "rural", args.as_of or _today()))
+    except ParameterError as err:  # e.g. a date before the first values
+        print(f"{err.message_zh} / {err.message_en}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
     return 0
 
 
@@ -241,7 +265,7 @@ def cmd_parameters(args: argparse.Namespace) -> int:
     from jiuzhu.rules.params import ParameterError
 
     params, source = _parameters()
-    on = _on(args.as_of)
+    on = args.as_of or _today()
     print(f"{source}; {args.region} {on}; version {params.version}", file=sys.stderr)
     for path in sorted(params.nodes):
         node = params.nodes[path]
@@ -378,13 +402,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("programmes", help="list the programme matrix (see docs/assistance.md); no database needed")
-    p.add_argument("--as-of", help="parameters in force on this date (YYYY-MM-DD, default today)")
-    p.add_argument("--region", default="360000", help="county or city code for the parameters")
+    p.add_argument("--as-of", type=_date_arg, help="parameters in force on this date (YYYY-MM-DD, default today)")
+    p.add_argument("--region", type=_region_arg, default="360000", help="county or city code for the parameters")
     p.set_defaults(func=cmd_programmes)
 
     p = sub.add_parser("parameters", help="list the parameters in force (see docs/determination.md); no database needed")
-    p.add_argument("--as-of", help="in force on this date (YYYY-MM-DD, default today)")
-    p.add_argument("--region", default="360000", help="county or city code (default the province)")
+    p.add_argument("--as-of", type=_date_arg, help="in force on this date (YYYY-MM-DD, default today)")
+    p.add_argument("--region", type=_region_arg, default="360000", help="county or city code (default the province)")
     p.add_argument("--area", choices=("urban", "rural"), help="one area only (default both)")
     p.set_defaults(func=cmd_parameters)
 

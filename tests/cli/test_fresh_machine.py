@@ -90,3 +90,13 @@ def test_every_subcommand_is_covered() -> None:
     subcommands = set(next(a for a in parser._actions if a.dest == "command").choices)
     covered = {n.split()[0] for n in (*SHIPPED, *NEEDS_DATABASE)} | SETS_UP
     assert subcommands == covered, f"add the subcommand to SHIPPED or NEEDS_DATABASE: {sorted(subcommands ^ covered)}"
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (["programmes", "--as-of", "2026-13-01"], 2, "YYYY-MM-DD"),
+    (["parameters", "--region", "999999"], 2, "999999"),
+    (["programmes", "--as-of", "2000-01-01"], 1, "最早取值自"),
+])
+def test_bad_input_is_a_message_not_a_traceback(args: list[str], code: int, words: str, tmp_path: Path) -> None:
+    r = run(args, tmp_path / "var")
+    assert r.returncode == code and words in r.stderr and "Traceback" not in r.stderr, r.stderr[-2000:]
