@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.models import AuditEvent
 from jiuzhu.apps.exchange.models import AssistanceRecord, OutboxMessage
 from jiuzhu.apps.monitoring import selectors, services
@@ -78,7 +79,7 @@ def test_run_raises_pushes_with_deadlines_and_second_run_raises_nothing(househol
 
 def test_lookups_in_chunks_dedupe_the_same(households: Any, users: Any, monkeypatch: Any) -> None:
     """Findings are looked up in chunks (SQLite limits bound variables): tiny chunks change nothing."""
-    monkeypatch.setattr(services, "LOOKUP_CHUNK", 1)
+    monkeypatch.setattr(services.runs, "LOOKUP_CHUNK", 1)
     _ill(INSIDE_HEAD)
     _ill(OUTSIDE_HEAD)
     first = _run()
@@ -144,12 +145,12 @@ def test_state_table_reaches_every_state() -> None:
     reached, frontier = {State.RAISED.value}, [State.RAISED.value]
     while frontier:
         s = frontier.pop()
-        for sources, target in TRANSITIONS.values():
-            if s in sources and target not in reached:
-                reached.add(target)
-                frontier.append(target)
+        for t in TRANSITIONS.values():
+            if s in t.sources and t.target not in reached:
+                reached.add(t.target)
+                frontier.append(t.target)
     assert reached == set(State.values)
-    assert not any(State.CLOSED in sources for sources, _t in TRANSITIONS.values())  # closed is final
+    assert not any(State.CLOSED in t.sources for t in TRANSITIONS.values())  # closed is final
 
 
 def test_stale_version_refused(households: Any, users: Any) -> None:
@@ -157,7 +158,7 @@ def test_stale_version_refused(households: Any, users: Any) -> None:
     _run()
     w = _one()
     services.start_visit(actor=users["township"], warning=w, expected_version=1)
-    with pytest.raises(TransitionError, match="reload|刷新"):
+    with pytest.raises(ConflictError, match="reload|刷新"):
         services.transfer(actor=users["township"], warning=w, to_region="360124", reason="x", expected_version=1)
 
 

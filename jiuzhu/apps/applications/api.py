@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from jiuzhu.api.pagination import ClampedPagination
+from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 from jiuzhu.apps.registry.api import StrictSerializer
 
@@ -107,6 +108,6 @@ def application_transition(request: Request, pk: int) -> Response:
     try:
         app = services.act(actor=request.user, application=app, action=v["action"], expected_version=v["version"],
                            reason=v.get("reason", ""), data=v.get("data") or {})
-    except services.ApplicationError as err:
+    except (services.ApplicationError, ConflictError) as err:
         return Response({"code": err.code, "detail": err.message}, status=err.status)
     return Response(ApplicationDetailSerializer(app).data, status=status.HTTP_200_OK)

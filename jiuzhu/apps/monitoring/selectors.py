@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.keys import keyring
+from jiuzhu.apps.core.models import Region, RegionClosure
 from jiuzhu.apps.core.scoping import get_scoped_or_404, scoped
 from jiuzhu.engine.monitoring.indicators import INDICATORS, KINDS, SEVERITIES
 from jiuzhu.pii.crypto import decrypt_field
 from jiuzhu.rules.exchange.sources import SOURCES
 from jiuzhu.rules.text import normalise_text
 
-from .lifecycle import OPEN_STATES
+from .lifecycle import ACTION_LABELS, OPEN_STATES
 from .models import Outcome, State, Warning
 
 VIEW = "view_monitoring"
@@ -148,3 +149,27 @@ def reveal_person(user: Any, pk: Any, reason: str) -> dict[str, str]:
     audit("pii.unmask", actor=user, object_type="warning", object_id=w.uid, field="id_number",
           masked=w.person_masked, reason=reason)
     return out
+
+
+def unit_label(w: Warning) -> str:
+    return f"{w.unit_region.name}（{w.unit_region_id}）"
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+def ancestor(region_code: str, steps: int) -> Region | None:
+    """The region *steps* levels above *region_code* (township → county → city)."""
+    closure = RegionClosure.objects.filter(descendant_id=region_code, depth=steps).select_related("ancestor").first()
+    return closure.ancestor if closure is not None else None
+
+
+def overdue_level(w: Warning, today: dt.date) -> int:
+    """How many of the warning's deadlines have passed unmet (0, 1 or 2)."""
+    level = 0
+    if w.verified_at is None and w.verify_due < today:
+        level += 1
+    if w.handled_at is None and w.handle_due < today:
+        level += 1
+    return level

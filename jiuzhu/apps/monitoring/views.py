@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.engine.monitoring.cli import deadlines, target_label
@@ -65,7 +66,7 @@ def _decorate(rows: Any) -> list[Any]:
     out = []
     for w in rows:
         w.labels = _labels(w)
-        w.is_overdue = services.overdue_level(w, today) > 0 and w.state in selectors.OPEN_STATES
+        w.is_overdue = selectors.overdue_level(w, today) > 0 and w.state in selectors.OPEN_STATES
         out.append(w)
     return out
 
@@ -144,7 +145,7 @@ def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     form = ACTION_FORMS[action](request.POST) if action in ACTION_FORMS else None
     version = request.POST.get("version")
     expected = int(version) if version and version.isdigit() else None
-    error = ""
+    error, status = "", 400
     if form is None or form.is_valid():
         data = form.cleaned_data if form is not None else {}
         try:
@@ -154,6 +155,8 @@ def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             if action == "start_visit":
                 return redirect("monitoring_visit", pk=w.pk)
             return redirect("monitoring_warning", pk=w.pk)
+        except ConflictError as err:
+            error, status = err.message, err.status
         except TransitionError as err:
             error = err.message
         except ValidationError as err:
@@ -164,7 +167,7 @@ def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     w.refresh_from_db()
     ctx = _detail_context(request, w, {action: form} if form is not None else None)
     ctx["error"] = error
-    return render(request, "monitoring/warning_detail.html", ctx, status=400)
+    return render(request, "monitoring/warning_detail.html", ctx, status=status)
 
 
 def _visit_context(request: HttpRequest, w: Any, data: dict[str, Any] | None = None,
@@ -220,11 +223,11 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
             w.refresh_from_db()
             return render(request, "monitoring/visit.html",
                           _visit_context(request, w, request.POST.dict(), err.message_dict), status=400)
-        except TransitionError as err:
+        except (TransitionError, ConflictError) as err:
             w.refresh_from_db()
             ctx = _visit_context(request, w, request.POST.dict())
             ctx["error"] = err.message
-            return render(request, "monitoring/visit.html", ctx, status=400)
+            return render(request, "monitoring/visit.html", ctx, status=getattr(err, "status", 400))
         messages.success(request, _("The visit is recorded; the warning is verified."))
         return redirect("monitoring_warning", pk=w.pk)
     return render(request, "monitoring/visit.html", _visit_context(request, w))
