@@ -20,7 +20,7 @@ class ProgrammesView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
-        from .views import LISTS, matrix_rows
+        from .selectors import LISTS, matrix_rows
 
         if not any(request.user.has_capability(c) for c in LISTS):
             raise PermissionDenied(LISTS[0])
