@@ -114,6 +114,15 @@ def test_an_override_replaces_the_translation(monkeypatch: pytest.MonkeyPatch) -
     assert "make_interval" in to_spark_sql(indicator_sql(ind, AS_OF))  # DuckDB's own query is unchanged
 
 
+def test_one_spark_session_helper() -> None:
+    """The engine has one helper for a local SparkSession; both engines' modules hand out that one."""
+    from jiuzhu.engine import spark
+    from jiuzhu.engine.determination import spark as determination_spark
+    from jiuzhu.engine.monitoring import spark as monitoring_spark
+
+    assert determination_spark.local_session is monitoring_spark.local_session is spark.local_session
+
+
 def test_unknown_backend_is_refused(tmp_path: Path) -> None:
     assert BACKENDS == ("duckdb", "spark")
     with pytest.raises(ValueError, match="unknown comparison backend"):
@@ -156,7 +165,7 @@ def world_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
     pytest.importorskip("pyspark")
-    from jiuzhu.engine.monitoring.spark import local_session
+    from jiuzhu.engine.spark import local_session
 
     session = local_session(cores=2)
     session.conf.set("spark.sql.shuffle.partitions", "1")  # a tiny world: one task per shuffle

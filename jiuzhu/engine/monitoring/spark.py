@@ -40,10 +40,8 @@ module only where it is installed (``compare`` imports it lazily).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -56,6 +54,7 @@ from jiuzhu.engine.determination.snapshot import SNAPSHOT_SCHEMAS, TABLES
 from jiuzhu.engine.monitoring.compare import indicator_sql
 from jiuzhu.engine.monitoring.indicators import Indicator
 from jiuzhu.engine.monitoring.tables import _REG_VIEW, MON_SCHEMAS, dept_schema, dept_table_name
+from jiuzhu.engine.spark import local_session
 from jiuzhu.rules.exchange.sources import SOURCES
 
 __all__ = [
@@ -267,28 +266,6 @@ def spark_indicator_sql(ind: Indicator, as_of: dt.date, *, since: dt.datetime | 
 # --------------------------------------------------------------------------- the engine
 
 
-def local_session(app_name: str = "jiuzhu-monitoring", cores: int = 2, driver_memory: str | None = None) -> Any:
-    """A local SparkSession that never reaches the network (as the determination's)."""
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
-
-    builder = (
-        SparkSession.builder.master(f"local[{cores}]")
-        .appName(app_name)
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", str(max(2, cores * 2)))
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.jars.packages", "")
-    )
-    if driver_memory:
-        builder = builder.config("spark.driver.memory", driver_memory)
-    return builder.getOrCreate()
-
-
 def _spark_schema(schema: pa.Schema) -> Any:
     from pyspark.sql.pandas.types import from_arrow_schema
 
@@ -323,7 +300,7 @@ class SparkEngine:
 
             # a session already running in this process is reused (and left running)
             self._own = SparkContext._active_spark_context is None
-            spark = local_session(cores=cores)
+            spark = local_session("jiuzhu-monitoring", cores=cores)
         else:
             self._own = False
         self.spark = spark
