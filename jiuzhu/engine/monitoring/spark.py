@@ -114,7 +114,7 @@ class SparkTranslationError(ValueError):
 # --------------------------------------------------------------------------- the dialect layer
 
 # DuckDB functions sqlglot leaves as they are (``exp.Anonymous``) and their Spark form.
-_ANONYMOUS: Final[dict[str, tuple[int, Callable[[list[exp.Expression]], exp.Expression]]]] = {
+_ANONYMOUS: Final[dict[str, tuple[int, Callable[[list[exp.Expr]], exp.Expr]]]] = {
     "to_months": (1, lambda a: exp.MakeInterval(year=exp.Literal.number(0), month=a[0])),
     "list_position": (2, lambda a: exp.ArrayPosition(this=a[0], expression=a[1])),
 }
@@ -122,11 +122,11 @@ _ANONYMOUS: Final[dict[str, tuple[int, Callable[[list[exp.Expression]], exp.Expr
 _OFFSET_HOURS: Final = re.compile(r"[+-]\d\d$")
 
 
-def _call(name: str, *args: exp.Expression) -> exp.Expression:
+def _call(name: str, *args: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def _string_agg(node: exp.GroupConcat) -> exp.Expression:
+def _string_agg(node: exp.GroupConcat) -> exp.Expr:
     """``string_agg`` ordered by its own value → a sorted set or list (see the module docstring)."""
     this, sep = node.this, node.args.get("separator") or exp.Literal.string(",")
     if not isinstance(this, exp.Order) or len(this.expressions) != 1:
@@ -143,7 +143,7 @@ def _string_agg(node: exp.GroupConcat) -> exp.Expression:
                     default=_call("array_join", _call("array_sort", items), _translated(sep)))
 
 
-def _rewrite(node: exp.Expression, keep_unknown: bool = False) -> exp.Expression:
+def _rewrite(node: exp.Expr, keep_unknown: bool = False) -> exp.Expr:
     if isinstance(node, exp.Anonymous):
         name = node.name.lower()
         if name not in _ANONYMOUS:
@@ -169,7 +169,7 @@ def _rewrite(node: exp.Expression, keep_unknown: bool = False) -> exp.Expression
     return node
 
 
-def _translated(node: exp.Expression, keep_unknown: bool = False) -> exp.Expression:
+def _translated(node: exp.Expr, keep_unknown: bool = False) -> exp.Expr:
     return node.transform(_rewrite, keep_unknown)
 
 
