@@ -43,10 +43,12 @@ def _one(indicator: str = "serious_illness", **kw: Any) -> Warning:
 
 
 def _visit_data(w: Warning, **extra: Any) -> dict[str, Any]:
+    """A complete visit; the second visitor is the account of county2 (a colleague of every unit here)."""
+    from jiuzhu.apps.core.models import User
     from jiuzhu.engine.monitoring.indicators import get_indicator
 
     data = {f"check_{i}": "yes" for i in range(len(get_indicator(w.indicator).checklist))}
-    data.update({"visited_on": timezone.localdate().isoformat(), "staff_1": "甲", "staff_2": "乙",
+    data.update({"visited_on": timezone.localdate().isoformat(), "staff_2": str(User.objects.get(username="county2").pk),
                  "findings": "属实"})
     data.update(extra)
     return data
@@ -87,7 +89,7 @@ def test_lookups_in_chunks_dedupe_the_same(households: Any, users: Any, monkeypa
     assert _run().raised == 0 and Warning.objects.count() == first.raised
     w = _verified(users["township"], Warning.objects.get(indicator="serious_illness", county_id="360124"))
     w = services.handle(actor=users["township"], warning=w, outcome="false_positive", reason="诊断有误")
-    services.close(actor=users["township"], warning=w)
+    services.close(actor=users["county"], warning=w)
     assert _run().raised == 0
 
 
@@ -105,7 +107,7 @@ def test_false_positive_not_raised_again_for_same_facts(households: Any, users: 
     _run()
     w = _verified(users["township"], _one())
     w = services.handle(actor=users["township"], warning=w, outcome="false_positive", reason="诊断有误")
-    services.close(actor=users["township"], warning=w)
+    services.close(actor=users["county"], warning=w)
     assert _run().raised == 0 and Warning.objects.filter(indicator="serious_illness").count() == 1
     assert ComparisonRun.objects.first().already_seen == 1
     _ill(INSIDE_HEAD, disease="leukaemia", ago=2)  # new facts

@@ -304,6 +304,13 @@ class StateMachine(Generic[M]):
         return self.history._default_manager.filter(
             **{self.history_fk: step.obj, "action__in": t.not_same_as, "actor": user}).exists()
 
+    def blocked(self, actor: Any, obj: M, action: str, context: dict[str, Any] | None = None) -> str:
+        """What a separation-of-duties refusal would tell *actor* about *action* now, or "" (for screens)."""
+        t = self.transitions[action]
+        step = Step(machine=self, transition=t, actor=actor, obj=obj, from_state=str(getattr(obj, self.state_field)),
+                    reason="", context=dict(context or {}))
+        return self.same_user_message(t) if self.separated(step) else ""
+
     def illegal_message(self, t: Transition, state: str) -> str:
         allowed = _join(self.state_label(s) for s in t.sources)
         return _("“%(action)s” is not possible while this is “%(state)s”; it is possible only when: %(allowed)s.") % {

@@ -7,6 +7,11 @@
        └─transfer→ transferred ←─transfer─┘ (from raised, pushed, transferred, verifying)
                     └─accept→ pushed
 
+Two staff (issue 13 §12): where ``monitoring.visit.two_staff_kinds`` names the warning's kind,
+``verify`` needs the second visitor's own account (guard ``visits.visit_complete``) and whoever
+recorded the outcome (``handle``) may not ``close`` the warning: no single clerk verifies,
+handles and closes it alone.  (A county decision, ``decide``, is collective: its recorder may close.)
+
 ``MACHINE.run`` takes a step: it locks the warning, checks the unit's scope, the version (stale →
 ``ConflictError``, HTTP 409), the state and the rules of the table, runs the step's own checks
 (``services``), writes the ``WarningEvent`` and the audit record (``monitoring.<action>``) and
@@ -27,8 +32,8 @@ from django.utils.translation import gettext_lazy as _
 from jiuzhu.apps.core.statemachine import StateMachine, Step, Transition
 
 from .models import State, Warning, WarningEvent
+from .visits import HANDLE, TWO_STAFF, two_staff_required, visit_complete
 
-HANDLE = "handle_warnings"
 S = State
 
 ACTION_LABELS = {
@@ -65,11 +70,13 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
     _t("transfer", (S.RAISED, S.PUSHED, S.TRANSFERRED, S.VERIFYING), S.TRANSFERRED),
     _t("accept", (S.TRANSFERRED,), S.PUSHED),
     _t("start_visit", (S.PUSHED,), S.VERIFYING),
-    _t("verify", (S.VERIFYING,), S.VERIFIED),
+    _t("verify", (S.VERIFYING,), S.VERIFIED, guard=visit_complete),
     _t("handle", (S.VERIFIED,), S.HANDLED),
     _t("escalate", (S.VERIFIED,), S.ESCALATED),
     _t("decide", (S.ESCALATED,), S.HANDLED),
-    _t("close", (S.HANDLED,), S.CLOSED),
+    _t("close", (S.HANDLED,), S.CLOSED, not_same_as=("handle",), separation_param=TWO_STAFF,
+       same_user_message=_("You recorded the outcome of this warning: another staff member checks the feedback and "
+                           "closes it.")),
 )}
 OPEN_STATES = frozenset(State.values) - {S.HANDLED, S.CLOSED}
 
@@ -82,6 +89,12 @@ class TransitionError(Exception):
     def __init__(self, message: str, code: str = "illegal") -> None:
         super().__init__(message)
         self.message, self.code = message, code
+
+
+def _switch(step: Step[Warning], name: str) -> bool:
+    if name != TWO_STAFF:
+        raise ValueError(f"unknown separation parameter {name!r}")
+    return two_staff_required(step.obj)
 
 
 def _history_fields(step: Step[Warning]) -> Mapping[str, Any]:
@@ -97,10 +110,14 @@ MACHINE: StateMachine[Warning] = StateMachine(
     audit_event="monitoring.{action}", region_of=lambda w: w.unit_region_id,
     object_ref=lambda w: ("warning", w.uid),
     refusal=lambda code, message: TransitionError(message, code), refusal_types=(TransitionError,),
-    history_fields=_history_fields, audit_fields=_audit_fields,
+    switch=_switch, history_fields=_history_fields, audit_fields=_audit_fields,
     conflict_message=_("This warning was changed by someone else meanwhile; reload the page and try again."),
 )
 
 
 def allowed_actions(state: str) -> list[str]:
     return [t.action for t in MACHINE.available(state)]
+
+
+__all__ = ["ACTION_LABELS", "ACTION_VERBS", "HANDLE", "MACHINE", "OPEN_STATES", "TRANSITIONS", "TransitionError",
+           "allowed_actions"]

@@ -20,11 +20,13 @@ from jiuzhu.apps.core.models import Region, RegionClosure
 from jiuzhu.apps.core.scoping import get_scoped_or_404, scoped
 from jiuzhu.engine.monitoring.indicators import INDICATORS, KINDS, SEVERITIES
 from jiuzhu.pii.crypto import decrypt_field
+from jiuzhu.pii.masking import mask_name
 from jiuzhu.rules.exchange.sources import SOURCES
 from jiuzhu.rules.text import normalise_text
 
 from .lifecycle import ACTION_LABELS, OPEN_STATES
 from .models import Outcome, State, Warning
+from .visits import colleagues, two_staff_required  # noqa: F401 - reads of the visit form, importable here
 
 VIEW = "view_monitoring"
 SEVERITY_RANK = Case(When(severity="red", then=Value(0)), When(severity="orange", then=Value(1)),
@@ -173,3 +175,30 @@ def overdue_level(w: Warning, today: dt.date) -> int:
     if w.handled_at is None and w.handle_due < today:
         level += 1
     return level
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Age in full years (周岁) on *day*."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def visit_household(w: Warning, today: dt.date | None = None) -> dict[str, Any] | None:
+    """Who the visitors are going to see, as a phone may show it (R13): the head's name masked, the
+    address down to the village, the members with masked names and ID numbers, ages and relations.
+
+    None for a person not in the registry (the warning shows the masked ID number only).
+    """
+    if w.household_id is None:
+        return None
+    today = today or timezone.localdate()
+    h = w.household
+    members = list(h.members.order_by("id"))
+    head = next((m for m in members if m.relation == "head"), members[0] if members else None)
+    regions = Region.objects.in_bulk([h.county_id, h.township_id, h.village_id])
+    return {
+        "code": h.code,
+        "head": mask_name(head.name) if head else "",
+        "place": "".join(regions[c].name for c in (h.county_id, h.township_id, h.village_id) if c in regions),
+        "members": [{"name": mask_name(m.name), "id_number": m.id_number_masked, "age": age_on(m.birth_date, today),
+                     "relation": m.relation, "subject": m.pk == w.member_id} for m in members],
+    }

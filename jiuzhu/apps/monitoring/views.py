@@ -32,7 +32,7 @@ from jiuzhu.engine.monitoring.indicators import (
 )
 from jiuzhu.rules.params import ParameterError
 
-from . import selectors, services
+from . import selectors, services, visits
 from .forms import (
     AttachmentForm,
     CloseForm,
@@ -43,7 +43,7 @@ from .forms import (
     TransferForm,
     member_field_choices,
 )
-from .lifecycle import ACTION_LABELS, ACTION_VERBS, TransitionError, allowed_actions
+from .lifecycle import ACTION_LABELS, ACTION_VERBS, MACHINE, TransitionError, allowed_actions
 from .models import Attachment, ComparisonRun, RunMode, State, Visit, Warning
 
 VIEW, HANDLE, RUN = "view_monitoring", "handle_warnings", "run_determination"
@@ -101,6 +101,9 @@ def _detail_context(request: HttpRequest, w: Any, forms: dict[str, Any] | None =
     actions = [a for a in allowed_actions(w.state) if a not in ("push", "verify")] if can else []
     if "decide" in actions and getattr(request.user.region, "level", "") != "county":  # type: ignore[attr-defined]
         actions.remove("decide")
+    # Steps the table keeps for another person (two-person rule): said, not offered.
+    blocked = [msg for a in actions if (msg := MACHINE.blocked(request.user, w, a))]
+    actions = [a for a in actions if not MACHINE.blocked(request.user, w, a)]
     forms = forms or {}
     action_forms = [(a, ACTION_VERBS[a], forms.get(a) or ACTION_FORMS[a]()) if a in ACTION_FORMS
                     else (a, ACTION_VERBS[a], None) for a in actions]
@@ -112,7 +115,7 @@ def _detail_context(request: HttpRequest, w: Any, forms: dict[str, Any] | None =
     en = (get_language() or "").startswith("en")
     w.detail_items = [(DETAIL_LABELS.get(k, (k, k))[1 if en else 0], v) for k, v in (w.detail or {}).items()]
     return {
-        "w": w, "ind": ind, "events": events, "visit": visit, "action_forms": action_forms,
+        "w": w, "ind": ind, "events": events, "visit": visit, "action_forms": action_forms, "blocked": blocked,
         "can_visit": can and w.state in (State.PUSHED, State.VERIFYING),
         "can_reveal": request.user.has_capability("unmask") and w.household_id is None,  # type: ignore[attr-defined]
         "attachments": list(visit.attachments.all()) if visit else [],
@@ -176,11 +179,9 @@ def _visit_context(request: HttpRequest, w: Any, data: dict[str, Any] | None = N
     visit = Visit.objects.filter(warning=w).first()
     saved = {
         "visited_on": visit.visited_on.isoformat() if visit and visit.visited_on else "",
-        "staff_1": visit.staff_1 if visit else "", "staff_2": visit.staff_2 if visit else "",
+        "staff_2": str(visit.staff_2_user_id or "") if visit else "",
         "findings": visit.findings if visit else "",
     }
-    if not saved["staff_1"]:
-        saved["staff_1"] = request.user.first_name or request.user.username  # type: ignore[union-attr]
     if not saved["visited_on"]:
         saved["visited_on"] = timezone.localdate().isoformat()
     checks = (visit.checklist if visit else {}) or {}
@@ -197,13 +198,19 @@ def _visit_context(request: HttpRequest, w: Any, data: dict[str, Any] | None = N
     if w.member_id is not None:
         m = w.member
         for f, choices in member_field_choices().items():
+            current = str(getattr(m, f))
             member_fields.append({"name": f, "label": m._meta.get_field(f).verbose_name, "choices": choices,
-                                  "current": str(getattr(m, f)), "value": str(updates.get(f, ""))})
+                                  "current": dict((str(k), v) for k, v in choices).get(current, current),
+                                  "value": str(updates.get(f, ""))})
         member_fields.append({"name": "serious_illness", "label": m._meta.get_field("serious_illness").verbose_name,
                               "choices": None, "current": m.serious_illness,
                               "value": str(updates.get("serious_illness", ""))})
     return {"w": w, "ind": ind, "visit": visit, "saved": saved, "items": items, "member_fields": member_fields,
             "errors": errors or {}, "attachment_form": AttachmentForm(),
+            "me": visits.display_name(request.user), "household": selectors.visit_household(w),
+            "two_staff": selectors.two_staff_required(w),
+            "colleagues": [(str(u.pk), visits.display_name(u), u.region.name if u.region_id else "")
+                           for u in selectors.colleagues(w, request.user).select_related("region")],
             "offline_text": _("No connection: what you type is kept on this device and saved when you submit."),
             "attachments": list(visit.attachments.all()) if visit else [], "labels": _labels(w)}
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from ..lifecycle import HANDLE, TransitionError
 from ..selectors import action_label, overdue_level, unit_label
+from ..visits import CHECK_ANSWERS, VISIT_MEMBER_FIELDS
 from .actions import (
-    CHECK_ANSWERS,
     MONITORED_CATEGORIES,
-    VISIT_MEMBER_FIELDS,
     accept,
     close,
     decide,

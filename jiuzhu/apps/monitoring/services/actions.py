@@ -24,11 +24,11 @@ from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.models import Region, RegionClosure
 from jiuzhu.apps.core.statemachine import Step
 from jiuzhu.apps.registry.models import Member
-from jiuzhu.engine.monitoring.indicators import get_indicator
 
 from ..lifecycle import HANDLE, MACHINE, OPEN_STATES, TransitionError
 from ..models import CountyDecision, Outcome, State, Visit, Warning, WarningEvent
 from ..selectors import ancestor, overdue_level
+from ..visits import clean_draft
 
 MONITORED_CATEGORIES = frozenset({"marginal", "rigid", "other", "poverty_monitoring"})
 
@@ -110,36 +110,6 @@ def start_visit(*, actor: Any, warning: Warning, expected_version: int | None = 
                        effect=lambda step: _visit_for(actor, step.obj) and None)
 
 
-VISIT_MEMBER_FIELDS = ("employment", "work_capacity", "disability_type", "disability_grade", "serious_illness",
-                       "school_stage")
-CHECK_ANSWERS = ("yes", "no", "na")
-
-
-def _clean_draft(data: dict[str, Any], n_items: int) -> dict[str, Any]:
-    """What a draft keeps: everything typed so far, trimmed; nothing is validated yet."""
-    checklist = {}
-    for i in range(n_items):
-        answer = str(data.get(f"check_{i}", "") or "")
-        note = str(data.get(f"note_{i}", "") or "")[:200]
-        if answer in CHECK_ANSWERS or note:
-            checklist[str(i)] = {"answer": answer if answer in CHECK_ANSWERS else "", "note": note}
-    updates = {}
-    for f in VISIT_MEMBER_FIELDS:
-        value = data.get(f"member_{f}")
-        if value not in (None, ""):
-            updates[f] = str(value)[:64]
-    visited = None
-    try:
-        visited = dt.date.fromisoformat(str(data.get("visited_on") or "")) if data.get("visited_on") else None
-    except ValueError:
-        visited = None
-    return {
-        "visited_on": visited, "staff_1": str(data.get("staff_1", "") or "").strip()[:64],
-        "staff_2": str(data.get("staff_2", "") or "").strip()[:64], "checklist": checklist,
-        "findings": str(data.get("findings", "") or "")[:5000], "member_updates": updates,
-    }
-
-
 @transaction.atomic
 def visit_save_draft(*, actor: Any, warning: Warning, data: dict[str, Any]) -> Visit:
     """Keep what has been typed (autosave): never refused for being incomplete, never loses data."""
@@ -149,7 +119,7 @@ def visit_save_draft(*, actor: Any, warning: Warning, data: dict[str, Any]) -> V
     if w.state != State.VERIFYING:
         raise TransitionError(_("The visit of this warning can no longer be changed."))
     visit = _visit_for(actor, w)
-    clean = _clean_draft(data, len(get_indicator(w.indicator).checklist))
+    clean = clean_draft(w, actor, data)
     for k, v in clean.items():
         setattr(visit, k, v)
     visit.save()
@@ -158,7 +128,8 @@ def visit_save_draft(*, actor: Any, warning: Warning, data: dict[str, Any]) -> V
 
 def visit_submit(*, actor: Any, warning: Warning, data: dict[str, Any],
                  expected_version: int | None = None) -> Warning:
-    """Submit the visit: complete checklist, two visitors, a date, findings; member facts updated.
+    """Submit the visit (``verify``): complete checklist, a date, findings, the second visitor's
+    account where the kind requires two staff (``visits.visit_complete``); member facts updated.
 
     What was typed is first kept as the draft (its own transaction), so a refused submission
     never loses it; the submission itself is then all or nothing.
@@ -170,24 +141,7 @@ def visit_submit(*, actor: Any, warning: Warning, data: dict[str, Any],
 
     def effect(step: Step[Warning]) -> dict[str, Any]:
         w = step.obj
-        ind = get_indicator(w.indicator)
-        clean = _clean_draft(data, len(ind.checklist))
-        errors: dict[str, list[str]] = {}
-        if clean["visited_on"] is None:
-            errors["visited_on"] = [_("Give the date of the visit.")]
-        elif clean["visited_on"] > timezone.localdate():
-            errors["visited_on"] = [_("The visit date cannot be in the future.")]
-        if not clean["staff_1"] or not clean["staff_2"]:
-            errors["staff_2"] = [_("A visit is made by two staff: give both names.")]
-        elif clean["staff_1"] == clean["staff_2"]:
-            errors["staff_2"] = [_("The two visitors must be different people.")]
-        for i in range(len(ind.checklist)):
-            if not clean["checklist"].get(str(i), {}).get("answer"):
-                errors[f"check_{i}"] = [_("Answer every item of the checklist.")]
-        if not clean["findings"].strip():
-            errors["findings"] = [_("Write down what the visit found.")]
-        if errors:
-            raise ValidationError(errors)
+        clean = clean_draft(w, actor, data)
         visit = _visit_for(actor, w)
         for k, v in clean.items():
             setattr(visit, k, v)
@@ -208,9 +162,12 @@ def visit_submit(*, actor: Any, warning: Warning, data: dict[str, Any],
         visit.submitted, visit.submitted_at, visit.submitted_by = True, timezone.now(), actor
         visit.save()
         w.verified_at = timezone.now()
-        return {"visited_on": clean["visited_on"].isoformat(), "member_updates": sorted(clean["member_updates"])}
+        second = clean["staff_2_user"]
+        return {"visited_on": clean["visited_on"].isoformat(), "member_updates": sorted(clean["member_updates"]),
+                "staff": [getattr(actor, "username", ""), *([second.username] if second else [])]}
 
-    return MACHINE.run(actor=actor, obj=warning, action="verify", effect=effect, fields=("verified_at",))
+    return MACHINE.run(actor=actor, obj=warning, action="verify", effect=effect, fields=("verified_at",),
+                       context={"data": data})
 
 
 def _stays_monitored(household: Any) -> bool:
