@@ -1,6 +1,6 @@
 """Two people where the seed asks for two (issue 13 §12): the second visitor is a real account, and no
 single clerk verifies, handles and closes a warning alone; the visit form shows whom the visitors
-are going to see (masked)."""
+are going to see (masked); the warning page reads as Chinese, not codes."""
 
 from __future__ import annotations
 
@@ -158,3 +158,10 @@ def test_a_stale_visit_or_step_is_a_409(client: Any, warning: Warning, users: An
                     {"to_region": "360124", "reason": "请县级统筹", "version": stale})
     assert r.status_code == 409
     assert Warning.objects.get(pk=warning.pk).state == State.VERIFYING
+
+
+def test_the_warning_page_labels_coded_facts(client: Any, warning: Warning) -> None:
+    """Department codes in a finding's facts read as Chinese labels (尿毒症, not uremia)."""
+    _login(client, "township")
+    page = client.get(reverse("monitoring_warning", args=[warning.pk])).content.decode()
+    assert "尿毒症" in page and "uremia" not in page

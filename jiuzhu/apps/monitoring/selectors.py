@@ -202,3 +202,26 @@ def visit_household(w: Warning, today: dt.date | None = None) -> dict[str, Any] 
         "members": [{"name": mask_name(m.name), "id_number": m.id_number_masked, "age": age_on(m.birth_date, today),
                      "relation": m.relation, "subject": m.pk == w.member_id} for m in members],
     }
+
+
+def _code_labels() -> dict[str, str]:
+    """Chinese labels of the departments' coded values (disease, disaster type …); a code two feeds
+    label differently is left out rather than shown with the wrong label."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for source in SOURCES.values():
+        for f in source.fields:
+            for code, label in f.choices:
+                seen[code].add(label)
+    return {code: next(iter(labels)) for code, labels in seen.items() if len(labels) == 1}
+
+
+CODE_LABELS = _code_labels()
+
+
+def detail_value(value: Any) -> Any:
+    """A finding's detail value as a caseworker reads it: coded values (also comma-separated) labelled."""
+    if isinstance(value, str) and value:
+        parts = value.split(",")
+        if all(p in CODE_LABELS for p in parts):
+            return "、".join(CODE_LABELS[p] for p in parts)
+    return value

@@ -113,7 +113,8 @@ def _detail_context(request: HttpRequest, w: Any, forms: dict[str, Any] | None =
     visit = Visit.objects.filter(warning=w).first()
     w.labels = _labels(w)
     en = (get_language() or "").startswith("en")
-    w.detail_items = [(DETAIL_LABELS.get(k, (k, k))[1 if en else 0], v) for k, v in (w.detail or {}).items()]
+    w.detail_items = [(DETAIL_LABELS.get(k, (k, k))[1 if en else 0], v if en else selectors.detail_value(v))
+                      for k, v in (w.detail or {}).items()]
     return {
         "w": w, "ind": ind, "events": events, "visit": visit, "action_forms": action_forms, "blocked": blocked,
         "can_visit": can and w.state in (State.PUSHED, State.VERIFYING),
@@ -191,7 +192,8 @@ def _visit_context(request: HttpRequest, w: Any, data: dict[str, Any] | None = N
         checks = {str(i): {"answer": data.get(f"check_{i}", ""), "note": data.get(f"note_{i}", "")}
                   for i in range(len(ind.checklist))}
         updates = {k[7:]: v for k, v in data.items() if k.startswith("member_") and v}
-    items = [{"i": i, "zh": zh, "en": en, "answer": checks.get(str(i), {}).get("answer", ""),
+    en_active = (get_language() or "").startswith("en")
+    items = [{"i": i, "text": en if en_active else zh, "answer": checks.get(str(i), {}).get("answer", ""),
               "note": checks.get(str(i), {}).get("note", ""), "errors": (errors or {}).get(f"check_{i}", [])}
              for i, (zh, en) in enumerate(ind.checklist)]
     member_fields = []
