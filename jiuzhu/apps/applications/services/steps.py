@@ -45,6 +45,7 @@ def act(*, actor: Any, application: Application, action: str, expected_version: 
 
 Handler = Any
 
+
 def _missing(app: Application, params: ParameterSet, on: dt.date) -> list[str]:
     required = list(param(params, "required_documents", app.household, on))
     missing = [d for d in required if d not in app.documents]
