@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 from jiuzhu.apps.registry import selectors as rselectors
@@ -33,7 +34,7 @@ from .workflow import DECIDE, OPEN_STATES, PROCESS, TRANSITIONS, VIEW, available
 
 
 def _error(form: Any, err: Exception) -> int:
-    if isinstance(err, services.ApplicationError):
+    if isinstance(err, (services.ApplicationError, ConflictError)):
         form.add_error(None, err.message)
         return err.status
     assert isinstance(err, ValidationError)
@@ -132,7 +133,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "check": app.checks.first(), "visits": app.visits.select_related("staff_1", "staff_2"),
         "objections": app.objections.all(), "appeals": app.appeals.all(),
         "overdue": [selectors.OVERDUE_LABELS[r] for r in selectors.overdue_reasons(app, today)],
-        "notice": services.notice_entry(app) if app.notice_start else None,
+        "notice": selectors.notice_entry(app) if app.notice_start else None,
         "documents": [(k, v, k in app.documents) for k, v in services.DOCUMENTS.items()],
         "missing": [services.DOCUMENTS[d] for d in app.missing_notice_items if d in services.DOCUMENTS],
         "appeal_form": AppealForm(), "can_process": request.user.has_capability(PROCESS),  # type: ignore[attr-defined]
@@ -177,12 +178,12 @@ def application_step(request: HttpRequest, pk: int, action: str) -> HttpResponse
                              expected_version=form.cleaned_data["version"], reason=form.cleaned_data["reason"],
                              data=form.data_for_service())
                 return redirect("applications_detail", pk=app.pk)
-            except services.ApplicationError as err:
+            except (services.ApplicationError, ConflictError) as err:
                 status = _error(form, err)
     result = None
     if action in ("opinion", "approve", "refuse") and request.method == "GET":
         try:
-            result = services.assess(app.household, timezone.localdate())
+            result = selectors.assess(app.household, timezone.localdate())
         except services.ApplicationError as err:  # shown, not raised: the determination explains itself
             result = {"error": {"message_zh": err.message}}
     return render(request, "applications/step.html", {"app": app, "step": step, "form": form, "result": result},
@@ -210,7 +211,7 @@ def application_notice_print(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "applications/message.html",
                       {"app": app, "message": _("This application has not been published.")}, status=409)
     return render(request, "applications/notice.html", {
-        "entries": [services.notice_entry(app)], "village": app.village, "printing": True})
+        "entries": [selectors.notice_entry(app)], "village": app.village, "printing": True})
 
 
 @login_required
@@ -360,7 +361,7 @@ def public_notice(request: HttpRequest, village: str) -> HttpResponse:
     if region is None:
         raise Http404
     return render(request, "applications/notice.html", {
-        "entries": services.current_notices(region), "village": region, "printing": False})
+        "entries": selectors.current_notices(region), "village": region, "printing": False})
 
 
 def household_section(request: HttpRequest, household: Any) -> dict[str, Any] | None:
