@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core import signing
 from django.urls import reverse
+from django.utils.crypto import get_random_string
 
 from jiuzhu.apps.applications import public
 from jiuzhu.apps.applications.models import Application, PublicAttempt, PublicIntake
@@ -26,7 +27,7 @@ def _token(age: int = 60) -> str:
     """A form token issued ``age`` seconds ago."""
     signer = signing.TimestampSigner(salt=public.SALT)
     signer.timestamp = lambda: signing.b62_encode(int(time.time()) - age)  # type: ignore[method-assign]
-    return signer.sign("abcdefghijkl")
+    return signer.sign(get_random_string(12))  # a fresh nonce: a token is accepted once
 
 
 def test_public_form_creates_a_pending_intake_only(client: Any, users: dict[str, Any]) -> None:

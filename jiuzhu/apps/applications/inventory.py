@@ -66,7 +66,9 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
     },
     "applications.PublicIntake": {
         **{f: (OPS, _CASE) for f in ("id", "uid", "received_at", "state", "application", "handled_by",
-                                     "handled_note", "household_size")},
+                                     "handled_note", "household_size", "reject_reason")},
+        **{f: (OPS, "受理回执号（申请人查询进度） / receipt number for the status check") for f in (
+            "receipt", "receipt_year", "receipt_seq")},
         "village": ("location", _CASE), "address": ("location", _CONTACT),
         "applicant_name": ("personal", _CONTACT),
         "id_number_enc": ("identifier_enc", _ID), "id_number_index": ("blind_index", _ID),
@@ -75,6 +77,10 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         **{f: ("sensitive", _ASSESS) for f in ("reason", "declared_relation")},
     },
     "applications.PublicAttempt": {
-        "id": (OPS, _ABUSE), "ip_hash": ("blind_index", _ABUSE), "at": (OPS, _ABUSE), "outcome": (OPS, _ABUSE),
+        "id": (OPS, _ABUSE), "ip_hash": ("blind_index", _ABUSE), "key_hash": ("blind_index", _ABUSE),
+        "at": (OPS, _ABUSE), "outcome": (OPS, _ABUSE),
+    },
+    "applications.PublicFormToken": {
+        "id": (OPS, _ABUSE), "nonce_hash": (OPS, _ABUSE), "used_at": (OPS, _ABUSE),
     },
 }

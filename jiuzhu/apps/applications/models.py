@@ -261,8 +261,22 @@ class PublicIntake(models.Model):
 
     SCOPE_REGION_FIELD = "village"
     STATES = [("pending", _("Pending")), ("accepted", _("Accepted")), ("rejected", _("Rejected"))]
+    # Why an online application was not taken in, as the resident reads it on the status page
+    # (the caseworker's free-text note stays internal: it may name people).
+    REJECT_REASONS = [
+        ("duplicate", _("The household already has an application in progress")),
+        ("unreachable", _("The applicant could not be reached")),
+        ("jurisdiction", _("The household is registered in another township")),
+        ("withdrawn", _("Withdrawn by the applicant")),
+        ("invalid", _("The application was not a genuine request")),
+        ("other", _("Other reasons: ask the township office")),
+    ]
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # 受理回执号 SQ-<year>-<seq>-<check> (jiuzhu.rules.receipt); year + sequence are unique.
+    receipt = models.CharField(_("receipt number"), max_length=24, unique=True, null=True, blank=True)
+    receipt_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    receipt_seq = models.PositiveIntegerField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     applicant_name = models.CharField(max_length=64)
@@ -280,20 +294,40 @@ class PublicIntake(models.Model):
     handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     handled_note = models.CharField(max_length=300, blank=True)
+    reject_reason = models.CharField(max_length=12, choices=REJECT_REASONS, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["receipt_year", "receipt_seq"], name="intake_receipt_seq")]
 
     def __str__(self) -> str:
         return f"intake {self.id_number_masked} {self.state}"
 
 
 class PublicAttempt(models.Model):
-    """A submission of the public form from one network address (hashed): the rate limit."""
+    """A use of the public pages from one network address (hashed): the rate limits.
+
+    ``outcome``: submitted (an intake was created: the resident's quota), refused (a refused
+    submission: a separate, larger allowance), throttled, status_ok / status_miss (status
+    look-ups; ``key_hash`` is then the hashed receipt, so misses on one receipt are counted
+    whatever the address)."""
 
     ip_hash = models.CharField(max_length=64, db_index=True)
+    key_hash = models.CharField(max_length=64, blank=True, db_index=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     outcome = models.CharField(max_length=16)
 
     def __str__(self) -> str:
         return f"attempt {self.at:%Y-%m-%d %H:%M} {self.outcome}"
+
+
+class PublicFormToken(models.Model):
+    """A form token already used for a submission: each token is accepted once (a replay is refused).
+
+    Only a hash of the token's random part is kept, and only as long as the token could be valid."""
+
+    nonce_hash = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"token {self.nonce_hash[:8]}"

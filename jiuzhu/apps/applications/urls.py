@@ -19,7 +19,13 @@ urlpatterns: list = [
     path("applications/relatives/", views.relative_list, name="applications_relatives"),
     path("applications/reviews/", views.review_list, name="applications_reviews"),
     path("applications/reviews/<int:pk>/done/", views.review_done, name="applications_review_done"),
-    # Public, no login: the resident's form and the village notice board (公示).
+    # Public, no login: the resident's form, its region chooser (docs/applications.md), the status
+    # check, and the village notice boards (公示).
     path("apply/", views.public_apply, name="applications_public_apply"),
+    path("apply/regions/", views.public_regions, name="applications_public_regions"),
+    path("apply/regions/search/", views.public_regions_search, name="applications_public_regions_search"),
+    path("apply/regions/<str:code>/", views.public_regions, name="applications_public_region"),
+    path("apply/status/", views.public_status, name="applications_public_status"),
+    path("gongshi/", views.public_notice_index, name="applications_public_notice_index"),
     path("gongshi/<str:village>/", views.public_notice, name="applications_public_notice"),
 ]
