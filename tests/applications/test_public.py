@@ -268,9 +268,6 @@ def test_a_missing_or_retired_village_is_refused_clearly(client: Any, users: dic
 
 
 def test_region_look_ups_are_rate_limited(client: Any, users: dict[str, Any], monkeypatch: Any) -> None:
-    from django.core.cache import cache
-
-    cache.clear()
     limits = {"public_regions_per_minute": 3}
     original = public._param
     monkeypatch.setattr(public, "_param", lambda name: limits.get(name, original(name)))
@@ -278,7 +275,6 @@ def test_region_look_ups_are_rate_limited(client: Any, users: dict[str, Any], mo
     assert codes == [200, 200, 200, 429]
     assert client.get(reverse("applications_public_region", args=["360124"]),
                       REMOTE_ADDR="10.3.3.3").status_code == 200
-    cache.clear()
 
 
 def test_every_current_village_of_the_province_is_reachable_from_apply(client: Any, db: Any,
