@@ -21,7 +21,7 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         **{f: ("personal", _CONTACT) for f in ("applicant_name", "agent_name", "agent_relation")},
         **{f: ("sensitive", _ASSESS) for f in (
             "reason", "related_to_staff", "related_detail", "extension_reason", "opinion_text", "proposed_categories",
-            "proposed_amount", "decision_categories", "decision_amount", "decision_reasons")},
+            "proposed_amount", "decision_categories", "decision_amount", "decision_reasons", "decision_basis")},
     },
     "applications.Transition": {
         **{f: ("audit", "谁依据什么作出了什么决定 / who decided what, on what (seed (12))") for f in (

@@ -88,6 +88,9 @@ class Application(models.Model):
     decision_categories = models.JSONField(default=list, blank=True)
     decision_amount = models.DecimalField(_("monthly amount"), null=True, blank=True, **MONEY)
     decision_reasons = models.JSONField(default=list, blank=True)
+    # What the letter is printed from (letters.decision_basis): categories, amount, start month,
+    # review date and the determination's criteria that carry the decision, as on the decision day.
+    decision_basis = models.JSONField(default=dict, blank=True)
     letter_due_on = models.DateField(_("written notice due"), null=True, blank=True)
     letter_sent_on = models.DateField(_("written notice sent"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)

@@ -33,7 +33,7 @@ from jiuzhu.rules.determination.codes import CATEGORY_LABELS
 from jiuzhu.rules.params import ParameterSet
 from jiuzhu.rules.text import InputError
 
-from . import economic
+from . import economic, letters
 from .models import (
     Appeal,
     Application,
@@ -520,15 +520,15 @@ def _notice_over(app: Application, on: dt.date) -> None:
                                % {"end": app.notice_end})
 
 
-def _reasons(result: dict[str, Any], passed: bool | None) -> list[dict[str, str]]:
-    exp = result.get("explanation") or {}
-    out = [{"zh": exp.get("summary_zh", ""), "en": exp.get("summary_en", "")}]
-    for code, cat in (exp.get("categories") or {}).items():
-        for c in cat.get("criteria", []) if isinstance(cat, dict) else []:
-            if code in ("dibao", "tekun") and (passed is None or c.get("passed") == passed):
-                out.append({"zh": f"{c.get('label_zh', '')}：{c.get('text_zh', '')}",
-                            "en": f"{c.get('label_en', '')}: {c.get('text_en', '')}"})
-    return out
+def _decide(app: Application, decision: str, on: dt.date, reason: str, result: dict[str, Any],
+            categories: list[str], amount: Decimal | None, entitlements: list[Any], review_on: dt.date | None,
+            params: ParameterSet) -> None:
+    """Record the decision's basis (letters.decision_basis) and its reasons on the application."""
+    names = {str(pk): name for pk, name in app.household.members.values_list("pk", "name")}
+    app.decision_basis = letters.decision_basis(
+        decision=decision, on=on, result=result, reason=reason, categories=categories, amount=amount,
+        entitlements=entitlements, review_on=review_on, names=names, parameter_version=params.version)
+    app.decision_reasons = letters.reason_lines(app.decision_basis)
 
 
 def _h_approve(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
@@ -561,10 +561,10 @@ def _h_approve(app: Application, actor: Any, on: dt.date, reason: str, data: dic
     app.decided_on, app.decided_by = on, actor
     app.decision_categories = categories
     app.decision_amount = pay["total"]
-    app.decision_reasons = _reasons(result, True) + ([{"zh": reason, "en": reason}] if reason else [])
     app.letter_due_on = calendar().add_working_days(on, int(param(params, "refusal_letter_working_days",
                                                                   app.household, on)))
-    _schedule_review(app, on, params)
+    review = _schedule_review(app, on, params)
+    _decide(app, "approved", on, reason, result, categories, pay["total"], started, review.due_on, params)
     return {"categories": categories, "amount": str(pay["total"]), "entitlements": [e.pk for e in started],
             "lower_tier": not started}
 
@@ -580,11 +580,12 @@ def _h_refuse(app: Application, actor: Any, on: dt.date, reason: str, data: dict
     app.decided_on, app.decided_by = on, actor
     app.decision_categories = list(result.get("categories", []))
     app.decision_amount = None
-    app.decision_reasons = [{"zh": reason, "en": reason}] + _reasons(result, False)
     app.letter_due_on = calendar().add_working_days(on, int(param(params, "refusal_letter_working_days",
                                                                   app.household, on)))
+    _decide(app, "refused", on, reason, result, [], None, [], None, params)
     record_fact(household=app.household, fact="refused", on=on, actor=actor, ref=f"application:{app.uid}")
-    return {"letter_due_on": app.letter_due_on.isoformat()}
+    return {"letter_due_on": app.letter_due_on.isoformat(),
+            "contrary_to_determination": app.decision_basis["contrary_to_determination"]}
 
 
 def _h_send_letter(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],

@@ -187,8 +187,11 @@ def application_step(request: HttpRequest, pk: int, action: str) -> HttpResponse
             result = services.assess(app.household, timezone.localdate())
         except services.ApplicationError as err:  # shown, not raised: the determination explains itself
             result = {"error": {"message_zh": err.message}}
-    return render(request, "applications/step.html", {"app": app, "step": step, "form": form, "result": result},
-                  status=status)
+    # Refusing a household the determination finds eligible: say so before the county signs.
+    contrary = [letters.CATEGORY_LABELS[c][0] for c in (result or {}).get("categories", [])
+                if action == "refuse" and c in letters.PAID]
+    return render(request, "applications/step.html", {"app": app, "step": step, "form": form, "result": result,
+                                                      "contrary": contrary}, status=status)
 
 
 @login_required
