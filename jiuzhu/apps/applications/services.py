@@ -354,7 +354,7 @@ def _h_check(app: Application, actor: Any, on: dt.date, reason: str, data: dict[
     report = economic.build_report(app.household, on)
     check = EconomicCheck.objects.create(application=app, created_by=actor, report=report,
                                          differences=report["differences"], household_version=app.household.version)
-    return {"check": check.pk, "differences": report["differences"]}
+    return {"check": check.pk, "differences": report["differences"], "no_data": report["no_data"]}
 
 
 def _visit_user(value: Any) -> Any:
