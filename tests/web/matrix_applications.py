@@ -69,6 +69,8 @@ ENTRIES = {
     "applications_letter": Entry("application", [Check("get", V, 409)]),
     "applications_notice_print": Entry("application", [Check("get", V, 409)]),
     "applications_appeal": Entry("application", [Check("post", P, 400)]),
+    # An empty objection form (content, date missing): 400, inside scope only.
+    "applications_objection": Entry("application", [Check("post", P, 400)]),
     # An empty form: outcome and reasons missing (400); the county decides.
     "applications_appeal_conclude": Entry("appeal", [Check("post", "decide_applications", 400)]),
     "applications_intakes": Entry(None, [Check("get", V, 200)]),

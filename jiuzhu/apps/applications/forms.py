@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from jiuzhu.apps.core.models import Region, RegionClosure
 from jiuzhu.apps.registry import choices as rchoices
 
-from .models import Appeal, Channel, PublicIntake, StaffRelative
+from .models import Appeal, Channel, Objection, PublicIntake, StaffRelative
 from .services import DOCUMENTS
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -94,6 +94,7 @@ class StepForm(forms.Form):
         if action == "object":
             self.fields["substantiated"] = forms.BooleanField(label=_("Backed by evidence"), required=False)
 
+
     def data_for_service(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if k not in ("version", "reason")}
 
@@ -115,6 +116,24 @@ class PublicForm(forms.Form):
     declared_relation = forms.CharField(
         label=_("Is anyone in your household a close relative of a caseworker or village cadre? Who?"),
         max_length=200, required=False)
+
+
+class ObjectionForm(forms.Form):
+    """An objection received during the public notice (who records it: the logged-in caseworker)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    summary = forms.CharField(label=_("Content of the objection"), max_length=1000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    received_on = forms.DateField(label=_("Received on"), widget=DATE)
+    channel = forms.ChoiceField(label=_("How it was received"), choices=Objection.CHANNELS)
+    received_in = forms.ChoiceField(label=_("Received in"), choices=Objection.WHERE, required=False)
+    substantiated = forms.BooleanField(
+        label=_("Backed by facts or evidence (goes to democratic appraisal)"), required=False)
+
+    def __init__(self, *args: Any, app: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not app.residence_village_id:  # registered and living in the same village
+            del self.fields["received_in"]
 
 
 class StatusForm(forms.Form):

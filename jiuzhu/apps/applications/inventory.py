@@ -17,7 +17,7 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
             "accepted_on", "due_on", "extended", "visit_on", "opinion_due_on", "opinion", "opinion_by",
             "notice_start", "notice_end", "objection_due_on", "decision_due_on", "decided_on", "decided_by",
             "letter_due_on", "letter_sent_on", "version", "created_by", "created_at", "updated_at")},
-        **{f: ("location", _CASE) for f in ("county", "township", "village")},
+        **{f: ("location", _CASE) for f in ("county", "township", "village", "residence_village")},
         **{f: ("personal", _CONTACT) for f in ("applicant_name", "agent_name", "agent_relation")},
         **{f: ("sensitive", _ASSESS) for f in (
             "reason", "related_to_staff", "related_detail", "extension_reason", "opinion_text", "proposed_categories",
@@ -41,7 +41,7 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
     },
     "applications.Objection": {
         **{f: (OPS, _CASE) for f in ("id", "application", "received_on", "resolved_on", "recorded_by",
-                                     "substantiated")},
+                                     "substantiated", "recorded_at", "channel", "received_in")},
         **{f: ("sensitive", _ASSESS) for f in ("summary", "resolution")},
     },
     "applications.Appeal": {

@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.apps.core.models import Region
@@ -50,6 +51,10 @@ class Application(models.Model):
     county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     township = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    # 人户分离: the village where the household lives when not where it is registered; the notice
+    # is posted on both villages' pages (notices.py).
+    residence_village = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                          verbose_name=_("village of residence"))
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SUBMITTED)
     applicant_name = models.CharField(_("applicant"), max_length=64)
@@ -179,8 +184,15 @@ class Objection(models.Model):
 
     SCOPE_REGION_FIELD = "application__village"
 
+    CHANNELS = [("in_person", _("In person")), ("phone", _("By phone")), ("letter", _("In writing")),
+                ("hotline", _("12345 hotline")), ("board", _("Notice-board box"))]
+    WHERE = [("registered", _("Village of registration")), ("residence", _("Village of residence"))]
+
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="objections")
     received_on = models.DateField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=10, choices=CHANNELS, default="in_person")
+    received_in = models.CharField(max_length=10, choices=WHERE, default="registered")
     summary = models.CharField(max_length=1000)
     substantiated = models.BooleanField(default=False)
     resolution = models.CharField(max_length=1000, blank=True)

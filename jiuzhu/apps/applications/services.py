@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.keys import keyring
-from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.scoping import region_in_scope
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.apps.registry import services as registry
@@ -29,11 +28,10 @@ from jiuzhu.apps.registry.validation import clean_id_number, clean_name
 from jiuzhu.pii.crypto import encrypt_field
 from jiuzhu.pii.masking import mask_id_number
 from jiuzhu.rules.calendar import default_calendar
-from jiuzhu.rules.determination.codes import CATEGORY_LABELS
 from jiuzhu.rules.params import ParameterSet
 from jiuzhu.rules.text import InputError
 
-from . import economic, letters
+from . import economic, letters, notices
 from .models import (
     Appeal,
     Application,
@@ -480,16 +478,21 @@ def _h_publish(app: Application, actor: Any, on: dt.date, reason: str, data: dic
     if app.opinion != "approve":
         raise ApplicationError("not_published", _("Only a proposed approval is published; refuse the application "
                                                   "instead."))
+    notices.set_residence(app, data)
     _notice(app, on, params)
-    return {"notice_start": app.notice_start.isoformat(), "notice_end": app.notice_end.isoformat()}
+    return {"notice_start": app.notice_start.isoformat(), "notice_end": app.notice_end.isoformat(),
+            "boards": [v.code for v in notices.boards(app)]}
 
 
 def _h_object(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
               params: ParameterSet) -> dict[str, Any]:
-    if app.notice_end and on > app.notice_end:
-        raise ApplicationError("notice_over", _("The notice period is over; objections are no longer recorded here."))
-    obj = Objection.objects.create(application=app, received_on=on, summary=reason[:1000],
-                                   substantiated=bool(data.get("substantiated")), recorded_by=actor)
+    # What counts is the day the objection was received (within the period: notices.new_objection),
+    # not the day it is recorded — a letter of the last day may be entered the next morning.
+    if not data.get("substantiated"):  # Jiangxi: an appraisal only on an objection backed by facts
+        raise ApplicationError("substance", _("An objection without facts or evidence is recorded on the case and "
+                                              "the notice goes on; only one backed by evidence goes to democratic "
+                                              "appraisal."))
+    obj = notices.new_objection(app, actor, on, reason, data, substantiated=True)
     app.objection_due_on = calendar().add_working_days(
         app.notice_end or on, int(param(params, "objection_working_days", app.household, on)))
     return {"objection": obj.pk, "due": app.objection_due_on.isoformat()}
@@ -510,6 +513,7 @@ def _h_resolve(app: Application, actor: Any, on: dt.date, reason: str, data: dic
 def _h_republish(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
                  params: ParameterSet) -> dict[str, Any]:
     closed = _close_objections(app, on, reason)
+    notices.set_residence(app, data)
     _notice(app, on, params)
     return {"objections_closed": closed, "notice_end": app.notice_end.isoformat()}  # type: ignore[union-attr]
 
@@ -702,38 +706,7 @@ def appeal_conclude(*, actor: Any, appeal: Appeal, outcome: str, text: str, on: 
     return appeal
 
 
-# ------------------------------------------------------------------ public notice (whitelist)
-
-def mask_head(name: str) -> str:
-    """张三 → 张*; 欧阳小明 → 欧**明: the first character (and last of long names) only."""
-    name = name.strip()
-    if len(name) <= 2:
-        return name[:1] + "*" * max(len(name) - 1, 1)
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def notice_entry(app: Application) -> dict[str, Any]:
-    """The ONLY fields a public notice shows (公示白名单): masked head name, people, amount, village."""
-    head = app.household.members.filter(relation="head").values_list("name", flat=True).first() or app.applicant_name
-    return {
-        "head": mask_head(head),
-        "people": app.household.members.count(),
-        "amount": app.proposed_amount,
-        "categories": [CATEGORY_LABELS[c][0] for c in app.proposed_categories if c in CATEGORY_LABELS],
-        "village": app.village.name,
-        "township": app.township.name,
-        "notice_start": app.notice_start,
-        "notice_end": app.notice_end,
-    }
-
-
-def current_notices(village: Region, on: dt.date | None = None) -> list[dict[str, Any]]:
-    on = on or today()
-    qs = Application.objects.filter(village=village, state__in=(State.NOTICE, State.OBJECTION),
-                                    notice_start__lte=on, notice_end__gte=on).select_related("household", "village",
-                                                                                            "township")
-    return [notice_entry(a) for a in qs]
-
+# ------------------------------------------------------------------ public notice (whitelist): notices.py
 
 def member_for(household: Household, member_id: str) -> Member | None:
     return household.members.filter(pk=member_id).first()

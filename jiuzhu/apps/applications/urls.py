@@ -13,6 +13,7 @@ urlpatterns: list = [
     path("applications/<int:pk>/letter.pdf", views.application_letter, name="applications_letter"),
     path("applications/<int:pk>/notice/", views.application_notice_print, name="applications_notice_print"),
     path("applications/<int:pk>/appeal/", views.application_appeal, name="applications_appeal"),
+    path("applications/<int:pk>/objection/", views.application_objection, name="applications_objection"),
     path("applications/appeals/<int:pk>/conclude/", views.appeal_conclude, name="applications_appeal_conclude"),
     path("applications/intakes/", views.intake_list, name="applications_intakes"),
     path("applications/intakes/<int:pk>/", views.intake_detail, name="applications_intake"),

@@ -19,12 +19,13 @@ from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 from jiuzhu.apps.registry import selectors as rselectors
 
-from . import letters, public, regions, selectors, services
+from . import letters, notices, public, regions, selectors, services
 from .forms import (
     AppealForm,
     ApplicationForm,
     IntakeForm,
     NewHouseholdForm,
+    ObjectionForm,
     PublicForm,
     RelativeForm,
     StatusForm,
@@ -123,7 +124,9 @@ def application_create_for(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     app = get_scoped_or_404(selectors.applications(request.user), request.user, VIEW, pk=pk)
-    steps = [s for s in available(app.state) if request.user.has_capability(s.capability)]  # type: ignore[attr-defined]
+    # Objections are recorded with the form on the page (notices.objection_record), not as a bare step.
+    steps = [s for s in available(app.state)
+             if request.user.has_capability(s.capability) and s.action != "object"]  # type: ignore[attr-defined]
     today = timezone.localdate()
     return render(request, "applications/detail.html", {
         "app": app, "steps": steps, "transitions": [
@@ -132,9 +135,13 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "calendar_note": _calendar_note(app),
         "opinion_label": {"approve": _("Proposed approval"), "refuse": _("Proposed refusal")}.get(app.opinion, ""),
         "check": app.checks.first(), "visits": app.visits.select_related("staff_1", "staff_2"),
-        "objections": app.objections.all(), "appeals": app.appeals.all(),
+        "objections": app.objections.select_related("recorded_by").order_by("received_on", "pk"),
+        "appeals": app.appeals.all(),
         "overdue": [selectors.OVERDUE_LABELS[r] for r in selectors.overdue_reasons(app, today)],
-        "notice": services.notice_entry(app) if app.notice_start else None,
+        "notice": notices.notice_entry(app) if app.notice_start else None,
+        "boards": notices.boards(app) if app.notice_start else [],
+        "objection_form": ObjectionForm(app=app, initial={"version": app.version, "received_on": today})
+        if app.state in (State.NOTICE, State.OBJECTION) else None,
         "documents": [(k, v, k in app.documents) for k, v in services.DOCUMENTS.items()],
         "missing": [services.DOCUMENTS[d] for d in app.missing_notice_items if d in services.DOCUMENTS],
         "appeal_form": AppealForm(), "can_process": request.user.has_capability(PROCESS),  # type: ignore[attr-defined]
@@ -175,9 +182,12 @@ def application_step(request: HttpRequest, pk: int, action: str) -> HttpResponse
         status = 400
         if form.is_valid():
             try:
+                data = form.data_for_service()
+                if action in ("publish", "republish"):  # the region chooser's village (人户分离)
+                    data["residence_village"] = request.POST.get("residence_village", "")
                 services.act(actor=request.user, application=app, action=action,
                              expected_version=form.cleaned_data["version"], reason=form.cleaned_data["reason"],
-                             data=form.data_for_service())
+                             data=data)
                 return redirect("applications_detail", pk=app.pk)
             except services.ApplicationError as err:
                 status = _error(form, err)
@@ -190,8 +200,35 @@ def application_step(request: HttpRequest, pk: int, action: str) -> HttpResponse
     # Refusing a household the determination finds eligible: say so before the county signs.
     contrary = [letters.CATEGORY_LABELS[c][0] for c in (result or {}).get("categories", [])
                 if action == "refuse" and c in letters.PAID]
+    chooser = None
+    if action in ("publish", "republish"):  # 人户分离: the village where the household lives
+        chosen = str(request.POST.get("residence_village") if request.method == "POST"
+                     else request.GET.get("village") or app.residence_village_id or "")
+        chooser = _chooser(request.GET, chosen)
     return render(request, "applications/step.html", {"app": app, "step": step, "form": form, "result": result,
-                                                      "contrary": contrary}, status=status)
+                                                      "contrary": contrary, "chooser": chooser}, status=status)
+
+
+@login_required
+@require_POST
+def application_objection(request: HttpRequest, pk: int) -> HttpResponse:
+    """An objection received during the public notice, recorded against the case (notices.py)."""
+    app = get_scoped_or_404(selectors.applications(request.user), request.user, PROCESS, pk=pk)
+    form = ObjectionForm(request.POST, app=app)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            notices.objection_record(actor=request.user, application=app, summary=d["summary"],
+                                     substantiated=d["substantiated"], expected_version=d["version"],
+                                     data={"received_on": d["received_on"], "channel": d["channel"],
+                                           "received_in": d.get("received_in") or "registered"})
+            return redirect("applications_detail", pk=app.pk)
+        except services.ApplicationError as err:
+            return render(request, "applications/message.html", {"app": app, "message": err.message},
+                          status=err.status)
+    return render(request, "applications/message.html",
+                  {"app": app, "message": " ".join(str(e) for errs in form.errors.values() for e in errs)},
+                  status=400)
 
 
 @login_required
@@ -215,7 +252,8 @@ def application_notice_print(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "applications/message.html",
                       {"app": app, "message": _("This application has not been published.")}, status=409)
     return render(request, "applications/notice.html", {
-        "entries": [services.notice_entry(app)], "village": app.village, "printing": True})
+        "boards": [{"village": v, "entries": [notices.notice_entry(app, v)]} for v in notices.boards(app)],
+        "printing": True})
 
 
 @login_required
@@ -457,10 +495,12 @@ def public_notice_index(request: HttpRequest) -> HttpResponse:
 
 def public_notice(request: HttpRequest, village: str) -> HttpResponse:
     """公示 of one village: only the whitelisted fields, only during the notice period."""
-    region = Region.objects.filter(code=village, level="village").first()
+    region = Region.objects.filter(code=village, level="village", valid_to__isnull=True).select_related(
+        "parent").first()
     if region is None:
         raise Http404
-    return render(request, "applications/notice.html", {
-        "entries": services.current_notices(region), "village": region, "printing": False})
+    # Never cached: a notice must be gone the day after its period ends.
+    return _public(request, "applications/notice.html", {
+        "boards": [{"village": region, "entries": notices.current_notices(region)}], "printing": False})
 
 
