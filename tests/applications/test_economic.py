@@ -75,7 +75,7 @@ def test_current_feeds_are_compared_and_a_missing_one_is_named(staff: dict[str, 
     pensions = rows["pensions"]
     assert pensions["status"] == "differs" and pensions["flagged"] and pensions["found"] == "1800.00"
     assert pensions["text_zh"] == ("不一致（差额600.00元，部门数据高于申报）；"
-                                   "无人力资源和社会保障部门数据（从未报送）")
+                                   "无人力资源和社会保障部门数据（登记失业人员：从未报送）")
     assert pensions["missing_sources"] == ["hrss_unemployment"]
     # A current feed without a record of this household: nothing to find, so it matches 0 declared.
     assert rows["real_estate"]["status"] == "match" and rows["real_estate"]["found"] == 0
@@ -97,3 +97,10 @@ def test_the_case_page_tells_the_three_states_apart(client: Any, staff: dict[str
     page = client.get(reverse("applications_detail", args=[app.pk])).content.decode()
     assert "0 项不一致，5 项无部门数据，6 个部门数据源缺失或逾期" in page
     assert "一致" in page and "无银行（经授权）数据（从未报送）" in page and "3,000.00元" in page
+
+
+def test_a_current_feed_without_a_record_of_the_household_says_so(staff: dict[str, Any], poor: Any) -> None:
+    _batch("hrss_social_insurance", "hrss")  # delivered, but this farmer is not insured
+    rows = {r["key"]: r for r in build_report(poor, D(2026, 9, 29))["rows"]}
+    assert rows["wages"]["status"] == "differs" and not rows["wages"]["flagged"] and rows["wages"]["records"] == 0
+    assert rows["wages"]["text_zh"] == "不一致（部门数据中无该家庭记录，申报3,000.00元）"

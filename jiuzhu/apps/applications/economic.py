@@ -86,19 +86,22 @@ def _feed(status: FeedStatus) -> dict[str, Any]:
     last = status.last_batch
     delivered = timezone.localdate(last.finished_at or last.received_at) if last is not None else None
     if status.status == "never":
-        text_zh = f"无{dept}数据（从未报送）"
-        text_en = f"No data from {source.department} (never delivered)"
+        when_zh, when_en = "从未报送", "never delivered"
     elif status.status == "late":
-        text_zh = f"无{dept}数据（最近一次报送：{_cn_date(delivered)}，已逾期{status.late_days}天）"
-        text_en = f"No current data from {source.department} (last delivery {delivered}, {status.late_days} days late)"
+        when_zh = f"最近一次报送：{_cn_date(delivered)}，已逾期{status.late_days}天"
+        when_en = f"last delivery {delivered}, {status.late_days} days late"
     else:
-        text_zh = f"{dept}数据（最近一次报送：{_cn_date(delivered)}）"
-        text_en = f"Data from {source.department} (last delivery {delivered})"
+        when_zh, when_en = f"最近一次报送：{_cn_date(delivered)}", f"last delivery {delivered}"
+    none = status.status != "ok"
     return {
         "source": source.key, "source_label": source.label_zh, "department": source.department,
-        "department_label": dept, "status": status.status, "available": status.status == "ok",
+        "department_label": dept, "status": status.status, "available": not none,
         "last_delivery": delivered.isoformat() if delivered else None, "late_days": status.late_days,
-        "flagged": status.status != "ok", "text_zh": text_zh, "text_en": text_en,
+        "flagged": none,
+        "text_zh": f"{'无' if none else ''}{dept}数据（{when_zh}）",
+        "text_en": f"{'No current data' if none else 'Data'} from {source.department} ({when_en})",
+        # Where one item is checked against several feeds of one department, name the feed too.
+        "text_source_zh": f"{'无' if none else ''}{dept}数据（{source.label_zh}：{when_zh}）",
     }
 
 
@@ -148,6 +151,8 @@ def build_report(household: Any, as_of: dt.date, now: dt.datetime | None = None)
         "deposits": declared_property("deposit")[1], "vehicles": dv_n,
         "real_estate": declared_property("real_estate")[0], "businesses": declared_property("business")[0],
     }
+    for source, figures in found_values.items():
+        figures["records"] = sum(1 for r in records if r["source"] == source)
     rows = [_row(item, declared[item.key], [feeds[s] for s in item.sources], found_values) for item in ITEMS]
     for row in rows:
         if row["key"] == "vehicles":
@@ -170,6 +175,7 @@ def build_report(household: Any, as_of: dt.date, now: dt.datetime | None = None)
 def _row(item: Item, declared: Any, feeds: list[dict[str, Any]], values: dict[str, dict[str, Any]]) -> dict[str, Any]:
     usable = [f for f in feeds if f["available"]]
     missing = [f for f in feeds if not f["available"]]
+    key = "text_source_zh" if len(feeds) > 1 else "text_zh"
     row: dict[str, Any] = {
         "key": item.key, "label_zh": item.label_zh, "label_en": item.label_en, "kind": item.kind,
         "declared": str(declared) if item.kind == "money" else declared,
@@ -178,17 +184,25 @@ def _row(item: Item, declared: Any, feeds: list[dict[str, Any]], values: dict[st
     }
     if not usable:
         row.update(found=None, status="no_data", flagged=True, difference=None,
-                   text_zh="；".join(f["text_zh"] for f in missing), text_en="; ".join(f["text_en"] for f in missing))
+                   text_zh="；".join(f[key] for f in missing), text_en="; ".join(f["text_en"] for f in missing))
         return row
     for f in usable:  # extra figures of a feed (vehicle values, floor area)
-        row.update({k: v for k, v in values[f["source"]].items() if k != "value"})
+        row.update({k: v for k, v in values[f["source"]].items() if k not in ("value", "records")})
+    records = sum(values[f["source"]]["records"] for f in usable)
+    row["records"] = records
     if item.kind == "money":
         got = sum((values[f["source"]]["value"] for f in usable), ZERO)
         diff = got - declared
         status = "match" if diff == 0 else "differs"
         flagged = diff > 0
-        text_zh = "一致" if diff == 0 else (
-            f"不一致（差额{_yuan(diff)}，部门数据高于申报）" if diff > 0 else f"不一致（差额{_yuan(-diff)}，部门数据低于申报）")
+        if diff == 0:
+            text_zh = "一致"
+        elif diff > 0:
+            text_zh = f"不一致（差额{_yuan(diff)}，部门数据高于申报）"
+        elif records == 0:  # a current feed that knows nothing of this household (e.g. not insured)
+            text_zh = f"不一致（部门数据中无该家庭记录，申报{_yuan(declared)}）"
+        else:
+            text_zh = f"不一致（差额{_yuan(-diff)}，部门数据低于申报）"
         text_en = "Matches" if diff == 0 else f"Differs by {abs(diff):,.2f} yuan ({'more' if diff > 0 else 'less'} found)"
         row.update(found=str(got), difference=str(diff))
     else:
@@ -201,7 +215,7 @@ def _row(item: Item, declared: Any, feeds: list[dict[str, Any]], values: dict[st
         row.update(found=got_n, difference=diff_n)
     if missing:  # part of the item could not be checked: say which, and flag it
         flagged = True
-        text_zh += "；" + "；".join(f["text_zh"] for f in missing)
+        text_zh += "；" + "；".join(f[key] for f in missing)
         text_en += "; " + "; ".join(f["text_en"] for f in missing)
     row.update(status=status, flagged=flagged, text_zh=text_zh, text_en=text_en)
     return row

@@ -124,7 +124,8 @@ class ObjectionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     summary = forms.CharField(label=_("Content of the objection"), max_length=1000,
                               widget=forms.Textarea(attrs={"rows": 3}))
-    received_on = forms.DateField(label=_("Received on"), widget=DATE)
+    received_on = forms.DateField(label=_("Day the objection was received"),
+                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     channel = forms.ChoiceField(label=_("How it was received"), choices=Objection.CHANNELS)
     received_in = forms.ChoiceField(label=_("Received in"), choices=Objection.WHERE, required=False)
     substantiated = forms.BooleanField(
