@@ -11,13 +11,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.scoping import scoped
 from jiuzhu.apps.determination.services import interchange
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.apps.registry.models import Household, Member
 from jiuzhu.engine.determination.single import determine_household
-from jiuzhu.rules.determination.codes import CATEGORY_LABELS
 from jiuzhu.rules.text import InputError
 
 from .models import Application, PublicIntake, ReviewTask, StaffRelative, State
@@ -121,35 +119,6 @@ def payable(result: dict[str, Any]) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ public notice (whitelist)
 
-def mask_head(name: str) -> str:
-    """张三 → 张*; 欧阳小明 → 欧**明: the first character (and last of long names) only."""
-    name = name.strip()
-    if len(name) <= 2:
-        return name[:1] + "*" * max(len(name) - 1, 1)
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def notice_entry(app: Application) -> dict[str, Any]:
-    """The ONLY fields a public notice shows (公示白名单): masked head name, people, amount, village."""
-    head = app.household.members.filter(relation="head").values_list("name", flat=True).first() or app.applicant_name
-    return {
-        "head": mask_head(head),
-        "people": app.household.members.count(),
-        "amount": app.proposed_amount,
-        "categories": [CATEGORY_LABELS[c][0] for c in app.proposed_categories if c in CATEGORY_LABELS],
-        "village": app.village.name,
-        "township": app.township.name,
-        "notice_start": app.notice_start,
-        "notice_end": app.notice_end,
-    }
-
-
-def current_notices(village: Region, on: dt.date | None = None) -> list[dict[str, Any]]:
-    on = on or today()
-    qs = Application.objects.filter(village=village, state__in=(State.NOTICE, State.OBJECTION),
-                                    notice_start__lte=on, notice_end__gte=on).select_related("household", "village",
-                                                                                            "township")
-    return [notice_entry(a) for a in qs]
 
 
 def member_for(household: Household, member_id: str) -> Member | None:

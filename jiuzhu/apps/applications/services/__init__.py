@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from jiuzhu.apps.core.errors import ConflictError
 
-from ..selectors import assess, current_notices, mask_head, member_for, notice_entry, payable
+from ..selectors import assess, member_for, payable
 from ..workflow import ApplicationError
 from .appeals import appeal_conclude, appeal_record
 from .common import DOCUMENTS, calendar, param, state_label, today
@@ -31,7 +31,7 @@ from .steps import HANDLERS, act
 
 __all__ = [
     "DOCUMENTS", "HANDLERS", "ApplicationError", "ConflictError", "act", "appeal_conclude", "appeal_record", "assess",
-    "calendar", "create_application", "create_with_new_household", "current_notices", "detect_relatives",
-    "mask_head", "member_for", "notice_entry", "param", "payable", "review_done", "review_kind",
+    "calendar", "create_application", "create_with_new_household", "detect_relatives",
+    "member_for", "param", "payable", "review_done", "review_kind",
     "schedule_missing_reviews", "staff_relative_add", "state_label", "today",
 ]

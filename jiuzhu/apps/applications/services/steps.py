@@ -9,6 +9,7 @@ after the rollback.  The handlers below are each step's own checks and writes.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -23,7 +24,7 @@ from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.apps.registry import services as registry
 from jiuzhu.rules.params import ParameterSet
 
-from .. import economic
+from .. import economic, letters, notices
 from ..models import Application, EconomicCheck, HomeVisit, Objection, State
 from ..selectors import assess, payable
 from ..workflow import MACHINE, PROCESS, TRANSITIONS, ApplicationError
@@ -96,7 +97,7 @@ def _h_check(app: Application, actor: Any, on: dt.date, reason: str, data: dict[
     report = economic.build_report(app.household, on)
     check = EconomicCheck.objects.create(application=app, created_by=actor, report=report,
                                          differences=report["differences"], household_version=app.household.version)
-    return {"check": check.pk, "differences": report["differences"]}
+    return {"check": check.pk, "differences": report["differences"], "no_data": report["no_data"]}
 
 
 def _visit_user(value: Any) -> Any:
@@ -182,16 +183,21 @@ def _h_publish(app: Application, actor: Any, on: dt.date, reason: str, data: dic
     if app.opinion != "approve":
         raise ApplicationError("not_published", _("Only a proposed approval is published; refuse the application "
                                                   "instead."))
+    notices.set_residence(app, data)
     _notice(app, on, params)
-    return {"notice_start": app.notice_start.isoformat(), "notice_end": app.notice_end.isoformat()}
+    return {"notice_start": app.notice_start.isoformat(), "notice_end": app.notice_end.isoformat(),
+            "boards": [v.code for v in notices.boards(app)]}
 
 
 def _h_object(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
               params: ParameterSet) -> dict[str, Any]:
-    if app.notice_end and on > app.notice_end:
-        raise ApplicationError("notice_over", _("The notice period is over; objections are no longer recorded here."))
-    obj = Objection.objects.create(application=app, received_on=on, summary=reason[:1000],
-                                   substantiated=bool(data.get("substantiated")), recorded_by=actor)
+    # What counts is the day the objection was received (within the period: notices.new_objection),
+    # not the day it is recorded — a letter of the last day may be entered the next morning.
+    if not data.get("substantiated"):  # Jiangxi: an appraisal only on an objection backed by facts
+        raise ApplicationError("substance", _("An objection without facts or evidence is recorded on the case and "
+                                              "the notice goes on; only one backed by evidence goes to democratic "
+                                              "appraisal."))
+    obj = notices.new_objection(app, actor, on, reason, data, substantiated=True)
     app.objection_due_on = calendar().add_working_days(
         app.notice_end or on, int(param(params, "objection_working_days", app.household, on)))
     return {"objection": obj.pk, "due": app.objection_due_on.isoformat()}
@@ -212,6 +218,7 @@ def _h_resolve(app: Application, actor: Any, on: dt.date, reason: str, data: dic
 def _h_republish(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
                  params: ParameterSet) -> dict[str, Any]:
     closed = _close_objections(app, on, reason)
+    notices.set_residence(app, data)
     _notice(app, on, params)
     return {"objections_closed": closed, "notice_end": app.notice_end.isoformat()}  # type: ignore[union-attr]
 
@@ -222,15 +229,15 @@ def _notice_over(app: Application, on: dt.date) -> None:
                                % {"end": app.notice_end})
 
 
-def _reasons(result: dict[str, Any], passed: bool | None) -> list[dict[str, str]]:
-    exp = result.get("explanation") or {}
-    out = [{"zh": exp.get("summary_zh", ""), "en": exp.get("summary_en", "")}]
-    for code, cat in (exp.get("categories") or {}).items():
-        for c in cat.get("criteria", []) if isinstance(cat, dict) else []:
-            if code in ("dibao", "tekun") and (passed is None or c.get("passed") == passed):
-                out.append({"zh": f"{c.get('label_zh', '')}：{c.get('text_zh', '')}",
-                            "en": f"{c.get('label_en', '')}: {c.get('text_en', '')}"})
-    return out
+def _decide(app: Application, decision: str, on: dt.date, reason: str, result: dict[str, Any],
+            categories: list[str], amount: Decimal | None, entitlements: list[Any], review_on: dt.date | None,
+            params: ParameterSet) -> None:
+    """Record the decision's basis (letters.decision_basis) and its reasons on the application."""
+    names = {str(pk): name for pk, name in app.household.members.values_list("pk", "name")}
+    app.decision_basis = letters.decision_basis(
+        decision=decision, on=on, result=result, reason=reason, categories=categories, amount=amount,
+        entitlements=entitlements, review_on=review_on, names=names, parameter_version=params.version)
+    app.decision_reasons = letters.reason_lines(app.decision_basis)
 
 
 def _h_approve(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
@@ -261,10 +268,10 @@ def _h_approve(app: Application, actor: Any, on: dt.date, reason: str, data: dic
     app.decided_on, app.decided_by = on, actor
     app.decision_categories = categories
     app.decision_amount = pay["total"]
-    app.decision_reasons = _reasons(result, True) + ([{"zh": reason, "en": reason}] if reason else [])
     app.letter_due_on = calendar().add_working_days(on, int(param(params, "refusal_letter_working_days",
                                                                   app.household, on)))
-    _schedule_review(app, on, params)
+    review = _schedule_review(app, on, params)
+    _decide(app, "approved", on, reason, result, categories, pay["total"], started, review.due_on, params)
     return {"categories": categories, "amount": str(pay["total"]), "entitlements": [e.pk for e in started],
             "lower_tier": not started}
 
@@ -278,11 +285,12 @@ def _h_refuse(app: Application, actor: Any, on: dt.date, reason: str, data: dict
     app.decided_on, app.decided_by = on, actor
     app.decision_categories = list(result.get("categories", []))
     app.decision_amount = None
-    app.decision_reasons = [{"zh": reason, "en": reason}] + _reasons(result, False)
     app.letter_due_on = calendar().add_working_days(on, int(param(params, "refusal_letter_working_days",
                                                                   app.household, on)))
+    _decide(app, "refused", on, reason, result, [], None, [], None, params)
     record_fact(household=app.household, fact="refused", on=on, actor=actor, ref=f"application:{app.uid}")
-    return {"letter_due_on": app.letter_due_on.isoformat()}
+    return {"letter_due_on": app.letter_due_on.isoformat(),
+            "contrary_to_determination": app.decision_basis["contrary_to_determination"]}
 
 
 def _h_send_letter(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
