@@ -69,10 +69,10 @@ class HistoryValidator:
     def validate(self, password: str, user: Any = None) -> None:
         if user is None or not getattr(user, "pk", None):
             return
-        from .models import PasswordHistory
+        from .models import PasswordHistory, User
 
-        recent = list(PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[: self.keep])
-        current = type(user).objects.filter(pk=user.pk).values_list("password", flat=True).first()
+        recent = list(PasswordHistory.objects.filter(user=user.pk).values_list("password", flat=True)[: self.keep])
+        current = User.objects.filter(pk=user.pk).values_list("password", flat=True).first()
         if any(check_password(password, encoded) for encoded in [current, *recent] if encoded):
             raise ValidationError(
                 _("This password was one of your last %(n)d passwords. Choose a new one.") % {"n": self.keep},
