@@ -83,10 +83,14 @@ def _flush_past_audit_triggers() -> Any:
     """Transactional tests end with a flush; on SQLite that is DELETE, which the append-only
     triggers refuse.  Lift them around the flush only (PostgreSQL flushes with TRUNCATE, which
     its triggers do not see), as an operator wiping a test database would."""
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    from django.db import connection
 
     from jiuzhu.apps.core.triggers import create_statements, drop_statements
 
+    if connection.vendor != "sqlite":
+        yield
+        return
+    DatabaseOperations = type(connection.ops)
     original = DatabaseOperations.sql_flush
 
     def sql_flush(self: Any, style: Any, tables: Any, **kwargs: Any) -> list[str]:

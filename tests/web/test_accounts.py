@@ -329,3 +329,39 @@ def test_a_locked_account_does_the_same_hash_work(client: Any, users: dict[str, 
     User.objects.filter(pk=users["county"].pk).update(locked_until=timezone.now() + timezone.timedelta(minutes=5))
     r = _ui_login(client, "county")
     assert r.status_code == 200 and calls == [PASSWORD]
+
+
+# --------------------------------------------------------------------------- sessions (R3, Z3, Z4, Z10)
+
+def test_sessions_end_after_the_absolute_limit(client: Any, users: dict[str, Any], settings: Any) -> None:
+    client.force_login(users["county"])
+    session = client.session
+    session["jiuzhu_login_at"] = timezone.now().timestamp() - settings.JIUZHU_SESSION_ABSOLUTE_SECONDS - 1
+    session.save()
+    r = client.get("/households/")
+    assert r.status_code == 302 and r["Location"].startswith("/accounts/login/")
+    assert client.get("/api/households/").status_code in (401, 403)
+    assert settings.SESSION_COOKIE_AGE == 1800 and settings.SESSION_SAVE_EVERY_REQUEST  # 30 idle minutes
+
+
+def test_login_rotates_the_session_key(client: Any, users: dict[str, Any]) -> None:
+    client.get("/accounts/login/")
+    client.session.save()
+    before = client.session.session_key
+    _ui_login(client, "county")
+    assert client.session.session_key != before  # Z4: a planted session id is worthless
+
+
+def test_a_disabled_user_is_out_at_the_next_request(client: Any, users: dict[str, Any]) -> None:
+    client.force_login(users["county"])
+    assert client.get("/").status_code == 200
+    services.user_set_active(actor=users["sysadmin"], target=users["county"], active=False)
+    assert client.get("/").status_code == 302  # Z10
+
+
+def test_a_role_change_ends_the_sessions(client: Any, users: dict[str, Any]) -> None:
+    client.force_login(users["county"])
+    assert client.get("/households/").status_code == 200
+    services.user_set_role(actor=users["secadmin"], target=users["county"], role="county",
+                           region=Region.objects.get(code="360730"))
+    assert client.get("/households/").status_code == 302  # C6: no stale permissions, not even for 60 s

@@ -212,7 +212,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 # ---- the account holder's own pages: two-factor, password ----------------------------------------
 
 class OtpForm(forms.Form):
-    token = forms.CharField(label=_("Code"), max_length=16, widget=forms.TextInput(
+    token = forms.CharField(label=_("One-time code"), max_length=16, widget=forms.TextInput(
         attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}))
 
 
