@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import services
 from .audit import audit
+from .audit_labels import EVENTS, OUTCOMES, detail_text
 from .auth import LockoutAuthenticationForm
 from .choices import Department, Role
 from .models import AuditEvent, Region, User
@@ -206,6 +207,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         qs = qs.exclude(event="record.read")  # reads are many; shown on their own
     audit("audit.read", event_filter=event, kind=kind)
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    roles = dict(Role.choices)
+    for e in page:
+        e.event_label = EVENTS.get(e.event, e.event)  # type: ignore[attr-defined]
+        e.outcome_label = OUTCOMES.get(e.outcome, e.outcome)  # type: ignore[attr-defined]
+        e.role_label = roles.get(e.role, e.role)  # type: ignore[attr-defined]
+        e.detail_text = detail_text(e.detail)  # type: ignore[attr-defined]
     return render(request, "core/audit_log.html", {"page": page, "event": event, "kind": kind})
 
 
