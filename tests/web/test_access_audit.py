@@ -63,3 +63,11 @@ def test_a_capability_refusal_is_recorded(client: Any, users: dict[str, Any]) ->
     assert client.get("/console/users/").status_code == 403  # Z6-like: a page above one's role
     assert AuditEvent.objects.filter(event="access.refused", actor=users["township"],
                                      detail__status=403).exists()
+
+
+def test_what_browsers_fetch_on_their_own_is_no_probe(client: Any, users: dict[str, Any]) -> None:
+    client.force_login(users["county"])
+    assert client.get("/favicon.ico").status_code == 404
+    assert client.get("/no/such/page/").status_code == 404
+    paths = list(AuditEvent.objects.filter(event="access.refused").values_list("detail__path", flat=True))
+    assert paths == ["/no/such/page/"]

@@ -20,6 +20,8 @@ from .hooks import READ_AUDITS
 OTP_PAGES = frozenset({"otp_verify", "otp_enrol", "logout", "login", "set_language"})
 # Reachable while a password change is due (after the second factor).
 PASSWORD_PAGES = OTP_PAGES | {"password_change"}
+# What browsers ask for on their own: a 404 there is no probe.
+NOT_PROBES = ("/favicon.ico", "/robots.txt", "/apple-touch-icon", "/.well-known/", "/static/")
 
 
 def _api(request: HttpRequest) -> bool:
@@ -91,7 +93,7 @@ class AccessAuditMiddleware:
         if user is not None and user.is_authenticated:
             status = response.status_code
             match = request.resolver_match
-            if status in (403, 404):
+            if status in (403, 404) and not request.path.startswith(NOT_PROBES):
                 from .refusals import record_refusal
 
                 record_refusal(user, request.path, request.method or "", status)
