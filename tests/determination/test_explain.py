@@ -73,3 +73,34 @@ def test_every_formula_has_labels_and_clause() -> None:
     assert len(FORMULAS) == len(SPECS) >= 60
     for spec, _fn in FORMULAS:
         assert spec.label_zh and spec.label_en and spec.clause, spec.name
+
+
+def test_every_criterion_is_declared_with_its_formula(params: ParameterSet) -> None:
+    """Adding a rule is one place: the formula carries its sentence, parameters and figures."""
+    from jiuzhu.rules.determination.formulas import PARAMS, SECTIONS
+
+    nodes = set(params.nodes)
+    for sec in SECTIONS:
+        names = [c if isinstance(c, str) else c[0] for c in sec.criteria]
+        if sec.members is not None:
+            names += list(sec.members.criteria)
+        for name in names:
+            says = SPECS[name].says
+            assert says is not None and says.zh and says.en, name
+            assert set(says.params) <= nodes, (name, set(says.params) - nodes)
+            for phrase in says.because:
+                assert SPECS[phrase].says is not None, phrase
+    for spec in PARAMS.values():
+        assert spec.path in nodes, spec.path
+
+
+def test_explain_module_types_no_rule_sentences() -> None:
+    """The explanation is generated from the declarations: explain.py holds no rule's wording."""
+    import re
+    from pathlib import Path
+
+    import jiuzhu.rules.determination.explain as explain
+
+    source = Path(explain.__file__).read_text("utf-8")
+    chinese = set(re.findall(r"[\u4e00-\u9fff]+", source))
+    assert chinese <= {"认定说明", "文号", "认定结果", "不属于低收入人口认定类别"}, chinese

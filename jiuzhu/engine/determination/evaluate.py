@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from jiuzhu.engine.determination.features import MEMBER_FLAGS, PACKED_FIELDS
 from jiuzhu.rules.determination.codes import TIERS
 from jiuzhu.rules.determination.formulas import (
+    BENEFIT_FORMULAS,
     HOUSEHOLD_OUTPUTS,
     MEMBER_OUTPUTS,
     SPECS,
@@ -30,15 +31,7 @@ __all__ = ["BENEFIT_COLUMNS", "FEATURE_INTS", "result_columns", "RESULT_SCHEMA",
 
 _MIN_DAY: Final = -(2**31)
 
-BENEFIT_COLUMNS: Final[dict[str, str]] = {
-    # benefits key in results → intermediate (fen)
-    "dibao": "dibao_amount_fen",
-    "dibao_supplement": "dibao_supplement_fen",
-    "tekun_basic": "tekun_basic_fen",
-    "tekun_care": "tekun_care_fen",
-    "single_inclusion": "single_inclusion_fen",
-    "total": "total_benefit_fen",
-}
+BENEFIT_COLUMNS: Final[dict[str, str]] = BENEFIT_FORMULAS  # benefits key in results → formula (fen)
 
 _CATEGORY_ORDER: Final[tuple[str, ...]] = (
     "tekun", "dibao", "marginal", "rigid", "tekun", "dibao_individual", "other", "poverty_monitoring",
@@ -216,9 +209,9 @@ def evaluate_batch(batch: pa.RecordBatch | pa.Table, ptab: ParamTable) -> pa.Rec
     flags = np.stack([
         tier == 1, tier == 2, tier == 3, tier == 4,
         (r["n_tekun"] > 0) & ~r["tekun_household"],
-        r["n_single"] > 0,
+        r["has_single"],
         r["is_other"],
-        r["valid"] & r["poverty_monitoring"],
+        r["is_poverty_monitoring"],
     ], axis=1) if h else np.zeros((0, len(_CATEGORY_ORDER)), dtype=np.bool_)
     cat_codes = np.nonzero(flags.reshape(-1))[0] % len(_CATEGORY_ORDER)
     cat_offsets = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(flags.sum(axis=1))])

@@ -13,8 +13,12 @@ Inputs (built by the engine from the snapshot features):
   ``m_age``, ``m_disability_type`` …
 * parameters gathered per household, length H: ``p_std_fen`` … (see ``paramtable``).
 
-:func:`compute` evaluates every registered formula in order and returns all of them; the
-explanation is built from exactly these values (the trace), never re-computed.
+:func:`compute` evaluates every registered formula in order and returns all of them.  A
+formula that is a criterion of a category declares, next to itself, how it explains itself
+(:class:`~jiuzhu.rules.determination.sentences.Says`: its sentence in Chinese and English,
+the parameters it rests on, its figures and margin); :data:`SECTIONS` says which criteria
+make up each category.  The explanation is generated from these declarations and the trace
+(``explain.explain_row``), never re-computed or re-typed.
 """
 
 from __future__ import annotations
@@ -37,8 +41,12 @@ from jiuzhu.rules.determination.codes import (
     TIER_TEKUN,
     WC_NONE,
 )
+from jiuzhu.rules.determination.sentences import Says
 
-__all__ = ["FORMULAS", "FormulaSpec", "compute", "formula", "round_div", "round_unit"]
+__all__ = [
+    "BENEFIT_FORMULAS", "FORMULAS", "PARAMS", "SECTIONS", "FormulaSpec", "MemberPart", "ParamSpec", "Section", "compute",
+    "formula", "param", "round_div", "round_unit",
+]
 
 Array = npt.NDArray[Any]
 I64 = npt.NDArray[np.int64]
@@ -49,7 +57,7 @@ _MIN_DAY: Final = -(2**31)
 
 @dataclass(frozen=True, slots=True)
 class FormulaSpec:
-    """Metadata of one formula: its name, Chinese and English label, and the clause."""
+    """Metadata of one formula: its name, Chinese and English label, the clause, its sentence."""
 
     name: str
     label_zh: str
@@ -57,6 +65,7 @@ class FormulaSpec:
     clause: str
     level: str  # "household" | "member"
     unit: str  # "fen" | "bool" | "int" | "code"
+    says: Says | None = None
 
 
 FORMULAS: list[tuple[FormulaSpec, Callable[[Vars], Array]]] = []
@@ -64,12 +73,13 @@ SPECS: dict[str, FormulaSpec] = {}
 
 
 def formula(
-    name: str, label_zh: str, label_en: str, clause: str, *, level: str = "household", unit: str = "fen"
+    name: str, label_zh: str, label_en: str, clause: str, *, level: str = "household", unit: str = "fen",
+    says: Says | None = None,
 ) -> Callable[[Callable[[Vars], Array]], Callable[[Vars], Array]]:
-    """Register a formula (evaluated in definition order)."""
+    """Register a formula (evaluated in definition order), with its sentence if it has one."""
 
     def deco(fn: Callable[[Vars], Array]) -> Callable[[Vars], Array]:
-        spec = FormulaSpec(name, label_zh, label_en, clause, level, unit)
+        spec = FormulaSpec(name, label_zh, label_en, clause, level, unit, says)
         fn.__doc__ = f"{name}: {label_zh} / {label_en}. 依据 / clause: {clause}."
         FORMULAS.append((spec, fn))
         SPECS[name] = spec
@@ -129,6 +139,34 @@ def _grade_ok(v: Vars, table: str) -> Array:
     return _b((t >= 0) & (g >= 1) & (g <= max_grade))
 
 
+# --- the parameters the formulas read ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ParamSpec:
+    """A parameter a formula reads: the array name (``p_…``), its path in the YAML and kind.
+
+    ``money`` arrives in integer fen, ``ratio`` as an integer × ``RATIO_SCALE``, ``int`` as is.
+    ``paramtable`` resolves every declared parameter once per (county, area); a few derived
+    ones (disability grade tables, school stages, rounding, look-back days, the minimum wage
+    of the county's zone) are built there.
+    """
+
+    name: str
+    path: str
+    kind: str
+
+
+PARAMS: dict[str, ParamSpec] = {}
+
+
+def param(name: str, path: str, kind: str) -> None:
+    """Declare that the formulas read parameter *path* as the array *name*."""
+    if kind not in ("money", "ratio", "int"):
+        raise ValueError(f"parameter kind {kind!r}")
+    PARAMS[name] = ParamSpec(name, path, kind)
+
+
 # === 0. validity ============================================================================
 
 
@@ -137,7 +175,18 @@ def _valid(v: Vars) -> Array:
     return _b(v["param_ok"] & (v["n_members"] > 0) & (v["n_no_birth"] == 0))
 
 
+param("p_std_fen", "dibao.standard", "money")
+
+
+@formula("dibao_standard_fen", "低保标准（月）", "Dibao standard (monthly)", "实施意见 §1（设区市人民政府确定）")
+def _dibao_standard(v: Vars) -> Array:
+    return v["p_std_fen"]
+
+
 # === 1. household income (家庭收入) ===========================================================
+
+param("p_window_months", "income.window_months", "int")
+param("p_emp_rate", "income.employment_cost_rate", "ratio")
 
 
 @formula(
@@ -175,6 +224,26 @@ def _household_income(v: Vars) -> Array:
 @formula(
     "per_capita_income_fen", "家庭月人均收入", "Per-capita monthly income",
     "家庭收入 ÷ 计算期月数 ÷ 共同生活家庭成员人数（四舍五入到分）",
+    says=Says(
+        id="income", label_zh="家庭收入", label_en="Household income",
+        zh="共同生活家庭成员 {n_members} 人（另有 {n_excluded} 人按规定不计入）。计算期 {p[income.window_months]} 个月内计入收入 "
+           "{income_counted_fen:yuan} 元（不计入收入 {income_excluded_fen:yuan} 元，如城乡居民基础养老金），"
+           "扣减就业成本 {employment_deduction_fen:yuan} 元，家庭收入 {household_income_fen:yuan} 元；"
+           "月人均收入 = {household_income_fen:yuan} ÷ {p[income.window_months]} ÷ {n_members} = {per_capita_income_fen:yuan} 元。",
+        en="{n_members} household member(s) counted ({n_excluded} excluded by rule). Income counted over "
+           "{p[income.window_months]} months: {income_counted_fen:yuan} yuan (not counted: {income_excluded_fen:yuan} yuan, "
+           "e.g. basic pension), less employment costs {employment_deduction_fen:yuan} yuan = {household_income_fen:yuan} "
+           "yuan; per-capita monthly income = {per_capita_income_fen:yuan} yuan.",
+        params=("income.window_months", "income.excluded_subtypes", "income.employment_cost_rate"),
+        figures=(
+            ("members_counted", "{n_members}"), ("members_excluded", "{n_excluded}"),
+            ("window_months", "{p[income.window_months]}"), ("income_counted", "{income_counted_fen:yuan}"),
+            ("income_not_counted", "{income_excluded_fen:yuan}"),
+            ("employment_deduction", "{employment_deduction_fen:yuan}"),
+            ("household_income", "{household_income_fen:yuan}"),
+            ("per_capita_monthly_income", "{per_capita_income_fen:yuan}"),
+        ),
+    ),
 )
 def _per_capita_income(v: Vars) -> Array:
     den = np.maximum(v["p_window_months"] * v["n_members"], 1)
@@ -186,6 +255,11 @@ def _per_capita_income(v: Vars) -> Array:
 
 def _property_tests(tier: str) -> None:
     zh = {"dibao": "低保", "marginal": "低保边缘", "tekun": "特困"}[tier]
+    months = f"property.{tier}.financial_assets_months"
+    param(f"p_{tier}_fin_months", months, "int")
+    param(f"p_{tier}_vehicle_max_fen", f"property.{tier}.vehicle_max_value", "money")
+    param(f"p_{tier}_re_max", f"property.{tier}.real_estate_max_count", "int")
+    param(f"p_{tier}_biz_max", f"property.{tier}.business_max_count", "int")
 
     @formula(
         f"{tier}_fin_limit_fen", f"{zh}金融资产上限（家庭）", f"{tier}: financial-asset limit (household)",
@@ -194,23 +268,75 @@ def _property_tests(tier: str) -> None:
     def _limit(v: Vars) -> Array:
         return v[f"p_{tier}_fin_months"] * v["p_std_fen"] * v["n_members"]
 
-    @formula(f"{tier}_fin_ok", f"{zh}金融资产在规定以内", f"{tier}: financial assets within limit", "CONFIG", unit="bool")
+    @formula(
+        f"{tier}_fin_ok", f"{zh}金融资产在规定以内", f"{tier}: financial assets within limit", "CONFIG", unit="bool",
+        says=Says(
+            id=f"{tier}.property.financial", label_zh=f"{zh}：金融资产", label_en=f"{tier}: financial assets",
+            zh=f"存款、证券、商业保险等金融资产（不含豁免）{{financial_fen:yuan}} 元，{{ok:?不超过|超过}}上限 "
+               f"{{{tier}_fin_limit_fen:yuan}} 元（{{n_members}} 人 × {{p[{months}]}} 个月 × 低保标准），{{ok:?符合|不符合}}。",
+            en=f"Financial assets (non-exempt) {{financial_fen:yuan}} yuan {{ok:?within|above}} the limit "
+               f"{{{tier}_fin_limit_fen:yuan}} yuan: {{ok:?met|not met}}.",
+            params=(months, "dibao.standard"),
+            figures=(("financial_assets", "{financial_fen:yuan}"), ("limit", f"{{{tier}_fin_limit_fen:yuan}}")),
+            margin=(f"{tier}_fin_limit_fen", "financial_fen", f"{tier}_fin_limit_fen"),
+        ),
+    )
     def _fin(v: Vars) -> Array:
         return v["financial_fen"] <= v[f"{tier}_fin_limit_fen"]
 
-    @formula(f"{tier}_vehicle_ok", f"{zh}车辆在规定以内", f"{tier}: vehicles within the rules", "CONFIG", unit="bool")
+    @formula(
+        f"{tier}_vehicle_ok", f"{zh}车辆在规定以内", f"{tier}: vehicles within the rules", "CONFIG", unit="bool",
+        says=Says(
+            id=f"{tier}.property.vehicle", label_zh=f"{zh}：车辆", label_en=f"{tier}: vehicles",
+            zh=f"非豁免车辆 {{vehicle_count}} 辆，最高价值 {{vehicle_max_fen:yuan}} 元，"
+               f"上限 {{p[property.{tier}.vehicle_max_value]}} 元，{{ok:?符合|不符合}}。",
+            en=f"{{vehicle_count}} non-exempt vehicle(s), highest value {{vehicle_max_fen:yuan}} yuan, "
+               f"limit {{p[property.{tier}.vehicle_max_value]}} yuan: {{ok:?met|not met}}.",
+            params=(f"property.{tier}.vehicle_max_value",),
+            figures=(("vehicle_count", "{vehicle_count}"), ("vehicle_max_value", "{vehicle_max_fen:yuan}")),
+        ),
+    )
     def _veh(v: Vars) -> Array:
         return _b((v["vehicle_count"] == 0) | (v["vehicle_max_fen"] <= v[f"p_{tier}_vehicle_max_fen"]))
 
-    @formula(f"{tier}_real_estate_ok", f"{zh}不动产在规定以内", f"{tier}: real estate within the rules", "CONFIG", unit="bool")
+    @formula(
+        f"{tier}_real_estate_ok", f"{zh}不动产在规定以内", f"{tier}: real estate within the rules", "CONFIG", unit="bool",
+        says=Says(
+            id=f"{tier}.property.real_estate", label_zh=f"{zh}：不动产", label_en=f"{tier}: real estate",
+            zh=f"非豁免不动产 {{real_estate_count}} 处，上限 {{p[property.{tier}.real_estate_max_count]}} 处，{{ok:?符合|不符合}}。",
+            en=f"{{real_estate_count}} non-exempt real-estate item(s), limit "
+               f"{{p[property.{tier}.real_estate_max_count]}}: {{ok:?met|not met}}.",
+            params=(f"property.{tier}.real_estate_max_count",),
+            figures=(("real_estate_count", "{real_estate_count}"),),
+        ),
+    )
     def _re(v: Vars) -> Array:
         return v["real_estate_count"] <= v[f"p_{tier}_re_max"]
 
-    @formula(f"{tier}_business_ok", f"{zh}市场主体在规定以内", f"{tier}: business registrations within the rules", "CONFIG", unit="bool")
+    @formula(
+        f"{tier}_business_ok", f"{zh}市场主体在规定以内", f"{tier}: business registrations within the rules", "CONFIG",
+        unit="bool",
+        says=Says(
+            id=f"{tier}.property.business", label_zh=f"{zh}：市场主体", label_en=f"{tier}: business registrations",
+            zh=f"非豁免市场主体登记 {{business_count}} 个，上限 {{p[property.{tier}.business_max_count]}} 个，{{ok:?符合|不符合}}。",
+            en=f"{{business_count}} non-exempt business registration(s), limit "
+               f"{{p[property.{tier}.business_max_count]}}: {{ok:?met|not met}}.",
+            params=(f"property.{tier}.business_max_count",),
+            figures=(("business_count", "{business_count}"),),
+        ),
+    )
     def _biz(v: Vars) -> Array:
         return v["business_count"] <= v[f"p_{tier}_biz_max"]
 
-    @formula(f"{tier}_property_ok", f"符合{zh}家庭财产状况规定", f"{tier}: property within the rules", "实施意见 §1/§2/§3/§5", unit="bool")
+    @formula(
+        f"{tier}_property_ok", f"符合{zh}家庭财产状况规定", f"{tier}: property within the rules", "实施意见 §1/§2/§3/§5",
+        unit="bool",
+        says=Says(
+            id=f"{tier}.property", label_zh=f"家庭财产符合{zh}家庭财产标准", label_en=f"Property within the {tier} rules",
+            zh=f"财产{{ok:?符合|不符合}}{zh}家庭财产标准。",
+            en=f"Property {{ok:?within|outside}} the {tier} rules.",
+        ),
+    )
     def _all(v: Vars) -> Array:
         return v[f"{tier}_fin_ok"] & v[f"{tier}_vehicle_ok"] & v[f"{tier}_real_estate_ok"] & v[f"{tier}_business_ok"]
 
@@ -222,7 +348,19 @@ for _tier in ("dibao", "marginal", "tekun"):
 # === 3. dibao (最低生活保障, §1) ===============================================================
 
 
-@formula("dibao_income_ok", "月人均收入低于低保标准", "Per-capita income below the dibao standard", "实施意见 §1 \"低于\"（不含）", unit="bool")
+@formula(
+    "dibao_income_ok", "月人均收入低于低保标准", "Per-capita income below the dibao standard", "实施意见 §1 \"低于\"（不含）",
+    unit="bool",
+    says=Says(
+        id="dibao.income", label_zh="月人均收入低于当地低保标准", label_en="Per-capita income below the local dibao standard",
+        zh="月人均收入 {per_capita_income_fen:yuan} 元{ok:?低于|不低于}低保标准 {dibao_standard_fen:yuan} 元（{gap:zh}），{ok:?符合|不符合}。",
+        en="per-capita monthly income {per_capita_income_fen:yuan} yuan {ok:?is below|is not below} dibao standard "
+           "{dibao_standard_fen:yuan} yuan ({gap:en}): {ok:?met|not met}.",
+        params=("dibao.standard",),
+        figures=(("per-capita monthly income", "{per_capita_income_fen:yuan}"), ("dibao standard", "{dibao_standard_fen:yuan}")),
+        margin=("dibao_standard_fen", "per_capita_income_fen", "dibao_standard_fen"),
+    ),
+)
 def _dibao_income_ok(v: Vars) -> Array:
     return v["per_capita_income_fen"] < v["p_std_fen"]
 
@@ -234,23 +372,44 @@ def _dibao_eligible(v: Vars) -> Array:
 
 # === 4. tekun (特困, §2) ========================================================================
 
+param("p_elderly_age", "tekun.elderly_age", "int")
+param("p_minor_age", "tekun.minor_age", "int")
+param("p_keep_age", "tekun.keep_until_age", "int")
+param("p_adult_age", "dibao.minor_age", "int")
 
-@formula("m_elderly", "年满60周岁（含生日当天）", "Aged 60 or over (from the birthday)", "民发〔2021〕43号 第六条", level="member", unit="bool")
+
+@formula(
+    "m_elderly", "年满60周岁（含生日当天）", "Aged 60 or over (from the birthday)", "民发〔2021〕43号 第六条",
+    level="member", unit="bool",
+    says=Says(zh="年满{p[tekun.elderly_age]}周岁（{m_age}岁）", en="aged {m_age} (≥ {p[tekun.elderly_age]})"),
+)
 def _m_elderly(v: Vars) -> Array:
     return v["m_age"] >= _m(v, "p_elderly_age")
 
 
-@formula("m_under_16", "未满16周岁", "Under 16", "实施意见 §2", level="member", unit="bool")
+@formula(
+    "m_under_16", "未满16周岁", "Under 16", "实施意见 §2", level="member", unit="bool",
+    says=Says(zh="未满{p[tekun.minor_age]}周岁（{m_age}岁）", en="aged {m_age} (< {p[tekun.minor_age]})"),
+)
 def _m_under_16(v: Vars) -> Array:
     return v["m_age"] < _m(v, "p_minor_age")
 
 
-@formula("m_disability_no_capacity", "残疾类别等级属无劳动能力", "Disability type and grade mean no capacity to work", "民发〔2021〕43号 第六条（CONFIG 名单）", level="member", unit="bool")
+@formula(
+    "m_disability_no_capacity", "残疾类别等级属无劳动能力", "Disability type and grade mean no capacity to work",
+    "民发〔2021〕43号 第六条（CONFIG 名单）", level="member", unit="bool",
+    says=Says(zh="残疾类别和等级属无劳动能力", en="disability type and grade on the no-capacity list"),
+)
 def _m_disability_nc(v: Vars) -> Array:
     return _grade_ok(v, "p_tekun_grade")
 
 
-@formula("m_kept_minor", "特困未成年人延续供养（满18周岁前或在读）", "Tekun minor kept on (until 18, or while in school)", "民发〔2021〕43号 第四条", level="member", unit="bool")
+@formula(
+    "m_kept_minor", "特困未成年人延续供养（满18周岁前或在读）", "Tekun minor kept on (until 18, or while in school)",
+    "民发〔2021〕43号 第四条", level="member", unit="bool",
+    says=Says(zh="特困未成年人延续供养（未满{p[tekun.keep_until_age]}周岁或仍在读）",
+              en="tekun minor kept on (under {p[tekun.keep_until_age]} or still in school)"),
+)
 def _m_kept_minor(v: Vars) -> Array:
     stage = v["m_school_stage"]
     keep_stage = _m(v, "p_keep_stage")
@@ -261,7 +420,18 @@ def _m_kept_minor(v: Vars) -> Array:
     return v["m_receiving_tekun"] & ((v["m_age"] < _m(v, "p_keep_age")) | in_school)
 
 
-@formula("m_no_capacity", "无劳动能力", "No capacity to work", "实施意见 §2；民发〔2021〕43号 第六条", level="member", unit="bool")
+@formula(
+    "m_no_capacity", "无劳动能力", "No capacity to work", "实施意见 §2；民发〔2021〕43号 第六条", level="member", unit="bool",
+    says=Says(
+        id="tekun.no_capacity",
+        zh="{ok:?无劳动能力：{because_zh}。|{m_age}岁，不属于无劳动能力情形。}",
+        en="{ok:?No capacity to work: {because_en}.|Aged {m_age}: not in a no-capacity case.}",
+        because=("m_elderly", "m_under_16", "m_disability_no_capacity", "m_kept_minor"),
+        params=("tekun.elderly_age", "tekun.minor_age", "tekun.disability_no_capacity", "tekun.keep_until_age",
+                "tekun.keep_school_stages"),
+        figures=(("age", "{m_age}"),),
+    ),
+)
 def _m_no_capacity(v: Vars) -> Array:
     return v["m_elderly"] | v["m_under_16"] | v["m_disability_no_capacity"] | v["m_kept_minor"]
 
@@ -281,7 +451,30 @@ def _has_able_supporter(v: Vars) -> Array:
     return (v["able_supporters"] > 0) | (v["n_able_adults"] > 0)
 
 
-@formula("no_means_of_living", "无生活来源（收入低于低保标准且财产符合特困规定）", "No means of living (income below the standard, property within tekun rules)", "实施意见 §2", unit="bool")
+@formula(
+    "no_able_supporter", "无法定义务人或义务人无履行能力", "No legal supporter able to support", "实施意见 §2", unit="bool",
+    says=Says(
+        id="tekun.no_supporter",
+        zh="有履行能力的义务人 {able_supporters} 人、有劳动能力的成年家庭成员 {n_able_adults} 人。",
+        en="{able_supporters} supporter(s) able to support; {n_able_adults} able adult member(s).",
+    ),
+)
+def _no_able_supporter(v: Vars) -> Array:
+    return ~v["has_able_supporter"]
+
+
+@formula(
+    "no_means_of_living", "无生活来源（收入低于低保标准且财产符合特困规定）",
+    "No means of living (income below the standard, property within tekun rules)", "实施意见 §2", unit="bool",
+    says=Says(
+        id="tekun.no_means", label_zh="无生活来源", label_en="No means of living",
+        zh="家庭月人均收入 {per_capita_income_fen:yuan} 元{dibao_income_ok:?低于|不低于}低保标准，"
+           "财产{tekun_property_ok:?符合|不符合}特困财产规定。",
+        en="Per-capita income {per_capita_income_fen:yuan} yuan {dibao_income_ok:?below|not below} the standard; "
+           "property {tekun_property_ok:?within|outside} the tekun rules.",
+        params=("dibao.standard",),
+    ),
+)
 def _no_means(v: Vars) -> Array:
     return v["dibao_income_ok"] & v["tekun_property_ok"]
 
@@ -307,18 +500,37 @@ def _tekun_household(v: Vars) -> Array:
 
 # === 5. dibao-marginal (低保边缘, §3) ===========================================================
 
+param("p_marginal_mult", "dibao.marginal_multiplier", "ratio")
+
 
 @formula("marginal_line_fen", "低保边缘收入线（1.5倍标准，显示值）", "Marginal income line (display, rounded to fen)", "实施意见 §3")
 def _marginal_line(v: Vars) -> Array:
     return scale_ratio(v["p_std_fen"], v["p_marginal_mult"])
 
 
-@formula("marginal_income_ok", "月人均收入低于低保标准的1.5倍", "Per-capita income below 1.5 × the standard", "实施意见 §3 \"低于\"（不含，精确比较）", unit="bool")
+@formula(
+    "marginal_income_ok", "月人均收入低于低保标准的1.5倍", "Per-capita income below 1.5 × the standard",
+    "实施意见 §3 \"低于\"（不含，精确比较）", unit="bool",
+    says=Says(
+        id="marginal.income",
+        zh="月人均收入 {per_capita_income_fen:yuan} 元{ok:?低于|不低于}{p[dibao.marginal_multiplier]}倍低保标准 "
+           "{marginal_line_fen:yuan} 元（{gap:zh}），{ok:?符合|不符合}。",
+        en="per-capita monthly income {per_capita_income_fen:yuan} yuan {ok:?is below|is not below} "
+           "{p[dibao.marginal_multiplier]} × standard {marginal_line_fen:yuan} yuan ({gap:en}): {ok:?met|not met}.",
+        params=("dibao.standard", "dibao.marginal_multiplier"),
+        figures=(("per-capita monthly income", "{per_capita_income_fen:yuan}"),
+                 ("{p[dibao.marginal_multiplier]} × standard", "{marginal_line_fen:yuan}")),
+        margin=("marginal_line_fen", "per_capita_income_fen", "marginal_line_fen"),
+    ),
+)
 def _marginal_income_ok(v: Vars) -> Array:
     return v["per_capita_income_fen"] * RATIO_SCALE < v["p_marginal_mult"] * v["p_std_fen"]
 
 
 # === 6. rigid expenditure (刚性支出困难, §5) ===================================================
+
+param("p_rigid_ratio", "rigid.expense_ratio", "ratio")
+param("p_rigid_mult", "rigid.after_expense_multiplier", "ratio")
 
 
 @formula("rigid_expense_fen", "医疗、教育、残疾康复必需支出", "Medical + education + rehabilitation spending", "实施意见 §5")
@@ -331,7 +543,21 @@ def _disp_monthly(v: Vars) -> Array:
     return round_div(v["p_disp_annual_fen"], 12)
 
 
-@formula("below_disposable_income", "月人均收入低于上年度人均可支配收入", "Per-capita income below last year's disposable income", "实施意见 §5/§6 \"低于\"（年化精确比较）", unit="bool")
+@formula(
+    "below_disposable_income", "月人均收入低于上年度人均可支配收入", "Per-capita income below last year's disposable income",
+    "实施意见 §5/§6 \"低于\"（年化精确比较）", unit="bool",
+    says=Says(
+        id="rigid.disposable", label_zh="月人均收入低于上年度当地居民人均可支配收入",
+        zh="月人均收入 {per_capita_income_fen:yuan} 元{ok:?低于|不低于}上年度人均可支配收入（月均） "
+           "{disposable_monthly_fen:yuan} 元（{gap:zh}），{ok:?符合|不符合}。",
+        en="per-capita monthly income {per_capita_income_fen:yuan} yuan {ok:?is below|is not below} last year's "
+           "disposable income per month {disposable_monthly_fen:yuan} yuan ({gap:en}): {ok:?met|not met}.",
+        params=("benchmark.disposable_income_basis", "benchmark.disposable_income_all", "benchmark.disposable_income"),
+        figures=(("per-capita monthly income", "{per_capita_income_fen:yuan}"),
+                 ("last year's disposable income per month", "{disposable_monthly_fen:yuan}")),
+        margin=("disposable_monthly_fen", "per_capita_income_fen", "disposable_monthly_fen"),
+    ),
+)
 def _below_disp(v: Vars) -> Array:
     return v["per_capita_income_fen"] * 12 < v["p_disp_annual_fen"]
 
@@ -341,7 +567,23 @@ def _rigid_ratio_line(v: Vars) -> Array:
     return scale_ratio(v["household_income_fen"], v["p_rigid_ratio"])
 
 
-@formula("rigid_route_ratio", "必需支出超过家庭总收入的60%", "Spending over 60 % of household income", "实施意见 §5 \"超过\"（不含）", unit="bool")
+@formula(
+    "rigid_route_ratio", "必需支出超过家庭总收入的60%", "Spending over 60 % of household income", "实施意见 §5 \"超过\"（不含）",
+    unit="bool",
+    says=Says(
+        id="rigid.route_ratio", label_zh="医疗、教育、残疾康复必需支出超过家庭总收入60%",
+        label_en="Rigid spending over 60 % of household income",
+        zh="必需支出 {rigid_expense_fen:yuan} 元，家庭总收入 {household_income_fen:yuan} 元，占比 "
+           "{rigid_expense_fen:share/household_income_fen}%，{ok:?超过|未超过}家庭总收入的 {p[rigid.expense_ratio]:pct}%"
+           "（{rigid_ratio_line_fen:yuan} 元）。",
+        en="Rigid spending {rigid_expense_fen:yuan} yuan, household income {household_income_fen:yuan} yuan, share "
+           "{rigid_expense_fen:share/household_income_fen} %: {ok:?over|not over} {p[rigid.expense_ratio]:pct} %.",
+        params=("rigid.expense_ratio",),
+        figures=(("rigid_expense", "{rigid_expense_fen:yuan}"), ("household_income", "{household_income_fen:yuan}"),
+                 ("share_percent", "{rigid_expense_fen:share/household_income_fen}")),
+        margin=("rigid_expense_fen", "rigid_ratio_line_fen", "rigid_ratio_line_fen"),
+    ),
+)
 def _rigid_route_ratio(v: Vars) -> Array:
     return v["rigid_expense_fen"] * RATIO_SCALE > v["p_rigid_ratio"] * v["household_income_fen"]
 
@@ -357,7 +599,21 @@ def _rigid_line(v: Vars) -> Array:
     return scale_ratio(v["p_std_fen"], v["p_rigid_mult"])
 
 
-@formula("rigid_route_after", "扣减必需支出后月人均收入低于低保标准1.5倍", "Per-capita income after spending below 1.5 × the standard", "实施意见 §5 \"低于\"（不含）", unit="bool")
+@formula(
+    "rigid_route_after", "扣减必需支出后月人均收入低于低保标准1.5倍", "Per-capita income after spending below 1.5 × the standard",
+    "实施意见 §5 \"低于\"（不含）", unit="bool",
+    says=Says(
+        id="rigid.route_after",
+        zh="扣减必需支出后月人均收入 {per_capita_after_expense_fen:yuan} 元{ok:?低于|不低于}"
+           "{p[rigid.after_expense_multiplier]}倍低保标准 {rigid_line_fen:yuan} 元（{gap:zh}），{ok:?符合|不符合}。",
+        en="per-capita income after rigid spending {per_capita_after_expense_fen:yuan} yuan {ok:?is below|is not below} "
+           "{p[rigid.after_expense_multiplier]} × standard {rigid_line_fen:yuan} yuan ({gap:en}): {ok:?met|not met}.",
+        params=("dibao.standard", "rigid.after_expense_multiplier"),
+        figures=(("per-capita income after rigid spending", "{per_capita_after_expense_fen:yuan}"),
+                 ("{p[rigid.after_expense_multiplier]} × standard", "{rigid_line_fen:yuan}")),
+        margin=("rigid_line_fen", "per_capita_after_expense_fen", "rigid_line_fen"),
+    ),
+)
 def _rigid_route_after(v: Vars) -> Array:
     return v["per_capita_after_expense_fen"] * RATIO_SCALE < v["p_rigid_mult"] * v["p_std_fen"]
 
@@ -370,9 +626,33 @@ def _is_dibao(v: Vars) -> Array:
     return ~v["tekun_household"] & v["dibao_eligible"]
 
 
+@formula(
+    "not_dibao_or_tekun", "未纳入低保、特困", "Not already dibao or tekun", "实施意见 §3", unit="bool",
+    says=Says(
+        id="marginal.not_higher",
+        zh="{ok:?未被认定为低保或特困。|已属更高层级（低保或特困）。}",
+        en="{ok:?Not dibao or tekun.|Already in a higher tier (dibao or tekun).}",
+    ),
+)
+def _not_dibao_or_tekun(v: Vars) -> Array:
+    return ~(v["is_dibao"] | v["tekun_household"])
+
+
 @formula("is_marginal", "低保边缘家庭", "Dibao-marginal household", "实施意见 §3（未纳入低保、特困）", unit="bool")
 def _is_marginal(v: Vars) -> Array:
     return v["valid"] & ~v["tekun_household"] & ~v["is_dibao"] & v["marginal_income_ok"] & v["marginal_property_ok"]
+
+
+@formula(
+    "not_dibao_tekun_or_marginal", "未纳入低保、特困、低保边缘", "Not dibao, tekun or marginal", "实施意见 §5", unit="bool",
+    says=Says(
+        id="rigid.not_higher",
+        zh="{ok:?未被认定为更高层级。|已属更高层级。}",
+        en="{ok:?Not in a higher tier.|Already in a higher tier.}",
+    ),
+)
+def _not_dibao_tekun_or_marginal(v: Vars) -> Array:
+    return ~(v["is_dibao"] | v["tekun_household"] | v["is_marginal"])
 
 
 @formula("is_rigid", "刚性支出困难家庭", "Rigid-expenditure hardship household", "实施意见 §5（未纳入低保、特困、边缘）", unit="bool")
@@ -394,6 +674,8 @@ def _main_tier(v: Vars) -> Array:
 
 
 # === 8. single-person inclusion (单独纳入低保, §15) ============================================
+
+param("p_single_floor", "single.floor_rate", "ratio")
 
 
 @formula("m_severe_disability", "重度残疾（一、二级或三级智力、精神）", "Severe disability (grade 1–2, or grade 3 intellectual/mental)", "民发〔2021〕57号 第十条", level="member", unit="bool")
@@ -424,14 +706,43 @@ def _m_single_adult(v: Vars) -> Array:
     )
 
 
-@formula("m_single_income_ok", "本人月均收入低于低保标准", "Own income below the dibao standard", "实施意见 §15", level="member", unit="bool")
+@formula(
+    "m_single_basis", "重残、重病人员（边缘/刚性家庭）或成年无业重度残疾人",
+    "Severely disabled / seriously ill, or adult without work with severe disability", "实施意见 §15",
+    level="member", unit="bool",
+    says=Says(
+        id="single.basis",
+        zh="{m_single_basis_household:?属边缘或刚性支出困难家庭中的重残/重病人员。|属成年无业重度残疾人，参照单人户。}",
+        en="{m_single_basis_household:?Member of a marginal/rigid household with severe disability or serious illness."
+           "|Adult without work with a severe disability (as a single-person household).}",
+        params=("single.scope", "single.severe_disability", "single.adult_unemployed_severe_disability"),
+    ),
+)
+def _m_single_basis(v: Vars) -> Array:
+    return v["m_single_basis_household"] | v["m_single_basis_adult"]
+
+
+@formula(
+    "m_single_income_ok", "本人月均收入低于低保标准", "Own income below the dibao standard", "实施意见 §15", level="member",
+    unit="bool",
+    says=Says(
+        id="single.income", label_zh="本人月均收入低于低保标准", label_en="Own monthly income below the standard",
+        zh="本人月均收入 {m_own_income_fen:yuan} 元{ok:?低于|不低于}低保标准 {dibao_standard_fen:yuan} 元（{gap:zh}），"
+           "{ok:?符合|不符合}。",
+        en="own monthly income {m_own_income_fen:yuan} yuan {ok:?is below|is not below} dibao standard "
+           "{dibao_standard_fen:yuan} yuan ({gap:en}): {ok:?met|not met}.",
+        params=("dibao.standard", "single.floor_rate"),
+        figures=(("own monthly income", "{m_own_income_fen:yuan}"), ("dibao standard", "{dibao_standard_fen:yuan}")),
+        margin=("dibao_standard_fen", "m_own_income_fen", "dibao_standard_fen"),
+    ),
+)
 def _m_single_income_ok(v: Vars) -> Array:
     return v["m_own_income_fen"] < _m(v, "p_std_fen")
 
 
 @formula("m_single", "单独纳入低保", "Included in dibao individually", "实施意见 §15", level="member", unit="bool")
 def _m_single(v: Vars) -> Array:
-    return _m(v, "valid") & ~v["m_tekun"] & (v["m_single_basis_household"] | v["m_single_basis_adult"]) & v["m_single_income_ok"]
+    return _m(v, "valid") & ~v["m_tekun"] & v["m_single_basis"] & v["m_single_income_ok"]
 
 
 @formula("m_single_amount_fen", "单独纳入人员救助金", "Individual dibao amount", "CONFIG：补差，且不低于标准×下限比例", level="member")
@@ -446,6 +757,11 @@ def _m_single_amount(v: Vars) -> Array:
 @formula("n_single", "单独纳入人数", "Members included individually", "实施意见 §15", unit="int")
 def _n_single(v: Vars) -> Array:
     return seg_sum(v["m_single"], v["offsets"])
+
+
+@formula("has_single", "有单独纳入低保的成员", "A member is included in dibao individually", "实施意见 §15", unit="bool")
+def _has_single(v: Vars) -> Array:
+    return v["n_single"] > 0
 
 
 # === 9. other people in difficulty (其他困难人员, §6) ==========================================
@@ -468,20 +784,79 @@ def _has_dw(v: Vars) -> Array:
     return seg_sum(v["m_difficult_worker"], v["offsets"]) > 0
 
 
-@formula("other_monitored", "收入低于上年可支配收入且属未通过/退出/困难职工", "Income below disposable income and refused / left / difficult worker", "实施意见 §6 第二句", unit="bool")
+@formula(
+    "not_in_five", "不属于前五类", "Not in the five categories above", "实施意见 §6", unit="bool",
+    says=Says(
+        id="other.not_in_five",
+        zh="{ok:?未纳入特困、低保、边缘、刚性支出，也非防返贫监测对象。|已属其他类别。}",
+        en="{ok:?Not in any of the five categories.|Already in another category.}",
+    ),
+)
+def _not_in_five(v: Vars) -> Array:
+    return _b((v["main_tier"] == TIER_NONE) & ~v["poverty_monitoring"])
+
+
+@formula(
+    "other_confirmed", "经县级以上人民政府认定确有困难", "Confirmed in difficulty by a county-level government",
+    "实施意见 §6 第一句", unit="bool",
+    says=Says(
+        id="other.county_confirmed",
+        zh="县级认定：{ok:?是|否}。",
+        en="County confirmation: {ok:?yes|no}.",
+    ),
+)
+def _other_confirmed(v: Vars) -> Array:
+    return _b(v["county_confirmed"])
+
+
+@formula(
+    "other_monitored", "收入低于上年度可支配收入且一年内申请未通过/两年内好转退出/困难职工",
+    "Income below disposable income and refused / left / worker in difficulty", "实施意见 §6 第二句", unit="bool",
+    says=Says(
+        id="other.monitored",
+        zh="月人均收入{below_disposable_income:?低于|不低于}上年度人均可支配收入（月均 {disposable_monthly_fen:yuan} 元）；"
+           "一年内申请未通过：{refused_recent:?是|否}；两年内因好转退出：{left_recent:?是|否}；"
+           "困难职工：{has_difficult_worker:?是|否}。",
+        en="Income {below_disposable_income:?below|not below} last year's disposable income; refused within the "
+           "look-back: {refused_recent:?yes|no}; left (improved) within the look-back: {left_recent:?yes|no}; "
+           "worker in difficulty: {has_difficult_worker:?yes|no}.",
+        params=("other.refused_lookback_years", "other.left_lookback_years"),
+    ),
+)
 def _other_monitored(v: Vars) -> Array:
     return v["below_disposable_income"] & (v["refused_recent"] | v["left_recent"] | v["has_difficult_worker"])
 
 
 @formula("is_other", "其他困难人员", "Other people in difficulty", "实施意见 §6（不符合前5类）", unit="bool")
 def _is_other(v: Vars) -> Array:
-    return _b(
-        v["valid"] & (v["main_tier"] == TIER_NONE) & ~v["poverty_monitoring"]
-        & (v["county_confirmed"] | v["other_monitored"])
-    )
+    return _b(v["valid"] & v["not_in_five"] & (v["other_confirmed"] | v["other_monitored"]))
+
+
+@formula(
+    "is_poverty_monitoring", "防止返贫监测对象（农业农村部门认定）", "Monitored against falling back into poverty (agriculture)",
+    "实施意见 §4", unit="bool",
+    says=Says(
+        zh="防止返贫监测对象由农业农村部门认定，本平台仅接收其数据：{ok:?是|否}。",
+        en="Determined by agriculture and rural affairs; received, not decided here: {ok:?yes|no}.",
+    ),
+)
+def _is_poverty_monitoring(v: Vars) -> Array:
+    return _b(v["valid"] & v["poverty_monitoring"])
 
 
 # === 10. benefits (救助金额) ====================================================================
+
+param("p_supp_elderly", "dibao.supplement_rate.elderly", "ratio")
+param("p_supp_minor", "dibao.supplement_rate.minor", "ratio")
+param("p_supp_severe", "dibao.supplement_rate.severe_disability", "ratio")
+param("p_supp_illness", "dibao.supplement_rate.serious_illness", "ratio")
+param("p_supp_elderly_age", "dibao.supplement_elderly_age", "int")
+param("p_tekun_mult", "tekun.basic_living_multiplier", "ratio")
+param("p_care_self_fen", "tekun.care.self_care_amount", "money")
+param("p_care_partial_rate", "tekun.care.partial_rate", "ratio")
+param("p_care_total_rate", "tekun.care.total_rate", "ratio")
+param("p_care_partial_min", "tekun.care.partial_min_failed", "int")
+param("p_care_total_min", "tekun.care.total_min_failed", "int")
 
 
 @formula("dibao_covered", "低保覆盖人数（不含特困成员）", "Members covered by dibao (tekun members excluded)", "实施意见 §15", unit="int")
@@ -500,7 +875,18 @@ def _dibao_topup(v: Vars) -> Array:
     return np.where(v["dibao_full_standard"], v["p_std_fen"], gap).astype(np.int64)
 
 
-@formula("dibao_amount_fen", "低保金（月）", "Dibao benefit (monthly)", "补差 × 覆盖人数，按规定取整")
+@formula(
+    "dibao_amount_fen", "低保金（月）", "Dibao benefit (monthly)", "补差 × 覆盖人数，按规定取整",
+    says=Says(
+        zh="{is_dibao:?低保金 = 人均补差 {dibao_topup_per_person_fen:yuan} 元（低保标准 {dibao_standard_fen:yuan} − 月人均收入"
+           "{dibao_full_standard:?；无收入且无劳动能力，按标准全额|}）× 覆盖人数 {dibao_covered} = {dibao_amount_fen:yuan} 元/月"
+           "（按规定取整）。|不享受低保金。}",
+        en="{is_dibao:?Dibao = top-up {dibao_topup_per_person_fen:yuan} yuan (standard − per-capita income"
+           "{dibao_full_standard:?; no income and no capacity to work: the full standard|}) × {dibao_covered} covered = "
+           "{dibao_amount_fen:yuan} yuan/month.|No dibao benefit.}",
+        params=("dibao.standard",),
+    ),
+)
 def _dibao_amount(v: Vars) -> Array:
     raw = v["dibao_topup_per_person_fen"] * v["dibao_covered"]
     return np.where(v["is_dibao"], round_unit(raw, v["p_round_unit"], v["p_round_mode"]), 0).astype(np.int64)
@@ -523,7 +909,15 @@ def _m_supp(v: Vars) -> Array:
     return scale_ratio(_m(v, "p_std_fen"), v["m_supplement_rate"])
 
 
-@formula("dibao_supplement_fen", "分类施保增发合计（月）", "Dibao supplements (monthly)", "CONFIG 分类施保，按规定取整")
+@formula(
+    "dibao_supplement_fen", "分类施保增发合计（月）", "Dibao supplements (monthly)", "CONFIG 分类施保，按规定取整",
+    says=Says(
+        zh="分类施保增发合计 {dibao_supplement_fen:yuan} 元/月（每名低保覆盖成员按所属类别的最高比例 × 低保标准）。",
+        en="Dibao supplements {dibao_supplement_fen:yuan} yuan/month (each covered member: the highest applicable rate × standard).",
+        params=("dibao.supplement_rate.elderly", "dibao.supplement_rate.minor", "dibao.supplement_rate.severe_disability",
+                "dibao.supplement_rate.serious_illness"),
+    ),
+)
 def _dibao_supp(v: Vars) -> Array:
     return round_unit(seg_sum(v["m_supplement_fen"], v["offsets"]), v["p_round_unit"], v["p_round_mode"])
 
@@ -556,22 +950,52 @@ def _m_care(v: Vars) -> Array:
     return np.where(v["m_tekun"], rounded, 0).astype(np.int64)
 
 
-@formula("tekun_basic_fen", "特困基本生活费合计（月）", "Tekun basic living (monthly)", "实施意见 §15")
+@formula(
+    "tekun_basic_fen", "特困基本生活费合计（月）", "Tekun basic living (monthly)", "实施意见 §15",
+    says=Says(
+        zh="特困基本生活费 = 低保标准 × {p[tekun.basic_living_multiplier]}（取整 {tekun_basic_per_person_fen:yuan} 元）× {n_tekun} 人。",
+        en="Tekun basic living = standard × {p[tekun.basic_living_multiplier]} × {n_tekun} person(s).",
+        params=("tekun.basic_living_multiplier",),
+    ),
+)
 def _tekun_basic(v: Vars) -> Array:
     return v["tekun_basic_per_person_fen"] * v["n_tekun"]
 
 
-@formula("tekun_care_fen", "特困照料护理补贴合计（月）", "Tekun care allowances (monthly)", "实施意见 §15")
+@formula(
+    "tekun_care_fen", "特困照料护理补贴合计（月）", "Tekun care allowances (monthly)", "实施意见 §15",
+    says=Says(
+        zh="特困照料护理补贴合计 {tekun_care_fen:yuan} 元/月（按每名特困人员的护理等级）。",
+        en="Tekun care allowances {tekun_care_fen:yuan} yuan/month (by each tekun person's care level).",
+        params=("tekun.care.self_care_amount", "tekun.care.partial_rate", "tekun.care.total_rate", "wage.minimum_zone"),
+    ),
+)
 def _tekun_care(v: Vars) -> Array:
     return seg_sum(v["m_care_fen"], v["offsets"])
 
 
-@formula("single_inclusion_fen", "单独纳入人员救助金合计（月）", "Individual dibao amounts (monthly)", "实施意见 §15")
+@formula(
+    "single_inclusion_fen", "单独纳入人员救助金合计（月）", "Individual dibao amounts (monthly)", "实施意见 §15",
+    says=Says(
+        zh="单独纳入人员救助金合计 {single_inclusion_fen:yuan} 元/月（{n_single} 人）。",
+        en="Individual dibao amounts {single_inclusion_fen:yuan} yuan/month ({n_single} person(s)).",
+        params=("single.floor_rate",),
+    ),
+)
 def _single_total(v: Vars) -> Array:
     return seg_sum(v["m_single_amount_fen"], v["offsets"])
 
 
-@formula("total_benefit_fen", "基本生活救助合计（月）", "Total basic-living benefit (monthly)", "实施意见 §15")
+@formula(
+    "total_benefit_fen", "基本生活救助合计（月）", "Total basic-living benefit (monthly)", "实施意见 §15",
+    says=Says(
+        zh="合计 {total_benefit_fen:yuan} 元/月 = 低保金 {dibao_amount_fen:yuan} + 分类施保增发 {dibao_supplement_fen:yuan} + "
+           "特困基本生活费 {tekun_basic_fen:yuan} + 照料护理补贴 {tekun_care_fen:yuan} + 单独纳入救助金 {single_inclusion_fen:yuan}。",
+        en="Total {total_benefit_fen:yuan} yuan/month = dibao {dibao_amount_fen:yuan} + supplements {dibao_supplement_fen:yuan} + "
+           "tekun basic {tekun_basic_fen:yuan} + care {tekun_care_fen:yuan} + individual dibao {single_inclusion_fen:yuan}.",
+        params=("benefit.rounding_unit", "benefit.rounding_mode"),
+    ),
+)
 def _total(v: Vars) -> Array:
     return v["dibao_amount_fen"] + v["dibao_supplement_fen"] + v["tekun_basic_fen"] + v["tekun_care_fen"] + v["single_inclusion_fen"]
 
@@ -588,3 +1012,75 @@ def compute(inputs: Vars) -> Vars:
 
 HOUSEHOLD_OUTPUTS: Final[tuple[str, ...]] = tuple(s.name for s, _ in FORMULAS if s.level == "household")
 MEMBER_OUTPUTS: Final[tuple[str, ...]] = tuple(s.name for s, _ in FORMULAS if s.level == "member")
+
+
+# === 11. how each category is explained (认定说明的结构) =========================================
+
+
+@dataclass(frozen=True, slots=True)
+class MemberPart:
+    """The per-member part of a category: each member's result and criteria.
+
+    ``key`` names the member's result in the explanation (``tekun`` / ``included``);
+    ``only``: show only the members for whom this member formula is true; ``figures``:
+    (key, template) pairs shown with each member.
+    """
+
+    result: str
+    key: str
+    criteria: tuple[str, ...]
+    only: str | None = None
+    figures: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One category as the explanation shows it: the formula that decides it, its criteria
+    (formula names, or (name, criterion id) where a formula is shown under another id), the
+    member part, a formula whose sentence is the section's text, and counts (key, formula)."""
+
+    code: str
+    result: str
+    criteria: tuple[str | tuple[str, str], ...] = ()
+    members: MemberPart | None = None
+    text: str | None = None
+    counts: tuple[tuple[str, str], ...] = ()
+
+
+def _property_criteria(tier: str) -> tuple[str, ...]:
+    return (f"{tier}_fin_ok", f"{tier}_vehicle_ok", f"{tier}_real_estate_ok", f"{tier}_business_ok")
+
+
+SECTIONS: Final[tuple[Section, ...]] = (
+    Section("dibao", "is_dibao", ("dibao_income_ok", *_property_criteria("dibao"))),
+    Section(
+        "tekun", "tekun_household", _property_criteria("tekun"),
+        members=MemberPart(
+            "m_tekun", "tekun", ("m_no_capacity", "no_means_of_living", "no_able_supporter"),
+            figures=(("care_level", "{m_care_level:care}"), ("care_level_zh", "{m_care_level:care_zh}"),
+                     ("self_care_items_failed", "{m_adl_failed}"), ("care_allowance", "{m_care_fen:yuan}")),
+        ),
+        counts=(("members_tekun", "n_tekun"),),
+    ),
+    Section("marginal", "is_marginal", ("not_dibao_or_tekun", "marginal_income_ok", *_property_criteria("marginal"))),
+    Section("rigid", "is_rigid", (
+        "not_dibao_tekun_or_marginal", "below_disposable_income", "rigid_route_ratio", "rigid_route_after",
+        ("marginal_property_ok", "rigid.property"),
+    )),
+    Section(
+        "dibao_individual", "has_single",
+        members=MemberPart("m_single", "included", ("m_single_basis", "m_single_income_ok"), only="m_single_basis",
+                           figures=(("amount", "{m_single_amount_fen:yuan}"),)),
+    ),
+    Section("other", "is_other", ("not_in_five", "other_confirmed", "other_monitored")),
+    Section("poverty_monitoring", "is_poverty_monitoring", text="is_poverty_monitoring"),
+)
+BENEFIT_FORMULAS: Final[dict[str, str]] = {
+    # benefits key in results → formula (fen)
+    "dibao": "dibao_amount_fen",
+    "dibao_supplement": "dibao_supplement_fen",
+    "tekun_basic": "tekun_basic_fen",
+    "tekun_care": "tekun_care_fen",
+    "single_inclusion": "single_inclusion_fen",
+    "total": "total_benefit_fen",
+}
