@@ -11,21 +11,18 @@ from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.apps.core.scoping import require, scoped
 from jiuzhu.apps.registry import selectors as registry
+from jiuzhu.rules.determination import categories
 from jiuzhu.rules.determination.household import HouseholdError
 from jiuzhu.rules.params import ParameterError
 
 from . import services
 from .models import DeterminationResult, DeterminationRun
-
-CATEGORY_ZH = {
-    "tekun": "特困人员", "dibao": "最低生活保障对象", "marginal": "低保边缘家庭", "rigid": "刚性支出困难家庭",
-    "dibao_individual": "单独纳入低保", "other": "其他困难人员", "poverty_monitoring": "防止返贫监测对象",
-}
 
 
 def determine_for_page(household: Any, as_of: dt.date | None = None) -> tuple[dict[str, Any] | None, str]:
@@ -49,7 +46,7 @@ def household_determination(request: HttpRequest, pk: int) -> HttpResponse:
     history = DeterminationResult.objects.filter(household=household).select_related("run")[:20]
     return render(request, "determination/sheet.html", {
         "household": household, "result": result, "error": error, "as_of": as_of,
-        "categories_zh": CATEGORY_ZH, "history": history,
+        "history": history,
         "member_names": {str(pk): name for pk, name in household.members.values_list("pk", "name")},
     })
 
@@ -77,7 +74,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
         results = scoped(DeterminationResult.objects.filter(run=selected), user, "view_registry")
         totals = list(results.values("main_category").annotate(n=Count("id"), amount=Sum("total_benefit")).order_by("main_category"))
         for row in totals:
-            row["label"] = CATEGORY_ZH.get(row["main_category"], row["main_category"] or _("none"))
+            row["label"] = categories.label(row["main_category"] or "none", "en" if (get_language() or "").startswith("en") else "zh")
     page = Paginator(runs, 50).get_page(1)
     return render(request, "determination/runs.html", {
         "runs": page, "selected": selected, "totals": totals, "message": message,

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jiuzhu.rules.determination.codes import CATEGORY_LABELS, TIERS
+from jiuzhu.rules.determination.categories import CATEGORIES, NONE_EN, NONE_ZH
+from jiuzhu.rules.determination.codes import TIERS
 from jiuzhu.rules.determination.formulas import BENEFIT_FORMULAS, SECTIONS, SPECS, Section
 from jiuzhu.rules.determination.sentences import Says, Trace, figure, format_yuan, render
 from jiuzhu.rules.params.loader import Resolved
@@ -62,8 +63,7 @@ def _section(sec: Section, row: Mapping[str, Any], resolved: Mapping[str, Resolv
     if sec.text is not None:
         text = criterion(sec.text, trace)
         out["text_zh"], out["text_en"] = text["text_zh"], text["text_en"]
-    zh, en = CATEGORY_LABELS[sec.code]
-    out["label_zh"], out["label_en"] = zh, en
+    out["label_zh"], out["label_en"] = CATEGORIES[sec.code].label_zh, CATEGORIES[sec.code].label_en
     return out
 
 
@@ -82,13 +82,13 @@ def _benefits(row: Mapping[str, Any], resolved: Mapping[str, Resolved]) -> dict[
 
 def explain_row(row: Mapping[str, Any], resolved: Mapping[str, Resolved]) -> dict[str, Any]:
     """The explanation of one result row (JSON-ready)."""
-    labels = [CATEGORY_LABELS[c][0] for c in row["categories"]]
-    labels_en = [CATEGORY_LABELS[c][1] for c in row["categories"]]
+    labels = [CATEGORIES[c].label_zh for c in row["categories"]]
+    labels_en = [CATEGORIES[c].label_en for c in row["categories"]]
     income = criterion("per_capita_income_fen", Trace(row, resolved))
     return {
         "household_id": row["household_id"],
-        "summary_zh": ("认定结果：" + "、".join(labels) + "。") if labels else "认定结果：不属于低收入人口认定类别。",
-        "summary_en": ("Result: " + "; ".join(labels_en) + ".") if labels_en else "Result: not in any low-income category.",
+        "summary_zh": "认定结果：" + ("、".join(labels) if labels else NONE_ZH) + "。",
+        "summary_en": "Result: " + ("; ".join(labels_en) if labels_en else NONE_EN) + ".",
         "main_category": TIERS[int(row["main_tier"])],
         "income": {k: income[k] for k in ("label_zh", "label_en", "figures", "parameters", "text_zh", "text_en")},
         "categories": {sec.code: _section(sec, row, resolved) for sec in SECTIONS},

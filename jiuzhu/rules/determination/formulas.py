@@ -30,6 +30,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from jiuzhu.rules.determination.categories import CATEGORIES
 from jiuzhu.rules.determination.codes import (
     EMP_NO_WORK,
     EMP_WORKING,
@@ -254,7 +255,7 @@ def _per_capita_income(v: Vars) -> Array:
 
 
 def _property_tests(tier: str) -> None:
-    zh = {"dibao": "低保", "marginal": "低保边缘", "tekun": "特困"}[tier]
+    zh = CATEGORIES[tier].short_zh
     months = f"property.{tier}.financial_assets_months"
     param(f"p_{tier}_fin_months", months, "int")
     param(f"p_{tier}_vehicle_max_fen", f"property.{tier}.vehicle_max_value", "money")
@@ -479,7 +480,7 @@ def _no_means(v: Vars) -> Array:
     return v["dibao_income_ok"] & v["tekun_property_ok"]
 
 
-@formula("m_tekun", "特困人员", "Tekun person", "实施意见 §2", level="member", unit="bool")
+@formula("m_tekun", CATEGORIES["tekun"].label_zh, CATEGORIES["tekun"].label_en, "实施意见 §2", level="member", unit="bool")
 def _m_tekun(v: Vars) -> Array:
     orphan_child = v["m_orphan"] & v["m_under_16"]
     return (
@@ -621,7 +622,7 @@ def _rigid_route_after(v: Vars) -> Array:
 # === 7. main tier (主认定类别): 特困 > 低保 > 边缘 > 刚性 ========================================
 
 
-@formula("is_dibao", "低保对象", "Dibao household", "实施意见 §1", unit="bool")
+@formula("is_dibao", CATEGORIES["dibao"].label_zh, CATEGORIES["dibao"].label_en, "实施意见 §1", unit="bool")
 def _is_dibao(v: Vars) -> Array:
     return ~v["tekun_household"] & v["dibao_eligible"]
 
@@ -638,7 +639,7 @@ def _not_dibao_or_tekun(v: Vars) -> Array:
     return ~(v["is_dibao"] | v["tekun_household"])
 
 
-@formula("is_marginal", "低保边缘家庭", "Dibao-marginal household", "实施意见 §3（未纳入低保、特困）", unit="bool")
+@formula("is_marginal", CATEGORIES["marginal"].label_zh, CATEGORIES["marginal"].label_en, "实施意见 §3（未纳入低保、特困）", unit="bool")
 def _is_marginal(v: Vars) -> Array:
     return v["valid"] & ~v["tekun_household"] & ~v["is_dibao"] & v["marginal_income_ok"] & v["marginal_property_ok"]
 
@@ -655,7 +656,7 @@ def _not_dibao_tekun_or_marginal(v: Vars) -> Array:
     return ~(v["is_dibao"] | v["tekun_household"] | v["is_marginal"])
 
 
-@formula("is_rigid", "刚性支出困难家庭", "Rigid-expenditure hardship household", "实施意见 §5（未纳入低保、特困、边缘）", unit="bool")
+@formula("is_rigid", CATEGORIES["rigid"].label_zh, CATEGORIES["rigid"].label_en, "实施意见 §5（未纳入低保、特困、边缘）", unit="bool")
 def _is_rigid(v: Vars) -> Array:
     return (
         v["valid"] & ~v["tekun_household"] & ~v["is_dibao"] & ~v["is_marginal"]
@@ -740,7 +741,10 @@ def _m_single_income_ok(v: Vars) -> Array:
     return v["m_own_income_fen"] < _m(v, "p_std_fen")
 
 
-@formula("m_single", "单独纳入低保", "Included in dibao individually", "实施意见 §15", level="member", unit="bool")
+@formula(
+    "m_single", CATEGORIES["dibao_individual"].label_zh, CATEGORIES["dibao_individual"].label_en, "实施意见 §15",
+    level="member", unit="bool",
+)
 def _m_single(v: Vars) -> Array:
     return _m(v, "valid") & ~v["m_tekun"] & v["m_single_basis"] & v["m_single_income_ok"]
 
@@ -827,7 +831,7 @@ def _other_monitored(v: Vars) -> Array:
     return v["below_disposable_income"] & (v["refused_recent"] | v["left_recent"] | v["has_difficult_worker"])
 
 
-@formula("is_other", "其他困难人员", "Other people in difficulty", "实施意见 §6（不符合前5类）", unit="bool")
+@formula("is_other", CATEGORIES["other"].label_zh, CATEGORIES["other"].label_en, "实施意见 §6（不符合前5类）", unit="bool")
 def _is_other(v: Vars) -> Array:
     return _b(v["valid"] & v["not_in_five"] & (v["other_confirmed"] | v["other_monitored"]))
 

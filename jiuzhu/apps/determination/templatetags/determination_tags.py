@@ -1,0 +1,38 @@
+"""Template filters: category codes shown as their labels (the one definition, in the page's language).
+
+    {% load determination_tags %}
+    {{ code|category_label }}            最低生活保障对象 (English page: Minimum living guarantee (dibao))
+    {{ code|category_short }}            低保
+    {{ codes|category_labels|join:"、" }}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+
+from jiuzhu.rules.determination import categories
+
+register = template.Library()
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "").startswith("en") else "zh"
+
+
+@register.filter
+def category_label(code: Any) -> str:
+    return categories.label(str(code), _lang()) if code else ""
+
+
+@register.filter
+def category_short(code: Any) -> str:
+    return categories.label(str(code), _lang(), short=True) if code else ""
+
+
+@register.filter
+def category_labels(codes: Iterable[Any] | None) -> list[str]:
+    return categories.labels([str(c) for c in codes or [] if c], _lang())
