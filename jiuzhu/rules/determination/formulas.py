@@ -868,12 +868,12 @@ def _dibao_covered(v: Vars) -> Array:
     return np.where(v["is_dibao"], v["n_members"] - v["n_tekun"], 0).astype(np.int64)
 
 
-@formula("dibao_full_standard", "无收入且无劳动能力，按标准全额", "No income and no capacity to work: full standard", "policy-notes §4.1", unit="bool")
+@formula("dibao_full_standard", "无收入且无劳动能力，按标准全额", "No income and no capacity to work: full standard", "docs/policy-notes.md §4.1", unit="bool")
 def _dibao_full(v: Vars) -> Array:
     return _b(v["is_dibao"] & (v["household_income_fen"] <= 0) & (v["n_able_adults"] == 0))
 
 
-@formula("dibao_topup_per_person_fen", "人均补差额（标准 − 月人均收入）", "Per-person top-up (standard − per-capita income)", "policy-notes §4.1 补差")
+@formula("dibao_topup_per_person_fen", "人均补差额（标准 − 月人均收入）", "Per-person top-up (standard − per-capita income)", "docs/policy-notes.md §4.1 补差")
 def _dibao_topup(v: Vars) -> Array:
     gap = v["p_std_fen"] - np.maximum(v["per_capita_income_fen"], 0)
     return np.where(v["dibao_full_standard"], v["p_std_fen"], gap).astype(np.int64)
