@@ -158,6 +158,10 @@ def export_snapshot(out_dir: Path, households: Any = None) -> dict[str, int]:
         arrow = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
         pq.write_table(conform(arrow, table), out_dir / f"{table}.parquet")
         counts[table] = len(rows)
+    for table, schema in SNAPSHOT_SCHEMAS.items():
+        if table not in counts:  # a table the registry has nothing for
+            pq.write_table(schema.empty_table(), out_dir / f"{table}.parquet")
+            counts[table] = 0
     return counts
 
 

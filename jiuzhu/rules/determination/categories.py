@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal
 
-__all__ = ["CATEGORIES", "NONE_EN", "NONE_ZH", "Category", "category", "label", "labels"]
+__all__ = ["CATEGORIES", "NONE_EN", "NONE_ZH", "PERSON_PRECEDENCE", "Category", "category", "label", "labels"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,12 @@ CATEGORIES: Final[Mapping[str, Category]] = MappingProxyType({c.code: c for c in
              "Poverty-return monitoring", "实施意见 §4", "household"),
 )})
 
+
+# One category per person (statistics count persons once): a tekun member is tekun; the
+# others take their household's category, or are included in dibao individually (§15).
+PERSON_PRECEDENCE: Final[tuple[str, ...]] = (
+    "tekun", "dibao", "dibao_individual", "marginal", "rigid", "other", "poverty_monitoring",
+)
 
 # A household in none of the categories (main category "none").
 NONE_ZH: Final = "不属于低收入人口认定类别"

@@ -9,12 +9,21 @@ from __future__ import annotations
 from typing import Final
 
 from jiuzhu.rules.determination.categories import CATEGORIES
-from jiuzhu.rules.vocab import DisabilityType, Employment, SchoolStage, WorkCapacity
+from jiuzhu.rules.vocab import (
+    CapacityAssessor,
+    DisabilityType,
+    Employment,
+    Relation,
+    SchoolStage,
+    WorkCapacity,
+)
 
 WORK_CAPACITY: Final[tuple[str, ...]] = tuple(m.value for m in WorkCapacity)
 DISABILITY_TYPES: Final[tuple[str, ...]] = tuple(m.value for m in DisabilityType)
 SCHOOL_STAGES: Final[tuple[str, ...]] = tuple(m.value for m in SchoolStage)
 EMPLOYMENT: Final[tuple[str, ...]] = tuple(m.value for m in Employment)
+RELATIONS: Final[tuple[str, ...]] = tuple(m.value for m in Relation)
+ASSESSORS: Final[tuple[str, ...]] = tuple(m.value for m in CapacityAssessor)
 
 WC_NONE: Final = WORK_CAPACITY.index(WorkCapacity.NONE.value)
 EMP_WORKING: Final[tuple[int, ...]] = (

@@ -38,8 +38,9 @@ def criterion(name: str, trace: Trace, cid: str | None = None) -> dict[str, Any]
     return out
 
 
-def _section(sec: Section, row: Mapping[str, Any], resolved: Mapping[str, Resolved]) -> dict[str, Any]:
-    trace = Trace(row, resolved)
+def _section(sec: Section, row: Mapping[str, Any], resolved: Mapping[str, Resolved],
+             params: Mapping[str, Any]) -> dict[str, Any]:
+    trace = Trace(row, resolved, params=params)
     out: dict[str, Any] = {"result": bool(row[sec.result])}
     for key, name in sec.counts:
         out[key] = int(row[name])
@@ -49,9 +50,11 @@ def _section(sec: Section, row: Mapping[str, Any], resolved: Mapping[str, Resolv
         for i, mid in enumerate(row["member_ids"]):
             if part.only is not None and not row[part.only][i]:
                 continue
-            mt = Trace(row, resolved, member=i)
+            mt = trace.member_view(i)
             entry: dict[str, Any] = {"member_id": mid, part.key: bool(row[part.result][i])}
             entry["criteria"] = [criterion(name, mt) for name in part.criteria]
+            if part.notes:
+                entry["notes"] = [criterion(name, mt) for name in part.notes]
             for key, template in part.figures:
                 entry[key] = figure(template, mt)
             members.append(entry)
@@ -80,17 +83,76 @@ def _benefits(row: Mapping[str, Any], resolved: Mapping[str, Resolved]) -> dict[
     return out
 
 
-def explain_row(row: Mapping[str, Any], resolved: Mapping[str, Resolved]) -> dict[str, Any]:
-    """The explanation of one result row (JSON-ready)."""
+def _sum(lines: list[dict[str, Any]], **where: Any) -> str:
+    return format_yuan(sum(int(x["counted_fen"]) for x in lines if all(x.get(k) == v for k, v in where.items())))
+
+
+def _income(row: Mapping[str, Any], resolved: Mapping[str, Resolved], lines: Mapping[str, Any] | None) -> dict[str, Any]:
+    trace = Trace(row, resolved)
+    income = criterion("per_capita_income_fen", trace)
+    out = {k: income[k] for k in ("label_zh", "label_en", "figures", "parameters", "text_zh", "text_en")}
+    # the local choice's effect, where the deduction applies (issue 15 item 6)
+    out["deduction"] = criterion("deduction_decisive", trace) if int(row["employment_deduction_fen"]) > 0 else None
+    if lines is not None:
+        inc = list(lines["income"])
+        out["window"] = lines["window"]
+        out["lines"] = inc
+        # each total is the visible sum of its lines (issue 13 item 6)
+        out["totals"] = {
+            "counted": _sum(inc, status="counted"),
+            "not_counted": format_yuan(sum(int(x["counted_fen"]) for x in inc if x["status"].startswith("not_counted"))),
+            "member_excluded": _sum(inc, status="member_excluded"),
+        }
+    return out
+
+
+def _spending(lines: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if lines is None:
+        return None
+    exp = list(lines["expenses"])
+    return {"lines": exp, "totals": {t: _sum(exp, expense_type=t, status="counted") for t in ("medical", "education", "rehabilitation")}}
+
+
+def _property(lines: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if lines is None:
+        return None
+    items = list(lines["property"])
+    fin = sum(int(x["value_fen"]) for x in items if not x["exempt"] and x["property_type"] in ("deposit", "securities", "insurance"))
+    return {"lines": items, "totals": {"financial": format_yuan(fin)}}
+
+
+def _members(row: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    members: list[dict[str, Any]] = []
+    persons: dict[str, int] = {}
+    for mid, code in zip(row["member_ids"], row["member_categories"], strict=True):
+        c = CATEGORIES.get(code)
+        members.append({"member_id": mid, "category": code,
+                        "label_zh": c.label_zh if c else NONE_ZH, "label_en": c.label_en if c else NONE_EN})
+        persons[code] = persons.get(code, 0) + 1
+    return members, persons
+
+
+def explain_row(
+    row: Mapping[str, Any], resolved: Mapping[str, Resolved], lines: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The explanation of one result row (JSON-ready).
+
+    *lines*: the household's income, expense and property items as counted
+    (``features.item_lines``), shown with their totals when given (the single path)."""
     labels = [CATEGORIES[c].label_zh for c in row["categories"]]
     labels_en = [CATEGORIES[c].label_en for c in row["categories"]]
-    income = criterion("per_capita_income_fen", Trace(row, resolved))
+    members, persons = _members(row)
+    params = {path: r.value for path, r in resolved.items()}
     return {
         "household_id": row["household_id"],
         "summary_zh": "认定结果：" + ("、".join(labels) if labels else NONE_ZH) + "。",
         "summary_en": "Result: " + ("; ".join(labels_en) if labels_en else NONE_EN) + ".",
         "main_category": TIERS[int(row["main_tier"])],
-        "income": {k: income[k] for k in ("label_zh", "label_en", "figures", "parameters", "text_zh", "text_en")},
-        "categories": {sec.code: _section(sec, row, resolved) for sec in SECTIONS},
+        "members": members,
+        "persons": persons,
+        "income": _income(row, resolved, lines),
+        "spending": _spending(lines),
+        "property": _property(lines),
+        "categories": {sec.code: _section(sec, row, resolved, params) for sec in SECTIONS},
         "benefits": _benefits(row, resolved),
     }

@@ -30,7 +30,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from jiuzhu.rules.determination.categories import CATEGORIES
+from jiuzhu.rules.determination.categories import CATEGORIES, PERSON_PRECEDENCE
 from jiuzhu.rules.determination.codes import (
     EMP_NO_WORK,
     EMP_WORKING,
@@ -42,6 +42,7 @@ from jiuzhu.rules.determination.codes import (
     TIER_TEKUN,
     WC_NONE,
 )
+from jiuzhu.rules.determination.obligations import CHILD, PARENT, SPOUSE, UNKNOWN, obligation_matrix
 from jiuzhu.rules.determination.sentences import Says
 
 __all__ = [
@@ -112,6 +113,17 @@ def round_unit(fen: I64, unit: I64, mode: I64) -> I64:
     half = (fen + unit // 2) // unit * unit
     down = fen // unit * unit
     up = -((-fen) // unit) * unit
+    return np.where(mode == 0, half, np.where(mode == 1, down, up)).astype(np.int64)
+
+
+def round_unit_ratio(num: I64, den: I64, unit: I64, mode: I64) -> I64:
+    """Round the exact non-negative amount num / den (fen) to the unit and mode, rounding once.
+
+    Amounts paid are rounded from the exact figure, never from an already rounded one."""
+    d = np.maximum(den, 1) * unit
+    half = (2 * num + d) // (2 * d) * unit
+    down = num // d * unit
+    up = -((-num) // d) * unit
     return np.where(mode == 0, half, np.where(mode == 1, down, up)).astype(np.int64)
 
 
@@ -190,6 +202,11 @@ param("p_window_months", "income.window_months", "int")
 param("p_emp_rate", "income.employment_cost_rate", "ratio")
 
 
+@formula("window_months", "计算期月数", "Months in the counting window", "CONFIG 计算期", unit="int")
+def _window_months(v: Vars) -> Array:
+    return np.maximum(v["p_window_months"], 1).astype(np.int64)
+
+
 @formula(
     "m_employed", "就业成员", "Member in work (employed or self-employed)",
     "CONFIG 就业成本扣减", level="member", unit="bool",
@@ -205,13 +222,20 @@ def _n_employed(v: Vars) -> Array:
 
 
 @formula(
+    "deduction_per_month_fen", "每名就业成员每月就业成本扣减（最低工资标准×比例）",
+    "Employment-cost deduction per working member and month (minimum wage × rate)", "CONFIG 就业成本扣减（本地选择）",
+)
+def _deduction_per_month(v: Vars) -> Array:
+    return scale_ratio(v["p_min_wage_fen"], v["p_emp_rate"])
+
+
+@formula(
     "employment_deduction_fen", "就业成本扣减额", "Employment-cost deduction",
     "CONFIG：每名就业成员每月 最低工资标准×比例，不超过工资与经营收入",
 )
 def _employment_deduction(v: Vars) -> Array:
-    per_month = scale_ratio(v["p_min_wage_fen"], v["p_emp_rate"])
-    full = v["n_employed"] * v["p_window_months"] * per_month
-    return np.minimum(full, np.maximum(v["earned_fen"], 0))
+    full = v["n_employed"] * v["p_window_months"] * v["deduction_per_month_fen"]
+    return np.asarray(np.minimum(full, np.maximum(v["earned_fen"], 0)), dtype=np.int64)
 
 
 @formula(
@@ -219,7 +243,16 @@ def _employment_deduction(v: Vars) -> Array:
     "民发〔2021〕57号 家庭收入；实施意见 §21（基础养老金不计入）",
 )
 def _household_income(v: Vars) -> Array:
-    return v["income_counted_fen"] - v["employment_deduction_fen"]
+    return np.asarray(v["income_counted_fen"] - v["employment_deduction_fen"], dtype=np.int64)
+
+
+@formula(
+    "income_divisor", "月人均收入的除数（计算期月数 × 共同生活家庭成员人数）", "Divisor of the per-capita income (months × members)",
+    "家庭收入 ÷ 计算期月数 ÷ 家庭成员人数", unit="int",
+)
+def _income_divisor(v: Vars) -> Array:
+    # "低于" compares exact amounts: per-capita income < line  ⇔  income < line × months × members
+    return np.asarray(np.maximum(v["p_window_months"] * v["n_members"], 1), dtype=np.int64)
 
 
 @formula(
@@ -228,13 +261,14 @@ def _household_income(v: Vars) -> Array:
     says=Says(
         id="income", label_zh="家庭收入", label_en="Household income",
         zh="共同生活家庭成员 {n_members} 人（另有 {n_excluded} 人按规定不计入）。计算期 {p[income.window_months]} 个月内计入收入 "
-           "{income_counted_fen:yuan} 元（不计入收入 {income_excluded_fen:yuan} 元，如城乡居民基础养老金），"
+           "{income_counted_fen:yuan} 元（不计入收入 {income_excluded_fen:yuan} 元，见收入明细），"
            "扣减就业成本 {employment_deduction_fen:yuan} 元，家庭收入 {household_income_fen:yuan} 元；"
-           "月人均收入 = {household_income_fen:yuan} ÷ {p[income.window_months]} ÷ {n_members} = {per_capita_income_fen:yuan} 元。",
+           "月人均收入 = {household_income_fen:yuan} ÷ {p[income.window_months]} ÷ {n_members} = "
+           "{household_income_fen/income_divisor:yuan} 元（分以下不舍入，比较按精确金额）。",
         en="{n_members} household member(s) counted ({n_excluded} excluded by rule). Income counted over "
            "{p[income.window_months]} months: {income_counted_fen:yuan} yuan (not counted: {income_excluded_fen:yuan} yuan, "
-           "e.g. basic pension), less employment costs {employment_deduction_fen:yuan} yuan = {household_income_fen:yuan} "
-           "yuan; per-capita monthly income = {per_capita_income_fen:yuan} yuan.",
+           "see the items), less employment costs {employment_deduction_fen:yuan} yuan = {household_income_fen:yuan} "
+           "yuan; per-capita monthly income = {household_income_fen/income_divisor:yuan} yuan (exact; compared unrounded).",
         params=("income.window_months", "income.excluded_subtypes", "income.employment_cost_rate"),
         figures=(
             ("members_counted", "{n_members}"), ("members_excluded", "{n_excluded}"),
@@ -243,12 +277,20 @@ def _household_income(v: Vars) -> Array:
             ("employment_deduction", "{employment_deduction_fen:yuan}"),
             ("household_income", "{household_income_fen:yuan}"),
             ("per_capita_monthly_income", "{per_capita_income_fen:yuan}"),
+            ("per_capita_monthly_income_exact", "{household_income_fen/income_divisor:yuan}"),
         ),
     ),
 )
 def _per_capita_income(v: Vars) -> Array:
-    den = np.maximum(v["p_window_months"] * v["n_members"], 1)
-    return round_div(v["household_income_fen"], den)
+    return round_div(v["household_income_fen"], v["income_divisor"])
+
+
+@formula(
+    "per_capita_before_deduction_fen", "扣减就业成本前的月人均收入（显示值）", "Per-capita monthly income before the employment-cost deduction (display)",
+    "CONFIG 就业成本扣减（本地选择）",
+)
+def _per_capita_before(v: Vars) -> Array:
+    return round_div(v["income_counted_fen"], v["income_divisor"])
 
 
 # === 2. property (家庭财产) ====================================================================
@@ -350,20 +392,38 @@ for _tier in ("dibao", "marginal", "tekun"):
 
 
 @formula(
-    "dibao_income_ok", "月人均收入低于低保标准", "Per-capita income below the dibao standard", "实施意见 §1 \"低于\"（不含）",
-    unit="bool",
+    "dibao_line_total_fen", "低保标准 × 计算期月数 × 家庭成员人数", "Dibao standard × months × members",
+    "实施意见 §1（精确比较）",
+)
+def _dibao_line_total(v: Vars) -> Array:
+    return v["p_std_fen"] * v["income_divisor"]
+
+
+@formula(
+    "dibao_income_ok", "月人均收入低于低保标准", "Per-capita income below the dibao standard",
+    "实施意见 §1 \"低于\"（不含本数，按精确金额比较）", unit="bool",
     says=Says(
         id="dibao.income", label_zh="月人均收入低于当地低保标准", label_en="Per-capita income below the local dibao standard",
-        zh="月人均收入 {per_capita_income_fen:yuan} 元{ok:?低于|不低于}低保标准 {dibao_standard_fen:yuan} 元（{gap:zh}），{ok:?符合|不符合}。",
-        en="per-capita monthly income {per_capita_income_fen:yuan} yuan {ok:?is below|is not below} dibao standard "
-           "{dibao_standard_fen:yuan} yuan ({gap:en}): {ok:?met|not met}.",
+        zh="月人均收入 {household_income_fen/income_divisor:yuan} 元{ok:?低于|不低于}低保标准 {dibao_standard_fen:yuan} 元"
+           "（{gap:zh}），{ok:?符合|不符合}。",
+        en="per-capita monthly income {household_income_fen/income_divisor:yuan} yuan {ok:?is below|is not below} dibao "
+           "standard {dibao_standard_fen:yuan} yuan ({gap:en}): {ok:?met|not met}.",
         params=("dibao.standard",),
-        figures=(("per-capita monthly income", "{per_capita_income_fen:yuan}"), ("dibao standard", "{dibao_standard_fen:yuan}")),
-        margin=("dibao_standard_fen", "per_capita_income_fen", "dibao_standard_fen"),
+        figures=(("per-capita monthly income", "{household_income_fen/income_divisor:yuan}"),
+                 ("dibao standard", "{dibao_standard_fen:yuan}")),
+        margin=("dibao_standard_fen", "household_income_fen/income_divisor", "dibao_standard_fen"),
     ),
 )
 def _dibao_income_ok(v: Vars) -> Array:
-    return v["per_capita_income_fen"] < v["p_std_fen"]
+    return v["household_income_fen"] < v["dibao_line_total_fen"]
+
+
+@formula(
+    "dibao_income_ok_without_deduction", "不扣减就业成本时月人均收入低于低保标准", "Below the standard without the employment-cost deduction",
+    "CONFIG 就业成本扣减（本地选择）的影响", unit="bool",
+)
+def _dibao_income_ok_without(v: Vars) -> Array:
+    return v["income_counted_fen"] < v["dibao_line_total_fen"]
 
 
 @formula("dibao_eligible", "符合低保条件", "Meets the dibao conditions", "实施意见 §1", unit="bool")
@@ -422,71 +482,328 @@ def _m_kept_minor(v: Vars) -> Array:
 
 
 @formula(
+    "m_assessed_no_capacity", "经认可的机构评定为无劳动能力", "Assessed as unable to work by a recognised body",
+    "民发〔2021〕43号 第六条（四）省级规定的其他情形（CONFIG，本地选择）", level="member", unit="bool",
+    says=Says(zh="经{m_assessed_by:assessor}评定无劳动能力", en="assessed as unable to work ({m_assessed_by:assessor_en})",
+              params=("tekun.no_capacity_assessed_by",)),
+)
+def _m_assessed_no_capacity(v: Vars) -> Array:
+    # One reading of work capacity (docs/decisions/0016): a recorded "no capacity to work" counts —
+    # for the member's own tekun test and when he is someone's supporter alike — when a body the
+    # province recognises assessed it; an assessment by no recognised body counts for neither.
+    code = v["m_assessed_by"]
+    table = _m(v, "p_assessed_by")
+    ok = np.zeros(len(code), dtype=np.bool_)
+    known = code >= 0
+    if table.ndim == 2 and len(code):
+        ok[known] = table[np.nonzero(known)[0], code[known]]
+    return _b((v["m_work_capacity"] == WC_NONE) & ok)
+
+
+@formula(
     "m_no_capacity", "无劳动能力", "No capacity to work", "实施意见 §2；民发〔2021〕43号 第六条", level="member", unit="bool",
     says=Says(
         id="tekun.no_capacity",
         zh="{ok:?无劳动能力：{because_zh}。|{m_age}岁，不属于无劳动能力情形。}",
         en="{ok:?No capacity to work: {because_en}.|Aged {m_age}: not in a no-capacity case.}",
-        because=("m_elderly", "m_under_16", "m_disability_no_capacity", "m_kept_minor"),
+        because=("m_elderly", "m_under_16", "m_disability_no_capacity", "m_kept_minor", "m_assessed_no_capacity"),
         params=("tekun.elderly_age", "tekun.minor_age", "tekun.disability_no_capacity", "tekun.keep_until_age",
-                "tekun.keep_school_stages"),
+                "tekun.keep_school_stages", "tekun.no_capacity_assessed_by"),
         figures=(("age", "{m_age}"),),
     ),
 )
 def _m_no_capacity(v: Vars) -> Array:
-    return v["m_elderly"] | v["m_under_16"] | v["m_disability_no_capacity"] | v["m_kept_minor"]
+    return v["m_elderly"] | v["m_under_16"] | v["m_disability_no_capacity"] | v["m_kept_minor"] | v["m_assessed_no_capacity"]
 
 
-@formula("m_able_adult", "有赡养/抚养/扶养能力的成年家庭成员", "Adult member able to support others", "民法典 赡养、抚养、扶养义务", level="member", unit="bool")
+@formula(
+    "m_able_adult", "有劳动能力的成年家庭成员", "Adult member with capacity to work", "docs/policy-notes.md §4.1（无收入且无劳动能力按标准全额）",
+    level="member", unit="bool",
+)
 def _m_able_adult(v: Vars) -> Array:
-    return _b((v["m_age"] >= _m(v, "p_adult_age")) & ~v["m_no_capacity"] & (v["m_work_capacity"] != WC_NONE))
+    return _b((v["m_age"] >= _m(v, "p_adult_age")) & ~v["m_no_capacity"])
 
 
-@formula("n_able_adults", "有劳动能力的成年成员人数", "Able adult members", "—", unit="int")
+@formula("n_able_adults", "有劳动能力的成年成员人数", "Adult members with capacity to work", "—", unit="int")
 def _n_able_adults(v: Vars) -> Array:
     return seg_sum(v["m_able_adult"], v["offsets"])
 
 
-@formula("has_able_supporter", "有具备履行能力的法定义务人", "Has a legal supporter able to support", "实施意见 §2", unit="bool")
-def _has_able_supporter(v: Vars) -> Array:
-    return (v["able_supporters"] > 0) | (v["n_able_adults"] > 0)
+# --- no means of living: the person's own (issue 15 item 1) ---------------------------------
+# A member's own means are his own counted income and property plus an equal share of what the
+# household holds without a member recorded (a family business, a joint deposit); unattributed
+# vehicles, houses and businesses count against every member.  Compared exactly: own share < line
+# ⇔ own × members + unattributed < line × members.
 
 
 @formula(
-    "no_able_supporter", "无法定义务人或义务人无履行能力", "No legal supporter able to support", "实施意见 §2", unit="bool",
+    "m_income_share_scaled", "本人计算期收入（含户内未分到个人收入的均摊）× 家庭人数",
+    "Own income in the window, with an equal share of unattributed income, × members", "实施意见 §2 无生活来源（本人）",
+    level="member",
+)
+def _m_income_share(v: Vars) -> Array:
+    return v["m_own_counted_fen"] * _m(v, "n_members") + _m(v, "unattr_income_fen")
+
+
+@formula(
+    "m_income_below_standard", "本人收入低于当地低保标准", "Own income below the local dibao standard",
+    "民发〔2021〕43号 第七条 \"低于\"（精确比较）", level="member", unit="bool",
+)
+def _m_income_below_standard(v: Vars) -> Array:
+    return v["m_income_share_scaled"] < _m(v, "dibao_line_total_fen")
+
+
+@formula(
+    "m_own_fin_ok", "本人金融资产（含均摊）符合特困财产规定", "Own financial assets (with share) within the tekun rules",
+    "CONFIG 特困财产规定", level="member", unit="bool",
+)
+def _m_own_fin_ok(v: Vars) -> Array:
+    share = v["m_own_fin_fen"] * _m(v, "n_members") + _m(v, "unattr_fin_fen")
+    return share <= _m(v, "tekun_fin_limit_fen")
+
+
+@formula(
+    "m_own_vehicle_ok", "本人（含未登记到个人的）车辆符合特困财产规定", "Own vehicles (and unattributed ones) within the tekun rules",
+    "CONFIG 特困财产规定", level="member", unit="bool",
+)
+def _m_own_vehicle_ok(v: Vars) -> Array:
+    count = v["m_own_vehicles"] + _m(v, "unattr_vehicle_count")
+    highest = np.maximum(v["m_own_vehicle_max_fen"], _m(v, "unattr_vehicle_max_fen"))
+    return _b((count == 0) | (highest <= _m(v, "p_tekun_vehicle_max_fen")))
+
+
+@formula(
+    "m_own_real_estate_ok", "本人（含未登记到个人的）不动产符合特困财产规定", "Own real estate (and unattributed) within the tekun rules",
+    "CONFIG 特困财产规定", level="member", unit="bool",
+)
+def _m_own_re_ok(v: Vars) -> Array:
+    return v["m_own_real_estate"] + _m(v, "unattr_re_count") <= _m(v, "p_tekun_re_max")
+
+
+@formula(
+    "m_own_business_ok", "本人（含未登记到个人的）市场主体符合特困财产规定", "Own business registrations (and unattributed) within the tekun rules",
+    "CONFIG 特困财产规定", level="member", unit="bool",
+)
+def _m_own_biz_ok(v: Vars) -> Array:
+    return v["m_own_business"] + _m(v, "unattr_biz_count") <= _m(v, "p_tekun_biz_max")
+
+
+@formula(
+    "m_own_property_ok", "本人财产符合特困财产规定", "Own property within the tekun rules", "实施意见 §2；CONFIG 特困财产规定",
+    level="member", unit="bool",
+)
+def _m_own_property_ok(v: Vars) -> Array:
+    return v["m_own_fin_ok"] & v["m_own_vehicle_ok"] & v["m_own_real_estate_ok"] & v["m_own_business_ok"]
+
+
+@formula(
+    "m_no_means", "无生活来源（本人收入低于低保标准且本人财产符合特困规定）",
+    "No means of living (own income below the standard, own property within the tekun rules)",
+    "实施意见 §2；民发〔2021〕43号 第七条", level="member", unit="bool",
+    says=Says(
+        id="tekun.no_means", label_zh="无生活来源（本人）", label_en="No means of living (own)",
+        zh="本人月均收入 {m_income_share_scaled/means_divisor:yuan} 元（本人收入，含户内未分到个人收入的均摊）"
+           "{m_income_below_standard:?低于|不低于}低保标准 {dibao_standard_fen:yuan} 元（{gap:zh}）；本人名下（含均摊）"
+           "金融资产、车辆、不动产、市场主体{m_own_property_ok:?符合|不符合}特困财产规定"
+           "{m_own_fin_ok:?|（金融资产超出）}{m_own_vehicle_ok:?|（有车辆）}{m_own_real_estate_ok:?|（不动产超出）}"
+           "{m_own_business_ok:?|（有市场主体）}。",
+        en="Own monthly income {m_income_share_scaled/means_divisor:yuan} yuan (own, with a share of unattributed "
+           "income) {m_income_below_standard:?below|not below} the dibao standard {dibao_standard_fen:yuan} yuan "
+           "({gap:en}); own property {m_own_property_ok:?within|outside} the tekun rules.",
+        params=("dibao.standard", "property.tekun.financial_assets_months", "property.tekun.vehicle_max_value",
+                "property.tekun.real_estate_max_count", "property.tekun.business_max_count"),
+        figures=(("own monthly income", "{m_income_share_scaled/means_divisor:yuan}"),
+                 ("dibao standard", "{dibao_standard_fen:yuan}")),
+        margin=("dibao_standard_fen", "m_income_share_scaled/means_divisor", "dibao_standard_fen"),
+    ),
+)
+def _m_no_means(v: Vars) -> Array:
+    return v["m_income_below_standard"] & v["m_own_property_ok"]
+
+
+@formula(
+    "means_divisor", "本人月均收入的除数（计算期月数 × 家庭人数）", "Divisor of the own monthly income (months × members)",
+    "本人收入 ÷ 计算期月数（均摊部分 ÷ 家庭人数）", unit="int",
+)
+def _means_divisor(v: Vars) -> Array:
+    return v["income_divisor"]
+
+
+# --- who can support whom (issue 15 item 2): legal supporters are someone's supporters ---------
+
+param("p_obligor_old_age", "tekun.obligor_unable.elderly_age", "int")
+
+
+@formula(
+    "m_severe_disability", "重度残疾（一、二级或三级智力、精神）", "Severe disability (grade 1–2, or grade 3 intellectual/mental)",
+    "民发〔2021〕57号 第十条；民发〔2021〕43号 第八条（四）", level="member", unit="bool",
+)
+def _m_severe(v: Vars) -> Array:
+    return _grade_ok(v, "p_severe_grade")
+
+
+@formula(
+    "m_income_below_disposable", "本人收入低于上年度当地居民人均可支配收入", "Own income below last year's per-capita disposable income",
+    "民发〔2021〕43号 第八条（三）（四）\"低于\"（精确比较）", level="member", unit="bool",
+)
+def _m_income_below_disposable(v: Vars) -> Array:
+    return v["m_income_share_scaled"] * 12 < _m(v, "p_disp_annual_fen") * _m(v, "income_divisor")
+
+
+@formula(
+    "m_obligor_minor", "未成年", "A minor", "民法典 第一千零六十七条（成年子女）", level="member", unit="bool",
+    says=Says(zh="未成年（{m_age}岁）", en="a minor ({m_age})"),
+)
+def _m_obligor_minor(v: Vars) -> Array:
+    return v["m_age"] < _m(v, "p_adult_age")
+
+
+@formula(
+    "m_obligor_tekun", "本人正在享受特困人员救助供养", "Receiving tekun support", "民发〔2021〕43号 第八条（一）",
+    level="member", unit="bool",
+    says=Says(zh="本人为特困人员", en="receives tekun support"),
+)
+def _m_obligor_tekun(v: Vars) -> Array:
+    return v["m_receiving_tekun"]
+
+
+@formula(
+    "m_obligor_without_means", "本人无劳动能力且无生活来源", "No capacity to work and no means of living",
+    "民发〔2021〕43号 第八条（一）（二）", level="member", unit="bool",
+    says=Says(zh="本人无劳动能力且无生活来源", en="no capacity to work and no means of living"),
+)
+def _m_obligor_without_means(v: Vars) -> Array:
+    return v["m_no_capacity"] & v["m_no_means"]
+
+
+@formula(
+    "m_obligor_elderly_dibao", "年满60周岁的低保对象", "A dibao recipient aged 60 or over", "民发〔2021〕43号 第八条（二）",
+    level="member", unit="bool",
+    says=Says(zh="年满{p[tekun.elderly_age]}周岁的低保家庭成员", en="aged {m_age}, in a household meeting the dibao conditions"),
+)
+def _m_obligor_elderly_dibao(v: Vars) -> Array:
+    # the household meeting the dibao conditions is not circular (it does not depend on tekun)
+    return v["m_elderly"] & _m(v, "dibao_eligible")
+
+
+@formula(
+    "m_obligor_old_low_income", "年满70周岁、本人收入低于上年度人均可支配收入且财产符合特困规定",
+    "Aged 70 or over, own income below disposable income, property within the tekun rules", "民发〔2021〕43号 第八条（三）",
+    level="member", unit="bool",
+    says=Says(zh="年满{p[tekun.obligor_unable.elderly_age]}周岁、本人收入低于上年度人均可支配收入且财产符合特困规定",
+              en="aged {m_age} (≥ {p[tekun.obligor_unable.elderly_age]}), own income below disposable income, property within the rules"),
+)
+def _m_obligor_old_low_income(v: Vars) -> Array:
+    return (v["m_age"] >= _m(v, "p_obligor_old_age")) & v["m_income_below_disposable"] & v["m_own_property_ok"]
+
+
+@formula(
+    "m_obligor_severe_low_income", "重度残疾、本人收入低于上年度人均可支配收入且财产符合特困规定",
+    "Severely disabled, own income below disposable income, property within the tekun rules", "民发〔2021〕43号 第八条（四）",
+    level="member", unit="bool",
+    says=Says(zh="重度残疾、本人收入低于上年度人均可支配收入且财产符合特困规定",
+              en="severely disabled, own income below disposable income, property within the rules"),
+)
+def _m_obligor_severe_low_income(v: Vars) -> Array:
+    return v["m_severe_disability"] & v["m_income_below_disposable"] & v["m_own_property_ok"]
+
+
+@formula(
+    "m_able_obligor", "作为法定义务人有履行能力", "Able to support as a legal supporter",
+    "民发〔2021〕43号 第八条（义务人无履行义务能力的情形）", level="member", unit="bool",
+    says=Says(
+        id="tekun.able_obligor", label_zh="作为他人的法定义务人", label_en="As a legal supporter of others",
+        zh="{ok:?有履行能力（不属于义务人无履行能力的情形）。|无履行能力：{because_zh}。}",
+        en="{ok:?Able to support (none of the cases of inability).|Unable to support: {because_en}.}",
+        because=("m_obligor_minor", "m_obligor_tekun", "m_obligor_without_means", "m_obligor_elderly_dibao",
+                 "m_obligor_old_low_income", "m_obligor_severe_low_income"),
+        params=("tekun.obligor_unable.elderly_age", "single.severe_disability", "benchmark.disposable_income"),
+    ),
+)
+def _m_able_obligor(v: Vars) -> Array:
+    return ~(
+        v["m_obligor_minor"] | v["m_obligor_tekun"] | v["m_obligor_without_means"] | v["m_obligor_elderly_dibao"]
+        | v["m_obligor_old_low_income"] | v["m_obligor_severe_low_income"]
+    )
+
+
+@formula(
+    "m_dependent", "未成年或不能独立生活的子女", "A minor, or a child who cannot live independently",
+    "民法典 第一千零六十七条；婚姻家庭编解释（一）第四十一条", level="member", unit="bool",
+)
+def _m_dependent(v: Vars) -> Array:
+    stage = v["m_school_stage"]
+    table = _m(v, "p_dependent_stage")
+    in_school = np.zeros(len(stage), dtype=np.bool_)
+    ok = stage >= 0
+    if table.ndim == 2 and len(stage):
+        in_school[ok] = table[np.nonzero(ok)[0], stage[ok]]
+    return (v["m_age"] < _m(v, "p_adult_age")) | v["m_no_capacity"] | in_school
+
+
+def _pairs(v: Vars) -> tuple[I64, I64]:
+    """Every ordered pair (i, j), i ≠ j, of members of the same household (vectorised)."""
+    offsets, hh = v["offsets"], v["m_hh"]
+    reps = np.diff(offsets)[hh]
+    i = np.repeat(np.arange(len(hh), dtype=np.int64), reps)
+    first = np.repeat(offsets[hh], reps)
+    pos = np.arange(len(i), dtype=np.int64) - np.repeat(np.cumsum(reps) - reps, reps)
+    j = first + pos
+    keep = i != j
+    return i[keep], j[keep]
+
+
+_OBLIGATIONS: Final = obligation_matrix()
+
+
+@formula(
+    "m_member_supporters", "户内对其负有法定义务且有履行能力的成员人数", "Household members owing him support and able to",
+    "民法典 第一千零五十九条、第一千零六十七条", level="member", unit="int",
+)
+def _m_member_supporters(v: Vars) -> Array:
+    i, j = _pairs(v)
+    kind = _OBLIGATIONS[v["m_relation"][i] + 1, v["m_relation"][j] + 1]
+    adult = v["m_age"][i] >= _m(v, "p_adult_age")[i]
+    owes = (
+        (kind == SPOUSE) | ((kind == PARENT) & v["m_dependent"][j])
+        | (((kind == CHILD) | (kind == UNKNOWN)) & adult)
+    )
+    able = owes & v["m_able_obligor"][i]
+    return np.bincount(j[able], minlength=len(v["m_hh"])).astype(np.int64)
+
+
+@formula(
+    "m_no_able_supporter", "无法定义务人或义务人无履行能力", "No legal supporter able to support",
+    "实施意见 §2；民发〔2021〕43号 第八条", level="member", unit="bool",
     says=Says(
         id="tekun.no_supporter",
-        zh="有履行能力的义务人 {able_supporters} 人、有劳动能力的成年家庭成员 {n_able_adults} 人。",
-        en="{able_supporters} supporter(s) able to support; {n_able_adults} able adult member(s).",
+        zh="{ok:?没有|有}具备履行能力的法定义务人：登记为其义务人且有能力的 {m_able_links} 人，"
+           "未登记扶养对象、有能力的义务人 {able_unlinked} 人（按全户成员的义务人计），"
+           "户内对其负有法定义务且有能力的成员 {m_member_supporters} 人。",
+        en="{ok:?No|A} legal supporter able to support: {m_able_links} recorded for this member, {able_unlinked} "
+           "without recorded members (read as every member's), {m_member_supporters} household member(s) owing support.",
     ),
 )
-def _no_able_supporter(v: Vars) -> Array:
-    return ~v["has_able_supporter"]
+def _m_no_able_supporter(v: Vars) -> Array:
+    return _b((v["m_able_links"] == 0) & (_m(v, "able_unlinked") == 0) & (v["m_member_supporters"] == 0))
 
 
 @formula(
-    "no_means_of_living", "无生活来源（收入低于低保标准且财产符合特困规定）",
-    "No means of living (income below the standard, property within tekun rules)", "实施意见 §2", unit="bool",
+    "m_not_orphan_child", "不属未满16周岁的孤儿", "Not an orphan under 16", "民发〔2021〕43号 第九条（孤儿纳入孤儿保障）",
+    level="member", unit="bool",
     says=Says(
-        id="tekun.no_means", label_zh="无生活来源", label_en="No means of living",
-        zh="家庭月人均收入 {per_capita_income_fen:yuan} 元{dibao_income_ok:?低于|不低于}低保标准，"
-           "财产{tekun_property_ok:?符合|不符合}特困财产规定。",
-        en="Per-capita income {per_capita_income_fen:yuan} yuan {dibao_income_ok:?below|not below} the standard; "
-           "property {tekun_property_ok:?within|outside} the tekun rules.",
-        params=("dibao.standard",),
+        id="tekun.not_orphan",
+        zh="{ok:?不属未满16周岁的孤儿。|未满16周岁的孤儿纳入孤儿保障，不认定为特困人员。}",
+        en="{ok:?Not an orphan under 16.|An orphan under 16 is supported as an orphan, not as tekun.}",
     ),
 )
-def _no_means(v: Vars) -> Array:
-    return v["dibao_income_ok"] & v["tekun_property_ok"]
+def _m_not_orphan_child(v: Vars) -> Array:
+    return ~(v["m_orphan"] & v["m_under_16"])
 
 
 @formula("m_tekun", CATEGORIES["tekun"].label_zh, CATEGORIES["tekun"].label_en, "实施意见 §2", level="member", unit="bool")
 def _m_tekun(v: Vars) -> Array:
-    orphan_child = v["m_orphan"] & v["m_under_16"]
-    return (
-        _m(v, "valid") & v["m_no_capacity"] & _m(v, "no_means_of_living")
-        & ~_m(v, "has_able_supporter") & ~orphan_child
-    )
+    return _m(v, "valid") & v["m_no_capacity"] & v["m_no_means"] & v["m_no_able_supporter"] & v["m_not_orphan_child"]
 
 
 @formula("n_tekun", "特困人员人数", "Tekun members", "实施意见 §2", unit="int")
@@ -497,6 +814,17 @@ def _n_tekun(v: Vars) -> Array:
 @formula("tekun_household", "全户均为特困人员", "Every member is tekun", "实施意见 §2（按人认定）", unit="bool")
 def _tekun_household(v: Vars) -> Array:
     return _b(v["valid"] & (v["n_tekun"] == v["n_members"]))
+
+
+@formula(
+    "has_tekun", "有特困人员", "A member is tekun", "实施意见 §2（按人认定）", unit="bool",
+    says=Says(
+        zh="特困人员 {n_tekun} 人{tekun_household:?（全户均为特困人员）|}。",
+        en="{n_tekun} tekun person(s){tekun_household:? (every member)|}.",
+    ),
+)
+def _has_tekun(v: Vars) -> Array:
+    return v["n_tekun"] > 0
 
 
 # === 5. dibao-marginal (低保边缘, §3) ===========================================================
@@ -514,18 +842,60 @@ def _marginal_line(v: Vars) -> Array:
     "实施意见 §3 \"低于\"（不含，精确比较）", unit="bool",
     says=Says(
         id="marginal.income",
-        zh="月人均收入 {per_capita_income_fen:yuan} 元{ok:?低于|不低于}{p[dibao.marginal_multiplier]}倍低保标准 "
-           "{marginal_line_fen:yuan} 元（{gap:zh}），{ok:?符合|不符合}。",
-        en="per-capita monthly income {per_capita_income_fen:yuan} yuan {ok:?is below|is not below} "
-           "{p[dibao.marginal_multiplier]} × standard {marginal_line_fen:yuan} yuan ({gap:en}): {ok:?met|not met}.",
+        zh="月人均收入 {household_income_fen/income_divisor:yuan} 元{ok:?低于|不低于}{p[dibao.marginal_multiplier]}倍低保标准 "
+           "{marginal_line_exact_scaled/1000000:yuan} 元（{gap:zh}），{ok:?符合|不符合}。",
+        en="per-capita monthly income {household_income_fen/income_divisor:yuan} yuan {ok:?is below|is not below} "
+           "{p[dibao.marginal_multiplier]} × standard {marginal_line_exact_scaled/1000000:yuan} yuan ({gap:en}): {ok:?met|not met}.",
         params=("dibao.standard", "dibao.marginal_multiplier"),
-        figures=(("per-capita monthly income", "{per_capita_income_fen:yuan}"),
-                 ("{p[dibao.marginal_multiplier]} × standard", "{marginal_line_fen:yuan}")),
-        margin=("marginal_line_fen", "per_capita_income_fen", "marginal_line_fen"),
+        figures=(("per-capita monthly income", "{household_income_fen/income_divisor:yuan}"),
+                 ("{p[dibao.marginal_multiplier]} × standard", "{marginal_line_exact_scaled/1000000:yuan}")),
+        margin=("marginal_line_exact_scaled/1000000", "household_income_fen/income_divisor", "marginal_line_exact_scaled/1000000"),
     ),
 )
 def _marginal_income_ok(v: Vars) -> Array:
-    return v["per_capita_income_fen"] * RATIO_SCALE < v["p_marginal_mult"] * v["p_std_fen"]
+    return v["household_income_fen"] * RATIO_SCALE < v["p_marginal_mult"] * v["dibao_line_total_fen"]
+
+
+@formula(
+    "marginal_income_ok_without_deduction", "不扣减就业成本时月人均收入低于低保标准的1.5倍",
+    "Below 1.5 × the standard without the employment-cost deduction", "CONFIG 就业成本扣减（本地选择）的影响", unit="bool",
+)
+def _marginal_income_ok_without(v: Vars) -> Array:
+    return v["income_counted_fen"] * RATIO_SCALE < v["p_marginal_mult"] * v["dibao_line_total_fen"]
+
+
+@formula(
+    "deduction_decisive", "就业成本扣减改变了收入条件的结果", "The employment-cost deduction changes an income test",
+    "CONFIG 就业成本扣减（本地选择）的影响", unit="bool",
+    says=Says(
+        id="income.employment_deduction", label_zh="就业成本扣减（本地选择）", label_en="Employment-cost deduction (local choice)",
+        zh="就业成员 {n_employed} 人 × 每月 {deduction_per_month_fen:yuan} 元（最低工资标准 × {p[income.employment_cost_rate]:pct}%）"
+           "× {window_months} 个月，不超过工资和经营收入 {earned_fen:yuan} 元，扣减 {employment_deduction_fen:yuan} 元；"
+           "月人均收入由 {income_counted_fen/income_divisor:yuan} 元降为 {household_income_fen/income_divisor:yuan} 元。"
+           "{ok:?这一本地选择改变了认定：不扣减时{dibao_income_ok_without_deduction:?|不}低于低保标准、"
+           "{marginal_income_ok_without_deduction:?|不}低于低保边缘收入线。|这一扣减未改变收入条件的结果。}",
+        en="{n_employed} working member(s) × {deduction_per_month_fen:yuan} yuan a month (minimum wage × "
+           "{p[income.employment_cost_rate]:pct} %) × {window_months} months, at most the wages and business income "
+           "{earned_fen:yuan} yuan: {employment_deduction_fen:yuan} yuan deducted; per-capita income "
+           "{income_counted_fen/income_divisor:yuan} → {household_income_fen/income_divisor:yuan} yuan. "
+           "{ok:?This local choice changes the result.|It does not change the income tests.}",
+        params=("income.employment_cost_rate", "wage.minimum_zone"),
+        figures=(("deduction", "{employment_deduction_fen:yuan}"),
+                 ("per-capita income before the deduction", "{income_counted_fen/income_divisor:yuan}")),
+    ),
+)
+def _deduction_decisive(v: Vars) -> Array:
+    return _b(v["valid"] & (
+        (v["dibao_income_ok"] != v["dibao_income_ok_without_deduction"])
+        | (v["marginal_income_ok"] != v["marginal_income_ok_without_deduction"])
+    ))
+
+
+@formula(
+    "marginal_line_exact_scaled", "低保边缘收入线 × 10⁶（精确）", "Marginal line × 10⁶ (exact)", "实施意见 §3",
+)
+def _marginal_line_exact(v: Vars) -> Array:
+    return v["p_marginal_mult"] * v["p_std_fen"]
 
 
 # === 6. rigid expenditure (刚性支出困难, §5) ===================================================
@@ -549,23 +919,35 @@ def _disp_monthly(v: Vars) -> Array:
     "实施意见 §5/§6 \"低于\"（年化精确比较）", unit="bool",
     says=Says(
         id="rigid.disposable", label_zh="月人均收入低于上年度当地居民人均可支配收入",
-        zh="月人均收入 {per_capita_income_fen:yuan} 元{ok:?低于|不低于}上年度人均可支配收入（月均） "
-           "{disposable_monthly_fen:yuan} 元（{gap:zh}），{ok:?符合|不符合}。",
-        en="per-capita monthly income {per_capita_income_fen:yuan} yuan {ok:?is below|is not below} last year's "
-           "disposable income per month {disposable_monthly_fen:yuan} yuan ({gap:en}): {ok:?met|not met}.",
+        zh="月人均收入 {household_income_fen/income_divisor:yuan} 元{ok:?低于|不低于}上年度人均可支配收入（月均） "
+           "{disposable_annual_fen/12:yuan} 元（{gap:zh}），{ok:?符合|不符合}。",
+        en="per-capita monthly income {household_income_fen/income_divisor:yuan} yuan {ok:?is below|is not below} last year's "
+           "disposable income per month {disposable_annual_fen/12:yuan} yuan ({gap:en}): {ok:?met|not met}.",
         params=("benchmark.disposable_income_basis", "benchmark.disposable_income_all", "benchmark.disposable_income"),
-        figures=(("per-capita monthly income", "{per_capita_income_fen:yuan}"),
-                 ("last year's disposable income per month", "{disposable_monthly_fen:yuan}")),
-        margin=("disposable_monthly_fen", "per_capita_income_fen", "disposable_monthly_fen"),
+        figures=(("per-capita monthly income", "{household_income_fen/income_divisor:yuan}"),
+                 ("last year's disposable income per month", "{disposable_annual_fen/12:yuan}")),
+        margin=("disposable_annual_fen/12", "household_income_fen/income_divisor", "disposable_annual_fen/12"),
     ),
 )
 def _below_disp(v: Vars) -> Array:
-    return v["per_capita_income_fen"] * 12 < v["p_disp_annual_fen"]
+    return v["household_income_fen"] * 12 < v["p_disp_annual_fen"] * v["income_divisor"]
+
+
+@formula("disposable_annual_fen", "上年度人均可支配收入（年）", "Last year's per-capita disposable income (annual)", "实施意见 §5/§6")
+def _disp_annual(v: Vars) -> Array:
+    return v["p_disp_annual_fen"]
 
 
 @formula("rigid_ratio_line_fen", "家庭总收入的60%（显示值）", "60 % of household income (display)", "实施意见 §5")
 def _rigid_ratio_line(v: Vars) -> Array:
     return scale_ratio(v["household_income_fen"], v["p_rigid_ratio"])
+
+
+@formula(
+    "rigid_ratio_line_exact_scaled", "家庭总收入的60% × 10⁶（精确）", "60 % of household income × 10⁶ (exact)", "实施意见 §5",
+)
+def _rigid_ratio_line_exact(v: Vars) -> Array:
+    return v["p_rigid_ratio"] * v["household_income_fen"]
 
 
 @formula(
@@ -582,17 +964,27 @@ def _rigid_ratio_line(v: Vars) -> Array:
         params=("rigid.expense_ratio",),
         figures=(("rigid_expense", "{rigid_expense_fen:yuan}"), ("household_income", "{household_income_fen:yuan}"),
                  ("share_percent", "{rigid_expense_fen:share/household_income_fen}")),
-        margin=("rigid_expense_fen", "rigid_ratio_line_fen", "rigid_ratio_line_fen"),
+        margin=("rigid_expense_fen", "rigid_ratio_line_exact_scaled/1000000", "rigid_ratio_line_exact_scaled/1000000"),
+        any_of="rigid.routes",
     ),
 )
 def _rigid_route_ratio(v: Vars) -> Array:
     return v["rigid_expense_fen"] * RATIO_SCALE > v["p_rigid_ratio"] * v["household_income_fen"]
 
 
+@formula("income_after_expense_fen", "扣减必需支出后的家庭收入", "Household income after rigid spending", "实施意见 §5")
+def _income_after(v: Vars) -> Array:
+    return v["household_income_fen"] - v["rigid_expense_fen"]
+
+
 @formula("per_capita_after_expense_fen", "扣减必需支出后月人均收入", "Per-capita monthly income after rigid spending", "实施意见 §5")
 def _pc_after(v: Vars) -> Array:
-    den = np.maximum(v["p_window_months"] * v["n_members"], 1)
-    return round_div(v["household_income_fen"] - v["rigid_expense_fen"], den)
+    return round_div(v["income_after_expense_fen"], v["income_divisor"])
+
+
+@formula("rigid_line_exact_scaled", "扣减后收入线 × 10⁶（精确）", "After-spending line × 10⁶ (exact)", "实施意见 §5")
+def _rigid_line_exact(v: Vars) -> Array:
+    return v["p_rigid_mult"] * v["p_std_fen"]
 
 
 @formula("rigid_line_fen", "扣减后收入线（1.5倍标准，显示值）", "After-spending income line (display)", "实施意见 §5")
@@ -605,21 +997,36 @@ def _rigid_line(v: Vars) -> Array:
     "实施意见 §5 \"低于\"（不含）", unit="bool",
     says=Says(
         id="rigid.route_after",
-        zh="扣减必需支出后月人均收入 {per_capita_after_expense_fen:yuan} 元{ok:?低于|不低于}"
-           "{p[rigid.after_expense_multiplier]}倍低保标准 {rigid_line_fen:yuan} 元（{gap:zh}），{ok:?符合|不符合}。",
-        en="per-capita income after rigid spending {per_capita_after_expense_fen:yuan} yuan {ok:?is below|is not below} "
-           "{p[rigid.after_expense_multiplier]} × standard {rigid_line_fen:yuan} yuan ({gap:en}): {ok:?met|not met}.",
+        zh="扣减必需支出后月人均收入 {income_after_expense_fen/income_divisor:yuan} 元{ok:?低于|不低于}"
+           "{p[rigid.after_expense_multiplier]}倍低保标准 {rigid_line_exact_scaled/1000000:yuan} 元（{gap:zh}），{ok:?符合|不符合}。",
+        en="per-capita income after rigid spending {income_after_expense_fen/income_divisor:yuan} yuan "
+           "{ok:?is below|is not below} {p[rigid.after_expense_multiplier]} × standard {rigid_line_exact_scaled/1000000:yuan} "
+           "yuan ({gap:en}): {ok:?met|not met}.",
         params=("dibao.standard", "rigid.after_expense_multiplier"),
-        figures=(("per-capita income after rigid spending", "{per_capita_after_expense_fen:yuan}"),
-                 ("{p[rigid.after_expense_multiplier]} × standard", "{rigid_line_fen:yuan}")),
-        margin=("rigid_line_fen", "per_capita_after_expense_fen", "rigid_line_fen"),
+        figures=(("per-capita income after rigid spending", "{income_after_expense_fen/income_divisor:yuan}"),
+                 ("{p[rigid.after_expense_multiplier]} × standard", "{rigid_line_exact_scaled/1000000:yuan}")),
+        margin=("rigid_line_exact_scaled/1000000", "income_after_expense_fen/income_divisor", "rigid_line_exact_scaled/1000000"),
+        any_of="rigid.routes",
     ),
 )
 def _rigid_route_after(v: Vars) -> Array:
-    return v["per_capita_after_expense_fen"] * RATIO_SCALE < v["p_rigid_mult"] * v["p_std_fen"]
+    return v["income_after_expense_fen"] * RATIO_SCALE < v["p_rigid_mult"] * v["dibao_line_total_fen"]
 
 
 # === 7. main tier (主认定类别): 特困 > 低保 > 边缘 > 刚性 ========================================
+
+
+@formula(
+    "not_tekun_household", "未全户认定为特困", "Not a household whose members are all tekun", "实施意见 §1、§2（层级）",
+    unit="bool",
+    says=Says(
+        id="dibao.not_tekun",
+        zh="{ok:?并非全户成员均为特困人员。|全户成员均为特困人员，按特困供养，不再认定低保。}",
+        en="{ok:?Not every member is tekun.|Every member is tekun: supported as tekun, not dibao.}",
+    ),
+)
+def _not_tekun_household(v: Vars) -> Array:
+    return ~v["tekun_household"]
 
 
 @formula("is_dibao", CATEGORIES["dibao"].label_zh, CATEGORIES["dibao"].label_en, "实施意见 §1", unit="bool")
@@ -679,12 +1086,7 @@ def _main_tier(v: Vars) -> Array:
 param("p_single_floor", "single.floor_rate", "ratio")
 
 
-@formula("m_severe_disability", "重度残疾（一、二级或三级智力、精神）", "Severe disability (grade 1–2, or grade 3 intellectual/mental)", "民发〔2021〕57号 第十条", level="member", unit="bool")
-def _m_severe(v: Vars) -> Array:
-    return _grade_ok(v, "p_severe_grade")
-
-
-@formula("m_own_income_fen", "本人月均收入", "Member's own monthly income", "实施意见 §15（单人户收入）", level="member")
+@formula("m_own_income_fen", "本人月均收入（显示值）", "Member's own monthly income (display)", "实施意见 §15（单人户收入）", level="member")
 def _m_own_income(v: Vars) -> Array:
     return round_div(v["m_own_counted_fen"], np.maximum(_m(v, "p_window_months"), 1))
 
@@ -728,17 +1130,30 @@ def _m_single_basis(v: Vars) -> Array:
     unit="bool",
     says=Says(
         id="single.income", label_zh="本人月均收入低于低保标准", label_en="Own monthly income below the standard",
-        zh="本人月均收入 {m_own_income_fen:yuan} 元{ok:?低于|不低于}低保标准 {dibao_standard_fen:yuan} 元（{gap:zh}），"
-           "{ok:?符合|不符合}。",
-        en="own monthly income {m_own_income_fen:yuan} yuan {ok:?is below|is not below} dibao standard "
+        zh="本人月均收入 {m_own_counted_fen/window_months:yuan} 元{ok:?低于|不低于}低保标准 {dibao_standard_fen:yuan} 元"
+           "（{gap:zh}），{ok:?符合|不符合}。",
+        en="own monthly income {m_own_counted_fen/window_months:yuan} yuan {ok:?is below|is not below} dibao standard "
            "{dibao_standard_fen:yuan} yuan ({gap:en}): {ok:?met|not met}.",
         params=("dibao.standard", "single.floor_rate"),
-        figures=(("own monthly income", "{m_own_income_fen:yuan}"), ("dibao standard", "{dibao_standard_fen:yuan}")),
-        margin=("dibao_standard_fen", "m_own_income_fen", "dibao_standard_fen"),
+        figures=(("own monthly income", "{m_own_counted_fen/window_months:yuan}"),
+                 ("dibao standard", "{dibao_standard_fen:yuan}")),
+        margin=("dibao_standard_fen", "m_own_counted_fen/window_months", "dibao_standard_fen"),
     ),
 )
 def _m_single_income_ok(v: Vars) -> Array:
-    return v["m_own_income_fen"] < _m(v, "p_std_fen")
+    return v["m_own_counted_fen"] < _m(v, "p_std_fen") * _m(v, "window_months")
+
+
+@formula(
+    "m_not_tekun", "不属特困人员", "Not tekun", "实施意见 §15（特困人员已按特困供养）", level="member", unit="bool",
+    says=Says(
+        id="single.not_tekun",
+        zh="{ok:?不属特困人员。|已认定为特困人员，按特困供养，不再单独纳入低保。}",
+        en="{ok:?Not tekun.|Tekun: supported as tekun, not included in dibao individually.}",
+    ),
+)
+def _m_not_tekun(v: Vars) -> Array:
+    return ~v["m_tekun"]
 
 
 @formula(
@@ -752,9 +1167,12 @@ def _m_single(v: Vars) -> Array:
 @formula("m_single_amount_fen", "单独纳入人员救助金", "Individual dibao amount", "CONFIG：补差，且不低于标准×下限比例", level="member")
 def _m_single_amount(v: Vars) -> Array:
     std = _m(v, "p_std_fen")
-    topup = std - np.maximum(v["m_own_income_fen"], 0)
+    w = _m(v, "window_months")
+    topup_num = std * w - np.maximum(v["m_own_counted_fen"], 0)  # (standard − own monthly income) × months
     floor = scale_ratio(std, _m(v, "p_single_floor"))
-    amount = round_unit(np.maximum(topup, floor), _m(v, "p_round_unit"), _m(v, "p_round_mode"))
+    use_floor = topup_num < floor * w
+    unit, mode = _m(v, "p_round_unit"), _m(v, "p_round_mode")
+    amount = np.where(use_floor, round_unit(floor, unit, mode), round_unit_ratio(np.maximum(topup_num, 0), w, unit, mode))
     return np.where(v["m_single"], amount, 0).astype(np.int64)
 
 
@@ -766,6 +1184,22 @@ def _n_single(v: Vars) -> Array:
 @formula("has_single", "有单独纳入低保的成员", "A member is included in dibao individually", "实施意见 §15", unit="bool")
 def _has_single(v: Vars) -> Array:
     return v["n_single"] > 0
+
+
+@formula(
+    "has_single_basis", "有重残、重病成员（边缘/刚性家庭）或成年无业重度残疾人",
+    "A severely disabled or seriously ill member (marginal/rigid household), or an adult without work with a severe disability",
+    "实施意见 §15", unit="bool",
+    says=Says(
+        id="single.any_basis",
+        zh="{ok:?有符合单独纳入情形的成员（见下）。|无符合单独纳入情形的成员：边缘或刚性支出困难家庭中的重残、重病人员，或成年无业重度残疾人。}",
+        en="{ok:?A member may be included individually (below).|No member in a case of individual inclusion (severely "
+           "disabled or seriously ill in a marginal/rigid household, or an adult without work with a severe disability).}",
+        params=("single.scope",),
+    ),
+)
+def _has_single_basis(v: Vars) -> Array:
+    return seg_sum(v["m_single_basis"], v["offsets"]) > 0
 
 
 # === 9. other people in difficulty (其他困难人员, §6) ==========================================
@@ -807,6 +1241,7 @@ def _not_in_five(v: Vars) -> Array:
         id="other.county_confirmed",
         zh="县级认定：{ok:?是|否}。",
         en="County confirmation: {ok:?yes|no}.",
+        any_of="other.routes",
     ),
 )
 def _other_confirmed(v: Vars) -> Array:
@@ -825,6 +1260,7 @@ def _other_confirmed(v: Vars) -> Array:
            "look-back: {refused_recent:?yes|no}; left (improved) within the look-back: {left_recent:?yes|no}; "
            "worker in difficulty: {has_difficult_worker:?yes|no}.",
         params=("other.refused_lookback_years", "other.left_lookback_years"),
+        any_of="other.routes",
     ),
 )
 def _other_monitored(v: Vars) -> Array:
@@ -840,12 +1276,33 @@ def _is_other(v: Vars) -> Array:
     "is_poverty_monitoring", "防止返贫监测对象（农业农村部门认定）", "Monitored against falling back into poverty (agriculture)",
     "实施意见 §4", unit="bool",
     says=Says(
+        id="poverty_monitoring.received",
         zh="防止返贫监测对象由农业农村部门认定，本平台仅接收其数据：{ok:?是|否}。",
         en="Determined by agriculture and rural affairs; received, not decided here: {ok:?yes|no}.",
     ),
 )
 def _is_poverty_monitoring(v: Vars) -> Array:
     return _b(v["valid"] & v["poverty_monitoring"])
+
+
+_PERSON_CODES: Final = {code: k + 1 for k, code in enumerate(PERSON_PRECEDENCE)}
+
+
+@formula(
+    "m_category", "本人认定类别（每人一类：特困 > 低保 > 单独纳入 > 边缘 > 刚性 > 其他 > 防返贫）",
+    "The member's category (one per person, in precedence order)", "实施意见 §1–§6、§15（按人统计，不重复、不遗漏）",
+    level="member", unit="code",
+)
+def _m_category(v: Vars) -> Array:
+    # Mixed households (issue 15 item 5): the tekun members are tekun; the others fall into the
+    # household's category (or are included individually).  One category per person, so a
+    # person is never counted twice and none is lost.
+    return np.select(
+        [v["m_tekun"], _m(v, "is_dibao"), v["m_single"], _m(v, "is_marginal"), _m(v, "is_rigid"), _m(v, "is_other"),
+         _m(v, "is_poverty_monitoring")],
+        [_PERSON_CODES[c] for c in ("tekun", "dibao", "dibao_individual", "marginal", "rigid", "other", "poverty_monitoring")],
+        default=0,
+    ).astype(np.int64)
 
 
 # === 10. benefits (救助金额) ====================================================================
@@ -873,27 +1330,38 @@ def _dibao_full(v: Vars) -> Array:
     return _b(v["is_dibao"] & (v["household_income_fen"] <= 0) & (v["n_able_adults"] == 0))
 
 
-@formula("dibao_topup_per_person_fen", "人均补差额（标准 − 月人均收入）", "Per-person top-up (standard − per-capita income)", "docs/policy-notes.md §4.1 补差")
+@formula("dibao_topup_per_person_fen", "人均补差额（标准 − 月人均收入，显示值）", "Per-person top-up (standard − per-capita income, display)", "docs/policy-notes.md §4.1 补差")
 def _dibao_topup(v: Vars) -> Array:
     gap = v["p_std_fen"] - np.maximum(v["per_capita_income_fen"], 0)
     return np.where(v["dibao_full_standard"], v["p_std_fen"], gap).astype(np.int64)
 
 
 @formula(
+    "dibao_topup_scaled", "人均补差额 × 月数 × 人数（精确）", "Per-person top-up × months × members (exact)",
+    "docs/policy-notes.md §4.1 补差：只对发放金额取整",
+)
+def _dibao_topup_scaled(v: Vars) -> Array:
+    gap = v["dibao_line_total_fen"] - np.maximum(v["household_income_fen"], 0)
+    return np.where(v["dibao_full_standard"], v["dibao_line_total_fen"], gap).astype(np.int64)
+
+
+@formula(
     "dibao_amount_fen", "低保金（月）", "Dibao benefit (monthly)", "补差 × 覆盖人数，按规定取整",
     says=Says(
-        zh="{is_dibao:?低保金 = 人均补差 {dibao_topup_per_person_fen:yuan} 元（低保标准 {dibao_standard_fen:yuan} − 月人均收入"
+        zh="{is_dibao:?低保金 = 人均补差 {dibao_topup_scaled/income_divisor:yuan} 元（低保标准 {dibao_standard_fen:yuan} − 月人均收入"
            "{dibao_full_standard:?；无收入且无劳动能力，按标准全额|}）× 覆盖人数 {dibao_covered} = {dibao_amount_fen:yuan} 元/月"
            "（按规定取整）。|不享受低保金。}",
-        en="{is_dibao:?Dibao = top-up {dibao_topup_per_person_fen:yuan} yuan (standard − per-capita income"
+        en="{is_dibao:?Dibao = top-up {dibao_topup_scaled/income_divisor:yuan} yuan (standard − per-capita income"
            "{dibao_full_standard:?; no income and no capacity to work: the full standard|}) × {dibao_covered} covered = "
            "{dibao_amount_fen:yuan} yuan/month.|No dibao benefit.}",
         params=("dibao.standard",),
     ),
 )
 def _dibao_amount(v: Vars) -> Array:
-    raw = v["dibao_topup_per_person_fen"] * v["dibao_covered"]
-    return np.where(v["is_dibao"], round_unit(raw, v["p_round_unit"], v["p_round_mode"]), 0).astype(np.int64)
+    # (standard − exact per-capita income) × covered, rounded once from the exact amount
+    num = np.maximum(v["dibao_topup_scaled"], 0) * v["dibao_covered"]
+    amount = round_unit_ratio(num, v["income_divisor"], v["p_round_unit"], v["p_round_mode"])
+    return np.where(v["is_dibao"], amount, 0).astype(np.int64)
 
 
 @formula("m_supplement_rate", "分类施保增发比例（取最高一项）", "Supplement rate (highest group)", "CONFIG 分类施保", level="member", unit="int")
@@ -1026,14 +1494,16 @@ class MemberPart:
     """The per-member part of a category: each member's result and criteria.
 
     ``key`` names the member's result in the explanation (``tekun`` / ``included``);
-    ``only``: show only the members for whom this member formula is true; ``figures``:
-    (key, template) pairs shown with each member.
+    ``only``: show only the members for whom this member formula is true; ``notes``: member
+    formulas shown with the member but not criteria of this category; ``figures``: (key,
+    template) pairs shown with each member.
     """
 
     result: str
     key: str
     criteria: tuple[str, ...]
     only: str | None = None
+    notes: tuple[str, ...] = ()
     figures: tuple[tuple[str, str], ...] = ()
 
 
@@ -1056,14 +1526,16 @@ def _property_criteria(tier: str) -> tuple[str, ...]:
 
 
 SECTIONS: Final[tuple[Section, ...]] = (
-    Section("dibao", "is_dibao", ("dibao_income_ok", *_property_criteria("dibao"))),
+    Section("dibao", "is_dibao", ("dibao_income_ok", *_property_criteria("dibao"), "not_tekun_household")),
     Section(
-        "tekun", "tekun_household", _property_criteria("tekun"),
+        "tekun", "has_tekun",
         members=MemberPart(
-            "m_tekun", "tekun", ("m_no_capacity", "no_means_of_living", "no_able_supporter"),
+            "m_tekun", "tekun", ("m_no_capacity", "m_no_means", "m_no_able_supporter", "m_not_orphan_child"),
+            notes=("m_able_obligor",),
             figures=(("care_level", "{m_care_level:care}"), ("care_level_zh", "{m_care_level:care_zh}"),
                      ("self_care_items_failed", "{m_adl_failed}"), ("care_allowance", "{m_care_fen:yuan}")),
         ),
+        text="has_tekun",
         counts=(("members_tekun", "n_tekun"),),
     ),
     Section("marginal", "is_marginal", ("not_dibao_or_tekun", "marginal_income_ok", *_property_criteria("marginal"))),
@@ -1072,12 +1544,12 @@ SECTIONS: Final[tuple[Section, ...]] = (
         ("marginal_property_ok", "rigid.property"),
     )),
     Section(
-        "dibao_individual", "has_single",
-        members=MemberPart("m_single", "included", ("m_single_basis", "m_single_income_ok"), only="m_single_basis",
-                           figures=(("amount", "{m_single_amount_fen:yuan}"),)),
+        "dibao_individual", "has_single", ("has_single_basis",),
+        members=MemberPart("m_single", "included", ("m_single_basis", "m_not_tekun", "m_single_income_ok"),
+                           only="m_single_basis", figures=(("amount", "{m_single_amount_fen:yuan}"),)),
     ),
     Section("other", "is_other", ("not_in_five", "other_confirmed", "other_monitored")),
-    Section("poverty_monitoring", "is_poverty_monitoring", text="is_poverty_monitoring"),
+    Section("poverty_monitoring", "is_poverty_monitoring", ("is_poverty_monitoring",), text="is_poverty_monitoring"),
 )
 BENEFIT_FORMULAS: Final[dict[str, str]] = {
     # benefits key in results → formula (fen)

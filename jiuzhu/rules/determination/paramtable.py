@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from jiuzhu.rules.determination.codes import (
+    ASSESSORS,
     DISABILITY_TYPES,
     RATIO_SCALE,
     ROUNDING_MODES,
@@ -127,6 +128,10 @@ def _resolve_key(
         row[name] = grades
     stages = set(r["tekun.keep_school_stages"].value)
     row["p_keep_stage"] = [s in stages for s in SCHOOL_STAGES]
+    dependent = set(r["support.dependent_school_stages"].value)
+    row["p_dependent_stage"] = [s in dependent for s in SCHOOL_STAGES]
+    bodies = set(r["tekun.no_capacity_assessed_by"].value)
+    row["p_assessed_by"] = [a in bodies for a in ASSESSORS]
     scope = set(r["single.scope"].value)
     row["p_single_scope_marginal"] = "marginal" in scope
     row["p_single_scope_rigid"] = "rigid" in scope
