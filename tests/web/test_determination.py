@@ -46,7 +46,10 @@ def test_interchange_has_no_id_numbers(users: dict[str, Any]) -> None:
     text = json.dumps(body, ensure_ascii=False)
     assert "360124197501010013" not in text
     assert {m["person_key"] for m in body["members"]} == set(h.members.values_list("id_number_index", flat=True))
-    assert len(body["income_items"]) == 1  # the basic pension was excluded by the caseworker
+    # the basic pension the caseworker excluded travels with its reason, counted nowhere
+    assert len(body["income_items"]) == 2
+    excluded = [i for i in body["income_items"] if i.get("counted") is False]
+    assert len(excluded) == 1 and excluded[0]["exclusion_reason"].startswith("城乡居民基本养老保险")
 
 
 def test_one_household_on_screen(users: dict[str, Any]) -> None:
@@ -132,3 +135,40 @@ def test_api_household_determination_is_scoped_json(client: Any, households: dic
     body = r.json()
     assert body["household_id"] == inside.code and "dibao" in body["explanation"]["categories"]
     assert client.get(f"/api/households/{outside.pk}/determination/").status_code == 404
+
+
+def _grandmother_and_grandson(users: dict[str, Any]) -> Household:
+    """A grandmother (70) and her grandson (10), no income; her son elsewhere supports her only;
+    the boy's father is in prison (recorded as his supporter, unable)."""
+    from tests.conftest import make_household
+
+    h = make_household(users["county"], "360124101001", "360124195601010038")
+    registry.member_update(actor=users["county"], member=h.members.get(), data={"work_capacity": "none", "employment": "not_working"})
+    boy = registry.member_add(actor=users["county"], household=h, data={
+        "id_number": "36012420160101001X", "name": "李小宝", "relation": "grandchild", "work_capacity": "none",
+        "employment": "not_working", "school_stage": "primary",
+    })
+    gran = h.members.get(relation="head")
+    registry.item_add(actor=users["county"], household=h, kind="supporter", data={
+        "name": "李大", "relation": "子", "able_to_support": True, "supported_members": [gran.pk],
+    })
+    registry.item_add(actor=users["county"], household=h, kind="supporter", data={
+        "name": "李二", "relation": "父", "able_to_support": False, "reason": "在监狱服刑", "supported_members": [str(boy.pk)],
+    })
+    return Household.objects.get(pk=h.pk)
+
+
+def test_supporters_are_someones_supporters_on_screen_and_in_batch(users: dict[str, Any]) -> None:
+    """Issue 15 item 2 through the registry: the son's support of his mother does not block the boy."""
+    h = _grandmother_and_grandson(users)
+    body = services.interchange(h)
+    assert sorted(len(s.get("supported_member_ids", [])) for s in body["supporters"]) == [1, 1]
+    result = services.determine_one(h, AS_OF)
+    boy = str(h.members.get(relation="grandchild").pk)
+    gran = str(h.members.get(relation="head").pk)
+    assert result["categories"] == ["dibao", "tekun"]
+    assert result["member_categories"] == {gran: "dibao", boy: "tekun"}
+    run = services.run_all(actor=users["province"], as_of=AS_OF)
+    stored = DeterminationResult.objects.get(run=run, household=h)
+    assert stored.categories == result["categories"]
+    assert stored.member_categories == result["member_categories"]

@@ -21,7 +21,7 @@ from jiuzhu.rules.determination import categories
 from jiuzhu.rules.determination.household import HouseholdError
 from jiuzhu.rules.params import ParameterError
 
-from . import services
+from . import selectors, services
 from .models import DeterminationResult, DeterminationRun
 
 
@@ -70,13 +70,17 @@ def run_list(request: HttpRequest) -> HttpResponse:
     latest = DeterminationRun.objects.filter(status="done").first()
     selected = DeterminationRun.objects.filter(pk=request.GET.get("run") or 0).first() or latest
     totals = []
+    persons: list[dict[str, Any]] = []
+    lang = "en" if (get_language() or "").startswith("en") else "zh"
     if selected is not None:
         results = scoped(DeterminationResult.objects.filter(run=selected), user, "view_registry")
         totals = list(results.values("main_category").annotate(n=Count("id"), amount=Sum("total_benefit")).order_by("main_category"))
         for row in totals:
-            row["label"] = categories.label(row["main_category"] or "none", "en" if (get_language() or "").startswith("en") else "zh")
+            row["label"] = categories.label(row["main_category"] or "none", lang)
+        persons = selectors.persons_by_category(selected, user, lang)
     page = Paginator(runs, 50).get_page(1)
     return render(request, "determination/runs.html", {
-        "runs": page, "selected": selected, "totals": totals, "message": message,
+        "runs": page, "selected": selected, "totals": totals, "persons": persons, "message": message,
+        "persons_total": sum(p["persons"] for p in persons),
         "today": timezone.localdate(), "can_run": user.has_capability("run_determination"),
     })
