@@ -36,3 +36,26 @@ def category_short(code: Any) -> str:
 @register.filter
 def category_labels(codes: Iterable[Any] | None) -> list[str]:
     return categories.labels([str(c) for c in codes or [] if c], _lang())
+
+
+@register.filter
+def member_name(members: Iterable[Any] | dict[str, Any] | None, member_id: Any) -> str:
+    """The name of a member of the household by its id (a list of member records, or {id: name})."""
+    if isinstance(members, dict):
+        return str(members.get(str(member_id), ""))
+    for m in members or []:
+        if str(m.get("id") if isinstance(m, dict) else getattr(m, "pk", "")) == str(member_id):
+            return str(m.get("name") if isinstance(m, dict) else m.name)
+    return ""
+
+
+@register.filter
+def income_detail(subtype: Any) -> str:
+    """An income detail as words where the code is a common one (工资, 城乡居民基础养老金 …)."""
+    from jiuzhu.rules.vocab import INCOME_SUBTYPE_LABELS_ZH
+
+    if not subtype:
+        return ""
+    if (get_language() or "").startswith("en"):
+        return str(subtype).replace("_", " ")
+    return INCOME_SUBTYPE_LABELS_ZH.get(str(subtype), str(subtype))
