@@ -15,6 +15,7 @@ from django import template
 from django.utils.translation import get_language
 
 from jiuzhu.rules.determination import categories
+from jiuzhu.rules.vocab import INCOME_SUBTYPE_LABELS_ZH
 
 register = template.Library()
 
@@ -52,8 +53,6 @@ def member_name(members: Iterable[Any] | dict[str, Any] | None, member_id: Any) 
 @register.filter
 def income_detail(subtype: Any) -> str:
     """An income detail as words where the code is a common one (工资, 城乡居民基础养老金 …)."""
-    from jiuzhu.rules.vocab import INCOME_SUBTYPE_LABELS_ZH
-
     if not subtype:
         return ""
     if (get_language() or "").startswith("en"):

@@ -12,7 +12,9 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
+from jiuzhu.rules import vocab
 from jiuzhu.rules.determination import categories
+from jiuzhu.rules.params.regions import region_name as name_of
 
 register = template.Library()
 
@@ -22,8 +24,6 @@ _GRADES_ZH = {1: "一", 2: "二", 3: "三", 4: "四"}
 
 def _code_words(code: str) -> str:
     """A coded value inside a parameter as words (assessors, school stages, categories …)."""
-    from jiuzhu.rules import vocab
-
     for enum in (vocab.CapacityAssessor, vocab.SchoolStage, vocab.DisabilityType, vocab.Employment):
         if code in {m.value for m in enum}:
             return vocab.label_zh(enum(code))
@@ -58,6 +58,4 @@ def param_value(value: Any) -> str:
 @register.filter
 def region_name(code: Any) -> str:
     """A division code as its name (江西省, 南昌市 …); the code itself when unknown."""
-    from jiuzhu.rules.params.regions import region_name as name_of
-
     return name_of(str(code))
