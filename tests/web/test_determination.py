@@ -243,3 +243,15 @@ def test_sheet_totals_are_the_sums_of_the_lines_on_it(client: Any, users: dict[s
     names = set(h.members.values_list("name", flat=True))
     section = sheet[sheet.index("成员认定类别"):]
     assert all(n in section for n in names)
+
+
+def test_household_page_names_each_members_category(client: Any, users: dict[str, Any]) -> None:
+    """Issue 15 item 5 on the household page (a section through core.hooks): the mixed household's
+    members by name with their categories (the names were missing: the section had no member list)."""
+    h = _grandmother_and_grandson(users)
+    client.force_login(users["county"])
+    page = client.get(f"/households/{h.pk}/").content.decode()
+    line = page[page.index("成员认定类别"):]
+    line = line[:line.index("</p>")]
+    gran, boy = h.members.get(relation="head"), h.members.get(relation="grandchild")
+    assert f"{gran.name} 最低生活保障对象" in line and f"{boy.name} 特困人员" in line

@@ -120,18 +120,25 @@ def _rows(households: Any) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         for v in Member.objects.filter(household__in=ids).values(*_MEMBER_FIELDS).iterator(chunk_size=5000)
     ]
     for table, (model, fields) in _ITEM_FIELDS.items():
+        if table == "supporters":
+            continue
         rows = (_item_row(table, v) for v in model.objects.filter(household__in=ids).values(*fields).iterator(chunk_size=5000))
         yield table, [r for r in rows if r is not None]
-    # whom each supporter must support (issue 15): one row per (supporter, member)
-    links = Supporter.supported_members.through.objects.filter(supporter__household__in=ids)
-    yield "support_links", [
-        {"household_id": v["supporter__household__code"], "household_key": v["supporter__household_id"],
-         "supporter_id": str(v["supporter__uid"]), "member_id": str(v["member_id"]),
-         "member_key": v["member_id"] if v["member__household_id"] == v["supporter__household_id"] else None}
-        for v in links.values("supporter__household__code", "supporter__household_id", "supporter__uid", "member_id",
-                              "member__household_id").iterator(chunk_size=5000)
-    ]
-
+    # Supporters and whom each must support (issue 15) in one query: one row per (supporter,
+    # supported member), a supporter without links once with none.
+    fields = [*_ITEM_FIELDS["supporters"][1], "supported_members", "supported_members__household_id"]
+    supporters: dict[Any, dict[str, Any]] = {}
+    links: list[dict[str, Any]] = []
+    for v in Supporter.objects.filter(household__in=ids).values(*fields).iterator(chunk_size=5000):
+        member, member_household = v.pop("supported_members"), v.pop("supported_members__household_id")
+        if v["uid"] not in supporters:
+            supporters[v["uid"]] = _item_row("supporters", v)
+        if member is not None:
+            links.append({"household_id": v["household__code"], "household_key": v["household_id"],
+                          "supporter_id": str(v["uid"]), "member_id": str(member),
+                          "member_key": member if member_household == v["household_id"] else None})
+    yield "supporters", [r for r in supporters.values() if r is not None]
+    yield "support_links", links
 
 def interchange(household: Household) -> dict[str, Any]:
     """One registry household in the interchange format (docs/schemas/household.schema.json)."""

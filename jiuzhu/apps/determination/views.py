@@ -27,7 +27,8 @@ from .selectors import determination_for_page, determine_for_page
 def household_section(request: HttpRequest, household: Any) -> dict[str, Any]:
     """The household page's summary (core.hooks, slot "summary"): categories and benefit now."""
     det, det_error = determination_for_page(request, household)
-    return {"det": det, "det_error": det_error, "det_as_of": timezone.localdate()}
+    names = {str(pk): name for pk, name in household.members.values_list("pk", "name")} if det else {}
+    return {"det": det, "det_error": det_error, "det_as_of": timezone.localdate(), "det_member_names": names}
 
 
 @login_required
