@@ -105,3 +105,13 @@ def test_demo_prints_the_local_choices() -> None:
     text = local_choices_step()
     assert "income.employment_cost_rate" in text and "[演示值]" in text
     assert "dibao.standard" not in text
+
+
+def test_parameter_values_read_as_words_and_dates_in_one_format(client: Any, users: dict[str, Any]) -> None:
+    """A caseworker reads 全体居民, not the code "all", and dates as 2023-01-01 like every other page."""
+    client.force_login(users["county"])
+    page = client.get("/policy/parameters/").content.decode()
+    row = page[page.index("benchmark.disposable_income_basis"):]
+    row = row[:row.index("</tr>")]
+    assert "全体居民" in row and ">all<" not in row
+    assert "2023-01-01" in row and "2023年" not in page

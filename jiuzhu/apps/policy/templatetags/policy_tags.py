@@ -20,6 +20,8 @@ register = template.Library()
 
 
 _GRADES_ZH = {1: "一", 2: "二", 3: "三", 4: "四"}
+# coded values of "str" parameters that are not in the vocabularies (e.g. benchmark.disposable_income_basis)
+_WORDS_ZH = {"all": "全体居民", "area": "分城乡（按家庭城乡属性）"}
 
 
 def _code_words(code: str) -> str:
@@ -29,7 +31,7 @@ def _code_words(code: str) -> str:
             return vocab.label_zh(enum(code))
     if code in categories.CATEGORIES:
         return categories.label(code, "zh", short=True)
-    return vocab.INCOME_SUBTYPE_LABELS_ZH.get(code, code)
+    return vocab.INCOME_SUBTYPE_LABELS_ZH.get(code, _WORDS_ZH.get(code, code))
 
 
 @register.filter
