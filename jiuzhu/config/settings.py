@@ -142,6 +142,11 @@ JIUZHU_LOCKOUT_MINUTES = 30
 JIUZHU_PUSH_ENDPOINTS = json.loads(os.environ.get("JIUZHU_PUSH_ENDPOINTS", "{}") or "{}")
 JIUZHU_PUSH_SECRETS = json.loads(os.environ.get("JIUZHU_PUSH_SECRETS", "{}") or "{}")
 JIUZHU_SIGNATURE_SKEW_SECONDS = int(os.environ.get("JIUZHU_SIGNATURE_SKEW_SECONDS", "300"))
+# The client's address behind a reverse proxy (rate limits of the public pages, docs/operators.md):
+# the header the proxy sets (e.g. X-Forwarded-For) and how many trusted proxies append to it.
+# Empty = no proxy: the header is then ignored, since a client could send any value.
+JIUZHU_CLIENT_IP_HEADER = os.environ.get("JIUZHU_CLIENT_IP_HEADER", "")
+JIUZHU_CLIENT_IP_PROXIES = int(os.environ.get("JIUZHU_CLIENT_IP_PROXIES", "1"))
 # Early-warning comparison engine: "duckdb" (default, embedded) or "spark" (local or a cluster via
 # SPARK_MASTER; docs/monitoring.md).
 JIUZHU_MONITORING_BACKEND = os.environ.get("JIUZHU_MONITORING_BACKEND", "duckdb")
