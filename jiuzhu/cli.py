@@ -330,6 +330,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # What the subcommands write (generated provinces, results, exports) may hold personal data:
+    # owner-only files, also for the commands that never load the Django settings (ADR 0024).
+    from jiuzhu.pii.files import private_umask
+
+    private_umask()
     if argv and argv[0] == "determine":
         return cmd_determine(argv[1:])
     if argv and argv[0] == "indicators":  # the monitoring indicators, no database needed

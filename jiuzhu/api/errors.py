@@ -1,9 +1,10 @@
-"""API errors: Django ValidationError → 400 with field messages; conflicts → 409."""
+"""API errors: Django ValidationError → 400 with field messages; conflicts → 409; too big → 413."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
 from rest_framework.response import Response
@@ -18,4 +19,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ConflictError):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses the body before our parser sees it (DRF reads request.body for JSON);
+        # answer as JSON with 413, like the parser's own limit, not Django's HTML 400 page (A3).
+        return Response(
+            {"detail": "请求体过大 / Request body too large", "code": "too_large"},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     return drf_handler(exc, context)

@@ -16,6 +16,7 @@ class AssistanceConfig(AppConfig):
         )
 
         from .demo import demo_step
+        from .exports import register
         from .views import household_section
 
         register_nav(70, _("Programmes"), "assistance_programmes", "view_assistance", "view_share")
@@ -23,3 +24,4 @@ class AssistanceConfig(AppConfig):
         register_nav(72, _("Payrolls"), "assistance_payrolls", "view_assistance")
         register_household_section(40, "assistance/_household.html", household_section)
         register_demo_step(60, "assistance", demo_step)
+        register()  # the people to serve as a bulk export (purpose, cap, approval: jiuzhu.apps.privacy)

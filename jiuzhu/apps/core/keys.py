@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from jiuzhu.pii.crypto import Keyring
+from jiuzhu.pii.files import ensure_private_dir, write_private
 
 
 @functools.cache
@@ -32,8 +33,8 @@ def ensure_demo_keyring() -> Path | None:
     path = Path(settings.JIUZHU_KEYRING_FILE)
     if path.exists():
         return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(Keyring.generate().to_json(), encoding="utf-8")
-    path.chmod(0o600)
+    ensure_private_dir(path.parent)
+    # Created 0600 from the first byte: write-then-chmod leaves a window to read the key.
+    write_private(path, Keyring.generate().to_json())
     keyring.cache_clear()
     return path
