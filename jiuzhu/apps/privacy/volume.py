@@ -33,10 +33,11 @@ class PurposeRequired(APIException):
 
     def __init__(self) -> None:
         codes = ", ".join(purposes())
-        super().__init__({
+        self.payload = {
             "detail": f"列出个人信息须说明用途：purpose 取 {codes} 之一 / "
                       f"Listing personal data needs a purpose: purpose= one of {codes}",
-            "code": "purpose_required", "purposes": list(purposes())})
+            "code": "purpose_required", "purposes": list(purposes())}
+        super().__init__(self.payload["detail"])
 
 
 class DailyVolumeExceeded(APIException):
@@ -45,12 +46,13 @@ class DailyVolumeExceeded(APIException):
 
     def __init__(self, limit: int, retry_after: int) -> None:
         self.retry_after = retry_after
-        self.wait = retry_after  # DRF turns `wait` into the Retry-After header
-        super().__init__({
+        self.wait = retry_after  # the Retry-After header
+        self.payload = {
             "detail": f"今日通过接口读取的个人信息已达上限（{limit} 条）；大批量数据请提交导出申请，经另一位工作人员审批 / "
                       f"Daily limit of {limit} records listed by API reached; for bulk data, request an export "
                       f"(approved by a second person) at /exports/",
-            "code": "daily_volume", "limit": limit, "retry_after": retry_after})
+            "code": "daily_volume", "limit": limit, "retry_after": retry_after}
+        super().__init__(self.payload["detail"])
 
 
 def _start_of_day(now: dt.datetime) -> dt.datetime:

@@ -64,7 +64,7 @@ def people(request: HttpRequest) -> HttpResponse:
         try:
             charge(request.user, endpoint="sharing_people", rows=len(page.object_list), purpose=purpose)
         except DailyVolumeExceeded as err:
-            response = render(request, "sharing/limit.html", {"error": err.detail["detail"]}, status=429)
+            response = render(request, "sharing/limit.html", {"error": err.payload["detail"]}, status=429)
             response["Retry-After"] = str(err.retry_after)
             return response
     page_rows = list(selectors.rows(request.user, page.object_list, purpose=purpose, display=True))
