@@ -45,7 +45,8 @@ __all__ = [
 ]
 
 _DIGIT_RUN: Final = re.compile(r"[0-9]+[Xx]?")
-_MOBILE: Final = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+# Not inside a longer run of letters and digits (a hex digest, a token): those are not phone numbers.
+_MOBILE: Final = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
 # A masked number: kept head, at least 3 stars, kept tail (which may be followed by more stars,
 # as in a masked certificate number).
 _MASKED: Final = re.compile(r"(?<![0-9A-Za-z*])([0-9]{0,6})(\*{3,})([0-9]{0,4}[0-9Xx]?)(\**)")
@@ -92,7 +93,7 @@ def find_legacy_id_numbers(text: str, *, today: dt.date | None = None) -> list[s
 
 
 def find_mobiles(text: str) -> list[str]:
-    """Mainland mobile numbers written in clear (11 digits, 13x–19x, not part of a longer run)."""
+    """Mainland mobile numbers written in clear (11 digits, 13x–19x, not inside a longer token)."""
     return list(dict.fromkeys(m.group() for m in _MOBILE.finditer(text)))
 
 

@@ -39,7 +39,7 @@ def test_ids_in_clear_also_inside_longer_runs() -> None:
 
 
 def test_mobiles_in_clear() -> None:
-    assert find_mobiles("电话 13800138000，138****8000，0791-88888888，113800138000") == ["13800138000"]
+    assert find_mobiles("电话 13800138000，138****8000，0791-88888888，113800138000，ab13800138000") == ["13800138000"]
 
 
 def test_fragments() -> None:
