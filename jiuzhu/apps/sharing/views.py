@@ -17,6 +17,7 @@ from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.scoping import require
 from jiuzhu.apps.privacy.config import purpose_choices, purposes
 from jiuzhu.apps.privacy.volume import DailyVolumeExceeded, charge
+from jiuzhu.pii.masking import mask_id_number
 from jiuzhu.rules.text import normalise_text
 
 from . import selectors, services
@@ -39,12 +40,26 @@ def filters(request: HttpRequest) -> dict[str, str]:
 
 
 def _cell(row: dict[str, Any], key: str) -> Any:
+    if key == "id_number_masked" and key not in row:
+        return mask_id_number(row.get("id_number") or "")
     return row.get("category_label") if key == "category" else row[key]
 
 
 def _purpose_ok(purpose: str) -> bool:
     """A purpose from the configured list (ADR 0025), not any four characters."""
     return purpose in purposes()
+
+
+def _list_fields(fields: list[str]) -> list[str]:
+    """A list page never shows full ID numbers: fifty on a screen, page after page, is a bulk read.
+
+    The full number stays where it serves one person (the person page, with a purpose) or is an
+    approved bulk disclosure (an export, the API for matching): ADR 0025.
+    """
+    if "id_number" not in fields:
+        return fields
+    masked = [] if "id_number_masked" in fields else ["id_number_masked"]
+    return [f for f in fields if f != "id_number"] + masked
 
 
 def _headers(fields: list[str]) -> list[tuple[str, Any]]:
@@ -70,7 +85,7 @@ def people(request: HttpRequest) -> HttpResponse:
     page_rows = list(selectors.rows(request.user, page.object_list, purpose=purpose, display=True))
     services.audit_people_access(request.user, action="people", rows=len(page_rows), purpose=purpose,
                                  page=page.number, county=f["county"], category=f["category"])
-    fields = entry.fields(purpose=bool(purpose))
+    fields = _list_fields(entry.fields(purpose=bool(purpose)))
     table = [(row["ref"], [(k, _cell(row, k)) for k in fields]) for row in page_rows]
     context = {
         "entry": entry, "page": page, "table": table, "headers": _headers(fields), "filters": f,
