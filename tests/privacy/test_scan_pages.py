@@ -34,8 +34,8 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from jiuzhu.pii.scan import find_id_numbers, find_legacy_id_numbers, find_mobiles, rebuild
 from jiuzhu.pii.crypto import Keyring
+from jiuzhu.pii.scan import find_id_numbers, find_legacy_id_numbers, find_mobiles, rebuild
 from tests.conftest import ROLES
 from tests.web.matrix_base import ANY, PUBLIC
 from tests.web.test_access_matrix import MATRIX, SCOPED_TARGETS, _expected, _target
@@ -88,6 +88,7 @@ class World:
 
 
 def _build(var: Path) -> World:
+    from jiuzhu.apps.core.demo_accounts import ensure_demo_users
     from jiuzhu.apps.core.hooks import DEMO_STEPS
     from jiuzhu.apps.core.keys import keyring
     from jiuzhu.apps.core.models import Region, User
@@ -96,7 +97,7 @@ def _build(var: Path) -> World:
     from jiuzhu.apps.registry.bulk import load_province
     from jiuzhu.apps.registry.demo import add_demo_history
     from jiuzhu.apps.registry.models import Household, Member, Supporter
-    from jiuzhu.cli import _import_feeds, ensure_demo_users
+    from jiuzhu.cli import _import_feeds
     from jiuzhu.engine.synth import generate
     from jiuzhu.pii.crypto import decrypt_field
 

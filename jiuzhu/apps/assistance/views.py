@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -18,24 +19,26 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
 from jiuzhu.apps.core.models import Region
-from jiuzhu.apps.core.scoping import get_scoped_or_404, require, scoped
+from jiuzhu.apps.core.scoping import get_scoped_or_404, region_filter, require, scoped
+from jiuzhu.apps.determination.selectors import page_determination
 from jiuzhu.apps.policy.selectors import current_parameters
+from jiuzhu.apps.registry.models import Household
 from jiuzhu.pii.masking import mask_name
-from jiuzhu.rules.programmes import PROGRAMMES, as_codes
+from jiuzhu.rules.programmes import PROGRAMMES, as_codes, lookup_for
 from jiuzhu.rules.programmes.matrix import GIVES_ZH, TRIGGER_ZH, who_zh
 
 from . import payroll as pay
-from .matching import household_matches, lookup_for
+from .exports import people_to_serve
+from .matching import household_matches
 from .models import (
     Enrolment,
     EnrolmentState,
     Entitlement,
     EntitlementState,
-    Match,
     MatchStatus,
     Payroll,
 )
-from .services import EntitlementError, decline_enrolment
+from .services import EntitlementError, decline_enrolment, grant_temporary
 
 VIEW = "view_assistance"
 PAY = "manage_payroll"
@@ -71,19 +74,11 @@ def programmes(request: HttpRequest) -> HttpResponse:
     return render(request, "assistance/programmes.html", {"rows": matrix_rows()})
 
 
-def _list_queryset(user: Any) -> Any:
-    """Department users: their department's programmes; caseworkers: their region."""
-    if user.role == Role.DEPARTMENT:
-        require(user, "view_share")
-        return Match.objects.filter(department=user.department)
-    return scoped(Match.objects.all(), user, VIEW) if user.has_capability(VIEW) else require(user, VIEW)
-
-
 @login_required
 def department_list(request: HttpRequest) -> HttpResponse:
     """The people a department has to serve: missing (omissions) and enrolled without application."""
     _require_any(request.user, LISTS)
-    qs = _list_queryset(request.user).select_related("household", "member")
+    qs = people_to_serve(request.user).select_related("household", "member")
     status = request.GET.get("status") or "missing"
     qs = qs.filter(status=status if status in MatchStatus.values else MatchStatus.MISSING)
     department = request.GET.get("department", "")
@@ -116,9 +111,9 @@ def household_section(request: HttpRequest, household: Any) -> dict[str, Any] | 
     user = request.user
     if not user.has_capability(VIEW):
         return None
-    # The household page may hand over the determination it already made (saves determining twice).
-    det = getattr(household, "determination_for_page", None)
-    categories = list(det["categories"]) if isinstance(det, dict) and "categories" in det else None
+    # On the household page, the determination its summary made now (saves determining twice).
+    det = page_determination(request, household)
+    categories = list(det["categories"]) if det is not None and "categories" in det else None
     data = household_matches(household, categories=categories)
     labels = {p.key: p for p in PROGRAMMES}
     names = {m["id"]: m["name"] for m in data["members"].values()}
@@ -165,11 +160,6 @@ def enrolment_decline(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def temporary_grant(request: HttpRequest, pk: int) -> HttpResponse:
     """临时救助 from the household page: small amounts by the township, more by the county."""
-    from decimal import Decimal, InvalidOperation
-
-    from jiuzhu.apps.registry.models import Household
-
-    from .services import grant_temporary
 
     household = get_scoped_or_404(Household.objects.all(), request.user, "process_applications", pk=pk)
     back = reverse("household_detail", args=[household.pk])
@@ -197,7 +187,6 @@ def temporary_grant(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _counties(user: Any) -> list[Region]:
     qs = Region.objects.filter(level="county", valid_to__isnull=True)
-    from jiuzhu.apps.core.scoping import region_filter
 
     q = region_filter(user, "code")
     return list((qs if q is None else qs.filter(q)).order_by("code"))

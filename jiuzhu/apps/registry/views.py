@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.hooks import household_sections
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
-from jiuzhu.apps.privacy.exports import sm3_hex
-from jiuzhu.engine.exchange.report import sanitise_cell
 
 from . import history, selectors, services
 from .forms import ITEM_FORMS, ITEM_TITLES, HouseholdForm, MemberForm, UnmaskForm, with_members
@@ -25,6 +24,18 @@ from .models import Member
 from .validation import clean_as_of
 
 EDIT = "edit_registry"
+
+
+def home_section(request: HttpRequest) -> dict[str, Any] | None:
+    """The home page's counts: households in the user's region, by county (core.hooks)."""
+    user: Any = request.user
+    if not user.has_capability(selectors.VIEW):
+        return None
+    qs = selectors.households_for(user)
+    return {
+        "household_count": qs.count(),
+        "by_county": qs.values("county__code", "county__name").annotate(n=Count("id")).order_by("county__code")[:120],
+    }
 
 
 def _apply_errors(form: Any, err: ValidationError) -> None:
@@ -111,16 +122,6 @@ def household_export(request: HttpRequest) -> HttpResponse:
     return redirect("privacy_export_new", kind="registry.households")
 
 
-def _csv_line(values: list[Any]) -> str:
-    import io
-
-    buf = io.StringIO()
-    # Cells that a spreadsheet would read as a formula get a leading quote (R31): one rule for every export.
-    safe = [sanitise_cell(v) if isinstance(v, str) else v for v in values]
-    csv.writer(buf).writerow(safe)
-    return buf.getvalue()
-
-
 @login_required
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(request.user, pk)
@@ -137,13 +138,6 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if as_of
         else history.household_state_now(household)
     )
-    # Imported here: the determination app builds on the registry, not the other way round.
-    from jiuzhu.apps.determination.views import determine_for_page
-
-    det, det_error = (None, "") if as_of else determine_for_page(household)
-    household.determination_for_page = det  # type: ignore[attr-defined]  # sections reuse it
-    from jiuzhu.apps.core.hooks import household_sections
-    from jiuzhu.apps.exchange.selectors import household_chain
     return render(
         request,
         "registry/household_detail.html",
@@ -157,32 +151,13 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ages_on": as_of or timezone.localdate(),
             "can_edit": request.user.has_capability(EDIT) and as_of is None,  # type: ignore[attr-defined]
             "can_unmask": request.user.has_capability("unmask"),  # type: ignore[attr-defined]
-            "det": det,
-            "det_error": det_error,
-            "det_as_of": timezone.localdate(),
-            "chain": None if as_of else household_chain(household, categories=det["categories"] if det else None),
-            # Sections of the apps built on the registry (warnings, applications, programmes).
+            # The apps built on the registry add their sections through core.hooks: the determination
+            # under the facts; the assistance chain, warnings, applications and programmes after the
+            # records.  They describe the household now, so a past date shows none of them.
+            "summary_sections": [] if as_of else household_sections(request, household, "summary"),
             "sections": [] if as_of else household_sections(request, household),
         },
     )
-
-
-@login_required
-def household_chain_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """The household's assistance chain as CSV (UTF-8 with BOM), audited."""
-    from jiuzhu.apps.exchange.selectors import CHAIN_FIELDS, household_chain
-
-    household = selectors.household_get(request.user, pk, "export_registry")
-    entries = household_chain(household)["entries"]
-    lines = ["\ufeff", _csv_line(list(CHAIN_FIELDS))]
-    lines += [_csv_line([",".join(e[k]) if k == "flags" else ("" if e.get(k) is None else e[k]) for k in CHAIN_FIELDS]) for e in entries]
-    content = "".join(lines).encode("utf-8")
-    # One household's chain, not a bulk export; audited with what left the platform (rows, SM3).
-    audit("exchange.chain_export", actor=request.user, object_type="household", object_id=household.pk,
-          rows=len(entries), sm3=sm3_hex(content))
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="chain-{household.code}.csv"'
-    return response
 
 
 @login_required
@@ -331,7 +306,6 @@ def member_unmask(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _item_model(kind: str) -> Any:
     if kind not in services.ITEM_MODELS:
-        from django.http import Http404
 
         raise Http404
     return services.ITEM_MODELS[kind]

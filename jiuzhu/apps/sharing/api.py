@@ -14,9 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jiuzhu.api.pagination import ClampedPagination
+from jiuzhu.api.serializers import StrictSerializer
+from jiuzhu.apps.core.scoping import require
 from jiuzhu.apps.privacy.config import purposes
 from jiuzhu.apps.privacy.volume import charge, listing_purpose
-from jiuzhu.apps.registry.api import StrictSerializer
 from jiuzhu.rules.text import normalise_text
 
 from . import selectors, services
@@ -105,8 +106,6 @@ class LowIncomeQueryView(APIView):
     @extend_schema(operation_id="sharing_query", request=QueryRequestSerializer,
                    responses={200: QueryAnswerSerializer, 400: OpenApiTypes.OBJECT, 429: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
-        from jiuzhu.apps.core.scoping import require
-
         require(request.user, services.QUERY)
         ser = QueryRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)

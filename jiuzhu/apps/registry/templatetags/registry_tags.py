@@ -10,6 +10,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.apps.registry import choices
+from jiuzhu.apps.registry.history import TRACKED
+from jiuzhu.pii.masking import mask_certificate_number, mask_date
+from jiuzhu.rules.identity import age_on
 
 register = template.Library()
 
@@ -56,8 +59,6 @@ def age(birth: Any, on: Any) -> Any:
     Pages show the age, not the birth date, beside a masked ID number: the digits the mask
     hides are the birth date (ADR 0024).
     """
-    from jiuzhu.rules.identity import age_on
-
     try:
         born = birth if isinstance(birth, dt.date) else dt.date.fromisoformat(str(birth))
         return age_on(born, on)
@@ -73,8 +74,6 @@ _MASKED_IN_HISTORY = {"birth_date", "disability_cert_no"}
 @register.filter
 def shown(snapshot: dict[str, Any] | None, field: str) -> Any:
     """The value of `field` in a change record's snapshot, as it may be shown beside a masked ID."""
-    from jiuzhu.pii.masking import mask_certificate_number, mask_date
-
     value = snapshot.get(field) if snapshot else None
     if value in (None, "") or field not in _MASKED_IN_HISTORY:
         return value
@@ -106,8 +105,6 @@ def action_label(action: str) -> str:
 @register.filter
 def field_label(field: str, object_type: str) -> str:
     """The verbose name of a changed field, in the active language."""
-    from jiuzhu.apps.registry.history import TRACKED
-
     model = TRACKED.get(object_type)
     if model is None:
         return field
