@@ -1,7 +1,7 @@
 """Find personal identifiers in text: in clear, or rebuildable from what a page shows (ADR 0024).
 
 Pure Python, no Django.  Used by the scans of pages, exports, API responses, database files
-and analytics files (tests/privacy), and by ``jiuzhu manage pii_scan`` for release checks
+and analytics files (tests/privacy), and by ``jiuzhu manage pii_scan`` (files on disk) for release checks
 (RELIABILITY test plan 4: "scans of logs and database dumps for plaintext IDs").
 
 Three questions, from the weakest attacker to the strongest:
