@@ -19,7 +19,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ConflictError):
-        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response({"detail": str(exc), "code": exc.code}, status=status.HTTP_409_CONFLICT)
     payload = getattr(exc, "payload", None)
     if isinstance(exc, APIException) and isinstance(payload, dict):
         # A refusal that carries typed fields (numbers, lists) beside its message: answered as is.

@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiuzhu.apps.core.choices import Department, Role
-from jiuzhu.apps.core.scoping import require, scoped
 from jiuzhu.apps.privacy.exports import ExportKind, register_export
 from jiuzhu.pii.masking import mask_name
 from jiuzhu.rules.programmes import PROGRAMMES
 
-from .models import Match, MatchStatus
+from . import selectors
+from .models import MatchStatus
 
 LISTS = ("view_assistance", "view_share")
 _PROGRAMMES = {p.key: p.label_zh for p in PROGRAMMES}
@@ -33,17 +33,8 @@ def _filters(user: Any, query: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def people_to_serve(user: Any) -> Any:
-    """The matches a user may list: department users their department's programmes; caseworkers their region."""
-    if user.role == Role.DEPARTMENT:
-        require(user, "view_share")
-        return Match.objects.filter(department=user.department)
-    return scoped(Match.objects.all(), user, "view_assistance") if user.has_capability("view_assistance") \
-        else require(user, "view_assistance")
-
-
 def _queryset(user: Any, params: dict[str, str]) -> Any:
-    qs = people_to_serve(user).filter(status=params.get("status", MatchStatus.MISSING))
+    qs = selectors.matches_for(user).filter(status=params.get("status", MatchStatus.MISSING))
     if params.get("department"):
         qs = qs.filter(department=params["department"])
     if params.get("programme"):
