@@ -282,6 +282,26 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if b.state == "rejected" else 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the background jobs' queue (docs/operators.md "Jobs")."""
+    _django()
+    from jiuzhu.apps.jobs.worker import serve
+
+    return serve(interval=args.interval, once=args.once, verbosity=args.verbosity)
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    """List jobs (newest first), or retry / cancel one."""
+    _django()
+    from jiuzhu.apps.jobs.cli import list_jobs, steer
+    from jiuzhu.apps.jobs.services import mark_abandoned
+
+    mark_abandoned()  # so a dead worker's job shows as interrupted, ready for --retry
+    if args.retry is not None or args.cancel is not None:
+        return steer(retry=args.retry, cancel=args.cancel)
+    return list_jobs(as_json=args.json, state=args.state, kind=args.kind, limit=args.limit)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jiuzhu", description="江西省社会救助平台命令行 / jiuzhu platform command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -318,6 +338,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("programmes", help="list the programme matrix (see docs/assistance.md)")
     p.set_defaults(func=cmd_programmes)
+
+    p = sub.add_parser("worker", help="run the background jobs (determination, comparison runs, payrolls…)")
+    p.add_argument("--once", action="store_true", help="run what is queued, then exit")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between looks at an empty queue")
+    p.add_argument("-v", "--verbosity", type=int, default=1, choices=[0, 1, 2])
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("jobs", help="list background jobs (--json for machines); --retry/--cancel ID")
+    p.add_argument("--json", action="store_true", help="a JSON list: id, kind, state, done, total, …")
+    p.add_argument("--state", default="", help="queued, running, done, failed, cancelled or abandoned")
+    p.add_argument("--kind", default="")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--retry", type=int, metavar="ID", help="queue a failed, cancelled or interrupted job again")
+    p.add_argument("--cancel", type=int, metavar="ID", help="cancel a queued or running job")
+    p.set_defaults(func=cmd_jobs)
 
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

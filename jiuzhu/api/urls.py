@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("jiuzhu.apps.monitoring.api_urls")),
     path("", include("jiuzhu.apps.applications.api_urls")),
     path("", include("jiuzhu.apps.assistance.api_urls")),
+    path("", include("jiuzhu.apps.jobs.api_urls")),
 ]

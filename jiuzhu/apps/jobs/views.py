@@ -1,0 +1,96 @@
+"""任务 screens: the jobs in the user's scope, a job with live progress (htmx), cancel and retry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .choices import JobState
+from .kinds import KINDS
+from .models import Job
+
+
+def refused_message(err: Any) -> str:
+    return err.message_en if (get_language() or "").startswith("en") else err.message_zh
+
+
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.jobs_for(request.user)
+    state, kind = request.GET.get("state", ""), request.GET.get("kind", "")
+    if state in JobState.values:
+        qs = qs.filter(state=state)
+    if kind in KINDS:
+        qs = qs.filter(kind=kind)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    rows = [(job, selectors.progress(job)) for job in page]
+    kinds = [KINDS[k] for k in selectors.visible_kinds(request.user)]
+    query = "&".join(f"{k}={v}" for k, v in (("state", state), ("kind", kind)) if v)
+    return render(request, "jobs/list.html", {"page": page, "rows": rows, "states": JobState.choices,
+                                              "kinds": kinds, "state": state, "kind": kind, "query": query})
+
+
+def _detail_context(request: HttpRequest, job: Job) -> dict[str, Any]:
+    return {"job": job, "p": selectors.progress(job), "can_steer": selectors.can_steer(request.user, job),
+            "result_link": selectors.result_link(job), "result_lines": selectors.result_lines(job),
+            "params_lines": selectors.params_lines(job)}
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = selectors.job_get(request.user, pk)
+    return render(request, "jobs/detail.html", _detail_context(request, job))
+
+
+@login_required
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live part of the job page (polled by htmx while the job is queued or running)."""
+    job = selectors.job_get(request.user, pk)
+    response = render(request, "jobs/_progress.html", _detail_context(request, job))
+    if not job.is_active and request.htmx:  # type: ignore[attr-defined]
+        # Finished: reload the whole page once (result, log, buttons).
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    job = selectors.job_get(request.user, pk)
+    try:
+        services.job_cancel(actor=request.user, job=job)
+    except services.JobRefused as err:
+        messages.error(request, refused_message(err))
+    return redirect("job_detail", job.pk)
+
+
+@login_required
+@require_POST
+def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    job = selectors.job_get(request.user, pk)
+    try:
+        services.job_retry(actor=request.user, job=job)
+    except services.JobRefused as err:
+        messages.error(request, refused_message(err))
+    return redirect("job_detail", job.pk)
+
+
+def started(request: HttpRequest, start: Any) -> HttpResponse:
+    """For the screens that start a job: call *start* (→ Job); redirect to the job's page, or to the
+    running job's page with the refusal as a message.  The caller never waits for the work."""
+    try:
+        job = start()
+    except services.JobRefused as err:
+        messages.error(request, refused_message(err))
+        if err.job is not None and selectors.jobs_for(request.user).filter(pk=err.job.pk).exists():
+            return redirect("job_detail", err.job.pk)
+        return redirect(request.get_full_path())
+    return redirect("job_detail", job.pk)
