@@ -215,6 +215,7 @@ def cmd_determine(rest: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="jiuzhu determine --all")
     parser.add_argument("--all", action="store_true", required=True)
     parser.add_argument("--as-of", required=True)
+    parser.add_argument("--background", action="store_true", help="queue the job for `jiuzhu worker` and return")
     args = parser.parse_args(rest)
     try:
         as_of = dt.date.fromisoformat(args.as_of)
@@ -222,17 +223,14 @@ def cmd_determine(rest: list[str]) -> int:
         print(f"日期格式应为 YYYY-MM-DD / --as-of must be YYYY-MM-DD: {args.as_of}", file=sys.stderr)
         return 2
     _django()
-    from jiuzhu.apps.determination.services import run_all
-    from jiuzhu.rules.params import ParameterError
+    from jiuzhu.apps.jobs.cli import run_cli
 
-    try:
-        run = run_all(actor=None, as_of=as_of, progress=_progress)
-    except ParameterError as err:
-        print(f"{err.message_zh} / {err.message_en}", file=sys.stderr)
-        return 1
-    print(f"run {run.pk}: {run.households:,} households as of {as_of} in {run.seconds}s "
-          f"(parameter version {run.parameter_version})")
-    return 0
+    def summary(job: Any) -> str:
+        r = job.result
+        return (f"run {r['run']}: {r['households']:,} households as of {r['as_of']} (job {job.pk}, "
+                f"parameter version {r['parameter_version']})")
+
+    return run_cli("determination.run", {"as_of": as_of.isoformat()}, background=args.background, summary=summary)
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
@@ -290,6 +288,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return serve(interval=args.interval, once=args.once, verbosity=args.verbosity)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """gunicorn and the job worker together (`make run`); Ctrl-C stops both."""
+    from jiuzhu.serve import main as serve_main
+
+    return serve_main(host=args.host, port=args.port, workers=args.workers)
+
+
 def cmd_jobs(args: argparse.Namespace) -> int:
     """List jobs (newest first), or retry / cancel one."""
     _django()
@@ -344,6 +349,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, default=1.0, help="seconds between looks at an empty queue")
     p.add_argument("-v", "--verbosity", type=int, default=1, choices=[0, 1, 2])
     p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("serve", help="serve the platform (gunicorn + static files) and run the job worker")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, help="gunicorn worker processes (default: 2 × cores + 1, at most 9)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("jobs", help="list background jobs (--json for machines); --retry/--cancel ID")
     p.add_argument("--json", action="store_true", help="a JSON list: id, kind, state, done, total, …")

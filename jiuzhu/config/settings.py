@@ -188,8 +188,9 @@ if os.environ.get("JIUZHU_STATIC_COLLECTED") == "1":
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
 else:
-    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_USE_FINDERS = True  # found in the apps, served after anything collected
     WHITENOISE_AUTOREFRESH = DEBUG
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # Field encryption keys (SM4-GCM data keys, HMAC-SM3 index key).  In
 # production these come from a certified key service; here from a JSON file

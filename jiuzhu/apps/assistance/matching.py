@@ -269,7 +269,7 @@ def run_matching(*, actor: Any, as_of: dt.date, determination_run: Determination
     masks per (county, area), bulk inserts.
     """
     params = current_parameters()
-    det = determination_run or DeterminationRun.objects.filter(status="done").order_by("-started_at", "-id").first()
+    det = determination_run or DeterminationRun.objects.completed().order_by("-id").first()
     run = MatchRun.objects.create(as_of=as_of, determination_run=det, parameter_version=params.version,
                                   started_by=actor if getattr(actor, "pk", None) else None)
     started = time.perf_counter()

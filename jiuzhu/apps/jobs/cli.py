@@ -82,7 +82,7 @@ def steer(*, retry: int | None = None, cancel: int | None = None) -> int:
     except JobRefused as err:
         print(f"{err.message_zh} / {err.message_en}", file=sys.stderr)
         return 2
-    what = "queued again (attempt %d)" % job.attempt if retry is not None else (
+    what = f"queued again (attempt {job.attempt})" if retry is not None else (
         "cancelled" if job.state == JobState.CANCELLED else "asked to stop")
     print(f"job {job.pk} {what}")
     return 0

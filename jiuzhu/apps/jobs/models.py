@@ -69,3 +69,51 @@ class Job(models.Model):
         from .kinds import kind_label
 
         return kind_label(self.kind)
+
+
+class RunQuerySet(models.QuerySet[Any]):
+    def completed(self) -> models.QuerySet[Any]:
+        """Runs whose job is done (a run without a job was recorded outside one: tests, fixtures)."""
+        return self.filter(Q(job__isnull=True) | Q(job__state=JobState.DONE))
+
+
+class JobRun(models.Model):
+    """The base of the domain records of a batch run (determination, comparison, matching).
+
+    The run keeps its domain figures and owns its result rows; its state, timing, starter and
+    error are its job's (one status vocabulary).  Written inside the job's ``commit()``, so a run
+    row appears only when its job completes.
+    """
+
+    job = models.OneToOneField(Job, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="%(app_label)s_%(class)s", verbose_name=_("job"))
+
+    objects = RunQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def state(self) -> str:
+        return self.job.state if self.job_id else JobState.DONE
+
+    def get_state_display(self) -> Any:
+        return self.job.get_state_display() if self.job_id else JobState.DONE.label
+
+    @property
+    def started_at(self) -> Any:
+        return self.job.started_at if self.job_id else None
+
+    @property
+    def finished_at(self) -> Any:
+        return self.job.finished_at if self.job_id else None
+
+    @property
+    def started_by(self) -> Any:
+        return self.job.started_by if self.job_id else None
+
+    @property
+    def seconds(self) -> float | None:
+        if not self.job_id or not (self.job.started_at and self.job.finished_at):
+            return None
+        return round((self.job.finished_at - self.job.started_at).total_seconds(), 1)

@@ -125,3 +125,10 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 
 __all__ = ["get_kind"]
+
+
+def active_for(user: Any, *kinds: str) -> list[Job]:
+    """Queued or running jobs of these kinds that the user may see (for the banner on the starting screens)."""
+    if not user.has_capability(VIEW):
+        return []
+    return list(jobs_for(user).filter(kind__in=kinds, state__in=(JobState.QUEUED, JobState.RUNNING)))
