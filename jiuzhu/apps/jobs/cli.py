@@ -18,8 +18,12 @@ EXIT = {JobState.DONE: 0, JobState.FAILED: 1, JobState.CANCELLED: 3, JobState.AB
 
 
 def run_cli(kind: str, params: dict[str, Any], *, region_code: str | None = "360000", scope_key: str | None = None,
-            background: bool = False, summary: Callable[[Job], str] | None = None) -> int:
-    """Start *kind* as a job from the command line: in this process with progress, or queued (--background)."""
+            background: bool = False, summary: Callable[[Job], str] | None = None, out: Any = None) -> int:
+    """Start *kind* as a job from the command line: in this process with progress, or queued (--background).
+
+    The outcome line goes to *out* (default stdout; a management command passes its own).
+    """
+    out = out or sys.stdout
     from .runner import run_inline
     from .services import JobRefused, job_start
     from .terminal import reporter
@@ -31,7 +35,7 @@ def run_cli(kind: str, params: dict[str, Any], *, region_code: str | None = "360
         print(f"{err.message_zh} / {err.message_en}", file=sys.stderr)
         return 2
     if background:
-        print(f"job {job.pk} queued ({kind}); `jiuzhu worker` runs it — follow it with `jiuzhu jobs`")
+        print(f"job {job.pk} queued ({kind}); `jiuzhu worker` runs it — follow it with `jiuzhu jobs`", file=out)
         return 0
     try:
         job = run_inline(job, reporter=reporter())
@@ -40,7 +44,7 @@ def run_cli(kind: str, params: dict[str, Any], *, region_code: str | None = "360
               file=sys.stderr)
         return 3
     if job.state == JobState.DONE:
-        print(summary(job) if summary else f"job {job.pk} done: {json.dumps(job.result, ensure_ascii=False)}")
+        print(summary(job) if summary else f"job {job.pk} done: {json.dumps(job.result, ensure_ascii=False)}", file=out)
     else:
         print(f"job {job.pk} {job.state}: {job.error_zh or ''} / {job.error_en or ''}".rstrip(" /"), file=sys.stderr)
     return EXIT.get(JobState(job.state), 1)
