@@ -15,6 +15,7 @@ class AssistanceConfig(AppConfig):
             register_nav,
         )
 
+        from . import jobs  # noqa: F401 - declares the kinds "assistance.matching" and "assistance.payroll"
         from .demo import demo_step
         from .views import household_section
 

@@ -7,10 +7,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
+
+from jiuzhu.apps.core.scoping import require
 
 from . import selectors, services
 from .choices import JobState
@@ -61,10 +63,20 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _steerable(request: HttpRequest, pk: int) -> Job:
+    """The job, if the user may cancel/retry its kind (403) and see it (404) — capability first, as everywhere."""
+    require(request.user, selectors.VIEW)
+    kind = Job.objects.filter(pk=pk).values_list("kind", flat=True).first()
+    if kind is None or kind not in KINDS:
+        raise Http404
+    require(request.user, KINDS[kind].start_cap)
+    return selectors.job_get(request.user, pk)
+
+
 @login_required
 @require_POST
 def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    job = selectors.job_get(request.user, pk)
+    job = _steerable(request, pk)
     try:
         services.job_cancel(actor=request.user, job=job)
     except services.JobRefused as err:
@@ -75,7 +87,7 @@ def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    job = selectors.job_get(request.user, pk)
+    job = _steerable(request, pk)
     try:
         services.job_retry(actor=request.user, job=job)
     except services.JobRefused as err:
