@@ -14,7 +14,8 @@
   in the same transaction.  Cancelled, failed, killed or superseded attempts therefore leave
   nothing visible, and a retry after a crash writes its results exactly once.
 - ``JIUZHU_JOBS_DIE_AFTER=N`` (fault tests only) kills the process with SIGKILL at the N-th
-  ``progress()`` call, as ``JIUZHU_EXCHANGE_DIE_AFTER`` does for imports.
+  ``progress()`` call, as ``JIUZHU_EXCHANGE_DIE_AFTER`` does for imports; ``PHASE:N`` at the
+  N-th call within that phase (e.g. ``store:1``: rows inserted, transaction not committed).
 """
 
 from __future__ import annotations
@@ -83,7 +84,9 @@ class JobContext:
         self._dirty: set[str] = set()
         self._cancel = threading.Event()
         self._superseded = threading.Event()
-        self._die_after = int(os.environ.get("JIUZHU_JOBS_DIE_AFTER", "0") or 0)
+        die = os.environ.get("JIUZHU_JOBS_DIE_AFTER", "") or ""
+        self._die_phase, _, n = die.rpartition(":")
+        self._die_after = int(n or 0)
         self._ticks = 0
         self._last_flush = 0.0
         self._pulse: _Pulse | None = None
@@ -96,6 +99,8 @@ class JobContext:
         with self._lock:
             self._phase, self._done, self._total = key, 0, max(int(total), 0)
             self._phase_started = timezone.now()
+            if self._die_phase:
+                self._ticks = 0
             self._log.append(log_entry(f"{label}"))
             self._log = trim_log(self._log)
             self._dirty |= {"phase", "done", "total", "log"}
@@ -166,6 +171,8 @@ class JobContext:
             self.reporter(str(kind_phase.label if kind_phase else self._phase), self._done, self._total)
 
     def _tick(self) -> None:
+        if self._die_phase and self._die_phase != self._phase:
+            return
         self._ticks += 1
         if self._die_after and self._ticks >= self._die_after:
             logger.warning("JIUZHU_JOBS_DIE_AFTER=%s reached: SIGKILL", self._die_after)
