@@ -25,13 +25,16 @@ def _django() -> None:
 
 
 def _progress(stage: str, done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        width = 30
-        filled = int(width * done / total) if total else width
-        sys.stderr.write(f"\r{stage:<12} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+    """A progress bar on a terminal, plain progress lines otherwise (jiuzhu.apps.jobs.terminal)."""
+    global _REPORTER
+    if _REPORTER is None:
+        from jiuzhu.apps.jobs.terminal import reporter
+
+        _REPORTER = reporter()
+    _REPORTER(stage, done, total)
+
+
+_REPORTER: Any = None
 
 
 def cmd_idcheck(args: argparse.Namespace) -> int:
@@ -63,13 +66,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     _django()
     from jiuzhu.apps.core.keys import ensure_demo_keyring
-    from jiuzhu.apps.registry.bulk import load_province
+    from jiuzhu.apps.jobs.cli import run_cli
 
     ensure_demo_keyring()
     with tempfile.TemporaryDirectory(prefix="jiuzhu-gen-") as tmp:
         generate(args.households, args.seed, Path(tmp), as_of=as_of, progress=_progress)
-        counts = load_province(Path(tmp), progress=_progress)
-        print(f"loaded into the database: {counts}")
+        # The registry load is the job "registry.load", in the foreground (the directory is temporary).
+        code = run_cli("registry.load", {"directory": tmp}, summary=lambda job: f"loaded into the database: {job.result}")
+        if code:
+            return code
         _import_feeds(Path(tmp))
     return 0
 
@@ -89,16 +94,12 @@ def _import_feeds(directory: Path) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    """The job ``registry.load`` in the foreground with progress (or queued with --background)."""
     _django()
-    from jiuzhu.apps.registry.bulk import LoadError, load_province
+    from jiuzhu.apps.jobs.cli import run_cli
 
-    try:
-        counts = load_province(Path(args.dir), progress=_progress)
-    except LoadError as err:
-        print(f"导入失败，未写入任何数据 / Load failed, nothing written: {err}", file=sys.stderr)
-        return 1
-    print(f"loaded: {counts}")
-    return 0
+    return run_cli("registry.load", {"directory": str(Path(args.dir).resolve())}, background=args.background,
+                   summary=lambda job: f"loaded: {job.result} (job {job.pk})")
 
 
 DEMO_USERS: list[dict[str, Any]] = [
@@ -324,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("load", help="load generator output (a directory of Parquet) into the database")
     p.add_argument("dir")
+    p.add_argument("--background", action="store_true", help="queue the job for `jiuzhu worker` and return")
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("demo", help="set up the demo: migrate, regions, keys, province, users")

@@ -168,6 +168,8 @@ JIUZHU_JOBS = {
     "import_background_bytes": int(os.environ.get("JIUZHU_JOBS_IMPORT_BACKGROUND_BYTES", str(2 * 1024 * 1024))),
     # Exports of more rows than this are written by a job and downloaded from its page.
     "export_background_rows": int(os.environ.get("JIUZHU_JOBS_EXPORT_BACKGROUND_ROWS", "5000")),
+    # Files produced by jobs (large exports) are kept this long for their starter to download.
+    "file_keep_hours": float(os.environ.get("JIUZHU_JOBS_FILE_KEEP_HOURS", "24")),
 }
 
 LANGUAGE_CODE = "zh-hans"

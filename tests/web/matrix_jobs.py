@@ -21,6 +21,8 @@ ENTRIES: dict[str, Entry] = {
     # Cancelling a queued job, then retrying it: both answer with the job's page.
     "job_cancel": Entry("job", [Check("post", PAY, 302)]),
     "job_retry": Entry("job", [Check("post", PAY, 302)]),
+    # A finished export's file: for the user who started it only.
+    "job_download": Entry("job_file", [Check("get", V, 200)]),
     "api-job-list": Entry(None, [Check("get", V, 200), Check("get", V, 200, {"state": "done"})], api=True),
     "api-job-detail": Entry("job", [Check("get", V, 200)], api=True),
 }
@@ -36,5 +38,20 @@ def _job(where: str, households: dict[str, Any], users: dict[str, Any]) -> dict[
     return {"pk": job.pk}
 
 
-TARGETS = {"job": _job}
-SCOPE = {"job": {"inside": {"province", "city", "county", "auditor"}, "outside": {"province", "county_b", "auditor"}}}
+def _job_file(where: str, households: dict[str, Any], users: dict[str, Any]) -> dict[str, Any]:
+    from django.utils import timezone
+
+    from jiuzhu.apps.jobs.files import write_text_file
+    from jiuzhu.apps.jobs.models import Job
+
+    starter = users["county" if where == "inside" else "county_b"]
+    name, size, sm3 = write_text_file(["\ufeff户编号\n"])
+    job = Job.objects.create(kind="registry.export", scope_key=f"user:{starter.pk}-{uuid.uuid4().hex[:8]}",
+                             region_id=starter.region_id, started_by=starter, state="done", finished_at=timezone.now(),
+                             result={"file": name, "filename": "households.csv", "rows": 0, "sm3": sm3})
+    return {"pk": job.pk}
+
+
+TARGETS = {"job": _job, "job_file": _job_file}
+SCOPE = {"job": {"inside": {"province", "city", "county", "auditor"}, "outside": {"province", "county_b", "auditor"}},
+         "job_file": {"inside": {"county"}, "outside": {"county_b"}}}

@@ -135,6 +135,10 @@ class JobContext:
         if self._cancel.is_set():
             raise JobCancelled(f"job {self.job_id} cancelled")
 
+    @property
+    def current_phase(self) -> str:
+        return self._phase
+
     def set_result(self, result: dict[str, Any]) -> None:
         """The result summary (JSON) stored with ``done``; call it inside ``commit()``."""
         self._result = dict(result)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import Any, TextIO
 
-from .context import Reporter
+# (step label, done, total); no Django import here: commands that need no database use it too.
+Reporter = Callable[[str, int, int], None]
 
 
 def reporter(stream: TextIO | None = None) -> Reporter:

@@ -7,15 +7,18 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
+from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.scoping import require
 
 from . import selectors, services
 from .choices import JobState
+from .context import config
+from .files import export_path
 from .kinds import KINDS
 from .models import Job
 
@@ -42,6 +45,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, job: Job) -> dict[str, Any]:
     return {"job": job, "p": selectors.progress(job), "can_steer": selectors.can_steer(request.user, job),
+            "keep_hours": int(config("file_keep_hours")),
             "result_link": selectors.result_link(job), "result_lines": selectors.result_lines(job),
             "params_lines": selectors.params_lines(job)}
 
@@ -101,8 +105,30 @@ def started(request: HttpRequest, start: Any) -> HttpResponse:
     try:
         job = start()
     except services.JobRefused as err:
-        messages.error(request, refused_message(err))
-        if err.job is not None and selectors.jobs_for(request.user).filter(pk=err.job.pk).exists():
-            return redirect("job_detail", err.job.pk)
-        return redirect(request.get_full_path())
+        return refused(request, err)
     return redirect("job_detail", job.pk)
+
+
+def refused(request: HttpRequest, err: services.JobRefused) -> HttpResponse:
+    """A start that was refused: the message, and the page of the job in the way when the user may see it."""
+    messages.error(request, refused_message(err))
+    if err.job is not None and selectors.jobs_for(request.user).filter(pk=err.job.pk).exists():
+        return redirect("job_detail", err.job.pk)
+    return redirect(request.get_full_path())
+
+
+@login_required
+def job_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file a job produced (a large export), for the user who started it only; audited."""
+    job = selectors.job_get(request.user, pk)
+    if job.started_by_id != request.user.pk or job.state != JobState.DONE or not job.result.get("file"):
+        raise Http404
+    path = export_path(str(job.result["file"]))
+    if path is None:
+        messages.error(request, refused_message(services.JobRefused(
+            "expired", "导出文件已过保存期限并已删除，请重新导出。", "The file has expired and was deleted; export again.")))
+        return redirect("job_detail", job.pk)
+    audit("jobs.file_downloaded", actor=request.user, object_type="job", object_id=job.pk, kind=job.kind,
+          rows=job.result.get("rows"), sm3=job.result.get("sm3", ""))
+    return FileResponse(path.open("rb"), as_attachment=True, filename=str(job.result.get("filename") or path.name),
+                        content_type=str(job.result.get("content_type") or "application/octet-stream"))

@@ -19,6 +19,7 @@ from typing import TextIO
 from django.db import DatabaseError, connections
 
 from .context import config
+from .files import sweep_exports
 from .services import mark_abandoned
 
 logger = logging.getLogger("jiuzhu.jobs")
@@ -39,6 +40,7 @@ class _Sweeper(threading.Thread):
                     for pk in mark_abandoned():
                         logger.warning("job %s: no heartbeat, marked interrupted (retry it: jiuzhu jobs --retry %s)",
                                        pk, pk)
+                    sweep_exports()
                 except DatabaseError as err:
                     logger.info("abandoned-job sweep skipped: %s", err)
         finally:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,9 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
-from jiuzhu.engine.exchange.report import sanitise_cell
+from jiuzhu.apps.jobs.services import job_start
+from jiuzhu.apps.jobs.views import started
 
 from . import history, selectors, services
+from .exports import csv_line, household_csv
 from .forms import ITEM_FORMS, ITEM_TITLES, HouseholdForm, MemberForm, UnmaskForm, with_members
 from .models import Member
 
@@ -92,48 +93,27 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def household_export(request: HttpRequest) -> StreamingHttpResponse:
-    """CSV of the households in scope (masked), UTF-8 with BOM for Excel; audited."""
+@require_http_methods(["GET", "POST"])
+def household_export(request: HttpRequest) -> HttpResponse:
+    """CSV of the households in scope (masked), UTF-8 with BOM for Excel; audited.
+
+    Up to ``JIUZHU_JOBS["export_background_rows"]`` rows stream at once; a larger export is a job
+    (registry.export) — the page asks first, the POST queues it and answers with the job's page.
+    """
     require(request.user, "export_registry")
-    qs = selectors.households_for(request.user, "export_registry").annotate(n_members=Count("members")).order_by("code")
-    audit("registry.export", actor=request.user, rows=qs.count(), format="csv")
-
-    def rows() -> Any:
-        yield "\ufeff"
-        header = [
-            _("Household number"),
-            _("County"),
-            _("Township"),
-            _("Village"),
-            _("Urban or rural"),
-            _("Members"),
-        ]
-        yield _csv_line(header)
-        for h in qs.iterator(chunk_size=2000):
-            yield _csv_line(
-                [
-                    h.code,
-                    h.county.name,
-                    h.township.name,
-                    h.village.name,
-                    h.get_area_type_display(),
-                    h.members.count(),
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    user: Any = request.user
+    if request.method == "POST":
+        return started(request, lambda: job_start(actor=user, kind="registry.export", region_code=user.region_id,
+                                                  scope_key=f"user:{user.pk}"))
+    qs = selectors.households_for(user, "export_registry")
+    rows = qs.count()
+    limit = int(settings.JIUZHU_JOBS["export_background_rows"])
+    if rows > limit:
+        return render(request, "registry/export_confirm.html", {"rows": rows, "limit": limit})
+    audit("registry.export", actor=user, rows=rows, format="csv")
+    response = StreamingHttpResponse(household_csv(qs), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="households.csv"'
     return response
-
-
-def _csv_line(values: list[Any]) -> str:
-    import io
-
-    buf = io.StringIO()
-    # Cells that a spreadsheet would read as a formula get a leading quote (R31): one rule for every export.
-    safe = [sanitise_cell(v) if isinstance(v, str) else v for v in values]
-    csv.writer(buf).writerow(safe)
-    return buf.getvalue()
 
 
 @login_required
@@ -188,8 +168,8 @@ def household_chain_export(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(request.user, pk, "export_registry")
     entries = household_chain(household)["entries"]
     audit("exchange.chain_export", actor=request.user, object_type="household", object_id=household.pk, rows=len(entries))
-    lines = ["\ufeff", _csv_line(list(CHAIN_FIELDS))]
-    lines += [_csv_line([",".join(e[k]) if k == "flags" else ("" if e.get(k) is None else e[k]) for k in CHAIN_FIELDS]) for e in entries]
+    lines = ["\ufeff", csv_line(list(CHAIN_FIELDS))]
+    lines += [csv_line([",".join(e[k]) if k == "flags" else ("" if e.get(k) is None else e[k]) for k in CHAIN_FIELDS]) for e in entries]
     response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="chain-{household.code}.csv"'
     return response
