@@ -65,7 +65,7 @@ def test_run_records_progress_result_and_log(users: dict[str, Any]) -> None:
     assert (job.phase, job.done, job.total) == ("write", 5, 5)
     assert job.started_at and job.finished_at and job.heartbeat_at and job.worker
     assert AuditEvent.objects.filter(event="test.row").count() == 5
-    assert [e["msg"] for e in job.log][-1] == "完成 / done"
+    assert (job.log[-1]["msg"], job.log[-1]["en"]) == ("完成", "done")
     assert execute(job.pk, 1) == "skipped"  # a queue row delivered twice runs nothing twice
     assert AuditEvent.objects.filter(event="test.row").count() == 5
 
@@ -229,3 +229,22 @@ def test_job_json_has_the_contract_fields(users: dict[str, Any]) -> None:
     data = selectors.job_json(job)
     assert {"id", "kind", "state", "done", "total"} <= set(data)
     assert (data["id"], data["kind"], data["state"]) == (job.pk, "test.count", "queued")
+
+
+def test_log_lines_of_the_job_and_of_a_cancel_request_are_both_kept(users: dict[str, Any]) -> None:
+    """Regression: the heartbeat wrote the job's in-memory log over the row, losing the cancel request's line."""
+    from jiuzhu.apps.jobs.context import JobContext
+    from jiuzhu.apps.jobs.runner import _claim
+
+    job = _claim(_start(users["province"]).pk, 1)
+    ctx = JobContext(job)
+    ctx.log("第一行", "line one")
+    ctx.flush()
+    services.job_cancel(actor=users["province"], job=job)  # another connection, in real life
+    ctx.log("第二行", "line two")
+    ctx.flush()
+    job.refresh_from_db()
+    msgs = [e["msg"] for e in job.log]
+    assert "第一行" in msgs and "第二行" in msgs and any("province 请求取消" in m for m in msgs)
+    assert msgs.index("第一行") < next(i for i, m in enumerate(msgs) if "请求取消" in m) < msgs.index("第二行")
+    assert ctx._cancel.is_set()

@@ -16,6 +16,8 @@
 - ``JIUZHU_JOBS_DIE_AFTER=N`` (fault tests only) kills the process with SIGKILL at the N-th
   ``progress()`` call, as ``JIUZHU_EXCHANGE_DIE_AFTER`` does for imports; ``PHASE:N`` at the
   N-th call within that phase (e.g. ``store:1``: rows inserted, transaction not committed).
+  ``JIUZHU_JOBS_TEST_PAUSE=PHASE:SECONDS`` (browser tests only) holds the job at the start of a
+  phase, checking for a cancel request, so that a journey can watch and cancel a running job.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .choices import JobState
 from .kinds import JobKind, get_kind
@@ -57,8 +59,10 @@ def config(key: str) -> Any:
     return settings.JIUZHU_JOBS[key]
 
 
-def log_entry(message: str, at: dt.datetime | None = None) -> dict[str, str]:
-    return {"at": (at or timezone.now()).isoformat(timespec="seconds"), "msg": message[:300]}
+def log_entry(message_zh: str, message_en: str = "", at: dt.datetime | None = None) -> dict[str, str]:
+    """One line of a job's log: local time, the message in Chinese and (for the English screens) English."""
+    return {"at": timezone.localtime(at or timezone.now()).isoformat(timespec="seconds"), "msg": message_zh[:300],
+            "en": (message_en or message_zh)[:300]}
 
 
 def trim_log(entries: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -77,10 +81,10 @@ class JobContext:
         self.reporter = reporter
         self.committed = False
         self._result: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # take_pending() is also called with it held
         self._phase, self._done, self._total = job.phase, job.done, job.total
         self._phase_started = timezone.now()
-        self._log = list(job.log)
+        self._pending: list[dict[str, str]] = []  # log lines not yet appended to the job row
         self._dirty: set[str] = set()
         self._cancel = threading.Event()
         self._superseded = threading.Event()
@@ -95,18 +99,30 @@ class JobContext:
 
     def phase(self, key: str, total: int = 0) -> None:
         """Start a phase (one of the kind's declared phases); progress restarts at 0 of *total*."""
-        label = self.kind.phase(key).label if self.kind.phase(key) else key
+        spec = self.kind.phase(key)
+        with translation.override("zh-hans"):
+            label_zh = str(spec.label) if spec else key
+        with translation.override("en"):
+            label_en = str(spec.label) if spec else key
         with self._lock:
             self._phase, self._done, self._total = key, 0, max(int(total), 0)
             self._phase_started = timezone.now()
             if self._die_phase:
                 self._ticks = 0
-            self._log.append(log_entry(f"{label}"))
-            self._log = trim_log(self._log)
+            self._pending.append(log_entry(label_zh, label_en))
             self._dirty |= {"phase", "done", "total", "log"}
         self._report()
         self._maybe_flush(force=True)
         self.check_cancelled()
+        self._test_pause(key)
+
+    def _test_pause(self, key: str) -> None:
+        phase, _, seconds = (os.environ.get("JIUZHU_JOBS_TEST_PAUSE", "") or "").rpartition(":")
+        if phase == key and seconds:
+            until = time.monotonic() + float(seconds)
+            while time.monotonic() < until:
+                time.sleep(0.2)
+                self.check_cancelled()
 
     def progress(self, done: int, total: int | None = None) -> None:
         """Record progress in the current phase; also a cancel point (call it between chunks)."""
@@ -120,11 +136,10 @@ class JobContext:
         self._maybe_flush()
         self.check_cancelled()
 
-    def log(self, message: str) -> None:
+    def log(self, message_zh: str, message_en: str = "") -> None:
         """A short line for the job's log (no personal data: it is shown to everyone who sees the job)."""
         with self._lock:
-            self._log.append(log_entry(message))
-            self._log = trim_log(self._log)
+            self._pending.append(log_entry(message_zh, message_en))
             self._dirty.add("log")
 
     def check_cancelled(self) -> None:
@@ -157,8 +172,7 @@ class JobContext:
             now = timezone.now()
             with self._lock:
                 job.phase, job.done, job.total = self._phase, self._done, self._total
-                self._log.append(log_entry("完成 / done", now))
-                job.log = trim_log(self._log)
+                job.log = trim_log([*job.log, *self.take_pending(), log_entry("完成", "done", now)])
                 self._dirty.clear()
             job.state, job.finished_at, job.heartbeat_at = JobState.DONE, now, now
             job.result = self._result
@@ -191,22 +205,37 @@ class JobContext:
             self._last_flush = now
             self.flush()
 
+    def take_pending(self) -> list[dict[str, str]]:
+        """The log lines not yet written (the caller appends them to the row it holds locked)."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+            self._dirty.discard("log")
+        return pending
+
     def flush(self) -> None:
-        """Write heartbeat, phase, progress and log (if changed); read the cancel request."""
+        """Write heartbeat, phase and progress, append new log lines; read the cancel request.
+
+        Log lines are appended under the row's lock: a cancel or retry (another connection) appends
+        its own lines to the same log, and neither may overwrite the other's.
+        """
         with self._lock:
             fields: dict[str, Any] = {"heartbeat_at": timezone.now()}
             if "phase" in self._dirty:
                 fields["phase"], fields["phase_started_at"] = self._phase, self._phase_started
             if self._dirty & {"done", "total"}:
                 fields["done"], fields["total"] = self._done, self._total
-            if "log" in self._dirty:
-                fields["log"] = list(self._log)
-            self._dirty.clear()
+            self._dirty -= {"phase", "done", "total"}
         mine = Job.objects.filter(pk=self.job_id, state=JobState.RUNNING, attempt=self.attempt)
-        if mine.update(**fields) == 0:
-            self._superseded.set()
-            return
-        if mine.filter(cancel_requested=True).exists():
+        with transaction.atomic():
+            row = mine.select_for_update().values("log", "cancel_requested").first()
+            if row is None:
+                self._superseded.set()
+                return
+            pending = self.take_pending()
+            if pending:
+                fields["log"] = trim_log([*row["log"], *pending])
+            mine.update(**fields)
+        if row["cancel_requested"]:
             self._cancel.set()
 
     def start_pulse(self) -> None:

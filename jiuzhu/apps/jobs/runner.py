@@ -85,12 +85,12 @@ def _claim(job_id: int, attempt: int) -> Job | None:
         job.state, job.started_at, job.heartbeat_at, job.finished_at = JobState.RUNNING, now, now, None
         job.worker = worker_identity()
         job.phase, job.done, job.total, job.phase_started_at = "", 0, 0, now
-        job.log = trim_log([*job.log, log_entry(f"开始运行（第 {attempt} 次） / started (attempt {attempt})", now)])
+        job.log = trim_log([*job.log, log_entry(f"开始运行（第 {attempt} 次）", f"started (attempt {attempt})", now)])
         job.save()
     return job
 
 
-def _finish(ctx: JobContext, state: str, message: str, error: tuple[str, str] = ("", "")) -> None:
+def _finish(ctx: JobContext, state: str, message: tuple[str, str], error: tuple[str, str] = ("", "")) -> None:
     """End this attempt (cancelled / failed) unless it was superseded meanwhile."""
     now = timezone.now()
     with transaction.atomic():
@@ -99,7 +99,7 @@ def _finish(ctx: JobContext, state: str, message: str, error: tuple[str, str] = 
             return
         with ctx._lock:
             job.phase, job.done, job.total = ctx._phase, ctx._done, ctx._total
-            job.log = trim_log([*ctx._log, log_entry(message, now)])
+        job.log = trim_log([*job.log, *ctx.take_pending(), log_entry(*message, at=now)])
         job.state, job.finished_at, job.heartbeat_at = state, now, now
         job.error_zh, job.error_en = error
         job.cancel_requested = job.cancel_requested or state == JobState.CANCELLED
@@ -121,17 +121,17 @@ def execute(job_id: int, attempt: int, *, reporter: Reporter | None = None) -> s
                 ctx.set_result(result or {})
         return JobState.DONE
     except JobCancelled:
-        _finish(ctx, JobState.CANCELLED, "已取消，未保留任何结果 / cancelled, nothing kept")
+        _finish(ctx, JobState.CANCELLED, ("已取消，未保留任何结果", "cancelled, nothing kept"))
         return JobState.CANCELLED
     except JobSuperseded:
         logger.warning("job %s attempt %s was superseded; its writes were rolled back", job_id, attempt)
         return "superseded"
     except Exception as err:
         logger.exception("job %s (%s) failed", job_id, job.kind)
-        _finish(ctx, JobState.FAILED, "出错 / failed", describe_error(err))
+        _finish(ctx, JobState.FAILED, ("出错停止", "failed"), describe_error(err))
         return JobState.FAILED
     except BaseException:  # the worker is being stopped (second Ctrl-C, SystemExit)
-        _finish(ctx, JobState.FAILED, "工作进程被停止 / the worker was stopped",
+        _finish(ctx, JobState.FAILED, ("工作进程被停止", "the worker was stopped"),
                 ("工作进程在任务完成前被停止，已写入的内容均已撤销，可重试。",
                  "The worker was stopped before the job finished; nothing it wrote was kept. Retry it."))
         raise

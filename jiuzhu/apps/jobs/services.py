@@ -89,7 +89,7 @@ def job_start(*, actor: Any, kind: str, params: dict[str, Any] | None = None, re
             job = Job.objects.create(
                 kind=kind, params=params, scope_key=scope, region_id=region_id, channel=channel,
                 started_by=actor if getattr(actor, "pk", None) else None,
-                log=[log_entry("已提交 / queued")])
+                log=[log_entry("已提交", "queued")])
             if enqueue:
                 _enqueue(job)
             audit("jobs.started", actor=actor, object_type="job", object_id=job.pk, kind=kind, scope=scope,
@@ -122,13 +122,13 @@ def job_cancel(*, actor: Any, job: Job) -> Job:
         who = getattr(actor, "username", "") or "命令行"
         if j.state == JobState.QUEUED:
             j.state, j.finished_at = JobState.CANCELLED, now
-            j.log = trim_log([*j.log, log_entry(f"{who} 取消了排队中的任务 / cancelled while queued", now)])
+            j.log = trim_log([*j.log, log_entry(f"{who} 取消了排队中的任务", f"{who} cancelled it while queued", now)])
         elif j.state == JobState.RUNNING:
             if j.cancel_requested:
                 return j
             j.cancel_requested = True
-            j.log = trim_log([*j.log, log_entry(f"{who} 请求取消，任务将在当前步骤结束后停止并撤销已写入的内容 / "
-                                                "cancel requested", now)])
+            j.log = trim_log([*j.log, log_entry(f"{who} 请求取消，任务将在当前步骤结束后停止并撤销已写入的内容",
+                                                f"{who} asked to cancel", now)])
         else:
             raise JobRefused("finished", f"任务已结束（{j.get_state_display()}），无法取消。",
                              f"The job has already ended ({j.state}); it cannot be cancelled.")
@@ -153,7 +153,7 @@ def job_retry(*, actor: Any, job: Job) -> Job:
             j.state, j.cancel_requested, j.finished_at = JobState.QUEUED, False, None
             j.error_zh = j.error_en = ""
             j.phase, j.done, j.total = "", 0, 0
-            j.log = trim_log([*j.log, log_entry(f"{who} 重试（第 {j.attempt} 次） / retried (attempt {j.attempt})", now)])
+            j.log = trim_log([*j.log, log_entry(f"{who} 重试（第 {j.attempt} 次）", f"{who} retried it (attempt {j.attempt})", now)])
             j.save()
             _enqueue(j)
             audit("jobs.retried", actor=actor, object_type="job", object_id=j.pk, kind=j.kind, attempt=j.attempt)
@@ -187,7 +187,7 @@ def mark_abandoned(*, now: dt.datetime | None = None, only: int | None = None) -
                 error_zh="运行该任务的工作进程已中断（心跳超时），已写入的内容均未生效，可以重试。",
                 error_en="The worker running this job stopped (no heartbeat); nothing it wrote took effect. "
                          "The job can be retried.",
-                log=trim_log([*job.log, log_entry("心跳超时，标记为中断 / no heartbeat: interrupted", now)]))
+                log=trim_log([*job.log, log_entry("心跳超时，标记为中断", "no heartbeat: interrupted", now)]))
             if n:
                 _fail_queue_row(job.task_id)
                 audit("jobs.abandoned", actor=None, object_type="job", object_id=job.pk, kind=job.kind,

@@ -21,7 +21,8 @@ def carry_over(apps, schema_editor):
             finished_at=run.finished_at or run.started_at, heartbeat_at=run.finished_at or run.started_at,
             result={"run": run.pk, "as_of": run.as_of.isoformat(), "county": "", "households": run.households,
                     "rows": run.rows, "missing": run.missing} if state == "done" else {},
-            log=[{"at": run.started_at.isoformat(timespec="seconds"), "msg": "迁移前的运行记录 / recorded before jobs"}])
+            log=[{"at": run.started_at.isoformat(timespec="seconds"), "msg": "迁移前的运行记录",
+                  "en": "recorded before jobs"}])
         Job.objects.filter(pk=job.pk).update(created_at=run.started_at)
         Run.objects.filter(pk=run.pk).update(job=job)
 

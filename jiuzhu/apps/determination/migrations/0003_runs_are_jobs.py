@@ -21,7 +21,8 @@ def carry_over(apps, schema_editor):
             result={"run": run.pk, "households": run.households, "as_of": run.as_of.isoformat(),
                     "parameter_version": run.parameter_version} if state == "done" else {},
             error_zh=(run.error or "")[:500], error_en=(run.error or "")[:500],
-            log=[{"at": run.started_at.isoformat(timespec="seconds"), "msg": "迁移前的运行记录 / recorded before jobs"}])
+            log=[{"at": run.started_at.isoformat(timespec="seconds"), "msg": "迁移前的运行记录",
+                  "en": "recorded before jobs"}])
         Job.objects.filter(pk=job.pk).update(created_at=run.started_at)
         Run.objects.filter(pk=run.pk).update(job=job)
 

@@ -22,7 +22,8 @@ def carry_over(apps, schema_editor):
                     "raised": run.raised, "already_open": run.already_open, "already_seen": run.already_seen,
                     "escalated": run.escalated} if state == "done" else {},
             error_zh=(run.error or "")[:500], error_en=(run.error or "")[:500],
-            log=[{"at": run.started_at.isoformat(timespec="seconds"), "msg": "迁移前的运行记录 / recorded before jobs"}])
+            log=[{"at": run.started_at.isoformat(timespec="seconds"), "msg": "迁移前的运行记录",
+                  "en": "recorded before jobs"}])
         Job.objects.filter(pk=job.pk).update(created_at=run.started_at)
         Run.objects.filter(pk=run.pk).update(job=job)
 
