@@ -25,7 +25,7 @@ max_requests = 5000
 max_requests_jitter = 500
 # Load the application once in the master and fork (faster start, shared memory).
 preload_app = True
-accesslog = os.environ.get("JIUZHU_ACCESS_LOG", "-")
+accesslog = os.environ.get("JIUZHU_ACCESS_LOG", "-") or None  # "" = no access log
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("JIUZHU_LOG_LEVEL", "warning").lower()
