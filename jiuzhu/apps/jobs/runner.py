@@ -78,7 +78,7 @@ def describe_error(err: BaseException) -> tuple[str, str]:
 
 def _claim(job_id: int, attempt: int) -> Job | None:
     with transaction.atomic():
-        job = Job.objects.select_for_update().select_related("started_by").filter(pk=job_id).first()
+        job = Job.objects.select_for_update(of=("self",)).select_related("started_by").filter(pk=job_id).first()
         if job is None or job.attempt != attempt or job.state != JobState.QUEUED:
             return None  # cancelled while queued, or superseded by a retry: nothing to do
         now = timezone.now()
