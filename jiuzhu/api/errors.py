@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
-from jiuzhu.apps.registry.services import ConflictError
+from jiuzhu.apps.core.errors import ConflictError
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

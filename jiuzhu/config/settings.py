@@ -196,7 +196,7 @@ else:
 
 # Field encryption keys (SM4-GCM data keys, HMAC-SM3 index key).  In
 # production these come from a certified key service; here from a JSON file
-# that `jiuzhu bootstrap` generates for the demo (docs/operators.md).
+# that `jiuzhu demo` generates for the demo (docs/operators.md).
 JIUZHU_KEYRING_FILE = os.environ.get("JIUZHU_KEYRING_FILE", str(VAR_DIR / "keyring.json"))
 JIUZHU_KEYRING_JSON = os.environ.get("JIUZHU_KEYRING_JSON", "")
 

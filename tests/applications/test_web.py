@@ -182,7 +182,7 @@ def test_list_and_detail_scoping_and_overdue_highlight(client: Any, staff: dict[
     from django.template.loader import render_to_string
     from django.test import RequestFactory
 
-    from jiuzhu.apps.applications.apps import household_section
+    from jiuzhu.apps.applications.views import household_section
 
     request = RequestFactory().get("/")
     request.user = staff["township"]

@@ -210,7 +210,7 @@ def test_list_and_detail_query_counts_do_not_grow_with_data(
 
 
 def test_export_cells_cannot_become_formulas() -> None:
-    from jiuzhu.apps.registry.views import _csv_line
+    from jiuzhu.apps.core.exports import csv_line as _csv_line
 
     line = _csv_line(['=HYPERLINK("http://x",A1)', "+1", "普通文本", 3])
     assert line.startswith("\"'=HYPERLINK") and ",'+1," in line and "普通文本" in line

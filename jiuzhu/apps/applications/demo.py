@@ -9,11 +9,16 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jiuzhu.apps.core.demo_accounts import DEMO_PASSWORD
+from jiuzhu.apps.core.keys import keyring
+from jiuzhu.apps.core.models import Region, User
+from jiuzhu.apps.core.services import user_create
 from jiuzhu.apps.registry.models import Household
+from jiuzhu.pii.crypto import blind_index, encrypt_field
 from jiuzhu.rules.calendar import default_calendar
 
 from . import services
-from .models import Application, PublicIntake
+from .models import Application, PublicIntake, StaffRelative
 
 log = logging.getLogger(__name__)
 MARK = "【演示】"
@@ -24,13 +29,9 @@ WALK = ["accept", "check", "visit", "opinion", "publish"]
 
 
 def _users() -> tuple[Any, Any, Any, Any] | None:
-    from jiuzhu.apps.core.models import User
-    from jiuzhu.apps.core.services import user_create
-
     township, county = User.objects.filter(username="township").first(), User.objects.filter(username="county").first()
     if township is None or county is None or township.region_id is None:
         return None
-    from jiuzhu.cli import DEMO_PASSWORD
 
     def second(name: str, like: Any, full: str) -> Any:
         user = User.objects.filter(username=name).first()
@@ -123,11 +124,6 @@ def _walk(target: str, household: Household, users: tuple[Any, Any, Any, Any], c
 
 def _relative(township: Any, pool: Any) -> None:
     """A registered relative of a village cadre whose application is flagged (近亲属备案)."""
-    from jiuzhu.apps.core.keys import keyring
-    from jiuzhu.pii.crypto import encrypt_field
-
-    from .models import StaffRelative
-
     household = next(pool, None)
     if household is None:
         return
@@ -145,10 +141,6 @@ def _relative(township: Any, pool: Any) -> None:
 
 
 def _intake(township: Any) -> None:
-    from jiuzhu.apps.core.keys import keyring
-    from jiuzhu.apps.core.models import Region
-    from jiuzhu.pii.crypto import blind_index, encrypt_field
-
     if PublicIntake.objects.exists():
         return
     village = Region.objects.filter(parent_id=township.region_id, level="village").order_by("code").first()

@@ -18,14 +18,19 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiuzhu.apps.assistance.models import Entitlement
+from jiuzhu.apps.assistance.services import EntitlementError, start_entitlement
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.keys import keyring
 from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.scoping import region_in_scope
+from jiuzhu.apps.determination.facts import record_fact
+from jiuzhu.apps.determination.services import interchange
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.apps.registry import services as registry
 from jiuzhu.apps.registry.models import Household, Member
 from jiuzhu.apps.registry.validation import clean_id_number, clean_name
+from jiuzhu.engine.determination.single import determine_household
 from jiuzhu.pii.crypto import encrypt_field
 from jiuzhu.pii.masking import mask_id_number
 from jiuzhu.rules.calendar import default_calendar
@@ -416,9 +421,6 @@ def _h_visit(app: Application, actor: Any, on: dt.date, reason: str, data: dict[
 
 def assess(household: Household, on: dt.date) -> dict[str, Any]:
     """The determination of every category at once (分类审核认定), with per-member tekun amounts."""
-    from jiuzhu.apps.determination.services import interchange
-    from jiuzhu.engine.determination.single import determine_household
-
     try:
         result = determine_household(interchange(household), on, current_parameters(), intermediates=True)
     except InputError as err:  # a household the engine cannot determine: say why, do not crash
@@ -533,8 +535,6 @@ def _reasons(result: dict[str, Any], passed: bool | None) -> list[dict[str, str]
 
 def _h_approve(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
                params: ParameterSet) -> dict[str, Any]:
-    from jiuzhu.apps.assistance.services import EntitlementError, start_entitlement
-
     _notice_over(app, on)
     result = assess(app.household, on)
     categories = list(result.get("categories", []))
@@ -571,8 +571,6 @@ def _h_approve(app: Application, actor: Any, on: dt.date, reason: str, data: dic
 
 def _h_refuse(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
               params: ParameterSet) -> dict[str, Any]:
-    from jiuzhu.apps.determination.facts import record_fact
-
     if app.state == State.OPINION and app.opinion != "refuse":
         raise ApplicationError("opinion_approve", _("The township proposed approval: publish the notice first."))
     _notice_over(app, on)
@@ -740,8 +738,6 @@ def member_for(household: Household, member_id: str) -> Member | None:
 
 def schedule_missing_reviews(today: dt.date, dry_run: bool = False) -> int:
     """A review task for every household with an active 低保/特困 entitlement and no open task."""
-    from jiuzhu.apps.assistance.models import Entitlement
-
     open_tasks = ReviewTask.objects.filter(done_on__isnull=True).values("household_id")
     households = (Household.objects.filter(entitlements__state="active", entitlements__programme__in=("dibao", "tekun"))
                   .exclude(pk__in=open_tasks).distinct())

@@ -28,8 +28,8 @@ from .forms import (
     RelativeForm,
     StepForm,
 )
-from .models import Appeal, Channel, State
-from .workflow import DECIDE, PROCESS, TRANSITIONS, VIEW, available
+from .models import Appeal, Application, Channel, State
+from .workflow import DECIDE, OPEN_STATES, PROCESS, TRANSITIONS, VIEW, available
 
 
 def _error(form: Any, err: Exception) -> int:
@@ -363,3 +363,11 @@ def public_notice(request: HttpRequest, village: str) -> HttpResponse:
         "entries": services.current_notices(region), "village": region, "printing": False})
 
 
+def household_section(request: HttpRequest, household: Any) -> dict[str, Any] | None:
+    """The applications of a household, on its page (for users who may see applications)."""
+    user: Any = request.user
+    if not user.has_capability(VIEW):
+        return None
+    apps = list(Application.objects.filter(household=household).order_by("-submitted_on", "-id")[:20])
+    can_apply = user.has_capability(PROCESS) and not any(a.state in OPEN_STATES for a in apps)
+    return {"applications": apps, "can_apply": can_apply}

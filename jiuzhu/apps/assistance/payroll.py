@@ -31,6 +31,7 @@ from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import RefusedError
 from jiuzhu.apps.core.keys import keyring
 from jiuzhu.apps.core.models import Region
+from jiuzhu.apps.core.scoping import region_in_scope, require
 from jiuzhu.apps.exchange.choices import AmountBasis
 from jiuzhu.apps.exchange.models import DepartmentRecord
 from jiuzhu.apps.exchange.platform import record_platform_assistance
@@ -72,7 +73,6 @@ def _actor(actor: Any) -> Any:
 def _check(actor: Any, capability: str, county_code: str | None = None) -> None:
     if actor is None:
         return
-    from jiuzhu.apps.core.scoping import region_in_scope, require
 
     require(actor, capability)
     if county_code is not None and not region_in_scope(actor, county_code):

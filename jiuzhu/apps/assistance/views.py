@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -20,17 +21,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
 from jiuzhu.apps.core.models import Region
-from jiuzhu.apps.core.scoping import get_scoped_or_404, require, scoped
+from jiuzhu.apps.core.scoping import get_scoped_or_404, region_filter, require, scoped
+from jiuzhu.apps.determination.selectors import page_determination
+from jiuzhu.apps.jobs.answers import started
 from jiuzhu.apps.jobs.selectors import active_for
 from jiuzhu.apps.jobs.services import job_start
-from jiuzhu.apps.jobs.views import started
 from jiuzhu.apps.policy.selectors import current_parameters
+from jiuzhu.apps.registry.models import Household
 from jiuzhu.pii.masking import mask_name
-from jiuzhu.rules.programmes import PROGRAMMES, as_codes
+from jiuzhu.rules.programmes import PROGRAMMES, as_codes, lookup_for
 from jiuzhu.rules.programmes.matrix import GIVES_ZH, TRIGGER_ZH, who_zh
 
 from . import payroll as pay
-from .matching import household_matches, lookup_for
+from .matching import household_matches
 from .models import (
     Enrolment,
     EnrolmentState,
@@ -41,7 +44,7 @@ from .models import (
     MatchStatus,
     Payroll,
 )
-from .services import EntitlementError, decline_enrolment
+from .services import EntitlementError, decline_enrolment, grant_temporary
 
 VIEW = "view_assistance"
 PAY = "manage_payroll"
@@ -132,9 +135,9 @@ def household_section(request: HttpRequest, household: Any) -> dict[str, Any] | 
     user = request.user
     if not user.has_capability(VIEW):
         return None
-    # The household page may hand over the determination it already made (saves determining twice).
-    det = getattr(household, "determination_for_page", None)
-    categories = list(det["categories"]) if isinstance(det, dict) and "categories" in det else None
+    # On the household page, the determination its summary made now (saves determining twice).
+    det = page_determination(request, household)
+    categories = list(det["categories"]) if det is not None and "categories" in det else None
     data = household_matches(household, categories=categories)
     labels = {p.key: p for p in PROGRAMMES}
     names = {m["id"]: m["name"] for m in data["members"].values()}
@@ -181,11 +184,6 @@ def enrolment_decline(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def temporary_grant(request: HttpRequest, pk: int) -> HttpResponse:
     """临时救助 from the household page: small amounts by the township, more by the county."""
-    from decimal import Decimal, InvalidOperation
-
-    from jiuzhu.apps.registry.models import Household
-
-    from .services import grant_temporary
 
     household = get_scoped_or_404(Household.objects.all(), request.user, "process_applications", pk=pk)
     back = reverse("household_detail", args=[household.pk])
@@ -213,7 +211,6 @@ def temporary_grant(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _counties(user: Any) -> list[Region]:
     qs = Region.objects.filter(level="county", valid_to__isnull=True)
-    from jiuzhu.apps.core.scoping import region_filter
 
     q = region_filter(user, "code")
     return list((qs if q is None else qs.filter(q)).order_by("code"))

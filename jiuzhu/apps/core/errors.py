@@ -9,3 +9,7 @@ class RefusedError(Exception):
     def __init__(self, code: str, message_zh: str, message_en: str) -> None:
         super().__init__(message_en)
         self.code, self.message_zh, self.message_en = code, message_zh, message_en
+
+
+class ConflictError(Exception):
+    """The record changed since the editor loaded it (HTTP 409 in the API, a form error on pages)."""

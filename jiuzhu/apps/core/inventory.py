@@ -17,6 +17,11 @@ Data classes:
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+
+from django.apps import apps
+
 OPS = "operational"
 
 _PURPOSE_ID = "核对身份、关联部门数据 / identify the person and match departments' data"
@@ -149,22 +154,12 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
 
 
 def _merge_app_inventories() -> None:
-    """Each feature app declares its own fields in ``<app>/inventory.py``."""
-    import importlib
-    import pkgutil
-
-    import jiuzhu.apps
-
-    for info in pkgutil.iter_modules(jiuzhu.apps.__path__):
-        if info.name == "core":
-            continue
-        try:
-            module = importlib.import_module(f"jiuzhu.apps.{info.name}.inventory")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"jiuzhu.apps.{info.name}.inventory":
-                raise
-            continue
-        INVENTORY.update(module.INVENTORY)
+    """Each app built on core declares its own fields in ``<app>/inventory.py`` (found through the
+    installed apps, the way Django finds ``admin`` modules: core imports none of them)."""
+    for config in apps.get_app_configs():
+        if config.name.startswith("jiuzhu.apps.") and config.label != "core" \
+                and importlib.util.find_spec(f"{config.name}.inventory") is not None:
+            INVENTORY.update(importlib.import_module(f"{config.name}.inventory").INVENTORY)
 
 
 _merge_app_inventories()

@@ -19,7 +19,7 @@ def keyring() -> Keyring:
     path = Path(settings.JIUZHU_KEYRING_FILE)
     if not path.exists():
         raise ImproperlyConfigured(
-            f"No keyring at {path}: run `jiuzhu bootstrap` (demo) or set JIUZHU_KEYRING_FILE "
+            f"No keyring at {path}: run `jiuzhu demo` (demo) or set JIUZHU_KEYRING_FILE "
             "to the file issued by the key service (docs/operators.md)."
         )
     return Keyring.from_json(path.read_text(encoding="utf-8"))

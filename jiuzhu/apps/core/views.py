@@ -9,7 +9,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +18,7 @@ from . import services
 from .audit import audit
 from .auth import LockoutAuthenticationForm
 from .choices import Department, Role
+from .hooks import home_sections
 from .models import AuditEvent, Region, User
 from .scoping import require
 
@@ -31,17 +31,8 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    context: dict[str, Any] = {}
-    if user.has_capability("view_registry"):
-        from jiuzhu.apps.registry.selectors import households_for
-
-        qs = households_for(user)
-        context["household_count"] = qs.count()
-        context["by_county"] = (
-            qs.values("county__code", "county__name").annotate(n=Count("id")).order_by("county__code")[:120]
-        )
-    return render(request, "core/home.html", context)
+    # The apps built on core fill the page (the registry's household counts, …): core.hooks.
+    return render(request, "core/home.html", {"sections": home_sections(request)})
 
 
 class UserCreateForm(forms.Form):

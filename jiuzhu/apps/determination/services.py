@@ -21,6 +21,9 @@ from django.db import connection
 from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.errors import RefusedError
+from jiuzhu.apps.jobs.runner import run_inline
+from jiuzhu.apps.jobs.services import job_start
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.apps.registry.models import (
     Expense,
@@ -204,9 +207,6 @@ def run_all(*, actor: Any, as_of: dt.date, progress: Progress | None = None) -> 
 
     Raises ``RefusedError`` when the job did not complete (its Chinese/English message).
     """
-    from jiuzhu.apps.core.errors import RefusedError
-    from jiuzhu.apps.jobs.runner import run_inline
-    from jiuzhu.apps.jobs.services import job_start
 
     job = job_start(actor=actor, kind="determination.run", params={"as_of": as_of.isoformat()},
                     channel="ui" if getattr(actor, "pk", None) else "cli", enqueue=False)

@@ -4,6 +4,8 @@
   ``file``).  Departments' machine clients may sign the request (``signing.py``, RELIABILITY
   A7); any caller may send an ``Idempotency-Key`` (A6).
 - ``POST /api/exchange/outbox/ack/``: a department acknowledges pushes it received (K6).
+- ``GET /api/households/<id>/chain/``, ``GET /api/members/<id>/chain/``: the assistance chain of a
+  household or a person in your region.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import datetime as dt
 import re
 import tempfile
 import time
+from decimal import Decimal
 from typing import IO, Any
 
 from django.conf import settings
@@ -36,13 +39,15 @@ from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
 from jiuzhu.apps.core.models import User
 from jiuzhu.apps.core.scoping import require
-from jiuzhu.apps.jobs.api import accepted
+from jiuzhu.apps.jobs.answers import accepted
 from jiuzhu.apps.jobs.services import JobRefused
+from jiuzhu.apps.registry import selectors as registry
 from jiuzhu.engine.exchange import UI_LIMITS, hash_file
 from jiuzhu.rules.exchange.sources import SOURCES
 
 from . import jobs, services, signing
 from .models import IdempotencyRecord, ImportBatch
+from .selectors import CHAIN_FIELDS, household_chain, person_chain
 
 _READ = 1 << 16
 IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e]{1,128}")
@@ -300,3 +305,40 @@ class OutboxAckView(APIView):
         s = AckSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         return Response(services.outbox_ack(request.user, list(dict.fromkeys(s.validated_data["keys"]))))
+
+
+def _omission(o: dict[str, Any]) -> dict[str, Any]:
+    return {k: o[k] for k in ("rule", "member_name", "programme", "label_zh", "label_en", "clause")}
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly value: dates ISO, money as a decimal string."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value
+
+
+class HouseholdChainView(APIView):
+    """The household's assistance chain (一户一条救助链): every assistance from every department, with flags."""
+
+    @extend_schema(operation_id="households_chain_retrieve", responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, pk: int) -> Response:
+        household = registry.household_get(request.user, pk)
+        chain = household_chain(household)
+        entries = [{k: _plain(e.get(k)) for k in CHAIN_FIELDS} for e in chain["entries"]]
+        return Response({"household": household.code, "entries": entries, "duplicates": chain["duplicates"],
+                         "omissions": [_omission(o) for o in chain["omissions"]]})
+
+
+class MemberChainView(APIView):
+    """One person's assistance chain (一人一条救助链), across households, with flags and omissions."""
+
+    @extend_schema(operation_id="members_chain_retrieve", responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, pk: int) -> Response:
+        member = registry.member_get(request.user, pk)
+        chain = person_chain(member)
+        entries = [{k: _plain(e.get(k)) for k in CHAIN_FIELDS} for e in chain["entries"]]
+        return Response({"household": member.household.code, "member": member.id_number_masked, "entries": entries,
+                         "duplicates": chain["duplicates"], "omissions": [_omission(o) for o in chain["omissions"]]})

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
 from jiuzhu.apps.core.scoping import require
+from jiuzhu.apps.jobs.answers import refused
 from jiuzhu.apps.jobs.services import JobRefused
-from jiuzhu.apps.jobs.views import refused
 from jiuzhu.engine.exchange import UI_LIMITS
 from jiuzhu.rules.exchange.sources import DEPARTMENTS
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
@@ -12,20 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors
+from .answers import job_url
 from .choices import JobState
-from .models import Job
-
-
-def job_url(request: Any, job: Job) -> str:
-    return request.build_absolute_uri(reverse("api-job-detail", args=[job.pk]))
-
-
-def accepted(request: Any, job: Job) -> Response:
-    """202 Accepted for an API call that started a job: the job (as JSON) and where to follow it."""
-    url = job_url(request, job)
-    response = Response(selectors.job_json(job, url), status=202)
-    response["Location"] = url
-    return response
 
 
 class JobListView(APIView):

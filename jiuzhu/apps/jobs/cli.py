@@ -13,6 +13,10 @@ from typing import Any
 
 from .choices import JobState
 from .models import Job
+from .runner import run_inline
+from .selectors import job_json
+from .services import JobRefused, job_cancel, job_retry, job_start
+from .terminal import reporter
 
 EXIT = {JobState.DONE: 0, JobState.FAILED: 1, JobState.CANCELLED: 3, JobState.ABANDONED: 3}
 
@@ -24,9 +28,6 @@ def run_cli(kind: str, params: dict[str, Any], *, region_code: str | None = "360
     The outcome line goes to *out* (default stdout; a management command passes its own).
     """
     out = out or sys.stdout
-    from .runner import run_inline
-    from .services import JobRefused, job_start
-    from .terminal import reporter
 
     try:
         job = job_start(actor=None, kind=kind, params=params, region_code=region_code, scope_key=scope_key,
@@ -51,7 +52,6 @@ def run_cli(kind: str, params: dict[str, Any], *, region_code: str | None = "360
 
 
 def list_jobs(*, as_json: bool = False, state: str = "", kind: str = "", limit: int = 50) -> int:
-    from .selectors import job_json
 
     qs = Job.objects.select_related("started_by", "region")
     if state:
@@ -74,7 +74,6 @@ def list_jobs(*, as_json: bool = False, state: str = "", kind: str = "", limit: 
 
 
 def steer(*, retry: int | None = None, cancel: int | None = None) -> int:
-    from .services import JobRefused, job_cancel, job_retry
 
     pk = retry if retry is not None else cancel
     job = Job.objects.filter(pk=pk).first()

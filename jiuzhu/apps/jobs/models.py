@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ACTIVE_STATES, JobState
+from .kinds import kind_label as label_of_kind
 
 
 class Job(models.Model):
@@ -66,9 +67,8 @@ class Job(models.Model):
 
     @property
     def kind_label(self) -> Any:
-        from .kinds import kind_label
 
-        return kind_label(self.kind)
+        return label_of_kind(self.kind)
 
 
 class RunQuerySet(models.QuerySet[Any]):

@@ -17,13 +17,14 @@ from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import RefusedError
+from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.scoping import region_in_scope, require
 
 from .choices import ACTIVE_STATES, RETRYABLE_STATES, JobState
 from .context import config, log_entry, trim_log
 from .kinds import get_kind
 from .models import Job
-from .runner import worker_alive
+from .runner import run_job, worker_alive
 
 PROVINCE = "360000"
 
@@ -59,7 +60,6 @@ def active_job(kind: str, scope_key: str) -> Job | None:
 
 
 def _enqueue(job: Job) -> None:
-    from .runner import run_job
 
     job.task_id = str(run_job.enqueue(job.pk, job.attempt).id)
     job.save(update_fields=["task_id"])
@@ -103,7 +103,6 @@ def job_start(*, actor: Any, kind: str, params: dict[str, Any] | None = None, re
 
 
 def _region_exists(code: str) -> bool:
-    from jiuzhu.apps.core.models import Region
 
     return Region.objects.filter(code=code).exists()
 

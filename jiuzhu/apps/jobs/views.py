@@ -9,22 +9,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.scoping import require
 
 from . import selectors, services
+from .answers import refused_message
 from .choices import JobState
 from .context import config
 from .files import export_path
 from .kinds import KINDS
 from .models import Job
-
-
-def refused_message(err: Any) -> str:
-    return err.message_en if (get_language() or "").startswith("en") else err.message_zh
 
 
 @login_required
@@ -97,24 +93,6 @@ def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
     except services.JobRefused as err:
         messages.error(request, refused_message(err))
     return redirect("job_detail", job.pk)
-
-
-def started(request: HttpRequest, start: Any) -> HttpResponse:
-    """For the screens that start a job: call *start* (→ Job); redirect to the job's page, or to the
-    running job's page with the refusal as a message.  The caller never waits for the work."""
-    try:
-        job = start()
-    except services.JobRefused as err:
-        return refused(request, err)
-    return redirect("job_detail", job.pk)
-
-
-def refused(request: HttpRequest, err: services.JobRefused) -> HttpResponse:
-    """A start that was refused: the message, and the page of the job in the way when the user may see it."""
-    messages.error(request, refused_message(err))
-    if err.job is not None and selectors.jobs_for(request.user).filter(pk=err.job.pk).exists():
-        return redirect("job_detail", err.job.pk)
-    return redirect(request.get_full_path())
 
 
 @login_required

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
+from jiuzhu.apps.core.models import Region, User
 from jiuzhu.engine.monitoring.indicators import get_indicator
 
 from . import services
@@ -88,8 +89,6 @@ def walk_states(township: Any, county: Any) -> dict[str, int]:
 
 
 def demo_step() -> str:
-    from jiuzhu.apps.core.models import Region, User
-
     if not ComparisonRun.objects.filter(status="done").exists():
         services.comparison_run(actor=None, mode="full")
     walked = Warning.objects.filter(county_id=DEMO_COUNTY).exclude(state=State.PUSHED).exists()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.keys import keyring
 from jiuzhu.apps.core.scoping import get_scoped_or_404, scoped
+from jiuzhu.apps.exchange.models import DepartmentRecord
 from jiuzhu.engine.monitoring.indicators import INDICATORS, KINDS, SEVERITIES
 from jiuzhu.pii.crypto import decrypt_field
 from jiuzhu.rules.exchange.sources import SOURCES
@@ -132,8 +133,6 @@ def reveal_person(user: Any, pk: Any, reason: str) -> dict[str, str]:
         out = {"name": m.name, "id_number": decrypt_field(ring, m.id_number_enc, table="registry_member",
                                                           column="id_number", row=str(m.uid))}
     else:
-        from jiuzhu.apps.exchange.models import DepartmentRecord
-
         rec = (DepartmentRecord.objects.filter(person_index=w.person_index, source__in=LABELS[w.indicator].sources)
                .order_by("-updated_at", "-id").first()) if w.person_index else None
         if rec is None:

@@ -25,10 +25,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.errors import RefusedError
 from jiuzhu.apps.core.models import Region, RegionClosure
 from jiuzhu.apps.core.scoping import region_in_scope
+from jiuzhu.apps.determination.facts import record_fact
+from jiuzhu.apps.determination.selectors import determine_for_page
 from jiuzhu.apps.exchange.outbox import enqueue
-from jiuzhu.apps.registry.models import Member
+from jiuzhu.apps.jobs.runner import run_inline
+from jiuzhu.apps.jobs.services import job_start
+from jiuzhu.apps.registry.models import Household, Member
+from jiuzhu.apps.registry.services import member_update
 from jiuzhu.engine.monitoring.cli import deadlines
 from jiuzhu.engine.monitoring.compare import BACKENDS, settings_for
 from jiuzhu.engine.monitoring.indicators import get_indicator
@@ -86,9 +92,6 @@ def comparison_run(*, actor: Any, mode: str, as_of: dt.date | None = None,
     The screen queues the same job for the worker (``jobs.compare_registry`` does the work).
     Raises ``RefusedError`` when the run did not complete.
     """
-    from jiuzhu.apps.core.errors import RefusedError
-    from jiuzhu.apps.jobs.runner import run_inline
-    from jiuzhu.apps.jobs.services import job_start
 
     if mode not in RunMode.values:
         raise ValidationError(_("Unknown run mode."))
@@ -169,7 +172,6 @@ def _store_findings(run: ComparisonRun, rows: list[dict[str, Any]], params: Para
     for chunk in _chunks({r["member_key"] for r in rows if r["member_key"] is not None}):
         members.update((m["id"], m) for m in Member.objects.filter(id__in=chunk).values(
             "id", "id_number_masked", "household__county_id", "household__township_id"))
-    from jiuzhu.apps.registry.models import Household
 
     houses: dict[int, dict[str, Any]] = {}
     for chunk in _chunks({r["household_key"] for r in rows if r["household_key"] is not None}):
@@ -449,8 +451,6 @@ def _visit_submit(*, actor: Any, warning: Warning, data: dict[str, Any]) -> Warn
     for k, v in clean.items():
         setattr(visit, k, v)
     if clean["member_updates"] and w.member_id is not None:
-        from jiuzhu.apps.registry.services import member_update
-
         updates: dict[str, Any] = dict(clean["member_updates"])
         if "disability_grade" in updates:
             try:
@@ -471,8 +471,6 @@ def _visit_submit(*, actor: Any, warning: Warning, data: dict[str, Any]) -> Warn
 
 
 def _stays_monitored(household: Any) -> bool:
-    from jiuzhu.apps.determination.views import determine_for_page
-
     result, _err = determine_for_page(household)
     return bool(result and MONITORED_CATEGORIES & set(result.get("categories") or []))
 
@@ -497,8 +495,6 @@ def handle(*, actor: Any, warning: Warning, outcome: str, reason: str = "", ref:
     if outcome == Outcome.POLICY_APPLIED and not ref:
         raise ValidationError({"ref": _("Give the application or assistance reference.")})
     if outcome == Outcome.ASSISTANCE_ENDED:
-        from jiuzhu.apps.determination.facts import record_fact
-
         household = w.household
         w.stays_monitored = _stays_monitored(household)
         record_fact(household=household, fact="left_assistance", on=timezone.localdate(), actor=actor,
@@ -545,8 +541,6 @@ def decide(*, actor: Any, warning: Warning, meeting_date: dt.date | None, member
     CountyDecision.objects.create(warning=w, meeting_date=meeting_date, members="、".join(names),
                                   approved=approved, decision=decision.strip(), recorded_by=actor)
     if approved:
-        from jiuzhu.apps.determination.facts import record_fact
-
         record_fact(household=w.household, fact="county_confirmed_hardship", on=meeting_date, actor=actor,
                     reason=decision.strip()[:200], ref=f"warning:{w.uid}")
     w.outcome, w.outcome_reason = Outcome.COUNTY_DECISION, decision.strip()[:300]

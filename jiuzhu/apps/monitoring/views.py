@@ -17,9 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
+from jiuzhu.apps.jobs.answers import started
 from jiuzhu.apps.jobs.selectors import active_for
 from jiuzhu.apps.jobs.services import job_start
-from jiuzhu.apps.jobs.views import started
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.engine.monitoring.cli import deadlines, target_label
 from jiuzhu.engine.monitoring.compare import PROVINCE, settings_for

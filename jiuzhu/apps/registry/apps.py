@@ -7,4 +7,12 @@ class RegistryConfig(AppConfig):
     verbose_name = "低收入人口数据库 / Registry"
 
     def ready(self) -> None:
-        from . import jobs  # noqa: F401 - declares the kinds "registry.load" and "registry.export"
+        # Django imports app modules that touch models only once the registry of apps is ready.
+        from jiuzhu.apps.core.hooks import register_home_section
+
+        from . import (
+            jobs,  # noqa: F401 - declares the kinds "registry.load" and "registry.export"
+            views,
+        )
+
+        register_home_section(10, "registry/_home.html", views.home_section)

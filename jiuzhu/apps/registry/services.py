@@ -17,6 +17,7 @@ from django.db import IntegrityError, models, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.keys import keyring
 from jiuzhu.apps.core.models import Region, RegionClosure
 from jiuzhu.apps.core.scoping import region_in_scope
@@ -36,11 +37,6 @@ from .validation import (
     clean_phone,
     collect,
 )
-
-
-class ConflictError(Exception):
-    """The record changed since the editor loaded it (HTTP 409)."""
-
 
 EDIT = "edit_registry"
 

@@ -237,6 +237,7 @@ class FastColumns:
         for f in source.fields:
             if f.type == "code":
                 self._codes[f.name] = self._code_table(f)
+        # deferred: validate imports this module, and these spellings are validate's own
         from jiuzhu.engine.exchange.validate import _FALSE, _TRUE
 
         self._true = pa.array(sorted(s for s in _TRUE if normalise_text(s).casefold() == s))
@@ -245,6 +246,7 @@ class FastColumns:
     @staticmethod
     def _code_table(f: Field) -> tuple[pa.Array, pa.Array]:
         """Spellings of a code field that the per-row parser maps, and what to."""
+        # deferred: validate imports this module, and this parser is validate's own
         from jiuzhu.engine.exchange.validate import _Bad, _code
 
         keys: list[str] = []

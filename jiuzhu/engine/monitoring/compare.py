@@ -197,7 +197,7 @@ def _engine(backend: str, snapshot_dir: str | Path, data_dir: str | Path, thread
     if backend == "duckdb":
         return _DuckEngine(snapshot_dir, data_dir, threads)
     if backend == "spark":
-        from jiuzhu.engine.monitoring.spark import SparkEngine  # pyspark is optional
+        from jiuzhu.engine.monitoring.spark import SparkEngine  # deferred: pyspark is optional
 
         return SparkEngine(snapshot_dir, data_dir, spark=spark, cores=threads or 2)
     raise ValueError(f"unknown comparison backend {backend!r}; known: {', '.join(BACKENDS)}")

@@ -12,6 +12,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from jiuzhu.apps.assistance.services import auto_enrol
+from jiuzhu.apps.jobs.cli import run_cli
+
 
 class Command(BaseCommand):
     help = "Match every low-income household of the latest determination run to the programme matrix"
@@ -24,9 +27,6 @@ class Command(BaseCommand):
         parser.add_argument("--background", action="store_true", help="queue the job for `jiuzhu worker` and return")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from jiuzhu.apps.assistance.services import auto_enrol
-        from jiuzhu.apps.jobs.cli import run_cli
-
         try:
             on = dt.date.fromisoformat(opts["as_of"]) if opts["as_of"] else timezone.localdate()
         except ValueError as exc:

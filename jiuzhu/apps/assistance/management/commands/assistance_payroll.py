@@ -10,6 +10,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jiuzhu.apps.jobs.cli import run_cli
+
 
 class Command(BaseCommand):
     help = "Generate the payroll of one county for one month (approval is a second person's, in the UI)"
@@ -20,8 +22,6 @@ class Command(BaseCommand):
         parser.add_argument("--background", action="store_true", help="queue the job for `jiuzhu worker` and return")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from jiuzhu.apps.jobs.cli import run_cli
-
         try:
             month = dt.date.fromisoformat(f"{opts['month']}-01")
         except ValueError as exc:
