@@ -111,9 +111,8 @@ def main() -> int:
     summary: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "cpu": platform.processor() or platform.machine(),
                     "load_before": os.getloadavg(), "python": platform.python_version()},
-        "households": int(re.sub(r"\D", "", _jiuzhu(env, "manage", "shell", "-c",
-                                                     "from jiuzhu.apps.registry.models import Household;"
-                                                     "print(Household.objects.count())")) or 0),
+        "households": int(_jiuzhu(env, "manage", "shell", "-c", "from jiuzhu.apps.registry.models import Household;"
+                                  "print('households', Household.objects.count())").split("households")[-1]),
     }
     try:
         deadline = time.monotonic() + 180
