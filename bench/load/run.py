@@ -4,8 +4,9 @@
 
 1. `jiuzhu serve` (gunicorn + WhiteNoise + the job worker, as `make run`) on 127.0.0.1:PORT;
 2. ``idle``: 50 caseworkers (3–10 s pauses) for ``--minutes``;
-3. ``job``: the same while a whole-registry comparison job (`monitor_run --full --background`) runs in
-   the worker; also how long starting a job takes (the POST on the runs screen);
+3. ``job``: the same while a whole-registry comparison job runs in the worker, started by the province
+   caseworker on the runs screen (how long that answer takes is measured); cancelled afterwards if
+   still running;
 4. ``cpu``: the household page alone, 2 users without pauses: gunicorn's CPU seconds / requests;
 5. ``saturation``: no pauses, 2 → 5 → 10 → 20 users, 40 s each: requests/s and p95 per step.
 Locust's CSV files and a summary (JSON) go to var/load/<stamp>/.  Stops the server at the end.
@@ -131,8 +132,10 @@ def main() -> int:
         if "job" not in skip:
             summary["job_start"] = _start_comparison(base, json.loads(Path(args.targets).read_text("utf-8"))["password"])
             summary["job"] = _locust(base, out / "job", args.users, seconds)
-            summary["job_state_after"] = json.loads(_jiuzhu(env, "jobs", "--json", "--kind", "monitoring.comparison",
-                                                            "--limit", "1"))
+            [job] = json.loads(_jiuzhu(env, "jobs", "--json", "--kind", "monitoring.comparison", "--limit", "1"))
+            summary["job_after"] = {k: job.get(k) for k in ("id", "state", "phase", "done", "total")}
+            if job["state"] in ("queued", "running"):  # the measurement is over: stop it (nothing is kept)
+                _jiuzhu(env, "jobs", "--cancel", str(job["id"]))
         if "cpu" not in skip:
             before = _gunicorn_cpu(proc)
             stats = _locust(base, out / "cpu", 2, 60, wait=False, tags="household")
