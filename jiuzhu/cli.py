@@ -203,7 +203,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         args.as_of = None
         cmd_generate(args)
         _demo_history()
-    from jiuzhu.apps.core.demo_accounts import DEMO_PASSWORD, ensure_demo_users
+    from jiuzhu.apps.core.demo_accounts import DEMO_ADMIN_PASSWORD, DEMO_PASSWORD, ensure_demo_users
     from jiuzhu.apps.core.hooks import DEMO_STEPS
     from jiuzhu.apps.core.models import User
 
@@ -216,9 +216,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     listed = {u for u, _, _ in users}
     users += [(u.username, str(u.get_role_display()), str(u.region or u.get_department_display() or ""))
               for u in User.objects.exclude(username__in=listed).order_by("role", "username")]  # made by demo steps
-    print(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+    from jiuzhu.apps.core.otp import demo_enrol
+
+    secrets = {u.username: demo_enrol(u) for u in User.objects.filter(username__in=[u for u, _, _ in users])}
+    print(f"\nDemo logins (password {DEMO_PASSWORD}; the three administrators {DEMO_ADMIN_PASSWORD}).")
+    print("Two-factor login: the code of the moment is printed by `jiuzhu otp USER-NAME`, or add the")
+    print("secret below to an authenticator app (TOTP, 6 digits, 30 s):")
     for username, role, region in users:
-        print(f"  {username:<13} {role:<24} {region}")
+        print(f"  {username:<13} {role:<24} {region:<22} {secrets.get(username, '')}")
     return 0
 
 
@@ -467,7 +472,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("determine", help="determine categories and benefits (see `jiuzhu determine --help`)", add_help=False)
     sub.add_parser("indicators", help="list the early-warning indicators (see docs/monitoring.md)", add_help=False)
+    sub.add_parser("audit", help="verify | anchor | archive the hash-chained audit log (docs/operators.md)",
+                   add_help=False)
+    sub.add_parser("otp", help="print a demo account's current two-factor code (demo mode only)", add_help=False)
     return parser
+
+
+def cmd_management(name: str, rest: list[str]) -> int:
+    """`jiuzhu audit …` and `jiuzhu otp …`: core's management commands, with their exit codes."""
+    _django()
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command(name, *rest)
+    except CommandError as err:
+        print(str(err), file=sys.stderr)
+        return int(getattr(err, "returncode", 1) or 1)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -501,6 +523,8 @@ def _not_set_up(err: Exception) -> str | None:
 
 
 def _dispatch(argv: list[str]) -> int:
+    if argv and argv[0] in ("audit", "otp"):
+        return cmd_management(argv[0], argv[1:])
     if argv and argv[0] == "determine":
         return cmd_determine(argv[1:])
     if argv and argv[0] == "indicators":  # the monitoring indicators, no database needed

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from jiuzhu.api.pagination import ClampedPagination
 from jiuzhu.api.serializers import StrictSerializer
+from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 
 from . import selectors, services
@@ -113,6 +114,6 @@ class ApplicationTransitionView(APIView):
         try:
             app = services.act(actor=request.user, application=app, action=v["action"], expected_version=v["version"],
                                reason=v.get("reason", ""), data=v.get("data") or {})
-        except services.ApplicationError as err:
+        except (services.ApplicationError, ConflictError) as err:
             return Response({"code": err.code, "detail": err.message}, status=err.status)
         return Response(ApplicationDetailSerializer(app).data, status=status.HTTP_200_OK)

@@ -17,7 +17,7 @@ from jiuzhu.apps.registry.models import Household
 from jiuzhu.pii.crypto import blind_index, encrypt_field
 from jiuzhu.rules.calendar import default_calendar
 
-from . import services
+from . import notices, public, services
 from .models import Application, PublicIntake, StaffRelative
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,8 @@ def _walk(target: str, household: Household, users: tuple[Any, Any, Any, Any], c
             data = {"proposal": "refuse" if target.startswith("refused") else "approve"}
         if action == "publish" and target.startswith("refused"):
             break
+        if action == "publish" and target == "notice":  # 人户分离: lives in another township's village
+            data = {"residence_village": _elsewhere(household)}
         app = services.act(actor=township, application=app, action=action, reason=reason, data=data, on=day)
         day = cal.add_working_days(day, 1 if i < 3 else 0)
     if target == "overdue":
@@ -110,6 +112,11 @@ def _walk(target: str, household: Household, users: tuple[Any, Any, Any, Any], c
         services.act(actor=county, application=app, action="refuse", reason="家庭人均收入高于低保标准", on=day)
         if target == "refused":
             services.act(actor=township, application=app, action="send_letter", on=cal.add_working_days(day, 1))
+        return
+    if target == "notice":  # an objection without substance: recorded, the notice goes on
+        notices.objection_record(actor=township, application=app, summary="群众电话反映该户子女在外务工，未提供依据",
+                                 substantiated=False, data={"channel": "phone", "received_in": "residence"},
+                                 on=app.notice_start)
         return
     if target in ("objection", "appraised"):
         app = services.act(actor=township, application=app, action="object", reason="群众反映有经营收入",
@@ -120,6 +127,13 @@ def _walk(target: str, household: Household, users: tuple[Any, Any, Any, Any], c
         return
     if target == "approved":
         services.act(actor=county, application=app, action="approve", on=app.notice_end + dt.timedelta(days=1))
+
+
+def _elsewhere(household: Household) -> str:
+    """A village of another township of the same county (where a separated household lives)."""
+    village = (Region.objects.filter(level="village", valid_to__isnull=True, parent__parent_id=household.county_id)
+               .exclude(parent_id=household.township_id).order_by("code").first())
+    return village.code if village else ""
 
 
 def _relative(township: Any, pool: Any) -> None:
@@ -154,4 +168,4 @@ def _intake(township: Any) -> None:
     intake.id_number_index = blind_index(keyring(), "360124198505050033", purpose="id_number")
     intake.phone_enc = encrypt_field(keyring(), "13800000000", table="applications_publicintake", column="phone",
                                      row=str(intake.uid))
-    intake.save()
+    public._assign_receipt(intake)  # the receipt the resident would have been given

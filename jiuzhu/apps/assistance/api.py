@@ -15,7 +15,7 @@ from jiuzhu.apps.core.scoping import get_scoped_or_404
 from jiuzhu.apps.registry.models import Household
 
 from .matching import household_matches
-from .views import LISTS, matrix_rows
+from .selectors import LISTS, matrix_rows
 
 
 class ProgrammesView(APIView):

@@ -117,10 +117,6 @@ def end_entitlement(*, actor: Any, entitlement: Entitlement, last_month: dt.date
     return e
 
 
-def active_entitlements(household: Any) -> list[Entitlement]:
-    return list(Entitlement.objects.filter(household=household, state=EntitlementState.ACTIVE))
-
-
 # --- 免申即享: automatic enrolment, notice, decline (issue 7 §3) ------------------------------------------
 
 AUTO_TOPIC = "assistance.auto_enrolment"

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from .choices import ADMIN_ROLES
 from .models import Region, User
 from .services import user_create
 
 DEMO_PASSWORD = "Jiuzhu@2026"
+# The three administrators need 12 characters (RELIABILITY R1), one more than DEMO_PASSWORD has.
+DEMO_ADMIN_PASSWORD = "Jiuzhu@2026-admin"
 
 DEMO_USERS: list[dict[str, Any]] = [
     {"username": "province", "role": "province", "region": "360000", "full_name": "省厅经办员"},
@@ -25,6 +28,10 @@ DEMO_USERS: list[dict[str, Any]] = [
     {"username": "secadmin", "role": "secadmin", "region": "360000", "full_name": "安全管理员"},
     {"username": "auditadmin", "role": "auditadmin", "region": "360000", "full_name": "审计管理员"},
 ]
+
+
+def demo_password(role: str) -> str:
+    return DEMO_ADMIN_PASSWORD if role in ADMIN_ROLES else DEMO_PASSWORD
 
 
 def ensure_demo_users() -> list[tuple[str, str, str]]:
@@ -41,7 +48,7 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
         user = User.objects.filter(username=spec["username"]).first()
         if user is None:
             user = user_create(
-                actor=None, username=spec["username"], password=DEMO_PASSWORD, role=spec["role"],
+                actor=None, username=spec["username"], password=demo_password(spec["role"]), role=spec["role"],
                 region=region, department=spec.get("department", ""), full_name=spec["full_name"],
             )
         out.append((user.username, str(user.get_role_display()), str(user.region or user.get_department_display() or "")))

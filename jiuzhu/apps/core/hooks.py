@@ -131,3 +131,22 @@ def held_categories(household: Any) -> set[str]:
     for source in CATEGORY_SOURCES:
         out.update(source.categories(household))
     return out
+
+
+# ---- read audit (issue 12 item 6): "who looked at this household" --------------------------------
+
+@dataclass(frozen=True)
+class ReadAudit:
+    url_name: str
+    kwarg: str
+    # (value of the URL kwarg) -> (household id or None, detail); a household page maps to itself,
+    # a member page to its household.
+    resolve: Callable[[Any], tuple[Any, dict[str, Any]]]
+
+
+READ_AUDITS: dict[str, ReadAudit] = {}
+
+
+def register_read_audit(url_name: str, kwarg: str, resolve: Callable[[Any], tuple[Any, dict[str, Any]]]) -> None:
+    """A successful GET of this URL writes one ``record.read`` audit row for the household it shows."""
+    READ_AUDITS[url_name] = ReadAudit(url_name, kwarg, resolve)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 import tempfile
 import time
 from decimal import Decimal
@@ -113,22 +114,24 @@ class SignatureAuthentication(BaseAuthentication):
         django_request = request._request
         now = time.time()
         key_id = str(request.headers.get(signing.H_KEY_ID, ""))[:150]
+        known = True
         try:
             parts = signing.parse_headers(request.headers, now)
             user = User.objects.filter(username=parts.key_id, is_active=True).first()
-            if user is None or user.role != Role.DEPARTMENT or not user.department:
-                raise signing.SignatureError("unknown_key", "签名密钥标识无效", "Unknown key id")
+            known = user is not None and user.role == Role.DEPARTMENT and bool(user.department)
+            # An unknown key id is checked against a random secret: it fails exactly like a wrong
+            # signature (same answer, same work), so the API does not tell which key ids exist.
+            secret = signing.department_secret(user.department) if known else secrets.token_bytes(32)  # type: ignore[union-attr]
             body, size, digest = _spool(django_request, UI_LIMITS.max_bytes)
             try:
-                signing.check_signature(signing.department_secret(user.department), parts, request.method or "",
-                                        django_request.get_full_path(), digest)
+                signing.check_signature(secret, parts, request.method or "", django_request.get_full_path(), digest)
                 signing.remember_nonce(parts, now)
             except BaseException:
                 body.close()
                 raise
         except signing.SignatureError as err:
             audit("exchange.signature_rejected", object_type="key_id", object_id=key_id, outcome="denied",
-                  reason=err.code, path=request.path[:200], method=request.method)
+                  reason=err.code if known else "unknown_key", path=request.path[:200], method=request.method)
             raise exceptions.AuthenticationFailed(
                 {"code": err.code, "message_zh": err.message_zh, "message_en": err.message_en}) from None
         django_request.jiuzhu_signed_body = body

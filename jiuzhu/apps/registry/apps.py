@@ -1,4 +1,16 @@
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def _household(pk: Any) -> tuple[Any, dict[str, Any]]:
+    return pk, {}
+
+
+def _member(pk: Any) -> tuple[Any, dict[str, Any]]:
+    from .models import Member  # deferred: models load once the app registry is ready
+
+    return Member.objects.filter(pk=pk).values_list("household_id", flat=True).first(), {"member": int(pk)}
 
 
 class RegistryConfig(AppConfig):
@@ -8,7 +20,7 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         # Django imports app modules that touch models only once the registry of apps is ready.
-        from jiuzhu.apps.core.hooks import register_home_section
+        from jiuzhu.apps.core.hooks import register_home_section, register_read_audit
 
         from . import (
             jobs,  # noqa: F401 - declares the kinds "registry.load" and "registry.export"
@@ -16,3 +28,10 @@ class RegistryConfig(AppConfig):
         )
 
         register_home_section(10, "registry/_home.html", views.home_section)
+
+        # Every page and API record showing one household's or member's data (issue 12 item 6).
+        for name in ("household_detail", "household_history", "household_determination",
+                     "api-household-detail", "api-household-chain", "api-household-determination"):
+            register_read_audit(name, "pk", _household)
+        for name in ("member_edit", "member_chain", "api-member-detail"):
+            register_read_audit(name, "pk", _member)

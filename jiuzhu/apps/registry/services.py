@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.keys import keyring
@@ -71,7 +72,7 @@ def _lock(household: Household, expected_version: int | None) -> Household:
     locked = Household.objects.select_for_update().get(pk=household.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ConflictError(
-            _("This household was changed by someone else in the meantime; reload it and try again.")
+            gettext_lazy("This household was changed by someone else in the meantime; reload it and try again.")
         )
     return locked
 

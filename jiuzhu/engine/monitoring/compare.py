@@ -153,6 +153,7 @@ def indicator_sql(ind: Indicator, as_of: dt.date, *, since: dt.datetime | None =
 
 
 def _counties_sql() -> str:
+    """The counties found in the data (SQL both engines read as it is)."""
     parts = ["SELECT county_code FROM households", "SELECT county_code FROM mon_households"]
     parts += [f"SELECT county_hint FROM {dept_table_name(s)}" for s in _all_sources()]
     return " UNION ".join(parts)
