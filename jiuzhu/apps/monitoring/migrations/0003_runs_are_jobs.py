@@ -31,7 +31,7 @@ def carry_over(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("monitoring", "0001_initial"),
+        ("monitoring", "0002_visit_second_staff_account"),
         ("jobs", "0001_job"),
         ("core", "0001_initial"),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("monitoring", "0002_runs_are_jobs"),
+        ("monitoring", "0003_runs_are_jobs"),
     ]
 
     operations = [
