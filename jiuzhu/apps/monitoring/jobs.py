@@ -27,14 +27,15 @@ from jiuzhu.engine.monitoring.compare import run_comparison
 from . import services
 from .export import export_tables
 from .models import ComparisonRun, RunMode
+from .services import runs
 
 
 def compare_registry(ctx: Any, *, mode: str, as_of: str, backend: str = "duckdb") -> dict[str, Any]:
     """The job ``monitoring.comparison``: export, run the indicators, store new warnings, push, escalate."""
     on = dt.date.fromisoformat(as_of)
-    backend = services.comparison_backend(backend)
+    backend = runs.comparison_backend(backend)
     params = current_parameters()
-    since = services._since(mode)
+    since = runs._since(mode)
     records_until = DepartmentRecord.objects.aggregate(m=Max("updated_at"))["m"]
     with tempfile.TemporaryDirectory(prefix="jiuzhu-monitor-") as tmp:
         snap, data = Path(tmp) / "snapshot", Path(tmp) / "data"
@@ -50,7 +51,7 @@ def compare_registry(ctx: Any, *, mode: str, as_of: str, backend: str = "duckdb"
         run = ComparisonRun.objects.create(
             job_id=ctx.job_id, mode=mode, as_of=on, since=since, records_until=records_until,
             parameter_version=params.version, findings=found.table.num_rows, counts=found.counts)
-        raised, already_open, already_seen = services._store_findings(run, rows, params, on, progress=ctx.progress)
+        raised, already_open, already_seen = runs._store_findings(run, rows, params, on, progress=ctx.progress)
         escalated = services.escalate_overdue(actor=ctx.actor)
         ComparisonRun.objects.filter(pk=run.pk).update(raised=raised, already_open=already_open,
                                                        already_seen=already_seen, escalated=escalated)
