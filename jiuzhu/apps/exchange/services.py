@@ -54,14 +54,14 @@ from jiuzhu.engine.exchange import (
     MemoryKeyTracker,
     PartitionedKeyTracker,
     RowError,
+    StagingFile,
     Validator,
     display_name,
     hash_file,
     open_table,
+    staging_schema,
     write_error_report,
 )
-from jiuzhu.engine.exchange.columnar import staging_schema
-from jiuzhu.engine.exchange.staging import StagingFile
 from jiuzhu.pii.crypto import Keyring, blind_index, encrypt_field
 from jiuzhu.pii.masking import mask_id_number
 from jiuzhu.rules.exchange.sources import PROGRAMMES, SOURCES, Source

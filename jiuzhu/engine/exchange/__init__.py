@@ -6,7 +6,7 @@ Pure Python, no Django.  ``open_table`` pre-checks a file and streams its rows,
 workbook.  ``validate_file`` does all three steps for UI-sized files and dry runs.
 
 For large imports, ``Validator.batches`` validates CSV column-wise per block
-(:mod:`~jiuzhu.engine.exchange.columnar`, falling back to the per-row rules for every row
+(:mod:`~jiuzhu.engine.exchange.validate.fastcsv`, falling back to the per-row rules for every row
 it cannot prove valid) and yields typed Arrow batches for the staging file
 (:mod:`~jiuzhu.engine.exchange.staging`).
 """
@@ -24,6 +24,7 @@ from jiuzhu.engine.exchange.readers import (
     open_table,
 )
 from jiuzhu.engine.exchange.report import write_error_report
+from jiuzhu.engine.exchange.staging import StagingFile
 from jiuzhu.engine.exchange.validate import (
     KeyReport,
     MemoryKeyTracker,
@@ -34,6 +35,7 @@ from jiuzhu.engine.exchange.validate import (
     ValidBatch,
     ValidRow,
     mask_value,
+    staging_schema,
     validate_file,
 )
 
@@ -49,6 +51,7 @@ __all__ = [
     "RawRow",
     "RowError",
     "SqliteKeyTracker",
+    "StagingFile",
     "TableReader",
     "ValidBatch",
     "ValidRow",
@@ -58,6 +61,7 @@ __all__ = [
     "hash_file",
     "mask_value",
     "open_table",
+    "staging_schema",
     "validate_file",
     "write_error_report",
 ]

@@ -3,7 +3,7 @@
 Pure Python (pyarrow + numpy), no Django.  Issue 4 performance; ADR 0005 "Column-wise
 validation".
 
-The per-row validator (:mod:`jiuzhu.engine.exchange.validate`) accepts many spellings of a
+The per-row validator (:mod:`jiuzhu.engine.exchange.validate.validator`) accepts many spellings of a
 value (``2024/3/7``, ``￥1,234.5``, a 15-digit ID, ``是``...) and explains every failure.
 Department systems, however, export the same canonical spelling on nearly every row.  This
 module checks a whole block of CSV lines at once with Arrow compute kernels and numpy and
@@ -40,6 +40,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from jiuzhu.engine.exchange.validate.cells import FALSE_WORDS, TRUE_WORDS, Bad, parse_code
 from jiuzhu.rules.exchange.sources import Field, Source
 from jiuzhu.rules.identity import MAX_AGE_YEARS, PROVINCE_PREFIXES
 from jiuzhu.rules.text import normalise_text
@@ -80,7 +81,7 @@ _PROVINCES: Final = np.array(sorted(int(p) for p in PROVINCE_PREFIXES), dtype=np
 # per-row parser maps to itself (or, for numbers, to the obvious value).
 _RE_ID: Final = r"^[0-9]{17}[0-9X]$"
 _RE_DATE: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-# ADR 0005 §6 / validate._date_text: one separator used twice, 年月日, or eight digits.
+# ADR 0005 §6 / validate.parse_date_text: one separator used twice, 年月日, or eight digits.
 _RE_DATE_OTHER: Final = (r"^[0-9]{4}(?:/[0-9]{1,2}/[0-9]{1,2}|\.[0-9]{1,2}\.[0-9]{1,2}"
                          r"|-[0-9]{1,2}-[0-9]{1,2}|年[0-9]{1,2}月[0-9]{1,2}日|[0-9]{4})$")
 _RE_DATE_PARTS: Final = r"^(?P<y>[0-9]{4})[^0-9]+(?P<m>[0-9]{1,2})[^0-9]+(?P<d>[0-9]{1,2})"
@@ -237,24 +238,20 @@ class FastColumns:
         for f in source.fields:
             if f.type == "code":
                 self._codes[f.name] = self._code_table(f)
-        from jiuzhu.engine.exchange.validate import _FALSE, _TRUE
-
-        self._true = pa.array(sorted(s for s in _TRUE if normalise_text(s).casefold() == s))
-        self._false = pa.array(sorted(s for s in _FALSE if normalise_text(s).casefold() == s))
+        self._true = pa.array(sorted(s for s in TRUE_WORDS if normalise_text(s).casefold() == s))
+        self._false = pa.array(sorted(s for s in FALSE_WORDS if normalise_text(s).casefold() == s))
 
     @staticmethod
     def _code_table(f: Field) -> tuple[pa.Array, pa.Array]:
         """Spellings of a code field that the per-row parser maps, and what to."""
-        from jiuzhu.engine.exchange.validate import _Bad, _code
-
         keys: list[str] = []
         values: list[str] = []
         for spelling in sorted({c for c, _ in f.choices} | {zh for _, zh in f.choices}):
             if normalise_text(spelling) != spelling:
                 continue
             try:
-                values.append(_code(spelling, f))
-            except _Bad:  # pragma: no cover - every code and label is accepted
+                values.append(parse_code(spelling, f))
+            except Bad:  # pragma: no cover - every code and label is accepted
                 continue
             keys.append(spelling)
         return pa.array(keys, pa.string()), pa.array(values, pa.string())
@@ -274,7 +271,7 @@ class FastColumns:
         if t == "id_number":
             return self._id(arr)
         if t == "date":
-            return self._date(arr)
+            return self.parse_date(arr)
         if t in ("money", "decimal"):
             good = _np_bool(pc.match_substring_regex(arr, _RE_AMOUNT))
             src = arr
@@ -334,7 +331,7 @@ class FastColumns:
         good[idx] = ok
         return good, arr
 
-    def _date(self, arr: pa.Array) -> Check:
+    def parse_date(self, arr: pa.Array) -> Check:
         good = _np_bool(pc.match_substring_regex(arr, _RE_DATE))
         idx = np.flatnonzero(good)
         m = _fixed_bytes(pc.take(arr, pa.array(idx, pa.int64())), 10)
