@@ -333,7 +333,9 @@ def test_vectorised_id_and_date_checks_agree_with_the_rules_on_random_values() -
             expected: object = _parse_id(s, TODAY)[0]
         except _Bad:
             expected = None
-        assert good == (expected is not None), s
+        # The fast path declines 18 digits ending in 000 (a possibly rounded number, judged
+        # per column by the validator's per-row path); otherwise both agree exactly.
+        assert good == (expected is not None and not s.endswith("000")), s
         if good:
             accepted += 1
             assert value == expected
@@ -342,7 +344,7 @@ def test_vectorised_id_and_date_checks_agree_with_the_rules_on_random_values() -
     accepted = 0
     for s, good, value in zip(dates, ok.tolist(), values.to_pylist(), strict=True):
         try:
-            expected = _date(s, False)
+            expected = _date(s, source.field("settle_date"), False, TODAY)
         except _Bad:
             expected = None
         assert good == (expected is not None), s

@@ -185,11 +185,20 @@ def test_u15_money_is_normalised(raw: str, expected: Decimal) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [("1234.555", "money_precision"), ("-100", "money_negative"), ("NaN", "money_non_finite"),
+    [("1234.555", "money_precision"), ("NaN", "money_non_finite"),
      ("1e3", "money_exponent"), ("abc", "money_format")],
 )
 def test_u15_bad_money(raw: str, code: str) -> None:
     assert codes(check(MED, _settlement(raw))) == [("total_cost", code)]
+
+
+def test_u15_negative_money_only_where_the_feed_declares_refunds() -> None:
+    """Issue 14 item 10: a settlement's amounts may be negative (a refund or reversal, declared
+    ``negative=True``); elsewhere a negative amount is refused, saying so."""
+    assert ok(check(MED, _settlement("-100")))["total_cost"] == Decimal("-100.00")
+    worker = {"id_number": ID_A, "registered_on": "2024-03-07", "support_amount": "-100"}
+    (err,) = check(WORKERS, worker)  # type: ignore[misc]
+    assert (err.column, err.code) == ("support_amount", "money_negative") and "退费" in err.message_zh
 
 
 def test_u16_float_money_only_from_spreadsheet_cells_and_via_repr() -> None:
@@ -229,7 +238,9 @@ def _patch_member(xlsx: bytes, member: str, old: bytes, new: bytes) -> bytes:
 
 @pytest.mark.parametrize(
     "raw", ["2024-03-07", "2024/3/7", "2024.3.7", "2024年3月7日", "２０２４年３月７日", "20240307",
-            "2024-03-07 00:00:00", " 2024-3-07 "],
+            "2024-03-07 00:00:00", " 2024-3-07 ",
+            # Issue 14 item 10: a date-time where a date is meant is that date.
+            "2024-03-07 12:30", "2024/3/7 0:00", "2024-03-07 14:32:10", "2024-03-07T14:32:10"],
 )
 def test_u18_accepted_dates(raw: str) -> None:
     assert ok(check(DEATHS, death(death_date=raw)))["death_date"] == date(2024, 3, 7)
@@ -239,7 +250,7 @@ def test_u18_accepted_dates(raw: str) -> None:
     ("raw", "code"),
     [("24-3-7", "date_two_digit_year"), ("24年3月7日", "date_two_digit_year"),
      ("2024/13/01", "date_invalid"), ("2023-02-29", "date_invalid"), ("2024-03/07", "date_format"),
-     ("2024-03-07 12:30", "date_format"), ("March 7", "date_format"), ("1899-12-31", "date_range")],
+     ("2024-03-07 25:30", "date_format"), ("March 7", "date_format"), ("1899-12-31", "date_range")],
 )
 def test_u17_rejected_dates(raw: str, code: str) -> None:
     assert codes(check(DEATHS, death(death_date=raw))) == [("death_date", code)]
@@ -315,10 +326,19 @@ def test_text_with_control_characters_and_overlong_text() -> None:
 
 
 def test_text_column_refuses_floats_but_takes_ints() -> None:
+    values = {"id_number": ID_A, "registered_on": "2024-03-07", "difficulty_type": 20240001}
+    assert ok(check(WORKERS, values, spreadsheet=True))["difficulty_type"] == "20240001"
+    values["difficulty_type"] = 2.0240001e7
+    assert codes(check(WORKERS, values, spreadsheet=True)) == [("difficulty_type", "text_numeric")]
+
+
+def test_identifier_column_refuses_every_number_cell() -> None:
+    """Issue 14 item 1: an identifier (here a property certificate) that arrives as a number,
+    even a whole one, may have lost digits or leading zeros: a row error, never stored."""
     values = {"id_number": ID_A, "property_cert_no": 20240001, "area_m2": "95.47", "registered_on": "2024-03-07"}
-    assert ok(check(ESTATE, values, spreadsheet=True))["property_cert_no"] == "20240001"
-    values["property_cert_no"] = 2.0240001e7
-    assert codes(check(ESTATE, values, spreadsheet=True)) == [("property_cert_no", "text_numeric")]
+    assert codes(check(ESTATE, values, spreadsheet=True)) == [("property_cert_no", "ident_number")]
+    values["property_cert_no"] = "赣(2024)南昌市不动产权第0001234号"
+    assert ok(check(ESTATE, values, spreadsheet=True))["property_cert_no"] == "赣(2024)南昌市不动产权第0001234号"
 
 
 # --------------------------------------------------------------------------- other types

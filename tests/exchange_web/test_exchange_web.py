@@ -90,7 +90,7 @@ def test_api_refuses_empty_and_oversized_bodies_and_unknown_sources(client: Any,
     assert ImportBatch.objects.count() == 0
 
 
-def test_a_database_error_during_commit_marks_the_batch_failed_and_a_retry_commits(users: dict[str, Any]) -> None:
+def test_a_database_error_during_commit_marks_the_batch_failed_and_a_retry_commits(users: dict[str, Any], households: dict[str, Any]) -> None:
     """K4: rollback, FAILED, retryable by importing the same file again."""
     import io
 

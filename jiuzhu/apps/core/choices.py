@@ -67,6 +67,7 @@ class Capability(models.TextChoices):
     RUN_DETERMINATION = "run_determination", _("Run the determination over the registry")
     UPLOAD_DATA = "upload_data", _("Upload department data files")
     VIEW_EXCHANGE = "view_exchange", _("View data-exchange import batches")
+    MAP_COLUMNS = "map_columns", _("Save a department's own column names for its data files")
     QUERY_LOW_INCOME = "query_low_income", _("Ask whether a person (exact ID number) is in the low-income population")
     VIEW_SHARE = "view_share", _("See the people and fields one's department's sharing catalogue allows")
     DECIDE_CONFLICTS = "decide_conflicts", _("Accept or reject a department value that conflicts with the registry")
@@ -82,7 +83,7 @@ class Capability(models.TextChoices):
 C = Capability
 _OVERSEE = {C.VIEW_REGISTRY, C.VIEW_EXCHANGE, C.VIEW_MONITORING, C.VIEW_APPLICATIONS, C.VIEW_ASSISTANCE}
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.PROVINCE: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.RUN_DETERMINATION}),
+    Role.PROVINCE: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.RUN_DETERMINATION, C.MAP_COLUMNS}),
     Role.CITY: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS}),
     # The county decides (审核确认), runs payrolls, handles warnings escalated to it and decides
     # registry conflicts; the township takes in applications, visits and verifies warnings.
@@ -93,7 +94,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
                               C.VIEW_APPLICATIONS, C.PROCESS_APPLICATIONS, C.VIEW_ASSISTANCE}),
     # Departments see registry data only through their share catalogue (view_share, the exact-ID
     # query); they upload their own department's feeds and see their department's import batches.
-    Role.DEPARTMENT: frozenset({C.UPLOAD_DATA, C.VIEW_EXCHANGE, C.QUERY_LOW_INCOME, C.VIEW_SHARE}),
+    Role.DEPARTMENT: frozenset({C.UPLOAD_DATA, C.VIEW_EXCHANGE, C.QUERY_LOW_INCOME, C.VIEW_SHARE, C.MAP_COLUMNS}),
     Role.AUDITOR: frozenset(_OVERSEE),
     # 三权分立 (RELIABILITY R8): the system admin manages accounts but sees no
     # data and no audit log; the security admin assigns roles; the audit

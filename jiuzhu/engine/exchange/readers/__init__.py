@@ -35,9 +35,12 @@ from jiuzhu.engine.exchange.readers.base import (
     CLI_LIMITS,
     HASH_ALGORITHM,
     UI_LIMITS,
+    ColumnInfo,
+    ColumnMapping,
     FileFormat,
     Limits,
     RawRow,
+    Skipped,
     TableReader,
     detect_format,
     display_name,
@@ -54,12 +57,15 @@ __all__ = [
     "CLI_LIMITS",
     "HASH_ALGORITHM",
     "UI_LIMITS",
+    "ColumnInfo",
+    "ColumnMapping",
     "CsvReader",
     "FileFormat",
     "JsonLinesReader",
     "Limits",
     "ParquetReader",
     "RawRow",
+    "Skipped",
     "TableReader",
     "XlsxReader",
     "detect_format",
@@ -84,13 +90,15 @@ def open_table(
     *,
     filename: str | None = None,
     limits: Limits = UI_LIMITS,
+    mapping: ColumnMapping | None = None,
 ) -> TableReader:
     """Open and pre-check a department file for *source*; raise :class:`ExchangeFileError`.
 
     *file* is a path or a seekable binary file object (a Django ``UploadedFile``'s
     ``.file`` works).  *filename* is the name the uploader gave (only its extension is
     used, and only together with the content); it defaults to the path's name.  The
-    returned reader must be closed; it owns the file only if it opened it.
+    returned reader must be closed; it owns the file only if it opened it.  *mapping* is
+    the department's own column names (header text → field, or None to ignore the column).
 
     Every whole-file check happens here, before any row is yielded (see the module
     docstring); anything that is not our own :class:`ExchangeFileError` escaping from a
@@ -118,7 +126,7 @@ def open_table(
         f.seek(0)
         fmt = detect_format(name, head, tail)
         try:
-            return _READERS[fmt](source, f, limits=limits, owns_file=owns)
+            return _READERS[fmt](source, f, limits=limits, owns_file=owns, mapping=mapping)
         except (ExchangeFileError, MemoryError):
             raise
         except UnicodeDecodeError:

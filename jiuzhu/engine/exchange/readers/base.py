@@ -9,7 +9,7 @@ import io
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Final, Literal
 
@@ -23,7 +23,10 @@ __all__ = [
     "CLI_LIMITS",
     "HASH_ALGORITHM",
     "UI_LIMITS",
+    "ColumnInfo",
+    "ColumnMapping",
     "FileFormat",
+    "Skipped",
     "Limits",
     "RawRow",
     "TableReader",
@@ -85,6 +88,56 @@ class RawRow:
     sheet: str | None
     row: int
     values: dict[str, object]
+
+
+# A department's column mapping (issue 14 item 8): header text as the department writes it →
+# field name, or None to ignore the column.
+ColumnMapping = Mapping[str, "str | None"]
+
+SkipKind = Literal["title", "totals", "footer", "sheet_hidden", "sheet_not_data", "sheet_empty"]
+SKIP_LABELS: Final[dict[str, tuple[str, str]]] = {
+    "title": ("标题或说明行", "title or note row"),
+    "totals": ("合计行", "totals row"),
+    "footer": ("表尾（制表人、审核人等）", "footer (made by, checked by…)"),
+    "sheet_hidden": ("隐藏的工作表", "hidden sheet"),
+    "sheet_not_data": ("不是数据表（未找到表头）", "not a data sheet (no header found)"),
+    "sheet_empty": ("空工作表", "empty sheet"),
+}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Something of the file that was deliberately not read as data, and why (issue 14 item 7).
+
+    ``row`` is None for a whole sheet.  ``label`` identifies it without personal values: the
+    word found (合计, 制表人), the sheet's name, or a title's text with digit runs masked.
+    """
+
+    sheet: str | None
+    row: int | None
+    kind: SkipKind
+    label: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        zh, en = SKIP_LABELS[self.kind]
+        return {"sheet": self.sheet, "row": self.row, "kind": self.kind, "label": self.label,
+                "what": zh, "what_en": en}
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """One column of a header as found: where, as written, the field it feeds and how it was
+    recognised ("name", "label", "alias", "mapping", "ignored", "unknown")."""
+
+    sheet: str | None
+    index: int  # 1-based
+    header: str
+    field: str | None
+    how: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"sheet": self.sheet, "index": self.index, "header": self.header, "field": self.field,
+                "how": self.how}
 
 
 def fmt_bytes(n: int) -> str:
@@ -185,10 +238,12 @@ def detect_format(filename: str, head: bytes, tail: bytes) -> FileFormat:
             raise unsupported("文件内容不是 Parquet", "the content is not Parquet")
     else:
         sniff = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:16].lower()
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text (Excel "Unicode text")
+            sniff = head[2:].decode("utf-16-le" if head[:2] == b"\xff\xfe" else "utf-16-be",
+                                    errors="replace").lstrip(" \t\r\n")[:8].lower().encode()
         if (
             head.startswith((_ZIP_MAGIC, _PARQUET_MAGIC))
             or sniff.startswith((b"<html", b"<!doctype", b"<?xml", b"<table"))
-            or head.startswith((b"\xff\xfe", b"\xfe\xff"))
         ):
             raise unsupported(
                 "文件内容不是 UTF-8 或 GB18030 文本",
@@ -209,7 +264,11 @@ class TableReader:
     bytes), ``size``, ``rows_estimate`` (an upper bound from the pre-scan; exact for
     Parquet and XLSX), ``columns`` (field name → header as written), ``encoding`` and
     ``delimiter`` (CSV), ``float_cells`` (True for XLSX: the only format in which a
-    money value may arrive as a float, U16).
+    money value may arrive as a float, U16), ``column_info`` (every column found, for the
+    preview), ``provided`` (per sheet, the fields the file has a column for: an absent
+    optional column means "not provided", never "empty"), ``header_rows`` (per sheet).
+    ``skipped`` lists what was deliberately not read (title rows, hidden and dictionary
+    sheets before iterating; totals rows and footers as they are met).
     """
 
     format: FileFormat
@@ -217,8 +276,10 @@ class TableReader:
     encoding: str | None = None
     delimiter: str | None = None
 
-    def __init__(self, source: Source, f: IO[bytes], *, limits: Limits, owns_file: bool) -> None:
+    def __init__(self, source: Source, f: IO[bytes], *, limits: Limits, owns_file: bool,
+                 mapping: ColumnMapping | None = None) -> None:
         self.source = source
+        self.mapping = mapping
         self._f = f
         self._owns_file = owns_file
         self.limits = limits
@@ -228,6 +289,10 @@ class TableReader:
         self.content_hash: str = ""
         self.rows_estimate: int = 0
         self.columns: dict[str, str] = {}
+        self.column_info: list[ColumnInfo] = []
+        self.provided: dict[str | None, frozenset[str]] = {}
+        self.header_rows: dict[str | None, int] = {}
+        self.skipped: list[Skipped] = []
 
     def __iter__(self) -> Iterator[RawRow | RowError]:
         """Rows in file order.  A parser failure mid-stream becomes ``ExchangeFileError``."""
@@ -254,6 +319,15 @@ class TableReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _use_header(self, sheet: str | None, labels: Mapping[str, str], info: Iterator[ColumnInfo] | tuple[ColumnInfo, ...],
+                    row: int) -> None:
+        """Record a (sheet's) header: columns, what it provides, where it is."""
+        for name, label in labels.items():
+            self.columns.setdefault(name, label)
+        self.column_info.extend(info)
+        self.provided[sheet] = frozenset(labels)
+        self.header_rows[sheet] = row
 
     def _check_rows(self, rows: int) -> None:
         self.rows_estimate = rows

@@ -11,7 +11,13 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from jiuzhu.engine.exchange.errors import RowError, file_error
-from jiuzhu.engine.exchange.readers.base import FileFormat, Limits, RawRow, TableReader
+from jiuzhu.engine.exchange.readers.base import (
+    ColumnMapping,
+    FileFormat,
+    Limits,
+    RawRow,
+    TableReader,
+)
 from jiuzhu.engine.exchange.readers.headers import header_index, map_header
 from jiuzhu.engine.exchange.readers.text import scan_text
 from jiuzhu.rules.exchange.sources import Source, header_key
@@ -45,12 +51,14 @@ def _json_object(line: str) -> dict[str, Any] | None:
 class JsonLinesReader(TableReader):
     format: FileFormat = "jsonl"
 
-    def __init__(self, source: Source, f: IO[bytes], *, limits: Limits, owns_file: bool) -> None:
-        super().__init__(source, f, limits=limits, owns_file=owns_file)
+    def __init__(self, source: Source, f: IO[bytes], *, limits: Limits, owns_file: bool,
+                 mapping: ColumnMapping | None = None) -> None:
+        super().__init__(source, f, limits=limits, owns_file=owns_file, mapping=mapping)
         self.content_hash, scan, self.encoding = scan_text(f, limits)
-        if self.encoding == "gb18030":
-            # JSON is UTF-8 by definition (RFC 8259); a GB18030 "JSON" file is a mistake.
-            raise file_error("encoding", row=scan.first_gb, line=scan.first_gb)
+        if self.encoding not in ("utf-8", "utf-8-sig"):
+            # JSON is UTF-8 by definition (RFC 8259); a GB18030 or UTF-16 "JSON" file is a mistake.
+            bad = scan.first_non_ascii or 1
+            raise file_error("encoding", row=bad, line=bad)
         # The first record's keys are the header: unknown or missing columns reject the
         # file like a CSV header would.
         first_keys: list[str] | None = None
@@ -70,9 +78,9 @@ class JsonLinesReader(TableReader):
                     first_keys = list(obj)
         finally:
             text.detach()
-        self._header = map_header(source, list(first_keys or []), None, limits)
-        self._index = header_index(source)
-        self.columns = dict(self._header.labels)
+        self._index = header_index(source, mapping)
+        self._header = map_header(source, list(first_keys or []), None, limits, self._index)
+        self._use_header(None, self._header.labels, self._header.info, 1)
         self._check_rows(lines)
 
     def _text(self) -> io.TextIOWrapper:
@@ -93,7 +101,9 @@ class JsonLinesReader(TableReader):
                 values: dict[str, object] = {}
                 unknown: list[str] = []
                 for k, v in obj.items():
-                    name = self._index.get(header_key(k))
+                    name, how = self._index.get(header_key(k), (None, ""))
+                    if how == "ignored":
+                        continue
                     if name is None or name in values:
                         unknown.append(normalise_text(k)[:40])
                     else:

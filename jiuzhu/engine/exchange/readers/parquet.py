@@ -10,6 +10,7 @@ from typing import IO
 
 from jiuzhu.engine.exchange.errors import ExchangeFileError, RowError, file_error
 from jiuzhu.engine.exchange.readers.base import (
+    ColumnMapping,
     FileFormat,
     Limits,
     RawRow,
@@ -18,7 +19,7 @@ from jiuzhu.engine.exchange.readers.base import (
     unsupported,
 )
 from jiuzhu.engine.exchange.readers.headers import header_index, map_header
-from jiuzhu.rules.exchange.sources import Source, header_key
+from jiuzhu.rules.exchange.sources import Source
 
 # --------------------------------------------------------------------------- Parquet
 
@@ -26,8 +27,9 @@ from jiuzhu.rules.exchange.sources import Source, header_key
 class ParquetReader(TableReader):
     format: FileFormat = "parquet"
 
-    def __init__(self, source: Source, f: IO[bytes], *, limits: Limits, owns_file: bool) -> None:
-        super().__init__(source, f, limits=limits, owns_file=owns_file)
+    def __init__(self, source: Source, f: IO[bytes], *, limits: Limits, owns_file: bool,
+                 mapping: ColumnMapping | None = None) -> None:
+        super().__init__(source, f, limits=limits, owns_file=owns_file, mapping=mapping)
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -42,9 +44,11 @@ class ParquetReader(TableReader):
                 fld.type.value_type
             ):
                 raise unsupported(f"列 {fld.name} 是嵌套类型", f"column {fld.name} is nested")
-        self._header = map_header(source, list(schema.names), None, limits)
-        self.columns = dict(self._header.labels)
-        self._names = [n for n in schema.names if header_key(n) in header_index(source)]
+        index = header_index(source, mapping)
+        self._header = map_header(source, list(schema.names), None, limits, index)
+        self._use_header(None, self._header.labels, self._header.info, 1)
+        # Only the columns that feed a field are read (ignored ones never leave the file).
+        self._names = [n for n, name in zip(schema.names, self._header.fields, strict=True) if name is not None]
         self._check_rows(self._pf.metadata.num_rows)
 
     def _rows(self) -> Iterator[RawRow | RowError]:

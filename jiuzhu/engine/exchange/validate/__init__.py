@@ -23,22 +23,36 @@ from jiuzhu.engine.exchange.validate.keys import (
     PartitionedKeyTracker,
     SqliteKeyTracker,
 )
-from jiuzhu.engine.exchange.validate.outcome import ValidationOutcome, validate_file
-from jiuzhu.engine.exchange.validate.validator import Validator, ValidBatch, ValidRow
+from jiuzhu.engine.exchange.validate.outcome import (
+    SAMPLE_ROWS,
+    Notice,
+    PreviewCollector,
+    SampleRow,
+    ValidationOutcome,
+    no_valid_rows,
+    validate_file,
+)
+from jiuzhu.engine.exchange.validate.validator import PersonCheck, Validator, ValidBatch, ValidRow
 
 __all__ = [
+    "SAMPLE_ROWS",
     "KeyReport",
     "KeyTracker",
     "MemoryKeyTracker",
+    "Notice",
     "PartitionedKeyTracker",
+    "PersonCheck",
+    "PreviewCollector",
     "RegionCheck",
     "RowRef",
+    "SampleRow",
     "SqliteKeyTracker",
     "ValidBatch",
     "ValidRow",
     "ValidationOutcome",
     "Validator",
     "mask_value",
+    "no_valid_rows",
     "staging_schema",
     "validate_file",
 ]

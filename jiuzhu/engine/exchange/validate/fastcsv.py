@@ -45,15 +45,18 @@ class CsvPlan:
     (pure Arrow/numpy on its arguments; it never calls ``region_ok``)."""
 
     def __init__(self, source: Source, reader: CsvReader, schema: pa.Schema, *, today: date | None,
-                 region_ok: RegionCheck | None) -> None:
+                 region_ok: RegionCheck | None, not_after: date | None = None) -> None:
         self.reader = reader
         self.schema = schema
         self.source = source
-        self.fast = FastColumns(source, today=today, region_ok=region_ok)
+        self.fast = FastColumns(source, today=today, region_ok=region_ok, not_after=not_after)
         self.header = reader.header_fields
+        self.header_row = reader.header_row
         self.delim = reader.delimiter or ","
         self.position = {name: j for j, name in enumerate(self.header) if name is not None}
-        self.blank_cols = [j for j, name in enumerate(self.header) if name is None]
+        # Columns with a blank header must be empty on a simple line; ignored columns (序号,
+        # 备注, a mapping's ignores) may hold anything and are never read.
+        self.blank_cols = reader.blank_columns
         self.key_pos = [source.field_names.index(k) for k in source.natural_key]
         self.region_cols = [self.position[f.name] for f in source.fields
                             if f.type == "region_code" and f.name in self.position
@@ -77,7 +80,9 @@ class CsvPlan:
         # A line of delimiters only is skipped as blank by the row path.
         chars = pc.utf8_length(raw).to_numpy() - 1 - crlf
         simple &= chars != expected - 1
-        simple &= linenos > 2  # the header, and a possibly repeated header
+        # Lines up to the header (title rows), and the line under it (a possibly repeated
+        # header), go the per-row way.
+        simple &= linenos > self.header_row + 1
         idx = np.flatnonzero(simple)
         cells = split_simple(data, buf, simple, lengths, raw, idx, self.delim, expected)
         ok = np.ones(len(idx), dtype=np.bool_)

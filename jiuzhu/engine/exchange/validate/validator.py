@@ -16,7 +16,7 @@ drop the ones listed there before committing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -31,7 +31,9 @@ from jiuzhu.engine.exchange.validate.cells import (
     Bad,
     RegionCheck,
     RowRef,
+    id_rounding_suspect,
     is_blank,
+    is_placeholder,
     mask_value,
     parse_amount,
     parse_bool,
@@ -39,6 +41,7 @@ from jiuzhu.engine.exchange.validate.cells import (
     parse_date,
     parse_decimal,
     parse_id,
+    parse_ident,
     parse_int,
     parse_mobile,
     parse_region,
@@ -97,12 +100,22 @@ class ValidBatch:
 # --------------------------------------------------------------------------- validator
 
 
+# Per row, the person's ID number and the row's region code (None when blank or absent) →
+# None if the uploader may send data about this person, else the error code
+# ("person_out_of_scope", "person_region_unknown").  Called once per block, from the thread
+# that called the validator (the Django side answers it from its database connection).
+PersonCheck = Callable[[Sequence[tuple[str, str | None]]], Sequence[str | None]]
+
+
 class Validator:
     """Validates rows of one file against *source*; feed it rows, then call :meth:`finish`.
 
     *region_ok* decides whether a (well-formed) region code may be used by this uploader;
-    *today* is the reference day for ID-number birth dates (default: the real today);
-    *spreadsheet* must be True for XLSX (floats are then accepted for money via
+    *person_check* whether they may send data about a person (issue 12 item 2);
+    *today* is the reference day for ID-number birth dates and the upload day: no date
+    after it unless the field may be in the future (issue 13 item 7), nor after
+    *period_end* when the uploader says which period the file covers (default: the real
+    today); *spreadsheet* must be True for XLSX (floats are then accepted for money via
     ``Decimal(repr)``, and dates before 1900-03-01 are refused as Excel-ambiguous).
     """
 
@@ -115,14 +128,26 @@ class Validator:
         spreadsheet: bool = False,
         columns: dict[str, str] | None = None,
         key_tracker: KeyTracker | None = None,
+        person_check: PersonCheck | None = None,
+        period_end: date | None = None,
     ) -> None:
         self.source = source
         self.region_ok = region_ok
+        self.person_check = person_check
         self.today = today
+        upload_day = today if today is not None else date.today()
+        self.not_after = min(upload_day, period_end) if period_end is not None else upload_day
         self.spreadsheet = spreadsheet
         self.columns = columns or {}
         self._keys: KeyTracker = key_tracker if key_tracker is not None else MemoryKeyTracker()
         self._key_names = source.natural_key
+        self._person = source.person_field
+        self._region = "region_code" if "region_code" in source.field_names else None
+        # ID numbers ending in 000 that passed the check, and damage seen in the same column
+        # (numbers, exponents, failed 000 endings): judged per column in finish().
+        self._id_suspects: dict[str, list[tuple[RowRef, str]]] = {}
+        self._id_damage: dict[str, int] = {}
+        self._refused: set[RowRef] = set()
         self.rows_seen = 0
         self.rows_valid = 0
         self.rows_invalid = 0
@@ -134,8 +159,33 @@ class Validator:
         """Validate one row; a RowError from the reader passes through as ``[error]``."""
         result = self._check(item)
         if isinstance(result, ValidRow):
+            errors: list[RowError] = []
+            if not self._admit([result], errors):
+                return errors
             self._keys.add(*self._digests(result), result.ref)
         return result
+
+    def _admit(self, rows: Sequence[ValidRow], errors: list[RowError]) -> list[bool]:
+        """The person check over valid rows: refused rows become errors (and are counted so)."""
+        if self.person_check is None or not rows:
+            return [True] * len(rows)
+        verdicts = self.person_check([(str(r.values[self._person]),
+                                       _opt_str(r.values.get(self._region) if self._region else None))
+                                      for r in rows])
+        return [self._verdict(r.sheet, r.row, r.values[self._person], code, errors)
+                for r, code in zip(rows, verdicts, strict=True)]
+
+    def _verdict(self, sheet: str | None, row: int, person: object, code: str | None,
+                 errors: list[RowError]) -> bool:
+        if code is None:
+            return True
+        f = self.source.field(self._person)
+        errors.append(RowError.of(code, sheet=sheet, row=row, column=self._label(f.name),
+                                  value_masked=mask_value(f, person)))
+        self._refused.add((sheet, row))
+        self.rows_valid -= 1
+        self.rows_invalid += 1
+        return False
 
     def _digests(self, row: ValidRow) -> tuple[bytes, bytes]:
         out = row.values
@@ -149,16 +199,21 @@ class Validator:
         errors: list[RowError] = []
         out: dict[str, object] = {}
         flags: list[str] = []
+        suspects: list[tuple[str, str]] = []
         for f in self.source.fields:
             raw = item.values.get(f.name)
             try:
-                if is_blank(raw):
+                if is_blank(raw) or is_placeholder(raw, f):
                     if f.required:
                         raise Bad("required")
-                    out[f.name] = None
+                    out[f.name] = None  # "-", "—", "无", "/": explicitly no value
                     continue
-                out[f.name] = self._value(f, raw, flags)
+                value = out[f.name] = self._value(f, raw, flags)
+                if f.type == "id_number" and isinstance(value, str) and id_rounding_suspect(value):
+                    suspects.append((f.name, mask_value(f, value)))
             except Bad as bad:
+                if f.type == "id_number" and bad.code in ("id_precision", "id_not_text"):
+                    self._id_damage[f.name] = self._id_damage.get(f.name, 0) + 1
                 if bad.zh is not None and bad.en is not None:
                     zh, en = bad.zh, bad.en
                     errors.append(RowError(item.sheet, item.row, self._label(f.name), bad.code,
@@ -170,6 +225,8 @@ class Validator:
         if errors:
             self.rows_invalid += 1
             return errors
+        for name, masked in suspects:
+            self._id_suspects.setdefault(name, []).append(((item.sheet, item.row), masked))
         self.rows_valid += 1
         return ValidRow(item.sheet, item.row, out, tuple(flags))
 
@@ -181,21 +238,23 @@ class Validator:
                 flags.append(f"{f.name}:upgraded_from_15")
             return value
         if t == "date":
-            return parse_date(raw, self.spreadsheet)
+            return parse_date(raw, f, self.spreadsheet, self.not_after)
         if t == "money":
-            return parse_amount(raw, self.spreadsheet)
+            return parse_amount(raw, self.spreadsheet, f.negative)
         if t == "decimal":
             return parse_decimal(raw, self.spreadsheet)
         if t == "int":
             return parse_int(raw, f, self.spreadsheet)
         if t == "bool":
-            return parse_bool(raw)
+            return parse_bool(raw, f)
         if t == "code":
             return parse_code(raw, f)
         if t == "region_code":
             return parse_region(raw, self.region_ok)
         if t == "mobile":
             return parse_mobile(raw)
+        if f.ident is not None:
+            return parse_ident(raw, f)
         return parse_text(raw, f)
 
     def rows(self, items: Iterable[RawRow | RowError]) -> Iterator[ValidRow | RowError]:
@@ -232,7 +291,7 @@ class Validator:
         seen = 0
         for item in reader:
             seen += 1
-            result = self.check(item)
+            result = self._check(item)
             if isinstance(result, ValidRow):
                 pending.append(result)
             else:
@@ -245,7 +304,11 @@ class Validator:
 
     def _slow_batch(self, schema: pa.Schema, rows: list[ValidRow], errors: list[RowError],
                     seen: int) -> ValidBatch:
-        items = [(r.sheet, r.row, r.values, r.flags) for r in rows]
+        admitted = [r for r, ok in zip(rows, self._admit(rows, errors), strict=True) if ok]
+        for r in admitted:  # in file order: the first of repeats is the one kept
+            self._keys.add(*self._digests(r), r.ref)
+        errors.sort(key=lambda e: (e.sheet or "", e.row or 0))
+        items = [(r.sheet, r.row, r.values, r.flags) for r in admitted]
         return ValidBatch(rows_to_batch(self.source, schema, items), errors, seen)
 
     def _csv_batches(self, reader: CsvReader, schema: pa.Schema, block_bytes: int) -> Iterator[ValidBatch]:
@@ -253,7 +316,8 @@ class Validator:
         checks (Arrow and numpy release the GIL), while this thread finishes block *i*: region
         scope (``region_ok`` may use the caller's database connection, so it is only ever
         called from this thread), the per-row path, digests and the key tracker, in order."""
-        plan = CsvPlan(self.source, reader, schema, today=self.today, region_ok=self.region_ok)
+        plan = CsvPlan(self.source, reader, schema, today=self.today, region_ok=self.region_ok,
+                       not_after=self.not_after)
         blocks = reader.line_blocks(block_bytes)
 
         def prepare() -> Block | None:
@@ -280,8 +344,6 @@ class Validator:
         seen = 0
         for i in np.flatnonzero(~is_fast).tolist():
             lineno = start + i
-            if lineno == 1:
-                continue
             item = reader.line_item(lineno, strip_eol(raw[i].as_py()))
             if item is None:
                 continue
@@ -323,13 +385,37 @@ class Validator:
             batch = combine(schema, [fast_batch, rows_to_batch(self.source, schema, items)])
         else:
             batch = fast_batch
+        if self.person_check is not None and batch.num_rows:
+            persons = batch.column(self._person).to_pylist()
+            regions = (batch.column(self._region).to_pylist() if self._region
+                       else [None] * batch.num_rows)
+            verdicts = self.person_check(list(zip(persons, regions, strict=True)))
+            keep = [self._verdict(None, int(r), p, code, errors)
+                    for r, p, code in zip(rows.tolist(), persons, verdicts, strict=True)]
+            if not all(keep):
+                batch = batch.filter(pa.array(keep))
+                keys = [k for k, ok in zip(keys, keep, strict=True) if ok]
+                vals = [v for v, ok in zip(vals, keep, strict=True) if ok]
+                rows = rows[np.array(keep, dtype=np.bool_)]
+                errors.sort(key=lambda e: e.row or 0)
         self._keys.add_many(keys, vals, None, rows.tolist())
         return ValidBatch(batch, errors, seen + n_fast)
 
     def finish(self) -> KeyReport:
-        """Duplicates and conflicts of the natural key (U7); closes the key tracker."""
+        """Duplicates and conflicts of the natural key (U7), and ID numbers rounded by a
+        spreadsheet (issue 14 item 1); closes the key tracker."""
         errors: list[RowError] = []
         drop: set[RowRef] = set()
+        for name, found in self._id_suspects.items():
+            found = [(r, m) for r, m in found if r not in self._refused]
+            # 18 digits ending in 000 pass the check one time in eleven after rounding, and a
+            # real number ends so one time in about 1,100.  A column that shows the damage
+            # elsewhere (a failed 000 ending, a number, an exponent), or where most numbers
+            # end so, has been rounded: all its 000 endings are refused.
+            if found and (self._id_damage.get(name, 0) or 2 * len(found) > self.rows_valid):
+                errors.extend(RowError.of("id_precision", sheet=ref[0], row=ref[1], column=self._label(name),
+                                          value_masked=masked) for ref, masked in found)
+                drop.update(ref for ref, _ in found)
         key_zh = "、".join(self._label(k) for k in self._key_names)
         try:
             for group in self._keys.groups():
@@ -353,6 +439,10 @@ class Validator:
         self.rows_valid -= len(drop)
         self.rows_invalid += len(drop)
         return KeyReport(tuple(errors), frozenset(drop))
+
+
+def _opt_str(v: object) -> str | None:
+    return None if v is None else str(v)
 
 
 def _where(ref: RowRef, relative_to: RowRef) -> str:
