@@ -253,6 +253,20 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def _department_arg(text: str | None) -> str | None:
+    """A department given by its code (medical_insurance) or its Chinese name (医疗保障部门)."""
+    from jiuzhu.rules.exchange.sources import DEPARTMENTS
+
+    if not text:
+        return None
+    if text in DEPARTMENTS:
+        return text
+    by_label = {label: code for code, label in DEPARTMENTS.items()}
+    if text in by_label:
+        return by_label[text]
+    raise SystemExit(f"未知的部门 / unknown department {text!r}; known: {', '.join(DEPARTMENTS)}")
+
+
 def _date_arg(text: str | None) -> dt.date | None:
     if not text:
         return None
@@ -271,7 +285,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     """
     import json
 
-    from jiuzhu.rules.exchange.sources import DEPARTMENTS, SOURCES
+    from jiuzhu.rules.exchange.sources import SOURCES
 
     source = SOURCES.get(args.source)
     if source is None:
@@ -281,21 +295,18 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"文件不存在 / no such file: {path}", file=sys.stderr)
         return 2
-    if args.department and args.department not in DEPARTMENTS:
-        print(f"未知的部门 / unknown department {args.department!r}; known: {', '.join(DEPARTMENTS)}",
-              file=sys.stderr)
-        return 2
+    department = _department_arg(args.department)
     period_end = _date_arg(args.period_end)
     _django()
     from jiuzhu.apps.exchange.services import batch_import, batch_preview
     from jiuzhu.engine.exchange import CLI_LIMITS
 
     if args.dry_run:
-        preview = batch_preview(None, source.key, path, path.name, limits=CLI_LIMITS, department=args.department,
+        preview = batch_preview(None, source.key, path, path.name, limits=CLI_LIMITS, department=department,
                                 period_end=period_end, channel="cli")
         print(json.dumps(preview.to_dict(max_errors=args.max_errors), ensure_ascii=False, indent=1, default=str))
         return 1 if preview.checked.rejected else 0
-    result = batch_import(None, source.key, path, path.name, "cli", limits=CLI_LIMITS, department=args.department,
+    result = batch_import(None, source.key, path, path.name, "cli", limits=CLI_LIMITS, department=department,
                           period_end=period_end)
     b = result.batch
     if not result.created:
@@ -331,7 +342,7 @@ def cmd_mapping(args: argparse.Namespace) -> int:
 
     from jiuzhu.apps.exchange.mapping import mapping_clear, mapping_for, mapping_set, parse_field
 
-    department = args.department or (source.department if source else None)
+    department = _department_arg(args.department) or (source.department if source else None)
     try:
         if args.action == "show":
             keys = [source.key] if source else sorted(SOURCES)

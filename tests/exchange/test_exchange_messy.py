@@ -121,9 +121,19 @@ def test_a_real_id_ending_in_000_in_a_clean_column_is_kept() -> None:
                      footer=False, encoding="utf-8")
     out = check(DEATHS, data)
     assert out.valid == 31 and not out.errors
+    # A mistyped number that happens to end in 000 proves nothing about the column.
+    typo = genuine[:14] + ("1" if genuine[14] != "1" else "2") + "000"
+    out = check(DEATHS, excel_csv(["身份证号", "死亡日期"], [[i, "2026-10-01"] for i in [*clean, genuine, typo]],
+                                  title="", unit="", footer=False, encoding="utf-8"))
+    assert out.valid == 31 and codes(out) == [(33, "身份证号", "id_precision")]
     alone = check(DEATHS, excel_csv(["身份证号", "死亡日期"], [[genuine, "2026-10-01"]], title="", unit="",
                                     footer=False, encoding="utf-8"))
     assert codes(alone) == [(2, "身份证号", "id_precision")]  # nothing to tell it from a rounded one
+    # A workbook column holding some IDs as numbers was converted: its 000 endings are refused too.
+    book = check(DEATHS, xlsx([["身份证号", "死亡日期"], *[[i, "2026-10-01"] for i in clean[:5]],
+                               [int(clean[5]) if clean[5].isdigit() else 360124198001010011, "2026-10-01"],
+                               [genuine, "2026-10-01"]]), "f.xlsx")
+    assert {e.code for e in book.errors} == {"id_not_text", "id_precision"} and book.valid == 5
 
 
 def test_regression_accounts_certificates_and_bank_codes_damaged_by_excel_are_row_errors() -> None:

@@ -58,14 +58,14 @@ def test_u1_numeric_id_cell_is_refused_with_the_u1_message() -> None:
     for raw in (1.101011990030712e17, 110101199003071233, Decimal("110101199003071233")):
         result = check(DEATHS, death(raw), spreadsheet=True)
         assert codes(result) == [("id_number", "id_not_text")]
-        assert result[0].message_zh == "身份证号列须为文本格式"
+        assert result[0].message_zh.startswith("身份证号列须为文本格式")  # U1, and what to do (issue 14)
 
 
 def test_u1_from_a_real_xlsx_file() -> None:
     data = xlsx_bytes([["身份证号", "死亡日期"], [110101199003071233, "2024-03-07"]])
     out = validate_file(DEATHS, io.BytesIO(data), filename="f.xlsx", today=TODAY)
     assert [(e.sheet, e.row, e.column, e.code) for e in out.errors] == [("Sheet1", 2, "身份证号", "id_not_text")]
-    assert out.errors[0].message_zh == "身份证号列须为文本格式"
+    assert out.errors[0].message_zh.startswith("身份证号列须为文本格式") and "重新导出" in out.errors[0].message_zh
     assert out.valid == 0
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.apps.core.scoping import require
-from jiuzhu.rules.exchange.sources import DEPARTMENTS, SOURCES
+from jiuzhu.rules.exchange.sources import DEPARTMENTS, SOURCES, suggest_field
 
 from . import mapping as mappings
 from . import uploads
@@ -155,7 +155,10 @@ def mapping_edit(request: HttpRequest, source: str) -> HttpResponse:
     else:
         initial = [{"header": h, "target": f or IGNORE} for h, f in saved.items()]
         known = {h for h in saved}
-        initial += [{"header": c, "target": ""} for c in request.GET.getlist("column") if c not in known]
+        # Columns sent from a preview come with the nearest field chosen (the officer checks it).
+        initial += [{"header": c, "target": getattr(suggest_field(feed, c, exclude=frozenset(saved.values()) - {None}),
+                                                    "name", "")}
+                    for c in request.GET.getlist("column") if c not in known]
         initial += [{"header": "", "target": ""} for _ in range(3)]
         formset = MappingFormSet(initial=initial, form_kwargs={"source": feed})
         status = 200

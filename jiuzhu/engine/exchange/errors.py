@@ -126,8 +126,11 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "required": ("必填项为空", "Required value is missing"),
     "type": ("单元格类型无效", "Invalid cell type"),
     "id_not_text": (
-        "身份证号列须为文本格式",
-        "The ID-number column must be formatted as text, not as a number",
+        "身份证号列须为文本格式：该单元格是数字（或被写成 3.60124E+17、…1233.0 这样的数字形式），"
+        "号码可能已经改变；请把该列设为“文本”格式，从原始数据重新导出",
+        "The ID-number column must be formatted as text, not as a number: this cell is a number (or "
+        "looks like one, 3.60124E+17, …1233.0) and its digits may have changed; format the column as text "
+        "and export it again from the source data",
     ),
     "id_precision": (
         "身份证号后三位为000，是 Excel 按数字保存后只剩15位有效数字的典型结果，原号码已无法还原；"

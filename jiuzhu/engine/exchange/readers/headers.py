@@ -116,11 +116,31 @@ def cell_text(v: object) -> str:
     return "" if v is None else normalise_text(str(v))
 
 
+# A unit or format note after a column title that changes nothing about the value: 总费用（元）,
+# 身份证号码（18位）, 结算日期(yyyy-mm-dd).  Only these: 金额（万元） is another scale and is
+# never read as yuan.
+_RE_HEADER_NOTE: Final = re.compile(
+    r"\((?:元|人民币元|单位:?元|18位|yyyy-mm-dd|yyyy/mm/dd|yyyymmdd|年-月-日|年月日|格式:.{1,12})\)$",
+    re.IGNORECASE)
+
+
+def lookup(index: HeaderIndex, text: str) -> tuple[str | None, str] | None:
+    """What a column title names: the index entry of its header key, or of the key without a
+    harmless unit note (see :data:`_RE_HEADER_NOTE`); None if nothing."""
+    key = header_key(text)
+    hit = index.get(key)
+    if hit is None:
+        bare = _RE_HEADER_NOTE.sub("", key)
+        if bare != key:
+            hit = index.get(bare)
+    return hit
+
+
 def recognised(index: HeaderIndex, cells: Sequence[object]) -> set[str]:
     """The fields named by a row's cells (through *index*)."""
     out = set()
     for c in cells:
-        hit = index.get(header_key(cell_text(c)))
+        hit = lookup(index, cell_text(c))
         if hit is not None and hit[0] is not None:
             out.add(hit[0])
     return out
@@ -165,7 +185,7 @@ def map_header(source: Source, cells: Sequence[object], sheet: str | None, limit
         if not text:
             fields.append(None)
             continue
-        name, how = index.get(header_key(text), (None, ""))
+        name, how = lookup(index, text) or (None, "")
         if how == "ignored":
             ignored.add(j)
             fields.append(None)
@@ -185,7 +205,7 @@ def map_header(source: Source, cells: Sequence[object], sheet: str | None, limit
     if unknown:
         supplied = frozenset(labels)
         hints = [(u, suggest_field(source, u, exclude=supplied)) for u in unknown]
-        zh = "、".join(f"{u}（可能是“{f.label_zh}”{f.name}）" if f else u for u, f in hints[:10])
+        zh = "、".join(f"{u}（可能是“{f.label_zh}”）" if f else u for u, f in hints[:10])
         en = ", ".join(f"{u} (perhaps {f.name})" if f else u for u, f in hints[:10])
         more = "…" if len(unknown) > 10 else ""
         err = file_error("header_unknown", sheet=sheet, row=row, column=unknown[0],
@@ -204,7 +224,7 @@ def is_repeated_header(index: HeaderIndex, source: Source, cells: Sequence[objec
     """True if a data row consists of header texts: a second header row (U13)."""
     texts = [t for t in (cell_text(c) for c in cells) if t]
     return len(texts) >= min(2, len(source.fields)) and all(
-        header_key(t) in index for t in texts
+        lookup(index, t) is not None for t in texts
     )
 
 

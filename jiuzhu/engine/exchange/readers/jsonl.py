@@ -18,9 +18,9 @@ from jiuzhu.engine.exchange.readers.base import (
     RawRow,
     TableReader,
 )
-from jiuzhu.engine.exchange.readers.headers import header_index, map_header
+from jiuzhu.engine.exchange.readers.headers import header_index, lookup, map_header
 from jiuzhu.engine.exchange.readers.text import scan_text
-from jiuzhu.rules.exchange.sources import Source, header_key
+from jiuzhu.rules.exchange.sources import Source
 from jiuzhu.rules.text import normalise_text
 
 # --------------------------------------------------------------------------- JSON lines
@@ -101,7 +101,7 @@ class JsonLinesReader(TableReader):
                 values: dict[str, object] = {}
                 unknown: list[str] = []
                 for k, v in obj.items():
-                    name, how = self._index.get(header_key(k), (None, ""))
+                    name, how = lookup(self._index, k) or (None, "")
                     if how == "ignored":
                         continue
                     if name is None or name in values:

@@ -143,10 +143,12 @@ class Validator:
         self._key_names = source.natural_key
         self._person = source.person_field
         self._region = "region_code" if "region_code" in source.field_names else None
-        # ID numbers ending in 000 that passed the check, and damage seen in the same column
-        # (numbers, exponents, failed 000 endings): judged per column in finish().
+        # ID numbers ending in 000 that passed the check, and what else the column shows: number
+        # cells and exponents (a number conversion happened), 000 endings that failed the check.
+        # Judged per column in finish().
         self._id_suspects: dict[str, list[tuple[RowRef, str]]] = {}
-        self._id_damage: dict[str, int] = {}
+        self._id_numbers: dict[str, int] = {}
+        self._id_failed_000: dict[str, int] = {}
         self._refused: set[RowRef] = set()
         self.rows_seen = 0
         self.rows_valid = 0
@@ -213,7 +215,8 @@ class Validator:
                     suspects.append((f.name, mask_value(f, value)))
             except Bad as bad:
                 if f.type == "id_number" and bad.code in ("id_precision", "id_not_text"):
-                    self._id_damage[f.name] = self._id_damage.get(f.name, 0) + 1
+                    seen = self._id_numbers if bad.code == "id_not_text" else self._id_failed_000
+                    seen[f.name] = seen.get(f.name, 0) + 1
                 if bad.zh is not None and bad.en is not None:
                     zh, en = bad.zh, bad.en
                     errors.append(RowError(item.sheet, item.row, self._label(f.name), bad.code,
@@ -409,10 +412,12 @@ class Validator:
         for name, found in self._id_suspects.items():
             found = [(r, m) for r, m in found if r not in self._refused]
             # 18 digits ending in 000 pass the check one time in eleven after rounding, and a
-            # real number ends so one time in about 1,100.  A column that shows the damage
-            # elsewhere (a failed 000 ending, a number, an exponent), or where most numbers
-            # end so, has been rounded: all its 000 endings are refused.
-            if found and (self._id_damage.get(name, 0) or 2 * len(found) > self.rows_valid):
+            # real number ends so one time in about 1,100.  A column that was converted to
+            # numbers (number cells, exponents, ".0" elsewhere in it), or where most rows end in
+            # 000, has been rounded: all its 000 endings are refused.  In a clean column one
+            # ending in 000 is a real number (a mistyped one failing the check proves nothing).
+            ending_000 = len(found) + self._id_failed_000.get(name, 0)
+            if found and (self._id_numbers.get(name, 0) or 2 * ending_000 > self.rows_seen):
                 errors.extend(RowError.of("id_precision", sheet=ref[0], row=ref[1], column=self._label(name),
                                           value_masked=masked) for ref, masked in found)
                 drop.update(ref for ref, _ in found)
