@@ -301,9 +301,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     from jiuzhu.apps.exchange.services import batch_import, batch_preview
     from jiuzhu.engine.exchange import CLI_LIMITS
 
+    from django.db import OperationalError
+
     if args.dry_run:
-        preview = batch_preview(None, source.key, path, path.name, limits=CLI_LIMITS, department=department,
-                                period_end=period_end, channel="cli")
+        # The dry run is the import's own validation (region codes, persons, "already imported"),
+        # so it needs the database: say so plainly rather than print a stack trace.
+        try:
+            preview = batch_preview(None, source.key, path, path.name, limits=CLI_LIMITS, department=department,
+                                    period_end=period_end, channel="cli")
+        except OperationalError as exc:
+            print(f"无法连接数据库，试运行需要数据库来核对区划、人员和是否已导入 / cannot reach the database, "
+                  f"which the dry run needs to check region codes, persons and earlier imports: {exc}",
+                  file=sys.stderr)
+            return 2
         print(json.dumps(preview.to_dict(max_errors=args.max_errors), ensure_ascii=False, indent=1, default=str))
         return 1 if preview.checked.rejected else 0
     result = batch_import(None, source.key, path, path.name, "cli", limits=CLI_LIMITS, department=department,
