@@ -34,9 +34,12 @@ run: install messages
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(PY) manage.py runserver --insecure --noreload $(HOST):$(PORT)
 
+## lint: ruff, mypy (strict on the pure packages) and the declared dependencies between the apps
+## (import-linter contracts in pyproject.toml; docs/developers.md "Layers").
 lint: install
 	$(VENV)/bin/ruff check jiuzhu tests bench scripts
 	$(VENV)/bin/mypy jiuzhu/rules jiuzhu/engine jiuzhu/pii
+	PYTHONPATH=$(CURDIR) $(VENV)/bin/lint-imports --no-cache
 
 ## make test: install, lint, run the whole suite on SQLite and on a private PostgreSQL.
 test: install messages lint

@@ -197,7 +197,7 @@ def child(mode: str, work: Path, out: Path, spark_memory: str) -> None:
     elif mode == "spark":
         import psutil
 
-        from jiuzhu.engine.monitoring.spark import local_session
+        from jiuzhu.engine.spark import local_session
 
         t = time.perf_counter()
         session = local_session(cores=2, driver_memory=spark_memory)

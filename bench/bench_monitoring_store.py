@@ -123,6 +123,7 @@ def child_store(work: Path) -> dict[str, Any]:
     from jiuzhu.apps.exchange.models import OutboxMessage
     from jiuzhu.apps.monitoring import services
     from jiuzhu.apps.monitoring.models import ComparisonRun, Warning, WarningEvent
+    from jiuzhu.apps.monitoring.services import runs
     from jiuzhu.apps.policy.selectors import current_parameters
     from jiuzhu.apps.registry.models import Household, Member
     from jiuzhu.engine.monitoring.compare import run_comparison
@@ -153,7 +154,7 @@ def child_store(work: Path) -> dict[str, Any]:
     parts: dict[str, float] = {}
     _timed(Warning.objects, "bulk_create", parts, "warning_insert")
     _timed(WarningEvent.objects, "bulk_create", parts, "event_insert")
-    _timed(services, "_enqueue", parts, "outbox")
+    _timed(runs, "_enqueue", parts, "outbox")
 
     def tail(label: str) -> dict[str, Any]:
         """The part of comparison_run after run_comparison, as the service runs it."""
@@ -166,7 +167,7 @@ def child_store(work: Path) -> dict[str, Any]:
         rows = table.to_pylist()
         to_py = time.perf_counter() - t
         t = time.perf_counter()
-        stored = services._store_findings(run, rows, params, bm.AS_OF)
+        stored = runs._store_findings(run, rows, params, bm.AS_OF)
         store_s = time.perf_counter() - t
         t = time.perf_counter()
         escalated = services.escalate_overdue(actor=None)

@@ -1,7 +1,15 @@
 """The `jiuzhu` command.
 
-Subcommands that need no database (generate --out, idcheck, determine) do not
-start Django; the others set it up and call the same services the UI uses.
+Subcommands that can answer from the shipped data work on a fresh checkout: ``idcheck``,
+``generate --out``, ``determine --input``, ``sources`` and ``indicators`` never start Django;
+``programmes`` and ``parameters`` add the approved parameter revisions when the database is set
+up and use the shipped parameter files otherwise.  The others set Django up, check that the
+database is set up — else one line, in Chinese and English, names what to run, and the exit
+code is 4 — and call the same services the UI uses.
+
+This module is the top of the layers (docs/developers.md): it imports the apps inside the
+commands, because an app module cannot be imported before Django is set up and a command
+answering from shipped data must not load Django at all.
 """
 
 from __future__ import annotations
@@ -14,7 +22,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-DEMO_PASSWORD = "Jiuzhu@2026"
+EXIT_NOT_SET_UP = 4  # the database (or the keyring) is not set up: the message says what to run
+NOT_SET_UP = ("数据库尚未建立：请先运行 make run，或 jiuzhu demo（装入演示数据）、jiuzhu manage migrate（空库）"
+              " / The database is not set up: run `make run`, or `jiuzhu demo` (demo data) or "
+              "`jiuzhu manage migrate` (an empty database)")
+
+
+class NotSetUp(Exception):
+    """What a command needs is not there yet; the message names what to run."""
 
 
 def _django() -> None:
@@ -22,6 +37,58 @@ def _django() -> None:
     import django
 
     django.setup()
+
+
+def _database_problem() -> str | None:
+    """Why the configured database cannot serve the commands yet (a message naming what to run), or None."""
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    name = str(connection.settings_dict.get("NAME") or "")
+    if (connection.vendor == "sqlite" and connection.connection is None and name != ":memory:"
+            and not name.startswith("file:") and not Path(name).exists()):
+        return NOT_SET_UP  # and connecting would leave an empty database file behind
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        return (f"无法连接数据库，请检查 JIUZHU_DATABASE_URL 及数据库服务（{reason}） / "
+                f"Cannot reach the database: check JIUZHU_DATABASE_URL and that the server runs ({reason})")
+    return NOT_SET_UP if pending else None
+
+
+def _need_database(keys: bool = False) -> None:
+    """Django set up on a database that is set up (and, with ``keys``, the keyring the command
+    encrypts or indexes with): checked before any work starts, so none is left half-done."""
+    _django()
+    problem = _database_problem()
+    if problem:
+        raise NotSetUp(problem)
+    if keys:
+        from django.core.exceptions import ImproperlyConfigured
+
+        from jiuzhu.apps.core.keys import keyring
+
+        try:
+            keyring()
+        except ImproperlyConfigured as err:
+            raise NotSetUp(f"加密密钥尚未配置：演示请运行 jiuzhu demo，生产请设置 JIUZHU_KEYRING_FILE（见 docs/operators.md）"
+                           f" / {err}") from err
+
+
+def _parameters() -> tuple[Any, str]:
+    """The parameters in force and where they come from: the shipped files plus the approved
+    revisions when the database is set up, the shipped files alone otherwise."""
+    _django()
+    if _database_problem() is None:
+        from jiuzhu.apps.policy.selectors import current_parameters
+
+        return current_parameters(), "参数：随附参数文件及已批准的修订 / parameters: shipped files and approved revisions"
+    from jiuzhu.rules.params import load_jiangxi
+
+    return load_jiangxi(), ("参数：随附参数文件（未连接到已建立的数据库，未含本地修订） / parameters: the shipped "
+                            "files (no database set up and reachable, so no local revisions)")
 
 
 def _progress(stage: str, done: int, total: int) -> None:
@@ -61,7 +128,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         return 0
     import tempfile
 
-    _django()
+    _need_database()
     from jiuzhu.apps.core.keys import ensure_demo_keyring
     from jiuzhu.apps.registry.bulk import load_province
 
@@ -89,7 +156,7 @@ def _import_feeds(directory: Path) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    _django()
+    _need_database(keys=True)
     from jiuzhu.apps.registry.bulk import LoadError, load_province
 
     try:
@@ -101,45 +168,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
-DEMO_USERS: list[dict[str, Any]] = [
-    {"username": "province", "role": "province", "region": "360000", "full_name": "省厅经办员"},
-    {"username": "city", "role": "city", "region": "360100", "full_name": "南昌市经办员"},
-    {"username": "county", "role": "county", "region": "360124", "full_name": "进贤县经办员"},
-    {"username": "county_b", "role": "county", "region": "360730", "full_name": "宁都县经办员"},
-    {"username": "township", "role": "township", "region": None, "full_name": "乡镇经办员", "township_of": "360124"},
-    {"username": "dept_medical", "role": "department", "region": None, "department": "medical_insurance", "full_name": "医保局数据员"},
-    {"username": "auditor", "role": "auditor", "region": "360000", "full_name": "审计员"},
-    {"username": "sysadmin", "role": "sysadmin", "region": "360000", "full_name": "系统管理员"},
-    {"username": "secadmin", "role": "secadmin", "region": "360000", "full_name": "安全管理员"},
-    {"username": "auditadmin", "role": "auditadmin", "region": "360000", "full_name": "审计管理员"},
-]
-
-
-def ensure_demo_users() -> list[tuple[str, str, str]]:
-    """One demo account per role (idempotent).  Returns (username, role label, region)."""
-    from jiuzhu.apps.core.models import Region, User
-    from jiuzhu.apps.core.services import user_create
-
-    out = []
-    for spec in DEMO_USERS:
-        region_code = spec.get("region")
-        if spec.get("township_of"):
-            region_code = (
-                Region.objects.filter(parent_id=spec["township_of"], level="township")
-                .order_by("code").values_list("code", flat=True).first()
-            )
-        region = Region.objects.filter(code=region_code).first() if region_code else None
-        user = User.objects.filter(username=spec["username"]).first()
-        if user is None:
-            user = user_create(
-                actor=None, username=spec["username"], password=DEMO_PASSWORD, role=spec["role"],
-                region=region, department=spec.get("department", ""), full_name=spec["full_name"],
-            )
-        out.append((user.username, str(user.get_role_display()), str(user.region or user.get_department_display() or "")))
-    return out
-
-
 def _demo_history() -> None:
+    from jiuzhu.apps.core.demo_accounts import ensure_demo_users
     from jiuzhu.apps.core.models import User
     from jiuzhu.apps.registry.demo import add_demo_history
 
@@ -172,9 +202,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         args.as_of = None
         cmd_generate(args)
         _demo_history()
-    ensure_demo_users()
+    from jiuzhu.apps.core.demo_accounts import DEMO_ADMIN_PASSWORD, DEMO_PASSWORD, ensure_demo_users
     from jiuzhu.apps.core.hooks import DEMO_STEPS
     from jiuzhu.apps.core.models import User
+
+    ensure_demo_users()
 
     for step in DEMO_STEPS:  # the feature apps' demo data (warnings, applications, payrolls), idempotent
         started = time.perf_counter()
@@ -183,22 +215,80 @@ def cmd_demo(args: argparse.Namespace) -> int:
     listed = {u for u, _, _ in users}
     users += [(u.username, str(u.get_role_display()), str(u.region or u.get_department_display() or ""))
               for u in User.objects.exclude(username__in=listed).order_by("role", "username")]  # made by demo steps
-    print(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+    from jiuzhu.apps.core.otp import demo_enrol
+
+    secrets = {u.username: demo_enrol(u) for u in User.objects.filter(username__in=[u for u, _, _ in users])}
+    print(f"\nDemo logins (password {DEMO_PASSWORD}; the three administrators {DEMO_ADMIN_PASSWORD}).")
+    print("Two-factor login: the code of the moment is printed by `jiuzhu otp USER-NAME`, or add the")
+    print("secret below to an authenticator app (TOTP, 6 digits, 30 s):")
     for username, role, region in users:
-        print(f"  {username:<13} {role:<24} {region}")
+        print(f"  {username:<13} {role:<24} {region:<22} {secrets.get(username, '')}")
     return 0
 
 
-def cmd_programmes(args: argparse.Namespace) -> int:
-    """The programme matrix (issue 7), one line per programme."""
-    _django()
-    from django.core.management import call_command
+def _date_arg(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD / use YYYY-MM-DD: {raw}") from None
 
-    call_command("programmes")
+
+def _region_arg(raw: str) -> str:
+    from jiuzhu.rules.params import RegionError, region_chain
+
+    try:
+        region_chain(raw)
+    except RegionError as err:
+        raise argparse.ArgumentTypeError(f"{err.message_zh} / {err.message_en}") from None
+    return raw
+
+
+def _today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()  # the platform's day (Asia/Shanghai), whatever the machine's zone
+
+
+def cmd_programmes(args: argparse.Namespace) -> int:
+    """The programme matrix (issue 7), one line per programme; works without a database."""
+    from jiuzhu.rules.params import ParameterError
+    from jiuzhu.rules.programmes import lookup_for, matrix_lines
+
+    params, source = _parameters()
+    print(source, file=sys.stderr)
+    try:
+        lines = matrix_lines(lookup_for(params, args.region, "rural", args.as_of or _today()))
+    except ParameterError as err:  # e.g. a date before the first values
+        print(f"{err.message_zh} / {err.message_en}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_parameters(args: argparse.Namespace) -> int:
+    """Every parameter in force for a region and date, one per line; works without a database."""
+    from jiuzhu.rules.params import ParameterError
+
+    params, source = _parameters()
+    on = args.as_of or _today()
+    print(f"{source}; {args.region} {on}; version {params.version}", file=sys.stderr)
+    for path in sorted(params.nodes):
+        node = params.nodes[path]
+        for area in ((args.area,) if args.area else ("urban", "rural")) if node.by_area else ("all",):
+            try:
+                r = params.resolve(path, args.region, area if area != "all" else "urban", on)
+            except ParameterError as err:
+                print(f"{path}\t{area}\t-\t\t\t\t{err.message_zh} / {err.message_en}\t{node.label_zh}")
+                continue
+            value = r.as_dict()["value"]
+            shown = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+            print(f"{path}\t{area}\t{shown}\t{r.unit}\t{r.start}\t{r.region}\t{r.ref}\t{node.label_zh}")
     return 0
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
+    # Not checked beforehand: `manage migrate` is how a database gets set up.  A command that
+    # needs the tables and finds none is answered by main() with what to run.
     _django()
     from django.core.management import execute_from_command_line
 
@@ -221,7 +311,7 @@ def cmd_determine(rest: list[str]) -> int:
     except ValueError:
         print(f"日期格式应为 YYYY-MM-DD / --as-of must be YYYY-MM-DD: {args.as_of}", file=sys.stderr)
         return 2
-    _django()
+    _need_database()
     from jiuzhu.apps.determination.services import run_all
     from jiuzhu.rules.params import ParameterError
 
@@ -298,22 +388,30 @@ def cmd_import(args: argparse.Namespace) -> int:
     department = _department_arg(args.department)
     period_end = _date_arg(args.period_end)
     _django()
-    from jiuzhu.apps.exchange.services import batch_import, batch_preview
     from jiuzhu.engine.exchange import CLI_LIMITS
 
-    from django.db import OperationalError
+    if args.dry_run and _database_problem() is not None:
+        # A fresh machine (no database yet): the file's own checks still answer, and the report
+        # says what only the database can check (region codes, persons, mapping, earlier imports).
+        from jiuzhu.engine.exchange import validate_file
+
+        out = validate_file(source, str(path), limits=CLI_LIMITS, keep_rows=False, max_errors=args.max_errors,
+                            period_end=period_end)
+        report = out.to_dict()
+        report["database"] = False
+        report["notices"] = [*list(report.get("notices") or []), {
+            "code": "no_database", "count": 0, "rows": [],
+            "message": "数据库尚未建立，未核对区划代码、人员所属地区、本部门的列名对应和是否已导入",
+            "message_en": "No database yet: region codes, persons' regions, the department's column "
+                          "mapping and earlier imports were not checked"}]
+        print(json.dumps(report, ensure_ascii=False, indent=1, default=str))
+        return 1 if out.rejected else 0
+    _need_database(keys=True)
+    from jiuzhu.apps.exchange.services import batch_import, batch_preview
 
     if args.dry_run:
-        # The dry run is the import's own validation (region codes, persons, "already imported"),
-        # so it needs the database: say so plainly rather than print a stack trace.
-        try:
-            preview = batch_preview(None, source.key, path, path.name, limits=CLI_LIMITS, department=department,
-                                    period_end=period_end, channel="cli")
-        except OperationalError as exc:
-            print(f"无法连接数据库，试运行需要数据库来核对区划、人员和是否已导入 / cannot reach the database, "
-                  f"which the dry run needs to check region codes, persons and earlier imports: {exc}",
-                  file=sys.stderr)
-            return 2
+        preview = batch_preview(None, source.key, path, path.name, limits=CLI_LIMITS, department=department,
+                                period_end=period_end, channel="cli")
         print(json.dumps(preview.to_dict(max_errors=args.max_errors), ensure_ascii=False, indent=1, default=str))
         return 1 if preview.checked.rejected else 0
     result = batch_import(None, source.key, path, path.name, "cli", limits=CLI_LIMITS, department=department,
@@ -432,8 +530,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", nargs="?", help="only this feed")
     p.set_defaults(func=cmd_sources)
 
-    p = sub.add_parser("programmes", help="list the programme matrix (see docs/assistance.md)")
+    p = sub.add_parser("programmes", help="list the programme matrix (see docs/assistance.md); no database needed")
+    p.add_argument("--as-of", type=_date_arg, help="parameters in force on this date (YYYY-MM-DD, default today)")
+    p.add_argument("--region", type=_region_arg, default="360000", help="county or city code for the parameters")
     p.set_defaults(func=cmd_programmes)
+
+    p = sub.add_parser("parameters", help="list the parameters in force (see docs/determination.md); no database needed")
+    p.add_argument("--as-of", type=_date_arg, help="in force on this date (YYYY-MM-DD, default today)")
+    p.add_argument("--region", type=_region_arg, default="360000", help="county or city code (default the province)")
+    p.add_argument("--area", choices=("urban", "rural"), help="one area only (default both)")
+    p.set_defaults(func=cmd_parameters)
 
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)
@@ -441,11 +547,59 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("determine", help="determine categories and benefits (see `jiuzhu determine --help`)", add_help=False)
     sub.add_parser("indicators", help="list the early-warning indicators (see docs/monitoring.md)", add_help=False)
+    sub.add_parser("audit", help="verify | anchor | archive the hash-chained audit log (docs/operators.md)",
+                   add_help=False)
+    sub.add_parser("otp", help="print a demo account's current two-factor code (demo mode only)", add_help=False)
     return parser
+
+
+def cmd_management(name: str, rest: list[str]) -> int:
+    """`jiuzhu audit …` and `jiuzhu otp …`: core's management commands, with their exit codes."""
+    _django()
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command(name, *rest)
+    except CommandError as err:
+        print(str(err), file=sys.stderr)
+        return int(getattr(err, "returncode", 1) or 1)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _dispatch(argv)
+    except NotSetUp as err:
+        print(err, file=sys.stderr)
+        return EXIT_NOT_SET_UP
+    except Exception as err:
+        # What is missing on a fresh machine (tables, a reachable database, the keyring) is one
+        # line naming what to run; anything else is a fault and keeps its traceback.
+        problem = _not_set_up(err)
+        if problem is None:
+            raise
+        print(problem, file=sys.stderr)
+        return EXIT_NOT_SET_UP
+
+
+def _not_set_up(err: Exception) -> str | None:
+    if "django.db" not in sys.modules:  # the command never started Django
+        return None
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError
+
+    if isinstance(err, ImproperlyConfigured):
+        return f"配置不完整（见 docs/operators.md） / Not configured: {err}"
+    if isinstance(err, DatabaseError):
+        return _database_problem()
+    return None
+
+
+def _dispatch(argv: list[str]) -> int:
+    if argv and argv[0] in ("audit", "otp"):
+        return cmd_management(argv[0], argv[1:])
     if argv and argv[0] == "determine":
         return cmd_determine(argv[1:])
     if argv and argv[0] == "indicators":  # the monitoring indicators, no database needed

@@ -10,7 +10,8 @@ import pytest
 from jiuzhu.pii.crypto import Keyring
 
 TEST_KEYRING = Keyring.generate().to_json()
-PASSWORD = "Test@Pass1"
+# 12+ characters: the administrators' minimum (RELIABILITY R1); every test account uses it.
+PASSWORD = "Test@Pass1-26"
 
 # A small tree: two townships in 进贤县 (360124), one in 宁都县 (360730).
 SUBDIVISIONS = [
@@ -47,6 +48,57 @@ def _keyring(settings: Any) -> Any:
     keyring.cache_clear()
     yield
     keyring.cache_clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _second_factor_in_tests() -> Any:
+    """``client.login`` / ``force_login`` also pass the second factor (one place for ~3,000 tests).
+
+    Tests of the two-factor step itself log in through the login page
+    (``tests/web/test_accounts.py``), which this does not touch.
+    """
+    from django.test.client import ClientMixin
+
+    original = ClientMixin._login
+
+    def _login(self: Any, user: Any, backend: Any = None) -> None:
+        original(self, user, backend)
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    ClientMixin._login = _login  # type: ignore[method-assign]
+    yield
+    ClientMixin._login = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_audit_triggers() -> Any:
+    """Transactional tests end with a flush; on SQLite that is DELETE, which the append-only
+    triggers refuse.  Lift them around the flush only (PostgreSQL flushes with TRUNCATE, which
+    its triggers do not see), as an operator wiping a test database would."""
+    from django.db import connection
+
+    from jiuzhu.apps.core.triggers import create_statements, drop_statements
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    DatabaseOperations = type(connection.ops)
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self: Any, style: Any, tables: Any, **kwargs: Any) -> list[str]:
+        return [*drop_statements("sqlite"), *original(self, style, tables, **kwargs), *create_statements("sqlite")]
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+    yield
+    DatabaseOperations.sql_flush = original  # type: ignore[method-assign]
 
 
 @pytest.fixture

@@ -16,8 +16,36 @@ BASE_DIR = Path(__file__).resolve().parent.parent  # the jiuzhu package
 PROJECT_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("JIUZHU_VAR_DIR", PROJECT_DIR / "var"))
 
+# Profile (docs/operators.md, ADR 0023): "demo" (the default: `make run`, the tests) or "production"
+# (HTTPS behind a proxy, secure cookies, HSTS; the release checks refuse to start on demo keys, a
+# default secret or debug on).
+PROFILE = os.environ.get("JIUZHU_PROFILE", "demo")
+if PROFILE not in ("demo", "production"):
+    raise ValueError(f"JIUZHU_PROFILE must be demo or production, not {PROFILE!r}")
+DEMO_MODE = PROFILE == "demo"
 DEBUG = os.environ.get("JIUZHU_DEBUG", "0") == "1"
-SECRET_KEY = os.environ.get("JIUZHU_SECRET_KEY", "insecure-dev-only-key-change-me")
+# The value older versions shipped: the release checks refuse it (it is public).
+PUBLISHED_SECRET_KEY = "insecure-dev-only-key-change-me"
+
+
+def _secret_key() -> str:
+    """JIUZHU_SECRET_KEY; in demo mode without one, a random key kept in var/ (never a published default)."""
+    if os.environ.get("JIUZHU_SECRET_KEY"):
+        return os.environ["JIUZHU_SECRET_KEY"]
+    if not DEMO_MODE:
+        return PUBLISHED_SECRET_KEY  # refused by the release checks (jiuzhu.apps.core.checks)
+    import secrets
+
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = os.environ.get("JIUZHU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -32,6 +60,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "jiuzhu.apps.core",
     "jiuzhu.apps.registry",
     "jiuzhu.apps.policy",
@@ -50,7 +80,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "jiuzhu.apps.core.middleware.RequestContextMiddleware",
+    # After the request context (the audit needs it): the OTP step, forced password change and the
+    # absolute session limit; then read records, refusals and no-store on personal pages.
+    "jiuzhu.apps.core.gates.AccountGateMiddleware",
+    "jiuzhu.apps.core.gates.AccessAuditMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -117,14 +153,28 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Passwords (RELIABILITY R1): every path that sets one runs these (core.services.user_set_password,
+# the change form, the management commands, the demo).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "jiuzhu.apps.core.passwords.RoleLengthValidator", "OPTIONS": {"min_length": 8, "admin_min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "jiuzhu.apps.core.passwords.CharacterClassValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "jiuzhu.apps.core.passwords.HistoryValidator", "OPTIONS": {"keep": 5}},
 ]
+JIUZHU_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("JIUZHU_PASSWORD_MAX_AGE_DAYS", "90"))
+# Two-factor login (RELIABILITY R4): the roles that must pass a TOTP step after the password
+# (comma-separated role codes; default every role).  Department machines use API tokens/signatures.
+JIUZHU_OTP_REQUIRED_ROLES = frozenset(filter(None, os.environ.get(
+    "JIUZHU_OTP_REQUIRED_ROLES",
+    "province,city,county,township,department,auditor,sysadmin,secadmin,auditadmin,").split(",")))
+OTP_TOTP_ISSUER = "jiuzhu 江西救助平台"
+OTP_TOTP_THROTTLE_FACTOR = 1
 
-# Sessions (RELIABILITY R3): 30-minute idle timeout, renewed on every request.
+# Sessions (RELIABILITY R3): 30-minute idle timeout, renewed on every request; 10 hours at most
+# after login whatever the activity.
 SESSION_COOKIE_AGE = 1800
+JIUZHU_SESSION_ABSOLUTE_SECONDS = int(os.environ.get("JIUZHU_SESSION_ABSOLUTE_SECONDS", str(10 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -136,12 +186,26 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Login lockout (RELIABILITY R2).
 JIUZHU_LOCKOUT_ATTEMPTS = 5
 JIUZHU_LOCKOUT_MINUTES = 30
+# Refused requests (403/404) per user: more than this many in the window is one security event.
+JIUZHU_REFUSAL_BURST = {
+    "threshold": int(os.environ.get("JIUZHU_REFUSAL_BURST_THRESHOLD", "20")),
+    "window_seconds": int(os.environ.get("JIUZHU_REFUSAL_BURST_WINDOW", "600")),
+}
+# Audit log (RELIABILITY R11, docs/operators.md): rows older than the online period are archived
+# to signed files by `jiuzhu audit archive`; the law asks at least 180 days online.
+JIUZHU_AUDIT_ONLINE_DAYS = max(180, int(os.environ.get("JIUZHU_AUDIT_ONLINE_DAYS", "365")))
+JIUZHU_AUDIT_DIR = os.environ.get("JIUZHU_AUDIT_DIR", str(VAR_DIR / "audit"))
 # Pushes to departments (docs/exchange.md): receiver URL and shared HMAC-SM3 secret per department,
 # as JSON objects {"medical_insurance": "https://…"}; without a secret one is derived from the keyring
 # (demo and tests only).
 JIUZHU_PUSH_ENDPOINTS = json.loads(os.environ.get("JIUZHU_PUSH_ENDPOINTS", "{}") or "{}")
 JIUZHU_PUSH_SECRETS = json.loads(os.environ.get("JIUZHU_PUSH_SECRETS", "{}") or "{}")
 JIUZHU_SIGNATURE_SKEW_SECONDS = int(os.environ.get("JIUZHU_SIGNATURE_SKEW_SECONDS", "300"))
+# The client's address behind a reverse proxy (rate limits of the public pages, docs/operators.md):
+# the header the proxy sets (e.g. X-Forwarded-For) and how many trusted proxies append to it.
+# Empty = no proxy: the header is then ignored, since a client could send any value.
+JIUZHU_CLIENT_IP_HEADER = os.environ.get("JIUZHU_CLIENT_IP_HEADER", "")
+JIUZHU_CLIENT_IP_PROXIES = int(os.environ.get("JIUZHU_CLIENT_IP_PROXIES", "1"))
 # Early-warning comparison engine: "duckdb" (default, embedded) or "spark" (local or a cluster via
 # SPARK_MASTER; docs/monitoring.md).
 JIUZHU_MONITORING_BACKEND = os.environ.get("JIUZHU_MONITORING_BACKEND", "duckdb")
@@ -164,7 +228,7 @@ STATIC_ROOT = PROJECT_DIR / "staticfiles"
 
 # Field encryption keys (SM4-GCM data keys, HMAC-SM3 index key).  In
 # production these come from a certified key service; here from a JSON file
-# that `jiuzhu bootstrap` generates for the demo (docs/operators.md).
+# that `jiuzhu demo` generates for the demo (docs/operators.md).
 JIUZHU_KEYRING_FILE = os.environ.get("JIUZHU_KEYRING_FILE", str(VAR_DIR / "keyring.json"))
 JIUZHU_KEYRING_JSON = os.environ.get("JIUZHU_KEYRING_JSON", "")
 
@@ -192,6 +256,33 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# Content Security Policy (django-csp): nothing inline, nothing from other origins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+if PROFILE == "production":
+    # Behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto (docs/operators.md).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("JIUZHU_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("JIUZHU_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 LOGGING = {
     "version": 1,

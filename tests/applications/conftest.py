@@ -14,6 +14,16 @@ ALL_DOCS = ["id_card", "income_declaration", "relationship_proof"]
 ACCEPT_ON, VISIT_ON = D(2026, 9, 28), D(2026, 9, 30)
 
 
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Any:
+    """Region lists and per-minute counters live in the cache: no test sees another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def staff(users: dict[str, Any]) -> dict[str, Any]:
     from jiuzhu.apps.core.models import Region

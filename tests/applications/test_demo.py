@@ -35,6 +35,12 @@ def test_demo_step_fills_every_state_once(users: dict[str, Any]) -> None:
     assert {"submitted", "accepted", "checked", "visited", "opinion", "notice", "objection", "appraised",
             "approved", "refused", "withdrawn"} <= states, (line, states)
     assert PublicIntake.objects.filter(state="pending").count() == 1
+    assert PublicIntake.objects.get().receipt.startswith("SQ-")
+    notice = Application.objects.get(state="notice")
+    assert notice.residence_village_id and notice.residence_village.parent_id != notice.township_id
+    assert notice.objections.filter(substantiated=False).count() == 1
+    approved = Application.objects.get(state="approved")
+    assert approved.decision_basis["decision"] == "approved" and approved.decision_basis["grounds"]
     assert Application.objects.filter(related_to_staff=True).count() == 1
     count = Application.objects.count()
     assert "already" in demo_step() and Application.objects.count() == count

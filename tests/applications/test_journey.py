@@ -39,7 +39,7 @@ def test_approval_journey_with_working_day_deadlines_across_national_day(staff: 
     assert err.value.code == "notice_running"
     app = run(staff["county"], app, "approve", D(2026, 10, 16))
     assert app.state == "approved" and app.decided_by == staff["county"]
-    assert app.decision_reasons and app.decision_reasons[0]["zh"].startswith("认定结果")
+    assert app.decision_reasons and app.decision_reasons[0]["zh"] == "确认类别：最低生活保障对象。"
     ent = Entitlement.objects.get(decision_ref=f"application:{app.uid}", programme="dibao")
     assert ent.monthly_amount == app.decision_amount and ent.start_month == D(2026, 11, 1)
     head = poor.members.get(relation="head")

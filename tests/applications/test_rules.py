@@ -242,12 +242,17 @@ def test_economic_check_compares_declared_and_found(staff: dict[str, Any], poor:
     app = run(staff["township"], app, "check", D(2026, 9, 29))
     report = app.checks.get().report
     rows = {r["key"]: r for r in report["rows"]}
-    assert rows["vehicles"]["found"] == 1 and rows["vehicles"]["declared"] == 0 and rows["vehicles"]["differs"]
+    assert rows["vehicles"]["found"] == 1 and rows["vehicles"]["declared"] == 0
+    assert rows["vehicles"]["status"] == "differs" and rows["vehicles"]["flagged"]
     assert rows["vehicles"]["found_value"] == "80000.00"
-    assert rows["deposits"]["found"] == "1000.00" and not rows["deposits"]["differs"]
+    assert rows["deposits"]["found"] == "1000.00" and rows["deposits"]["status"] == "match"
+    assert not rows["deposits"]["flagged"] and rows["deposits"]["text_zh"] == "一致"
+    # Less found than declared: shown as a difference, not flagged (nothing undeclared was found).
     assert rows["wages"]["declared"] == "3000.00" and rows["wages"]["found"] == "2600.00"
-    assert not rows["wages"]["differs"]
+    assert rows["wages"]["status"] == "differs" and not rows["wages"]["flagged"]
     assert report["differences"] == 1 == app.checks.get().differences
+    # Feeds never delivered are not "0 found": those items could not be checked, and say so.
+    assert rows["real_estate"]["status"] == "no_data" and rows["real_estate"]["found"] is None
     assert head.id_number_masked not in str(report)
 
 

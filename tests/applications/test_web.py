@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core import signing
 from django.urls import reverse
+from django.utils.crypto import get_random_string
 
 from jiuzhu.apps.applications import public
 from jiuzhu.apps.applications.models import Application, PublicAttempt, PublicIntake
@@ -26,7 +27,7 @@ def _token(age: int = 60) -> str:
     """A form token issued ``age`` seconds ago."""
     signer = signing.TimestampSigner(salt=public.SALT)
     signer.timestamp = lambda: signing.b62_encode(int(time.time()) - age)  # type: ignore[method-assign]
-    return signer.sign("abcdefghijkl")
+    return signer.sign(get_random_string(12))  # a fresh nonce: a token is accepted once
 
 
 def test_public_form_creates_a_pending_intake_only(client: Any, users: dict[str, Any]) -> None:
@@ -136,7 +137,7 @@ def test_full_journey_from_the_public_form_to_the_letter(client: Any, staff: dic
 
 def test_public_notice_shows_only_whitelisted_fields_and_expires(client: Any, staff: dict[str, Any], poor: Any,
                                                                  monkeypatch: Any) -> None:
-    from jiuzhu.apps.applications import services
+    from jiuzhu.apps.applications import notices
     from jiuzhu.apps.registry.services import member_add
 
     member_add(actor=staff["township"], household=poor, data={
@@ -149,7 +150,7 @@ def test_public_notice_shows_only_whitelisted_fields_and_expires(client: Any, st
     run(staff["township"], app, "opinion", D(2026, 10, 8), "符合", proposal="approve")
     app = run(staff["township"], app, "publish", D(2026, 10, 8))
     url = reverse("applications_public_notice", args=[app.village_id])
-    monkeypatch.setattr(services, "today", lambda: D(2026, 10, 10))
+    monkeypatch.setattr(notices, "today", lambda: D(2026, 10, 10))
     page = client.get(url).content.decode()
     assert "张*" in page and str(app.proposed_amount) in page and "西门村" in page
     forbidden = ["张三", "李小红", "360124199003030045", "360124201001010067", "13800138000", "13700001111",
@@ -163,7 +164,7 @@ def test_public_notice_shows_only_whitelisted_fields_and_expires(client: Any, st
     for text in forbidden:
         assert text not in printable, text
     client.logout()
-    monkeypatch.setattr(services, "today", lambda: D(2026, 10, 15))  # the notice ended on 14 Oct
+    monkeypatch.setattr(notices, "today", lambda: D(2026, 10, 15))  # the notice ended on 14 Oct
     assert "张*" not in client.get(url).content.decode()
 
 
@@ -182,7 +183,7 @@ def test_list_and_detail_scoping_and_overdue_highlight(client: Any, staff: dict[
     from django.template.loader import render_to_string
     from django.test import RequestFactory
 
-    from jiuzhu.apps.applications.apps import household_section
+    from jiuzhu.apps.applications.views import household_section
 
     request = RequestFactory().get("/")
     request.user = staff["township"]
@@ -265,7 +266,7 @@ def test_every_screen_renders_along_the_journey(client: Any, staff: dict[str, An
         ("visit", D(2026, 9, 30), "", {"staff_2": staff["township2"].pk, "applicant_signed": True,
                                         "findings": "住房简陋"}),
         ("opinion", D(2026, 10, 8), "符合", {"proposal": "approve"}), ("publish", D(2026, 10, 8), "", {}),
-        ("object", D(2026, 10, 9), "有异议", {}), ("resolve", D(2026, 10, 16), "评议不成立", {}),
+        ("object", D(2026, 10, 9), "有异议", {"substantiated": True}), ("resolve", D(2026, 10, 16), "评议不成立", {}),
         ("approve", D(2026, 10, 19), "", {}),
     ):
         run(staff["county2"] if action == "approve" else staff["township"], app, action, day, reason, **data)

@@ -141,10 +141,11 @@ def test_temporary_assistance_from_the_household_page(client: Any, users: dict[s
 
 
 def test_household_section_query_count_is_bounded(users: dict[str, Any], households: dict[str, Any],
-                                                  django_assert_max_num_queries: Any) -> None:
+                                                  django_assert_max_num_queries: Any, monkeypatch: Any) -> None:
     from django.test import RequestFactory
 
     from jiuzhu.apps.assistance.views import household_section
+    from jiuzhu.apps.determination import selectors as determination
 
     request = RequestFactory().get("/")
     request.user = users["county"]
@@ -157,7 +158,9 @@ def test_household_section_query_count_is_bounded(users: dict[str, Any], househo
     determined(h, ["dibao"], timezone.localdate())
     with django_assert_max_num_queries(9):
         assert household_section(request, h)["missing_count"] > 0
-    h.determination_for_page = {"categories": ["marginal"]}  # what the registry page already determined
+    # what the household page's determination section already determined in this request
+    monkeypatch.setattr(determination, "determine_one", lambda household, as_of=None: {"categories": ["marginal"]})
+    determination.determination_for_page(request, h)
     with django_assert_max_num_queries(8):
         section = household_section(request, h)
     assert section["match_categories"] == ["marginal"]

@@ -35,16 +35,78 @@ def page() -> Any:
         browser.close()
 
 
-def test_caseworker_journey(page: Any, live_server: Any, households: dict[str, Any]) -> None:
+def _code(device: Any) -> str:
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():06d}"
+
+
+def login(page: Any, base: str, username: str) -> None:
+    """The real login: password, then the two-factor code (RELIABILITY R4)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from jiuzhu.apps.core.models import User
     from tests.conftest import PASSWORD
 
-    base = live_server.url
+    user = User.objects.get(username=username)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="phone", confirmed=True)
     page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", "county")
+    page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button.primary")
+    page.wait_for_selector("#id_token")
+    page.fill("#id_token", _code(device))
+    page.click("button.primary")
+    page.wait_for_selector("header.top nav")
+
+
+def test_first_login_with_two_factor_enrolment(page: Any, live_server: Any, users: dict[str, Any]) -> None:
+    """A new account: password set by the system administrator, QR enrolment, recovery codes, own password."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from jiuzhu.apps.core.services import user_create
+    from tests.conftest import PASSWORD
+
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    u = user_create(actor=users["sysadmin"], username="xinren", password=PASSWORD, full_name="新人")
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", "xinren")
+    page.fill("#id_password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_selector("img.qr")
+    page.screenshot(path=str(SHOTS / "10-otp-enrol.png"), full_page=True)
+    device = TOTPDevice.objects.get(user=u, confirmed=False)
+    page.fill("#id_token", _code(device))
+    page.click("button.primary")
+    page.wait_for_selector("ol.codes")
+    assert page.locator("ol.codes li").count() == 10
+    page.screenshot(path=str(SHOTS / "11-recovery-codes.png"), full_page=True)
+    page.click("text=继续")
+    page.wait_for_selector("#id_new_password1")
+    page.fill("#id_old_password", PASSWORD)
+    page.fill("#id_new_password1", "Xinren#2026-ok")
+    page.fill("#id_new_password2", "Xinren#2026-ok")
+    page.screenshot(path=str(SHOTS / "12-password-change.png"), full_page=True)
+    page.click("button.primary")
+    page.wait_for_selector("text=密码已修改")
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_caseworker_journey(page: Any, live_server: Any, households: dict[str, Any]) -> None:
+
+    base = live_server.url
+    login(page, base, "county")
     page.screenshot(path=str(SHOTS / "01-home.png"))
     assert "进贤县" in page.content()
+    csp_errors: list[str] = []
+    page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
 
     page.goto(f"{base}/households/")
     page.fill("input[name=q]", "360124198001010011")
@@ -70,13 +132,13 @@ def test_caseworker_journey(page: Any, live_server: Any, households: dict[str, A
     page.click("text=English")
     page.wait_for_selector("text=Change history")
     page.screenshot(path=str(SHOTS / "05-english.png"))
+    assert not csp_errors, csp_errors
 
 
 def test_chain_omission_and_conflict_journey(page: Any, live_server: Any, households: dict[str, Any],
                                              users: dict[str, Any], tmp_path: Path, settings: Any) -> None:
     """A county caseworker sees a flagged chain, a person's chain, and decides a department difference."""
     from jiuzhu.apps.exchange.services import batch_import
-    from tests.conftest import PASSWORD
 
     settings.JIUZHU_EXCHANGE_DIR = str(tmp_path / "exchange")
     head = "360124198001010011"
@@ -93,10 +155,7 @@ def test_chain_omission_and_conflict_journey(page: Any, live_server: Any, househ
         assert batch_import(users["county"], name[:-4], path, name, "ui").batch.state == "committed"
 
     base = live_server.url
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", "county")
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
+    login(page, base, "county")
     page.goto(f"{base}/households/{households['inside'].pk}/")
     page.wait_for_selector("#assistance-chain")
     chain = page.inner_text("#assistance-chain")

@@ -81,12 +81,21 @@ def test_kill_at_random_rows_then_rerun_commits_exactly_once(province: Path, tmp
     assert _state(tmp_path, "crash") == golden
 
 
-def test_dry_run_without_a_database_says_so_without_a_stack_trace(tmp_path: Path) -> None:
-    """The dry run is the import's own validation (ADR 0015 §1): it needs the database, and says so."""
+def test_dry_run_prints_a_json_report_without_a_database(tmp_path: Path) -> None:
+    import json
+
     f = tmp_path / "deaths.csv"
     f.write_text("身份证号,死亡日期\n360124198001010011,2025-03-07\n360124198001010012,2025-03-07\n", "utf-8")
     env = {**os.environ, "JIUZHU_DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"}
     r = subprocess.run([sys.executable, "-m", "jiuzhu.cli", "import", "health_deaths", str(f), "--dry-run"],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 2 and r.stdout == ""
-    assert "无法连接数据库" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["rows"] == 2 and report["valid"] == 1 and report["errors"][0]["row"] == 3
+    # It says what only the database could have checked (ADR 0015 §1).
+    assert report["database"] is False and "未核对区划代码" in report["notices"][-1]["message"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("不认识\n1\n", "utf-8")
+    r = subprocess.run([sys.executable, "-m", "jiuzhu.cli", "import", "health_deaths", str(bad), "--dry-run"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and json.loads(r.stdout)["rejected"] is True

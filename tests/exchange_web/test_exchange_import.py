@@ -88,7 +88,7 @@ def test_a_file_with_bad_rows_commits_the_valid_rows_and_reports_the_rest(
     assert (b.rows_total, b.rows_valid, b.rows_error) == (3, 1, 2)
     assert DepartmentRecord.objects.filter(batch=b).count() == 1
     assert b.error_report.endswith(".xlsx") and "f.csv" not in b.error_report
-    client.login(username="county", password="Test@Pass1")
+    client.login(username="county", password="Test@Pass1-26")
     r = client.get(f"/exchange/batches/{b.pk}/report/")
     assert r.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(b"".join(r.streaming_content)))
@@ -108,7 +108,7 @@ def test_a_rejected_file_is_final_and_has_a_report(client: Any, users: dict[str,
     assert DepartmentRecord.objects.count() == 0
     again = _import(users["county"], "health_deaths", data)
     assert not again.created and again.batch.pk == b.pk
-    client.login(username="county", password="Test@Pass1")
+    client.login(username="county", password="Test@Pass1-26")
     assert client.get(f"/exchange/batches/{b.pk}/report/").status_code == 200
 
 
@@ -217,10 +217,10 @@ def test_the_chain_shows_on_the_household_page_with_duplicates_flagged(
     assert chain["duplicates"] == 2
     assert "after_death" in chain["entries"][2]["flags"]
     assert household_chain(households["outside"])["entries"] == []
-    client.login(username="township", password="Test@Pass1")
+    client.login(username="township", password="Test@Pass1-26")
     page = client.get(f"/households/{households['inside'].pk}/").content.decode()
     assert 'id="assistance-chain"' in page and "农村危房改造" in page and "30000.00" in page
     # The other county's caseworker does not see the household at all.
-    client.login(username="county_b", password="Test@Pass1")
+    client.login(username="county_b", password="Test@Pass1-26")
     assert client.get(f"/households/{households['inside'].pk}/").status_code == 404
 

@@ -16,7 +16,7 @@ from jiuzhu.apps.exchange.models import DepartmentRecord, ImportBatch
 from .conftest import HEAD_INSIDE, csv_bytes
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "Test@Pass1"
+PASSWORD = "Test@Pass1-26"
 
 
 def _settlements(province: Path) -> bytes:

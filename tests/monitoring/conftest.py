@@ -14,6 +14,18 @@ def _var_dir(settings: Any, tmp_path: Any) -> None:
     settings.VAR_DIR = tmp_path / "var"
 
 
+@pytest.fixture
+def users(users: dict[str, Any]) -> dict[str, Any]:
+    """The shared accounts, and a second county caseworker for the two-person steps (visits, closing)."""
+    from jiuzhu.apps.core.models import Region
+    from jiuzhu.apps.core.services import user_create
+    from tests.conftest import PASSWORD
+
+    users["county2"] = user_create(actor=None, username="county2", password=PASSWORD, role="county",
+                                   region=Region.objects.get(code="360124"), full_name="县级经办员乙")
+    return users
+
+
 def add_record(source: str, id_number: str, *, region: str = "", name: str = "", **payload: Any) -> Any:
     """One stored department record (as exchange.services._store would write it), linked by blind index."""
     from jiuzhu.apps.exchange.models import DepartmentRecord, ImportBatch

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.models import AuditEvent
 from jiuzhu.apps.exchange.models import AssistanceRecord, OutboxMessage
 from jiuzhu.apps.monitoring import selectors, services
@@ -42,10 +43,12 @@ def _one(indicator: str = "serious_illness", **kw: Any) -> Warning:
 
 
 def _visit_data(w: Warning, **extra: Any) -> dict[str, Any]:
+    """A complete visit; the second visitor is the account of county2 (a colleague of every unit here)."""
+    from jiuzhu.apps.core.models import User
     from jiuzhu.engine.monitoring.indicators import get_indicator
 
     data = {f"check_{i}": "yes" for i in range(len(get_indicator(w.indicator).checklist))}
-    data.update({"visited_on": timezone.localdate().isoformat(), "staff_1": "甲", "staff_2": "乙",
+    data.update({"visited_on": timezone.localdate().isoformat(), "staff_2": str(User.objects.get(username="county2").pk),
                  "findings": "属实"})
     data.update(extra)
     return data
@@ -78,7 +81,7 @@ def test_run_raises_pushes_with_deadlines_and_second_run_raises_nothing(househol
 
 def test_lookups_in_chunks_dedupe_the_same(households: Any, users: Any, monkeypatch: Any) -> None:
     """Findings are looked up in chunks (SQLite limits bound variables): tiny chunks change nothing."""
-    monkeypatch.setattr(services, "LOOKUP_CHUNK", 1)
+    monkeypatch.setattr(services.runs, "LOOKUP_CHUNK", 1)
     _ill(INSIDE_HEAD)
     _ill(OUTSIDE_HEAD)
     first = _run()
@@ -86,7 +89,7 @@ def test_lookups_in_chunks_dedupe_the_same(households: Any, users: Any, monkeypa
     assert _run().raised == 0 and Warning.objects.count() == first.raised
     w = _verified(users["township"], Warning.objects.get(indicator="serious_illness", county_id="360124"))
     w = services.handle(actor=users["township"], warning=w, outcome="false_positive", reason="诊断有误")
-    services.close(actor=users["township"], warning=w)
+    services.close(actor=users["county"], warning=w)
     assert _run().raised == 0
 
 
@@ -104,7 +107,7 @@ def test_false_positive_not_raised_again_for_same_facts(households: Any, users: 
     _run()
     w = _verified(users["township"], _one())
     w = services.handle(actor=users["township"], warning=w, outcome="false_positive", reason="诊断有误")
-    services.close(actor=users["township"], warning=w)
+    services.close(actor=users["county"], warning=w)
     assert _run().raised == 0 and Warning.objects.filter(indicator="serious_illness").count() == 1
     assert ComparisonRun.objects.first().already_seen == 1
     _ill(INSIDE_HEAD, disease="leukaemia", ago=2)  # new facts
@@ -144,12 +147,12 @@ def test_state_table_reaches_every_state() -> None:
     reached, frontier = {State.RAISED.value}, [State.RAISED.value]
     while frontier:
         s = frontier.pop()
-        for sources, target in TRANSITIONS.values():
-            if s in sources and target not in reached:
-                reached.add(target)
-                frontier.append(target)
+        for t in TRANSITIONS.values():
+            if s in t.sources and t.target not in reached:
+                reached.add(t.target)
+                frontier.append(t.target)
     assert reached == set(State.values)
-    assert not any(State.CLOSED in sources for sources, _t in TRANSITIONS.values())  # closed is final
+    assert not any(State.CLOSED in t.sources for t in TRANSITIONS.values())  # closed is final
 
 
 def test_stale_version_refused(households: Any, users: Any) -> None:
@@ -157,7 +160,7 @@ def test_stale_version_refused(households: Any, users: Any) -> None:
     _run()
     w = _one()
     services.start_visit(actor=users["township"], warning=w, expected_version=1)
-    with pytest.raises(TransitionError, match="reload|刷新"):
+    with pytest.raises(ConflictError, match="reload|刷新"):
         services.transfer(actor=users["township"], warning=w, to_region="360124", reason="x", expected_version=1)
 
 

@@ -43,23 +43,24 @@ def test_workbench_lists_and_filters(client: Any, warning: Warning) -> None:
     assert reverse("monitoring_warning", args=[warning.pk]) not in page
 
 
-def test_visit_draft_is_never_lost(client: Any, warning: Warning) -> None:
+def test_visit_draft_is_never_lost(client: Any, warning: Warning, users: Any) -> None:
     _login(client, "township")
+    second = str(users["county2"].pk)
     url = reverse("monitoring_visit_autosave", args=[warning.pk])
-    r = client.post(url, {"findings": "家中只有老人", "staff_2": "村干部王某", "check_1": "no", "note_1": "未见票据"},
+    r = client.post(url, {"findings": "家中只有老人", "staff_2": second, "check_1": "no", "note_1": "未见票据"},
                     HTTP_HX_REQUEST="true")
     assert r.status_code == 200 and "草稿" in r.content.decode()
     warning.refresh_from_db()
     assert warning.state == State.VERIFYING
     page = client.get(reverse("monitoring_visit", args=[warning.pk])).content.decode()
-    assert "家中只有老人" in page and "村干部王某" in page and "未见票据" in page
+    assert "家中只有老人" in page and f'value="{second}" selected' in page and "未见票据" in page
     assert 'value="no" checked' in page
     # An incomplete submission is refused (400) and what was typed stays on the form and on the server.
-    r = client.post(reverse("monitoring_visit", args=[warning.pk]), {"findings": "补充说明", "staff_2": "村干部王某"})
+    r = client.post(reverse("monitoring_visit", args=[warning.pk]), {"findings": "补充说明", "staff_2": second})
     assert r.status_code == 400 and "补充说明" in r.content.decode()
     assert Visit.objects.get(warning=warning).findings == "补充说明"
     data = {f"check_{i}": "yes" for i in range(3)} | {
-        "visited_on": timezone.localdate().isoformat(), "staff_1": "张三", "staff_2": "村干部王某", "findings": "属实",
+        "visited_on": timezone.localdate().isoformat(), "staff_2": second, "findings": "属实",
         "member_employment": "unemployed"}
     r = client.post(reverse("monitoring_visit", args=[warning.pk]), data)
     assert r.status_code == 302
@@ -92,7 +93,7 @@ def test_household_page_section_shows_warnings_and_history(client: Any, warning:
 def test_dashboard_shows_measured_figures(client: Any, warning: Warning, users: Any) -> None:
     w = services.visit_submit(actor=users["township"], warning=warning, data={
         **{f"check_{i}": "yes" for i in range(3)}, "visited_on": timezone.localdate().isoformat(),
-        "staff_1": "甲", "staff_2": "乙", "findings": "属实"})
+        "staff_2": str(users["county2"].pk), "findings": "属实"})
     services.handle(actor=users["township"], warning=w, outcome="false_positive", reason="误报")
     _login(client, "county")
     page = client.get(reverse("monitoring_dashboard")).content.decode()
@@ -132,6 +133,7 @@ def test_yaml_declares_exactly_the_indicator_parameters() -> None:
     declared = {p for i in INDICATORS for p in i.param_paths}
     declared |= {f"monitoring.deadline.{s}.{d}" for s in ("red", "orange", "yellow")
                  for d in ("verify_days", "handle_days")}
+    declared |= {"monitoring.visit.two_staff_kinds"}  # the two-person rule of visits (visits.TWO_STAFF)
     in_yaml = {p for p in params.nodes if p.startswith("monitoring.")}
     assert declared == in_yaml
     kinds = {"count": "ratio", "money": "money", "ratio": "ratio", "choice": "str"}

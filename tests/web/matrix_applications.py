@@ -54,6 +54,7 @@ TARGETS = {
     "intake": _intake,
     "review": _review,
     "village": lambda where, households, users: {"village": "360124100001"},
+    "county_code": lambda where, households, users: {"code": "360124"},
 }
 REGION_TARGETS = ("application", "intake", "review", "appeal")
 
@@ -68,6 +69,8 @@ ENTRIES = {
     "applications_letter": Entry("application", [Check("get", V, 409)]),
     "applications_notice_print": Entry("application", [Check("get", V, 409)]),
     "applications_appeal": Entry("application", [Check("post", P, 400)]),
+    # An empty objection form (content, date missing): 400, inside scope only.
+    "applications_objection": Entry("application", [Check("post", P, 400)]),
     # An empty form: outcome and reasons missing (400); the county decides.
     "applications_appeal_conclude": Entry("appeal", [Check("post", "decide_applications", 400)]),
     "applications_intakes": Entry(None, [Check("get", V, 200)]),
@@ -77,6 +80,13 @@ ENTRIES = {
     "applications_review_done": Entry("review", [Check("post", P, 302)]),
     "applications_public_apply": Entry(None, [Check("get", PUBLIC, 200), Check("post", PUBLIC, 400)]),
     "applications_public_notice": Entry("village", [Check("get", PUBLIC, 200)]),
+    "applications_public_notice_index": Entry(None, [Check("get", PUBLIC, 200)]),
+    # The region chooser's endpoints: names and codes of current regions, for everyone.
+    "applications_public_regions": Entry(None, [Check("get", PUBLIC, 200)]),
+    "applications_public_region": Entry("county_code", [Check("get", PUBLIC, 200)]),
+    "applications_public_regions_search": Entry(None, [Check("get", PUBLIC, 200, {"q": "门"})]),
+    # An empty status form: receipt and last four missing (400).
+    "applications_public_status": Entry(None, [Check("get", PUBLIC, 200), Check("post", PUBLIC, 400)]),
     "api-applications-list": Entry(None, [Check("get", V, 200)], api=True),
     "api-applications-detail": Entry("application", [Check("get", V, 200)], api=True),
     "api-applications-transition": Entry("application", [Check("post", P, 400)], api=True),

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from jiuzhu.api.pagination import ClampedPagination
+from jiuzhu.api.serializers import StrictSerializer
+from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
-from jiuzhu.apps.registry.api import StrictSerializer
 
 from . import selectors, services
 from .models import State
@@ -67,46 +69,51 @@ class StepRequestSerializer(StrictSerializer):
     data = serializers.DictField(required=False, help_text="Step data, e.g. {\"proposal\": \"approve\"}")
 
 
-@extend_schema(
-    responses=ApplicationSerializer(many=True),
-    parameters=[OpenApiParameter("state", str, enum=State.values, required=False),
-                OpenApiParameter("overdue", bool, required=False)],
-)
-@api_view(["GET"])
-def application_list(request: Request) -> Response:
-    require(request.user, VIEW)
-    qs = selectors.applications(request.user).order_by("-submitted_on", "-id")
-    state = request.query_params.get("state", "")
-    if state:
-        qs = qs.filter(state=state)
-    if request.query_params.get("overdue") in ("1", "true"):
-        from django.utils import timezone
+class ApplicationListView(APIView):
+    """Applications in your region, newest first; filter by state or overdue."""
 
-        qs = qs.filter(selectors.overdue_q(timezone.localdate()))
-    pager = ClampedPagination()
-    page = pager.paginate_queryset(qs, request)
-    return pager.get_paginated_response(ApplicationSerializer(page, many=True).data)
-
-
-@extend_schema(responses=ApplicationDetailSerializer)
-@api_view(["GET"])
-def application_detail(request: Request, pk: int) -> Response:
-    app = get_scoped_or_404(selectors.applications(request.user), request.user, VIEW, pk=pk)
-    return Response(ApplicationDetailSerializer(app).data)
+    @extend_schema(
+        operation_id="applications_list",
+        responses=ApplicationSerializer(many=True),
+        parameters=[OpenApiParameter("state", str, enum=State.values, required=False),
+                    OpenApiParameter("overdue", bool, required=False)],
+    )
+    def get(self, request: Request) -> Response:
+        require(request.user, VIEW)
+        qs = selectors.applications(request.user).order_by("-submitted_on", "-id")
+        state = request.query_params.get("state", "")
+        if state:
+            qs = qs.filter(state=state)
+        if request.query_params.get("overdue") in ("1", "true"):
+            qs = qs.filter(selectors.overdue_q(timezone.localdate()))
+        pager = ClampedPagination()
+        page = pager.paginate_queryset(qs, request)
+        return pager.get_paginated_response(ApplicationSerializer(page, many=True).data)
 
 
-@extend_schema(request=StepRequestSerializer, responses={200: ApplicationDetailSerializer})
-@api_view(["POST"])
-def application_transition(request: Request, pk: int) -> Response:
+class ApplicationDetailView(APIView):
+    """One application in your region, with its decision and every step taken."""
+
+    @extend_schema(operation_id="applications_retrieve", responses=ApplicationDetailSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        app = get_scoped_or_404(selectors.applications(request.user), request.user, VIEW, pk=pk)
+        return Response(ApplicationDetailSerializer(app).data)
+
+
+class ApplicationTransitionView(APIView):
     """Take one workflow step; 400 with a message when the step is illegal, 409 on a stale version."""
-    app = get_scoped_or_404(selectors.applications(request.user), request.user, PROCESS, pk=pk)
-    body = StepRequestSerializer(data=request.data)
-    body.is_valid(raise_exception=True)
-    v: dict[str, Any] = body.validated_data
-    require(request.user, TRANSITIONS[v["action"]].capability)
-    try:
-        app = services.act(actor=request.user, application=app, action=v["action"], expected_version=v["version"],
-                           reason=v.get("reason", ""), data=v.get("data") or {})
-    except services.ApplicationError as err:
-        return Response({"code": err.code, "detail": err.message}, status=err.status)
-    return Response(ApplicationDetailSerializer(app).data, status=status.HTTP_200_OK)
+
+    @extend_schema(operation_id="applications_transition_create", request=StepRequestSerializer,
+                   responses={200: ApplicationDetailSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        app = get_scoped_or_404(selectors.applications(request.user), request.user, PROCESS, pk=pk)
+        body = StepRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        v: dict[str, Any] = body.validated_data
+        require(request.user, TRANSITIONS[v["action"]].capability)
+        try:
+            app = services.act(actor=request.user, application=app, action=v["action"], expected_version=v["version"],
+                               reason=v.get("reason", ""), data=v.get("data") or {})
+        except (services.ApplicationError, ConflictError) as err:
+            return Response({"code": err.code, "detail": err.message}, status=err.status)
+        return Response(ApplicationDetailSerializer(app).data, status=status.HTTP_200_OK)

@@ -1,4 +1,4 @@
-"""API routes (mounted under /api/)."""
+"""API routes (mounted under /api/ by jiuzhu/api/urls.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from django.urls import path
 from . import api
 
 urlpatterns: list = [
-    path("applications/", api.application_list, name="api-applications-list"),
-    path("applications/<int:pk>/", api.application_detail, name="api-applications-detail"),
-    path("applications/<int:pk>/transition/", api.application_transition, name="api-applications-transition"),
+    path("applications/", api.ApplicationListView.as_view(), name="api-applications-list"),
+    path("applications/<int:pk>/", api.ApplicationDetailView.as_view(), name="api-applications-detail"),
+    path("applications/<int:pk>/transition/", api.ApplicationTransitionView.as_view(),
+         name="api-applications-transition"),
 ]

@@ -9,11 +9,16 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jiuzhu.apps.core.demo_accounts import DEMO_PASSWORD
+from jiuzhu.apps.core.keys import keyring
+from jiuzhu.apps.core.models import Region, User
+from jiuzhu.apps.core.services import user_create
 from jiuzhu.apps.registry.models import Household
+from jiuzhu.pii.crypto import blind_index, encrypt_field
 from jiuzhu.rules.calendar import default_calendar
 
-from . import services
-from .models import Application, PublicIntake
+from . import notices, public, services
+from .models import Application, PublicIntake, StaffRelative
 
 log = logging.getLogger(__name__)
 MARK = "【演示】"
@@ -24,13 +29,9 @@ WALK = ["accept", "check", "visit", "opinion", "publish"]
 
 
 def _users() -> tuple[Any, Any, Any, Any] | None:
-    from jiuzhu.apps.core.models import User
-    from jiuzhu.apps.core.services import user_create
-
     township, county = User.objects.filter(username="township").first(), User.objects.filter(username="county").first()
     if township is None or county is None or township.region_id is None:
         return None
-    from jiuzhu.cli import DEMO_PASSWORD
 
     def second(name: str, like: Any, full: str) -> Any:
         user = User.objects.filter(username=name).first()
@@ -101,6 +102,8 @@ def _walk(target: str, household: Household, users: tuple[Any, Any, Any, Any], c
             data = {"proposal": "refuse" if target.startswith("refused") else "approve"}
         if action == "publish" and target.startswith("refused"):
             break
+        if action == "publish" and target == "notice":  # 人户分离: lives in another township's village
+            data = {"residence_village": _elsewhere(household)}
         app = services.act(actor=township, application=app, action=action, reason=reason, data=data, on=day)
         day = cal.add_working_days(day, 1 if i < 3 else 0)
     if target == "overdue":
@@ -109,6 +112,11 @@ def _walk(target: str, household: Household, users: tuple[Any, Any, Any, Any], c
         services.act(actor=county, application=app, action="refuse", reason="家庭人均收入高于低保标准", on=day)
         if target == "refused":
             services.act(actor=township, application=app, action="send_letter", on=cal.add_working_days(day, 1))
+        return
+    if target == "notice":  # an objection without substance: recorded, the notice goes on
+        notices.objection_record(actor=township, application=app, summary="群众电话反映该户子女在外务工，未提供依据",
+                                 substantiated=False, data={"channel": "phone", "received_in": "residence"},
+                                 on=app.notice_start)
         return
     if target in ("objection", "appraised"):
         app = services.act(actor=township, application=app, action="object", reason="群众反映有经营收入",
@@ -121,13 +129,15 @@ def _walk(target: str, household: Household, users: tuple[Any, Any, Any, Any], c
         services.act(actor=county, application=app, action="approve", on=app.notice_end + dt.timedelta(days=1))
 
 
+def _elsewhere(household: Household) -> str:
+    """A village of another township of the same county (where a separated household lives)."""
+    village = (Region.objects.filter(level="village", valid_to__isnull=True, parent__parent_id=household.county_id)
+               .exclude(parent_id=household.township_id).order_by("code").first())
+    return village.code if village else ""
+
+
 def _relative(township: Any, pool: Any) -> None:
     """A registered relative of a village cadre whose application is flagged (近亲属备案)."""
-    from jiuzhu.apps.core.keys import keyring
-    from jiuzhu.pii.crypto import encrypt_field
-
-    from .models import StaffRelative
-
     household = next(pool, None)
     if household is None:
         return
@@ -145,10 +155,6 @@ def _relative(township: Any, pool: Any) -> None:
 
 
 def _intake(township: Any) -> None:
-    from jiuzhu.apps.core.keys import keyring
-    from jiuzhu.apps.core.models import Region
-    from jiuzhu.pii.crypto import blind_index, encrypt_field
-
     if PublicIntake.objects.exists():
         return
     village = Region.objects.filter(parent_id=township.region_id, level="village").order_by("code").first()
@@ -162,4 +168,4 @@ def _intake(township: Any) -> None:
     intake.id_number_index = blind_index(keyring(), "360124198505050033", purpose="id_number")
     intake.phone_enc = encrypt_field(keyring(), "13800000000", table="applications_publicintake", column="phone",
                                      row=str(intake.uid))
-    intake.save()
+    public._assign_receipt(intake)  # the receipt the resident would have been given

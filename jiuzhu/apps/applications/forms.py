@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from jiuzhu.apps.core.models import Region, RegionClosure
 from jiuzhu.apps.registry import choices as rchoices
 
-from .models import Appeal, Channel, StaffRelative
+from .models import Appeal, Channel, Objection, PublicIntake, StaffRelative
 from .services import DOCUMENTS
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -94,15 +94,19 @@ class StepForm(forms.Form):
         if action == "object":
             self.fields["substantiated"] = forms.BooleanField(label=_("Backed by evidence"), required=False)
 
+
     def data_for_service(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if k not in ("version", "reason")}
 
 
 class PublicForm(forms.Form):
+    """The resident's form.  The village is chosen county → township → village on the page
+    (``regions``: 14,000 villages are never one select) and checked by ``public.submit``."""
+
     token = forms.CharField(widget=forms.HiddenInput)
     website = forms.CharField(required=False, label=_("Leave this field empty"),
                               widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}))
-    village = forms.ChoiceField(label=_("Village or community"))
+    village = forms.CharField(label=_("Village or community of your household registration"), required=False)
     applicant_name = forms.CharField(label=_("Your name"), max_length=64)
     id_number = forms.CharField(label=_("Your ID number"), max_length=18)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20)
@@ -113,9 +117,33 @@ class PublicForm(forms.Form):
         label=_("Is anyone in your household a close relative of a caseworker or village cadre? Who?"),
         max_length=200, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+
+class ObjectionForm(forms.Form):
+    """An objection received during the public notice (who records it: the logged-in caseworker)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    summary = forms.CharField(label=_("Content of the objection"), max_length=1000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    received_on = forms.DateField(label=_("Day the objection was received"),
+                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    channel = forms.ChoiceField(label=_("How it was received"), choices=Objection.CHANNELS)
+    received_in = forms.ChoiceField(label=_("Received in"), choices=Objection.WHERE, required=False)
+    substantiated = forms.BooleanField(
+        label=_("Backed by facts or evidence (goes to democratic appraisal)"), required=False)
+
+    def __init__(self, *args: Any, app: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = village_choices()
+        if not app.residence_village_id:  # registered and living in the same village
+            del self.fields["received_in"]
+
+
+class StatusForm(forms.Form):
+    """Status check: the receipt number and the last four characters of the applicant's ID number."""
+
+    receipt = forms.CharField(label=_("Receipt number"), max_length=40,
+                              widget=forms.TextInput(attrs={"placeholder": "SQ-2026-000123-5", "autocomplete": "off"}))
+    id_last4 = forms.CharField(label=_("Last four characters of the applicant's ID number"), max_length=8,
+                               widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}))
 
 
 class RelativeForm(forms.Form):
@@ -142,4 +170,6 @@ class AppealForm(forms.Form):
 
 class IntakeForm(forms.Form):
     decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("reject", _("Reject"))])
+    reject_reason = forms.ChoiceField(label=_("Reason shown to the applicant"), choices=PublicIntake.REJECT_REASONS,
+                                      required=False, initial="other")
     note = forms.CharField(label=_("Remarks"), max_length=300, required=False)

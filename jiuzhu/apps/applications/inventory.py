@@ -17,11 +17,11 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
             "accepted_on", "due_on", "extended", "visit_on", "opinion_due_on", "opinion", "opinion_by",
             "notice_start", "notice_end", "objection_due_on", "decision_due_on", "decided_on", "decided_by",
             "letter_due_on", "letter_sent_on", "version", "created_by", "created_at", "updated_at")},
-        **{f: ("location", _CASE) for f in ("county", "township", "village")},
+        **{f: ("location", _CASE) for f in ("county", "township", "village", "residence_village")},
         **{f: ("personal", _CONTACT) for f in ("applicant_name", "agent_name", "agent_relation")},
         **{f: ("sensitive", _ASSESS) for f in (
             "reason", "related_to_staff", "related_detail", "extension_reason", "opinion_text", "proposed_categories",
-            "proposed_amount", "decision_categories", "decision_amount", "decision_reasons")},
+            "proposed_amount", "decision_categories", "decision_amount", "decision_reasons", "decision_basis")},
     },
     "applications.Transition": {
         **{f: ("audit", "谁依据什么作出了什么决定 / who decided what, on what (seed (12))") for f in (
@@ -41,7 +41,7 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
     },
     "applications.Objection": {
         **{f: (OPS, _CASE) for f in ("id", "application", "received_on", "resolved_on", "recorded_by",
-                                     "substantiated")},
+                                     "substantiated", "recorded_at", "channel", "received_in")},
         **{f: ("sensitive", _ASSESS) for f in ("summary", "resolution")},
     },
     "applications.Appeal": {
@@ -66,7 +66,9 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
     },
     "applications.PublicIntake": {
         **{f: (OPS, _CASE) for f in ("id", "uid", "received_at", "state", "application", "handled_by",
-                                     "handled_note", "household_size")},
+                                     "handled_note", "household_size", "reject_reason")},
+        **{f: (OPS, "受理回执号（申请人查询进度） / receipt number for the status check") for f in (
+            "receipt", "receipt_year", "receipt_seq")},
         "village": ("location", _CASE), "address": ("location", _CONTACT),
         "applicant_name": ("personal", _CONTACT),
         "id_number_enc": ("identifier_enc", _ID), "id_number_index": ("blind_index", _ID),
@@ -75,6 +77,10 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         **{f: ("sensitive", _ASSESS) for f in ("reason", "declared_relation")},
     },
     "applications.PublicAttempt": {
-        "id": (OPS, _ABUSE), "ip_hash": ("blind_index", _ABUSE), "at": (OPS, _ABUSE), "outcome": (OPS, _ABUSE),
+        "id": (OPS, _ABUSE), "ip_hash": ("blind_index", _ABUSE), "key_hash": ("blind_index", _ABUSE),
+        "at": (OPS, _ABUSE), "outcome": (OPS, _ABUSE),
+    },
+    "applications.PublicFormToken": {
+        "id": (OPS, _ABUSE), "nonce_hash": (OPS, _ABUSE), "used_at": (OPS, _ABUSE),
     },
 }

@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.apps.core.models import Region
@@ -50,6 +51,10 @@ class Application(models.Model):
     county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     township = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    # 人户分离: the village where the household lives when not where it is registered; the notice
+    # is posted on both villages' pages (notices.py).
+    residence_village = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                          verbose_name=_("village of residence"))
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SUBMITTED)
     applicant_name = models.CharField(_("applicant"), max_length=64)
@@ -88,6 +93,9 @@ class Application(models.Model):
     decision_categories = models.JSONField(default=list, blank=True)
     decision_amount = models.DecimalField(_("monthly amount"), null=True, blank=True, **MONEY)
     decision_reasons = models.JSONField(default=list, blank=True)
+    # What the letter is printed from (letters.decision_basis): categories, amount, start month,
+    # review date and the determination's criteria that carry the decision, as on the decision day.
+    decision_basis = models.JSONField(default=dict, blank=True)
     letter_due_on = models.DateField(_("written notice due"), null=True, blank=True)
     letter_sent_on = models.DateField(_("written notice sent"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -176,8 +184,15 @@ class Objection(models.Model):
 
     SCOPE_REGION_FIELD = "application__village"
 
+    CHANNELS = [("in_person", _("In person")), ("phone", _("By phone")), ("letter", _("In writing")),
+                ("hotline", _("12345 hotline")), ("board", _("Notice-board box"))]
+    WHERE = [("registered", _("Village of registration")), ("residence", _("Village of residence"))]
+
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="objections")
     received_on = models.DateField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=10, choices=CHANNELS, default="in_person")
+    received_in = models.CharField(max_length=10, choices=WHERE, default="registered")
     summary = models.CharField(max_length=1000)
     substantiated = models.BooleanField(default=False)
     resolution = models.CharField(max_length=1000, blank=True)
@@ -261,8 +276,22 @@ class PublicIntake(models.Model):
 
     SCOPE_REGION_FIELD = "village"
     STATES = [("pending", _("Pending")), ("accepted", _("Accepted")), ("rejected", _("Rejected"))]
+    # Why an online application was not taken in, as the resident reads it on the status page
+    # (the caseworker's free-text note stays internal: it may name people).
+    REJECT_REASONS = [
+        ("duplicate", _("The household already has an application in progress")),
+        ("unreachable", _("The applicant could not be reached")),
+        ("jurisdiction", _("The household is registered in another township")),
+        ("withdrawn", _("Withdrawn by the applicant")),
+        ("invalid", _("The application was not a genuine request")),
+        ("other", _("Other reasons: ask the township office")),
+    ]
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # 受理回执号 SQ-<year>-<seq>-<check> (jiuzhu.rules.receipt); year + sequence are unique.
+    receipt = models.CharField(_("receipt number"), max_length=24, unique=True, null=True, blank=True)
+    receipt_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    receipt_seq = models.PositiveIntegerField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     applicant_name = models.CharField(max_length=64)
@@ -280,20 +309,40 @@ class PublicIntake(models.Model):
     handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     handled_note = models.CharField(max_length=300, blank=True)
+    reject_reason = models.CharField(max_length=12, choices=REJECT_REASONS, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["receipt_year", "receipt_seq"], name="intake_receipt_seq")]
 
     def __str__(self) -> str:
         return f"intake {self.id_number_masked} {self.state}"
 
 
 class PublicAttempt(models.Model):
-    """A submission of the public form from one network address (hashed): the rate limit."""
+    """A use of the public pages from one network address (hashed): the rate limits.
+
+    ``outcome``: submitted (an intake was created: the resident's quota), refused (a refused
+    submission: a separate, larger allowance), throttled, status_ok / status_miss (status
+    look-ups; ``key_hash`` is then the hashed receipt, so misses on one receipt are counted
+    whatever the address)."""
 
     ip_hash = models.CharField(max_length=64, db_index=True)
+    key_hash = models.CharField(max_length=64, blank=True, db_index=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     outcome = models.CharField(max_length=16)
 
     def __str__(self) -> str:
         return f"attempt {self.at:%Y-%m-%d %H:%M} {self.outcome}"
+
+
+class PublicFormToken(models.Model):
+    """A form token already used for a submission: each token is accepted once (a replay is refused).
+
+    Only a hash of the token's random part is kept, and only as long as the token could be valid."""
+
+    nonce_hash = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"token {self.nonce_hash[:8]}"

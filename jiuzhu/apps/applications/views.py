@@ -7,33 +7,37 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.clientip import client_ip
+from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 from jiuzhu.apps.registry import selectors as rselectors
 
-from . import letters, public, selectors, services
+from . import letters, notices, public, regions, selectors, services
 from .forms import (
     AppealForm,
     ApplicationForm,
     IntakeForm,
     NewHouseholdForm,
+    ObjectionForm,
     PublicForm,
     RelativeForm,
+    StatusForm,
     StepForm,
 )
-from .models import Appeal, Channel, State
-from .workflow import DECIDE, PROCESS, TRANSITIONS, VIEW, available
+from .models import Appeal, Application, Channel, State
+from .workflow import DECIDE, OPEN_STATES, PROCESS, TRANSITIONS, VIEW, available
 
 
 def _error(form: Any, err: Exception) -> int:
-    if isinstance(err, services.ApplicationError):
+    if isinstance(err, (services.ApplicationError, ConflictError)):
         form.add_error(None, err.message)
         return err.status
     assert isinstance(err, ValidationError)
@@ -121,7 +125,9 @@ def application_create_for(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     app = get_scoped_or_404(selectors.applications(request.user), request.user, VIEW, pk=pk)
-    steps = [s for s in available(app.state) if request.user.has_capability(s.capability)]  # type: ignore[attr-defined]
+    # Objections are recorded with the form on the page (notices.objection_record), not as a bare step.
+    steps = [s for s in available(app.state)
+             if request.user.has_capability(s.capability) and s.action != "object"]  # type: ignore[attr-defined]
     today = timezone.localdate()
     return render(request, "applications/detail.html", {
         "app": app, "steps": steps, "transitions": [
@@ -130,9 +136,13 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "calendar_note": _calendar_note(app),
         "opinion_label": {"approve": _("Proposed approval"), "refuse": _("Proposed refusal")}.get(app.opinion, ""),
         "check": app.checks.first(), "visits": app.visits.select_related("staff_1", "staff_2"),
-        "objections": app.objections.all(), "appeals": app.appeals.all(),
+        "objections": app.objections.select_related("recorded_by").order_by("received_on", "pk"),
+        "appeals": app.appeals.all(),
         "overdue": [selectors.OVERDUE_LABELS[r] for r in selectors.overdue_reasons(app, today)],
-        "notice": services.notice_entry(app) if app.notice_start else None,
+        "notice": notices.notice_entry(app) if app.notice_start else None,
+        "boards": notices.boards(app) if app.notice_start else [],
+        "objection_form": ObjectionForm(app=app, initial={"version": app.version, "received_on": today})
+        if app.state in (State.NOTICE, State.OBJECTION) else None,
         "documents": [(k, v, k in app.documents) for k, v in services.DOCUMENTS.items()],
         "missing": [services.DOCUMENTS[d] for d in app.missing_notice_items if d in services.DOCUMENTS],
         "appeal_form": AppealForm(), "can_process": request.user.has_capability(PROCESS),  # type: ignore[attr-defined]
@@ -173,20 +183,53 @@ def application_step(request: HttpRequest, pk: int, action: str) -> HttpResponse
         status = 400
         if form.is_valid():
             try:
+                data = form.data_for_service()
+                if action in ("publish", "republish"):  # the region chooser's village (人户分离)
+                    data["residence_village"] = request.POST.get("residence_village", "")
                 services.act(actor=request.user, application=app, action=action,
                              expected_version=form.cleaned_data["version"], reason=form.cleaned_data["reason"],
-                             data=form.data_for_service())
+                             data=data)
                 return redirect("applications_detail", pk=app.pk)
-            except services.ApplicationError as err:
+            except (services.ApplicationError, ConflictError) as err:
                 status = _error(form, err)
     result = None
     if action in ("opinion", "approve", "refuse") and request.method == "GET":
         try:
-            result = services.assess(app.household, timezone.localdate())
+            result = selectors.assess(app.household, timezone.localdate())
         except services.ApplicationError as err:  # shown, not raised: the determination explains itself
             result = {"error": {"message_zh": err.message}}
-    return render(request, "applications/step.html", {"app": app, "step": step, "form": form, "result": result},
-                  status=status)
+    # Refusing a household the determination finds eligible: say so before the county signs.
+    contrary = [letters.CATEGORY_LABELS[c][0] for c in (result or {}).get("categories", [])
+                if action == "refuse" and c in letters.PAID]
+    chooser = None
+    if action in ("publish", "republish"):  # 人户分离: the village where the household lives
+        chosen = str(request.POST.get("residence_village") if request.method == "POST"
+                     else request.GET.get("village") or app.residence_village_id or "")
+        chooser = _chooser(request.GET, chosen)
+    return render(request, "applications/step.html", {"app": app, "step": step, "form": form, "result": result,
+                                                      "contrary": contrary, "chooser": chooser}, status=status)
+
+
+@login_required
+@require_POST
+def application_objection(request: HttpRequest, pk: int) -> HttpResponse:
+    """An objection received during the public notice, recorded against the case (notices.py)."""
+    app = get_scoped_or_404(selectors.applications(request.user), request.user, PROCESS, pk=pk)
+    form = ObjectionForm(request.POST, app=app)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            notices.objection_record(actor=request.user, application=app, summary=d["summary"],
+                                     substantiated=d["substantiated"], expected_version=d["version"],
+                                     data={"received_on": d["received_on"], "channel": d["channel"],
+                                           "received_in": d.get("received_in") or "registered"})
+            return redirect("applications_detail", pk=app.pk)
+        except services.ApplicationError as err:
+            return render(request, "applications/message.html", {"app": app, "message": err.message},
+                          status=err.status)
+    return render(request, "applications/message.html",
+                  {"app": app, "message": " ".join(str(e) for errs in form.errors.values() for e in errs)},
+                  status=400)
 
 
 @login_required
@@ -210,7 +253,8 @@ def application_notice_print(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "applications/message.html",
                       {"app": app, "message": _("This application has not been published.")}, status=409)
     return render(request, "applications/notice.html", {
-        "entries": [services.notice_entry(app)], "village": app.village, "printing": True})
+        "boards": [{"village": v, "entries": [notices.notice_entry(app, v)]} for v in notices.boards(app)],
+        "printing": True})
 
 
 @login_required
@@ -263,7 +307,8 @@ def intake_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if form.cleaned_data["decision"] == "accept":
                     app = public.accept(actor=request.user, intake=intake)
                     return redirect("applications_detail", pk=app.pk)
-                public.reject(actor=request.user, intake=intake, note=form.cleaned_data["note"])
+                public.reject(actor=request.user, intake=intake, note=form.cleaned_data["note"],
+                              reason=form.cleaned_data["reject_reason"] or "other")
                 return redirect("applications_intakes")
             except (services.ApplicationError, ValidationError) as err:
                 status = _error(form, err)
@@ -316,30 +361,58 @@ def review_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 # ------------------------------------------------------------------ public (no login)
 
-def _ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or ""
+def _chooser(params: Any, village_code: str = "") -> dict[str, Any]:
+    """The county → township → village chooser's state (``regions``): what is chosen and the lists
+    to show; works without JavaScript (each level is a plain GET of this page)."""
+    chosen = regions.path(village_code) if village_code else None
+    county = chosen["county"]["code"] if chosen else str(params.get("county", "")).strip()
+    township = chosen["township"]["code"] if chosen else str(params.get("township", "")).strip()
+    county_row = regions.region(county)
+    if county_row is None or county_row["level"] != "county":
+        county, township = "", ""
+    townships = regions.children(county) if county else None
+    if township and not any(t["code"] == township for t in townships or []):
+        township = ""
+    villages = regions.children(township) if township else None
+    query = str(params.get("q", "")).strip()[:20]
+    return {
+        "counties_by_city": regions.counties_by_city(), "county": county, "township": township,
+        "village": chosen["village"]["code"] if chosen else "", "townships": townships or [],
+        "villages": villages or [], "chosen": chosen, "q": query, "found": regions.search(query) if query else None,
+    }
+
+
+def _public(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    response = render(request, template, context, status=status)
+    response["Cache-Control"] = "no-store"  # forms with tokens and personal answers are never cached
+    return response
 
 
 @require_http_methods(["GET", "POST"])
 def public_apply(request: HttpRequest) -> HttpResponse:
-    """The resident's form: mobile-friendly, no login; creates a pending intake only."""
+    """The resident's form: mobile-friendly, no login, every village of the province; a pending intake."""
     if request.method == "GET":
-        form = PublicForm(initial={"token": public.issue_token()})
-        return render(request, "applications/public_apply.html", {"form": form})
+        village = str(request.GET.get("village", "")).strip()
+        form = PublicForm(initial={"token": public.issue_token(), "village": village})
+        return _public(request, "applications/public_apply.html",
+                       {"form": form, **_chooser(request.GET, village)})
     form = PublicForm(request.POST)
     data = {k: request.POST.get(k, "") for k in form.fields}
+    chooser = _chooser({}, str(data.get("village", "")).strip())
     try:
-        intake = public.submit(ip=_ip(request), token=data.pop("token"), honeypot=data.pop("website"), data=data)
+        intake = public.submit(ip=client_ip(request), token=data.pop("token"), honeypot=data.pop("website"),
+                               data=data)
     except public.Refused as err:
         form = PublicForm(request.POST)
         form.is_valid()
         form.add_error(None, err.message)
-        return render(request, "applications/public_apply.html", {"form": _renew(form)}, status=err.status)
+        return _public(request, "applications/public_apply.html", {"form": _renew(form), **chooser},
+                       status=err.status)
     except ValidationError as err:
         form.is_valid()
         _error(form, err)
-        return render(request, "applications/public_apply.html", {"form": _renew(form)}, status=400)
-    return render(request, "applications/public_done.html", {"intake": intake})
+        return _public(request, "applications/public_apply.html", {"form": _renew(form), **chooser}, status=400)
+    return _public(request, "applications/public_done.html", {"intake": intake, "chosen": chooser["chosen"]})
 
 
 def _renew(form: PublicForm) -> PublicForm:
@@ -354,12 +427,89 @@ def _renew(form: PublicForm) -> PublicForm:
     return new
 
 
+def _regions_json(request: HttpRequest, payload: dict[str, Any], status: int = 200) -> JsonResponse:
+    response = JsonResponse(payload, status=status, json_dumps_params={"ensure_ascii": False})
+    if status == 200:
+        response["Cache-Control"] = f"public, max-age={regions.CACHE_SECONDS}"
+    return response
+
+
+def _regions_allowed(request: HttpRequest) -> bool:
+    return regions.allow(public.ip_hash(client_ip(request)), int(public._param("public_regions_per_minute")))
+
+
+def _too_many() -> JsonResponse:
+    return JsonResponse({"error": _("Too many requests; please wait a minute.")}, status=429,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def public_regions(request: HttpRequest, code: str = "") -> JsonResponse:
+    """Public, cached: the counties (no code) or the current subdivisions of a county or township."""
+    if not _regions_allowed(request):
+        return _too_many()
+    if not code:
+        return _regions_json(request, {"level": "county", "regions": regions.counties()})
+    parent = regions.region(code)
+    found = regions.children(code) if parent else None
+    if parent is None or found is None:
+        return JsonResponse({"error": _("Unknown region code.")}, status=404, json_dumps_params={"ensure_ascii": False})
+    return _regions_json(request, {"parent": parent, "regions": found})
+
+
+@require_GET
+def public_regions_search(request: HttpRequest) -> JsonResponse:
+    """Public: villages whose name contains ``q`` (at most 20), with their county and township."""
+    if not _regions_allowed(request):
+        return _too_many()
+    return _regions_json(request, {"regions": regions.search(str(request.GET.get("q", "")))})
+
+
+@require_http_methods(["GET", "POST"])
+def public_status(request: HttpRequest) -> HttpResponse:
+    """The resident's status check: receipt number + last four of the ID number → stage and next step."""
+    form = StatusForm(request.POST or None)
+    if request.method == "GET":
+        return _public(request, "applications/public_status.html", {"form": form})
+    result, status = None, 200
+    if form.is_valid():
+        try:
+            result = public.status(ip=client_ip(request), receipt=form.cleaned_data["receipt"],
+                                   id_last4=form.cleaned_data["id_last4"])
+        except public.Refused as err:
+            form.add_error(None, err.message)
+            status = err.status
+        except ValidationError as err:
+            status = _error(form, err)
+    else:
+        status = 400
+    return _public(request, "applications/public_status.html", {"form": form, "result": result}, status=status)
+
+
+def public_notice_index(request: HttpRequest) -> HttpResponse:
+    """Find a village's notice board (公示): the same county → township → village chooser."""
+    village = str(request.GET.get("village", "")).strip()
+    if village and regions.path(village):
+        return redirect("applications_public_notice", village=village)
+    return _public(request, "applications/notice_index.html", _chooser(request.GET))
+
+
 def public_notice(request: HttpRequest, village: str) -> HttpResponse:
     """公示 of one village: only the whitelisted fields, only during the notice period."""
-    region = Region.objects.filter(code=village, level="village").first()
+    region = Region.objects.filter(code=village, level="village", valid_to__isnull=True).select_related(
+        "parent").first()
     if region is None:
         raise Http404
-    return render(request, "applications/notice.html", {
-        "entries": services.current_notices(region), "village": region, "printing": False})
+    # Never cached: a notice must be gone the day after its period ends.
+    return _public(request, "applications/notice.html", {
+        "boards": [{"village": region, "entries": notices.current_notices(region)}], "printing": False})
 
 
+def household_section(request: HttpRequest, household: Any) -> dict[str, Any] | None:
+    """The applications of a household, on its page (for users who may see applications)."""
+    user: Any = request.user
+    if not user.has_capability(VIEW):
+        return None
+    apps = list(Application.objects.filter(household=household).order_by("-submitted_on", "-id")[:20])
+    can_apply = user.has_capability(PROCESS) and not any(a.state in OPEN_STATES for a in apps)
+    return {"applications": apps, "can_apply": can_apply}

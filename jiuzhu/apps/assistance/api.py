@@ -14,14 +14,15 @@ from rest_framework.views import APIView
 from jiuzhu.apps.core.scoping import get_scoped_or_404
 from jiuzhu.apps.registry.models import Household
 
+from .matching import household_matches
+from .selectors import LISTS, matrix_rows
+
 
 class ProgrammesView(APIView):
     """The programme matrix (实施意见 §15–§26) with the parameter values in force."""
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
-        from .views import LISTS, matrix_rows
-
         if not any(request.user.has_capability(c) for c in LISTS):
             raise PermissionDenied(LISTS[0])
         out: list[dict[str, Any]] = []
@@ -39,8 +40,6 @@ class HouseholdProgrammesView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, pk: int) -> Response:
-        from .matching import household_matches
-
         household = get_scoped_or_404(Household.objects.all(), request.user, "view_assistance", pk=pk)
         data = household_matches(household)
         uids = dict(household.members.values_list("id", "uid"))

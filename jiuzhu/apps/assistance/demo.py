@@ -8,6 +8,15 @@ from typing import Any
 
 from django.utils import timezone
 
+from jiuzhu.apps.core.models import User
+from jiuzhu.apps.determination.models import DeterminationResult
+from jiuzhu.apps.determination.services import determine_one
+from jiuzhu.apps.registry.models import Household
+
+from .models import Entitlement, Payroll, PayrollState
+from .payroll import PayrollError, approve_payroll, generate_payroll
+from .services import EntitlementError, start_entitlement
+
 DEMO_COUNTY = "360124"
 
 
@@ -17,13 +26,6 @@ def _amount(benefits: dict[str, Any], *keys: str) -> Decimal:
 
 def start_demo_entitlements(county: str, approved_on: dt.date, actor: Any = None) -> int:
     """Start entitlements from each household's determination (latest result, else determined now)."""
-    from jiuzhu.apps.determination.models import DeterminationResult
-    from jiuzhu.apps.determination.services import determine_one
-    from jiuzhu.apps.registry.models import Household
-
-    from .models import Entitlement
-    from .services import EntitlementError, start_entitlement
-
     done = set(Entitlement.objects.filter(household__county_id=county, decision_ref__startswith="demo:")
                .values_list("household_id", flat=True))
     latest: dict[int, Any] = {}
@@ -68,11 +70,6 @@ def start_demo_entitlements(county: str, approved_on: dt.date, actor: Any = None
 
 
 def demo_step() -> str:
-    from jiuzhu.apps.core.models import User
-
-    from .models import Payroll, PayrollState
-    from .payroll import PayrollError, approve_payroll, generate_payroll
-
     today = timezone.localdate()
     month = dt.date(today.year, today.month, 1)
     if Payroll.objects.filter(county_id=DEMO_COUNTY, month=month).exclude(state=PayrollState.GENERATED).exists():

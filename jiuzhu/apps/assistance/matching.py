@@ -26,38 +26,29 @@ from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.determination.models import DeterminationResult, DeterminationRun
+from jiuzhu.apps.determination.services import determine_one
 from jiuzhu.apps.exchange.models import AssistanceRecord
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.apps.registry.models import Household, Member
 from jiuzhu.rules.params import ParameterSet
 from jiuzhu.rules.programmes import (
     PROGRAMMES,
+    Lookup,
     Programme,
     columns_from_rows,
     describe,
     eligible_mask,
+    lookup_for,
 )
 from jiuzhu.rules.programmes.eligibility import category_bits
 
 from .models import Enrolment, Entitlement, EntitlementState, Match, MatchRun, MatchStatus
 
-Lookup = Callable[[str], Any]
 DETERMINED = ("dibao", "tekun", "dibao_individual")  # paid through entitlements from decisions
 _MEMBER_FIELDS = ("id", "household_id", "id_number_index", "birth_date", "sex", "relation", "work_capacity",
                   "disability_grade", "school_stage", "employment", "serious_illness", "adl_eating", "adl_dressing",
                   "adl_transfer", "adl_toileting", "adl_walking", "adl_bathing")
 _ADL = ("adl_eating", "adl_dressing", "adl_transfer", "adl_toileting", "adl_walking", "adl_bathing")
-
-
-def lookup_for(params: ParameterSet, county: str, area: str, on: dt.date) -> Lookup:
-    """A cached parameter look-up for one county, area and date."""
-    cache: dict[str, Any] = {}
-
-    def get(path: str) -> Any:
-        if path not in cache:
-            cache[path] = params.resolve(path, county, area, on).value
-        return cache[path]
-    return get
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -221,7 +212,6 @@ def household_categories(household: Household, as_of: dt.date, params: Parameter
          .order_by("-as_of", "-id").first())
     if r is not None:
         return list(r.categories), dict(r.benefits), f"认定批次 {r.run_id}（{r.as_of}）"
-    from jiuzhu.apps.determination.services import determine_one
 
     try:
         result = determine_one(household, as_of, params)

@@ -24,13 +24,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import RefusedError
 from jiuzhu.apps.core.keys import keyring
 from jiuzhu.apps.core.models import Region
+from jiuzhu.apps.core.scoping import region_in_scope, require
 from jiuzhu.apps.exchange.choices import AmountBasis
 from jiuzhu.apps.exchange.models import DepartmentRecord
 from jiuzhu.apps.exchange.platform import record_platform_assistance
@@ -50,6 +51,7 @@ from .models import (
     PayrollLine,
     PayrollState,
 )
+from .selectors import totals  # noqa: F401 - a read, kept importable here for its callers
 
 DEATH_SOURCES = ("health_deaths", "public_security_hukou_changes")
 PRICE_PROGRAMMES = {"dibao": "dibao", "tekun": "tekun", "dibao_individual": "dibao_individual"}
@@ -72,7 +74,6 @@ def _actor(actor: Any) -> Any:
 def _check(actor: Any, capability: str, county_code: str | None = None) -> None:
     if actor is None:
         return
-    from jiuzhu.apps.core.scoping import region_in_scope, require
 
     require(actor, capability)
     if county_code is not None and not region_in_scope(actor, county_code):
@@ -493,22 +494,3 @@ def reconcile(*, actor: Any, payroll: Payroll, content: bytes, filename: str) ->
         audit("assistance.payroll_reconciled", actor=_actor(actor), object_type="payroll", object_id=p.pk,
               paid=len(rows) - failed, failed=failed, file=digest)
     return p
-
-
-def totals(payrolls: Any) -> list[dict[str, Any]]:
-    """Totals by county, month and programme (to pay, paid, failed, held)."""
-    rows = (PayrollLine.objects.filter(payroll__in=payrolls)
-            .values("payroll__county_id", "payroll__county__name", "payroll__month", "programme")
-            .annotate(lines=Count("id"),
-                      to_pay=Sum("amount", filter=~Q(status=LineStatus.HELD)),
-                      paid=Sum("amount", filter=Q(status=LineStatus.PAID)),
-                      failed=Sum("amount", filter=Q(status=LineStatus.FAILED)),
-                      held=Sum("amount", filter=Q(status=LineStatus.HELD)))
-            .order_by("-payroll__month", "payroll__county_id", "programme"))
-    out = []
-    for r in rows:
-        r["programme_label"] = PROGRAMMES.get(r["programme"], (r["programme"],))[0]
-        for k in ("to_pay", "paid", "failed", "held"):
-            r[k] = r[k] or Decimal("0.00")
-        out.append(r)
-    return out

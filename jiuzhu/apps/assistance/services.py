@@ -12,13 +12,27 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import RefusedError
+from jiuzhu.apps.core.scoping import require
 from jiuzhu.apps.exchange.choices import AmountBasis
+from jiuzhu.apps.exchange.outbox import enqueue
 from jiuzhu.apps.exchange.platform import record_platform_assistance
+from jiuzhu.apps.policy.selectors import current_parameters
+from jiuzhu.apps.registry.models import Member
+from jiuzhu.pii.masking import mask_name
+from jiuzhu.rules.programmes import (
+    as_codes,
+    by_key,
+    gradual_exit_last_month,
+    lookup_for,
+    temporary_cap,
+    temporary_route,
+)
 
-from .models import Entitlement, EntitlementState
+from .models import Enrolment, EnrolmentState, Entitlement, EntitlementState, Match, MatchStatus
 
 
 class EntitlementError(RefusedError):
@@ -103,10 +117,6 @@ def end_entitlement(*, actor: Any, entitlement: Entitlement, last_month: dt.date
     return e
 
 
-def active_entitlements(household: Any) -> list[Entitlement]:
-    return list(Entitlement.objects.filter(household=household, state=EntitlementState.ACTIVE))
-
-
 # --- 免申即享: automatic enrolment, notice, decline (issue 7 §3) ------------------------------------------
 
 AUTO_TOPIC = "assistance.auto_enrolment"
@@ -120,8 +130,6 @@ def _actor(actor: Any) -> Any:
 def _check(actor: Any, capability: str) -> None:
     """Users need the capability; ``None`` is the system (management command, demo)."""
     if actor is not None:
-        from jiuzhu.apps.core.scoping import require
-
         require(actor, capability)
 
 
@@ -139,15 +147,6 @@ def auto_enrol(*, actor: Any, as_of: dt.date, county: str | None = None, househo
     again).  Each enrolment is audited, gets a notice, lands on the chain; each department
     is pushed its list (masked) through the outbox, in the same transaction.
     """
-    from jiuzhu.apps.exchange.outbox import enqueue
-    from jiuzhu.apps.policy.selectors import current_parameters
-    from jiuzhu.apps.registry.models import Member
-    from jiuzhu.pii.masking import mask_name
-    from jiuzhu.rules.programmes import as_codes, by_key
-
-    from .matching import lookup_for
-    from .models import Enrolment, Match, MatchStatus
-
     _check(actor, "decide_applications")
     params = current_parameters()
     qs = Match.objects.filter(status=MatchStatus.MISSING)
@@ -207,11 +206,6 @@ def auto_enrol(*, actor: Any, as_of: dt.date, county: str | None = None, househo
 
 def decline_enrolment(*, actor: Any, enrolment: Any, reason: str, on: dt.date | None = None) -> Any:
     """The person declines: recorded, the chain entry ends, the department is told; never re-enrolled."""
-    from django.utils import timezone
-
-    from jiuzhu.apps.exchange.outbox import enqueue
-
-    from .models import Enrolment, EnrolmentState
 
     _check(actor, "process_applications")
     if not reason.strip():
@@ -226,7 +220,6 @@ def decline_enrolment(*, actor: Any, enrolment: Any, reason: str, on: dt.date | 
         record_platform_assistance(member=e.member, programme=e.programme, fact_key=f"enrol:{e.uid}",
                                    start_date=e.enrolled_on, end_date=on, in_kind="免申即享（已放弃）",
                                    department=e.department)
-        from .models import Match, MatchStatus
 
         Match.objects.filter(member=e.member, programme=e.programme).update(status=MatchStatus.DECLINED)
         enqueue(e.department, DECLINE_TOPIC, {"programme": e.programme, "notice_no": e.notice_no,
@@ -242,9 +235,6 @@ def decline_enrolment(*, actor: Any, enrolment: Any, reason: str, on: dt.date | 
 
 def start_gradual_exit(*, actor: Any, entitlement: Entitlement, income_rose_on: dt.date, reason: str) -> Entitlement:
     """渐退: income rose above the line because a member found work; pay CONFIG more months, then end."""
-    from jiuzhu.apps.policy.selectors import current_parameters
-    from jiuzhu.rules.programmes import gradual_exit_last_month
-
     _check(actor, "decide_applications")
     if not reason.strip():
         raise EntitlementError("reason", "请说明就业情况", "Describe the work found")
@@ -263,9 +253,6 @@ def grant_temporary(*, actor: Any, member: Any, amount: Decimal, kind: str, reas
     No household-registration restriction: anyone on the registry may be helped.  Above the
     ordinary ceiling (multiplier × monthly standard) only case by case (一事一议) by the county.
     """
-    from jiuzhu.apps.policy.selectors import current_parameters
-    from jiuzhu.rules.programmes import temporary_cap, temporary_route
-
     if not isinstance(amount, Decimal) or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
         raise EntitlementError("amount", "金额须为大于0、最多两位小数的十进制数",
                                "The amount must be a positive decimal with at most two places")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -19,29 +20,23 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
-from jiuzhu.apps.core.models import Region
-from jiuzhu.apps.core.scoping import get_scoped_or_404, require, scoped
-from jiuzhu.apps.policy.selectors import current_parameters
+from jiuzhu.apps.core.scoping import get_scoped_or_404, require
+from jiuzhu.apps.determination.selectors import page_determination
+from jiuzhu.apps.registry.models import Household
 from jiuzhu.pii.masking import mask_name
-from jiuzhu.rules.programmes import PROGRAMMES, as_codes
-from jiuzhu.rules.programmes.matrix import GIVES_ZH, TRIGGER_ZH, who_zh
+from jiuzhu.rules.programmes import PROGRAMMES
 
 from . import payroll as pay
-from .matching import household_matches, lookup_for
+from . import selectors
+from .matching import household_matches
 from .models import (
     Enrolment,
     EnrolmentState,
-    Entitlement,
-    EntitlementState,
-    Match,
     MatchStatus,
     Payroll,
 )
-from .services import EntitlementError, decline_enrolment
-
-VIEW = "view_assistance"
-PAY = "manage_payroll"
-LISTS = (VIEW, "view_share")
+from .selectors import LISTS, PAY, VIEW
+from .services import EntitlementError, decline_enrolment, grant_temporary
 
 
 def _message(err: Any) -> str:
@@ -52,48 +47,20 @@ def _error(request: HttpRequest, err: Any, back: str) -> HttpResponse:
     return render(request, "assistance/error.html", {"error": _message(err), "back": back}, status=400)
 
 
-def _require_any(user: Any, caps: tuple[str, ...]) -> None:
-    if not (user.is_authenticated and any(user.has_capability(c) for c in caps)):
-        raise PermissionDenied(caps[0])
-
-
-def matrix_rows(on: dt.date | None = None) -> list[dict[str, Any]]:
-    """The programme matrix with the parameter values in force (province level)."""
-    on = on or timezone.localdate()
-    lookup = lookup_for(current_parameters(), "360000", "rural", on)
-    auto = set(as_codes(lookup("assistance.auto_enrol_programmes")))
-    off = set(as_codes(lookup("assistance.disabled_programmes")))
-    return [{"p": p, "who": who_zh(p, lookup), "gives": GIVES_ZH[p.gives], "trigger": TRIGGER_ZH[p.trigger],
-             "auto": p.key in auto, "off": p.key in off} for p in PROGRAMMES]
-
-
 @login_required
 def programmes(request: HttpRequest) -> HttpResponse:
-    _require_any(request.user, LISTS)
-    return render(request, "assistance/programmes.html", {"rows": matrix_rows()})
-
-
-def _list_queryset(user: Any) -> Any:
-    """Department users: their department's programmes; caseworkers: their region."""
-    if user.role == Role.DEPARTMENT:
-        require(user, "view_share")
-        return Match.objects.filter(department=user.department)
-    return scoped(Match.objects.all(), user, VIEW) if user.has_capability(VIEW) else require(user, VIEW)
+    selectors.require_any(request.user, LISTS)
+    return render(request, "assistance/programmes.html", {"rows": selectors.matrix_rows()})
 
 
 @login_required
 def department_list(request: HttpRequest) -> HttpResponse:
     """The people a department has to serve: missing (omissions) and enrolled without application."""
-    _require_any(request.user, LISTS)
-    qs = _list_queryset(request.user).select_related("household", "member")
+    selectors.require_any(request.user, LISTS)
     status = request.GET.get("status") or "missing"
-    qs = qs.filter(status=status if status in MatchStatus.values else MatchStatus.MISSING)
     department = request.GET.get("department", "")
-    if department and request.user.role != Role.DEPARTMENT:
-        qs = qs.filter(department=department)
     programme = request.GET.get("programme", "")
-    if programme:
-        qs = qs.filter(programme=programme)
+    qs = selectors.match_list(request.user, status=status, department=department, programme=programme)
     masked = request.user.role == Role.DEPARTMENT
     labels = {p.key: p.label_zh for p in PROGRAMMES}
     if request.GET.get("format") == "csv":
@@ -128,9 +95,9 @@ def household_section(request: HttpRequest, household: Any) -> dict[str, Any] | 
     user = request.user
     if not user.has_capability(VIEW):
         return None
-    # The household page may hand over the determination it already made (saves determining twice).
-    det = getattr(household, "determination_for_page", None)
-    categories = list(det["categories"]) if isinstance(det, dict) and "categories" in det else None
+    # On the household page, the determination its summary made now (saves determining twice).
+    det = page_determination(request, household)
+    categories = list(det["categories"]) if det is not None and "categories" in det else None
     data = household_matches(household, categories=categories)
     labels = {p.key: p for p in PROGRAMMES}
     names = {m["id"]: m["name"] for m in data["members"].values()}
@@ -145,8 +112,8 @@ def household_section(request: HttpRequest, household: Any) -> dict[str, Any] | 
         "matches": rows, "match_source": data["source"], "match_categories": data["categories"],
         "on_event": data["on_event"], "as_of": data["as_of"],
         "missing_count": sum(1 for r in rows if r["status"] == MatchStatus.MISSING),
-        "enrolments": list(Enrolment.objects.filter(household=household).select_related("member")),
-        "entitlements": list(Entitlement.objects.filter(household=household, state=EntitlementState.ACTIVE)),
+        "enrolments": selectors.enrolments(household),
+        "entitlements": selectors.active_entitlements(household),
         "can_decline": user.has_capability("process_applications"),
         "household_members": [{"id": k, "name": v} for k, v in names.items()],
     }
@@ -177,11 +144,6 @@ def enrolment_decline(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def temporary_grant(request: HttpRequest, pk: int) -> HttpResponse:
     """临时救助 from the household page: small amounts by the township, more by the county."""
-    from decimal import Decimal, InvalidOperation
-
-    from jiuzhu.apps.registry.models import Household
-
-    from .services import grant_temporary
 
     household = get_scoped_or_404(Household.objects.all(), request.user, "process_applications", pk=pk)
     back = reverse("household_detail", args=[household.pk])
@@ -207,14 +169,6 @@ def temporary_grant(request: HttpRequest, pk: int) -> HttpResponse:
 # --- payrolls -----------------------------------------------------------------------------------------------
 
 
-def _counties(user: Any) -> list[Region]:
-    qs = Region.objects.filter(level="county", valid_to__isnull=True)
-    from jiuzhu.apps.core.scoping import region_filter
-
-    q = region_filter(user, "code")
-    return list((qs if q is None else qs.filter(q)).order_by("code"))
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def payroll_list(request: HttpRequest) -> HttpResponse:
@@ -231,30 +185,25 @@ def payroll_list(request: HttpRequest) -> HttpResponse:
         except pay.PayrollError as err:
             return _error(request, err, reverse("assistance_payrolls"))
         return redirect("assistance_payroll_detail", p.pk)
-    qs = scoped(Payroll.objects.select_related("county", "generated_by", "approved_by"), request.user, VIEW)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.payrolls_for(request.user), 50).get_page(request.GET.get("page"))
     today = timezone.localdate()
     return render(request, "assistance/payroll_list.html", {
         "page": page, "can_pay": request.user.has_capability(PAY),
-        "counties": _counties(request.user) if request.user.has_capability(PAY) else [],
+        "counties": selectors.counties_for(request.user) if request.user.has_capability(PAY) else [],
         "next_month": f"{today.year + today.month // 12}-{today.month % 12 + 1:02d}"})
 
 
 def _payroll(request: HttpRequest, pk: int, cap: str) -> Payroll:
-    return get_scoped_or_404(Payroll.objects.select_related("county", "generated_by", "approved_by"),
-                             request.user, cap, pk=pk)
+    return selectors.payroll_get(request.user, pk, cap)
 
 
 @login_required
 def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
     p = _payroll(request, pk, VIEW)
-    lines = p.lines.select_related("member", "household").order_by("id")
     show = request.GET.get("show", "changes")
-    if show == "changes":
-        lines = lines.exclude(change="same")
-    page = Paginator(lines, 100).get_page(request.GET.get("page"))
+    page = Paginator(selectors.payroll_lines(p, show), 100).get_page(request.GET.get("page"))
     return render(request, "assistance/payroll_detail.html", {
-        "payroll": p, "page": page, "show": show, "totals": pay.totals(Payroll.objects.filter(pk=p.pk)),
+        "payroll": p, "page": page, "show": show, "totals": selectors.totals(Payroll.objects.filter(pk=p.pk)),
         "can_pay": request.user.has_capability(PAY)})
 
 
@@ -313,8 +262,7 @@ def payroll_return(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def payroll_totals(request: HttpRequest) -> HttpResponse:
     require(request.user, VIEW)
-    payrolls = scoped(Payroll.objects.all(), request.user, VIEW)
-    return render(request, "assistance/totals.html", {"rows": pay.totals(payrolls)})
+    return render(request, "assistance/totals.html", {"rows": selectors.totals(selectors.payrolls_for(request.user))})
 
 
 __all__ = ["EnrolmentState"]

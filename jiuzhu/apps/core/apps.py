@@ -12,3 +12,9 @@ class CoreConfig(AppConfig):
         from jiuzhu.pii.crypto import self_test
 
         self_test()
+        from . import checks, otp  # noqa: F401  (system checks; the login-time signal)
+        from .hooks import register_household_section
+        from .views import household_reads_section
+
+        register_household_section(90, "core/_household_reads.html", household_reads_section)
+

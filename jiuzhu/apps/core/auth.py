@@ -14,6 +14,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.hashers import check_password
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +36,9 @@ class LockoutAuthenticationForm(AuthenticationForm):
         account = User.objects.filter(username=username).first()
         now = timezone.now()
         if account is not None and account.locked_until and account.locked_until > now:
+            # The same hash work as a wrong password, so a locked account does not answer faster
+            # (issue 12 item 9); the result is ignored: locked is locked.
+            check_password(password, account.password)
             audit("auth.login", actor=account, outcome="locked")
             raise forms.ValidationError(FAILED, code="invalid_login")
         self.user_cache = authenticate(self.request, username=username, password=password)

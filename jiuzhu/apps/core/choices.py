@@ -63,6 +63,7 @@ class Capability(models.TextChoices):
     MANAGE_ACCOUNTS = "manage_accounts", _("Create and disable accounts")
     MANAGE_ROLES = "manage_roles", _("Assign roles")
     READ_AUDIT = "read_audit", _("Read the audit log")
+    VIEW_ACCESS_LOG = "view_access_log", _("See who looked at a household in scope")
     EDIT_PARAMETERS = "edit_parameters", _("Draft and approve parameter revisions for one's region")
     RUN_DETERMINATION = "run_determination", _("Run the determination over the registry")
     UPLOAD_DATA = "upload_data", _("Upload department data files")
@@ -83,19 +84,22 @@ class Capability(models.TextChoices):
 C = Capability
 _OVERSEE = {C.VIEW_REGISTRY, C.VIEW_EXCHANGE, C.VIEW_MONITORING, C.VIEW_APPLICATIONS, C.VIEW_ASSISTANCE}
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.PROVINCE: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.RUN_DETERMINATION, C.MAP_COLUMNS}),
-    Role.CITY: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS}),
+    Role.PROVINCE: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.RUN_DETERMINATION,
+                              C.VIEW_ACCESS_LOG, C.MAP_COLUMNS}),
+    Role.CITY: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.VIEW_ACCESS_LOG}),
     # The county decides (审核确认), runs payrolls, handles warnings escalated to it and decides
     # registry conflicts; the township takes in applications, visits and verifies warnings.
     Role.COUNTY: frozenset({*_OVERSEE, C.EDIT_REGISTRY, C.EXPORT_REGISTRY, C.UNMASK, C.EDIT_PARAMETERS,
                             C.UPLOAD_DATA, C.DECIDE_CONFLICTS, C.HANDLE_WARNINGS, C.PROCESS_APPLICATIONS,
-                            C.DECIDE_APPLICATIONS, C.MANAGE_PAYROLL}),
+                            C.DECIDE_APPLICATIONS, C.MANAGE_PAYROLL, C.VIEW_ACCESS_LOG}),
     Role.TOWNSHIP: frozenset({C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.UNMASK, C.VIEW_MONITORING, C.HANDLE_WARNINGS,
                               C.VIEW_APPLICATIONS, C.PROCESS_APPLICATIONS, C.VIEW_ASSISTANCE}),
     # Departments see registry data only through their share catalogue (view_share, the exact-ID
     # query); they upload their own department's feeds and see their department's import batches.
     Role.DEPARTMENT: frozenset({C.UPLOAD_DATA, C.VIEW_EXCHANGE, C.QUERY_LOW_INCOME, C.VIEW_SHARE, C.MAP_COLUMNS}),
-    Role.AUDITOR: frozenset(_OVERSEE),
+    # "Who looked at this household" (查阅记录): county level and above, and the auditor; not the
+    # township, whose staff would see their colleagues' look-ups of their own neighbours.
+    Role.AUDITOR: frozenset({*_OVERSEE, C.VIEW_ACCESS_LOG}),
     # 三权分立 (RELIABILITY R8): the system admin manages accounts but sees no
     # data and no audit log; the security admin assigns roles; the audit
     # admin only reads the audit log.

@@ -1,23 +1,30 @@
-"""Extension points the feature apps plug into from their ``AppConfig.ready``.
+"""Extension points the apps built on the registry plug into from their ``AppConfig.ready``.
 
-The registry, the menu and the demo do not import the apps built on top of them
-(monitoring, applications, assistance); those apps register here instead:
+A lower layer never imports a higher one (docs/developers.md, "Layers"); where a page or a
+rule of a lower app needs something from a higher one, the higher app registers it here:
 
 - ``register_nav``: a menu entry shown to users holding any of its capabilities;
-- ``register_household_section``: a section on the household page (a template and
-  a function giving its context, or ``None`` to leave the section out);
+- ``register_household_section``: a section on the household page (a template and a function
+  giving its context, or ``None`` to leave the section out), in a slot of the page:
+  ``"summary"`` (under the household's facts) or ``"main"`` (after its records);
+- ``register_home_section``: a section on the home page (same shape, without a household);
+- ``register_held_categories``: a source of the low-income categories a household holds by a
+  decision recorded above the determination (e.g. an active entitlement), read by
+  ``determination.selectors.household_categories``;
 - ``register_demo_step``: a step ``jiuzhu demo`` runs after the province is loaded
   (idempotent: it is run again on every ``make run``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
+
+SLOTS = ("summary", "main")
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,14 @@ class HouseholdSection:
     order: int
     template: str
     context: Callable[[Any, Any], dict[str, Any] | None]  # (request, household) -> context or None
+    slot: str = "main"
+
+
+@dataclass(frozen=True)
+class HomeSection:
+    order: int
+    template: str
+    context: Callable[[Any], dict[str, Any] | None]  # (request) -> context or None
 
 
 @dataclass(frozen=True)
@@ -42,9 +57,18 @@ class DemoStep:
     run: Callable[[], str]  # returns one line for the console
 
 
+@dataclass(frozen=True)
+class CategorySource:
+    order: int
+    name: str
+    categories: Callable[[Any], Iterable[str]]  # (household) -> category codes
+
+
 NAV: list[NavItem] = []
 SECTIONS: list[HouseholdSection] = []
+HOME_SECTIONS: list[HomeSection] = []
 DEMO_STEPS: list[DemoStep] = []
+CATEGORY_SOURCES: list[CategorySource] = []
 
 
 def _add(items: list[Any], item: Any, key: Callable[[Any], Any]) -> None:
@@ -58,22 +82,71 @@ def register_nav(order: int, label: Any, url_name: str, *caps: str) -> None:
 
 
 def register_household_section(order: int, template: str,
-                               context: Callable[[Any, Any], dict[str, Any] | None]) -> None:
-    _add(SECTIONS, HouseholdSection(order, template, context), lambda i: i.template)
+                               context: Callable[[Any, Any], dict[str, Any] | None],
+                               slot: str = "main") -> None:
+    if slot not in SLOTS:
+        raise ValueError(f"household section {template}: slot must be one of {SLOTS}, not {slot!r}")
+    _add(SECTIONS, HouseholdSection(order, template, context, slot), lambda i: i.template)
+
+
+def register_home_section(order: int, template: str, context: Callable[[Any], dict[str, Any] | None]) -> None:
+    _add(HOME_SECTIONS, HomeSection(order, template, context), lambda i: i.template)
 
 
 def register_demo_step(order: int, name: str, run: Callable[[], str]) -> None:
     _add(DEMO_STEPS, DemoStep(order, name, run), lambda i: i.name)
 
 
+def register_held_categories(order: int, name: str, categories: Callable[[Any], Iterable[str]]) -> None:
+    _add(CATEGORY_SOURCES, CategorySource(order, name, categories), lambda i: i.name)
+
+
 def nav_for(caps: frozenset[str]) -> list[NavItem]:
     return [i for i in NAV if any(c in caps for c in i.caps)]
 
 
-def household_sections(request: Any, household: Any) -> list[SafeString]:
+def household_sections(request: Any, household: Any, slot: str = "main") -> list[SafeString]:
     out = []
     for section in SECTIONS:
+        if section.slot != slot:
+            continue
         ctx = section.context(request, household)
         if ctx is not None:
             out.append(mark_safe(render_to_string(section.template, {"household": household, **ctx}, request)))
     return out
+
+
+def home_sections(request: Any) -> list[SafeString]:
+    out = []
+    for section in HOME_SECTIONS:
+        ctx = section.context(request)
+        if ctx is not None:
+            out.append(mark_safe(render_to_string(section.template, ctx, request)))
+    return out
+
+
+def held_categories(household: Any) -> set[str]:
+    """The categories the registered sources say the household holds (see ``register_held_categories``)."""
+    out: set[str] = set()
+    for source in CATEGORY_SOURCES:
+        out.update(source.categories(household))
+    return out
+
+
+# ---- read audit (issue 12 item 6): "who looked at this household" --------------------------------
+
+@dataclass(frozen=True)
+class ReadAudit:
+    url_name: str
+    kwarg: str
+    # (value of the URL kwarg) -> (household id or None, detail); a household page maps to itself,
+    # a member page to its household.
+    resolve: Callable[[Any], tuple[Any, dict[str, Any]]]
+
+
+READ_AUDITS: dict[str, ReadAudit] = {}
+
+
+def register_read_audit(url_name: str, kwarg: str, resolve: Callable[[Any], tuple[Any, dict[str, Any]]]) -> None:
+    """A successful GET of this URL writes one ``record.read`` audit row for the household it shows."""
+    READ_AUDITS[url_name] = ReadAudit(url_name, kwarg, resolve)

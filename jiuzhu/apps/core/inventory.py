@@ -17,6 +17,11 @@ Data classes:
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+
+from django.apps import apps
+
 OPS = "operational"
 
 _PURPOSE_ID = "核对身份、关联部门数据 / identify the person and match departments' data"
@@ -36,10 +41,27 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
             "is_staff", "is_active", "date_joined", "role", "region", "department")},
         "failed_logins": ("account", "登录失败锁定 / login lockout"),
         "locked_until": ("account", "登录失败锁定 / login lockout"),
+        "created_by": ("account", "三权分立：谁创建了账号 / three-admin separation: who created the account"),
+        "must_change_password": ("account", "首次登录须改密 / change an administrator-set password"),
+        "password_changed_at": ("account", "密码有效期 / password expiry"),
     },
+    "core.PasswordHistory": {f: ("account", "不得重复使用最近5个密码 / no reuse of the last five passwords")
+                             for f in ("id", "user", "password", "at")},
+    "core.AuditAnchor": {f: ("audit", "审计日志防篡改（签名锚点、归档） / tamper-evident audit: anchors, archives")
+                         for f in ("id", "at", "kind", "last_id", "last_hash", "rows", "archive_file",
+                                   "archive_sm3", "signature")},
+    "core.RefusalWindow": {f: ("audit", "越权探测告警 / bursts of refused requests as security events")
+                           for f in ("id", "user", "window_start", "refused", "alerted")},
+    "core.RecoveryCodeDevice": {f: ("account", "双因素认证恢复码 / two-factor recovery codes")
+                                for f in ("id", "user", "name", "confirmed")},
+    "core.RecoveryCode": {f: ("account", "双因素认证恢复码（仅存哈希） / recovery codes, keyed hashes only")
+                          for f in ("id", "device", "code_hash", "used_at")},
+    "otp_totp.TOTPDevice": {f: ("account", "双因素认证 / two-factor login (TOTP, RFC 6238)") for f in (
+        "id", "user", "name", "confirmed", "key", "step", "t0", "digits", "tolerance", "drift", "last_t",
+        "throttling_failure_timestamp", "throttling_failure_count", "created_at", "last_used_at")},
     "core.AuditEvent": {f: ("audit", "安全审计 / security audit (MLPS, Cybersecurity Law Art. 21)") for f in (
         "id", "at", "actor", "actor_username", "role", "region_code", "ip", "request_id", "event",
-        "object_type", "object_id", "outcome", "detail")},
+        "object_type", "object_id", "outcome", "detail", "chain_hash")},
     "registry.Household": {
         "id": (OPS, "key"), "uid": (OPS, "加密绑定行标识 / row identity bound into ciphertexts"),
         "code": (OPS, "户编号 / household number"),
@@ -151,22 +173,12 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
 
 
 def _merge_app_inventories() -> None:
-    """Each feature app declares its own fields in ``<app>/inventory.py``."""
-    import importlib
-    import pkgutil
-
-    import jiuzhu.apps
-
-    for info in pkgutil.iter_modules(jiuzhu.apps.__path__):
-        if info.name == "core":
-            continue
-        try:
-            module = importlib.import_module(f"jiuzhu.apps.{info.name}.inventory")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"jiuzhu.apps.{info.name}.inventory":
-                raise
-            continue
-        INVENTORY.update(module.INVENTORY)
+    """Each app built on core declares its own fields in ``<app>/inventory.py`` (found through the
+    installed apps, the way Django finds ``admin`` modules: core imports none of them)."""
+    for config in apps.get_app_configs():
+        if config.name.startswith("jiuzhu.apps.") and config.label != "core" \
+                and importlib.util.find_spec(f"{config.name}.inventory") is not None:
+            INVENTORY.update(importlib.import_module(f"{config.name}.inventory").INVENTORY)
 
 
 _merge_app_inventories()

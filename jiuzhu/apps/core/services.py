@@ -8,13 +8,17 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .audit import audit
+from .audit import AuditedRefusal, audit, refusals_audited
 from .choices import ADMIN_ROLES, LEVEL_DEPTH, ROLE_REGION_LEVEL, Role
 from .models import Region, RegionClosure, User
+from .otp import otp_devices_remove, otp_required, totp_device
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -99,25 +103,45 @@ def _check_role_region(role: str, region: Region | None, department: str) -> Non
         raise ValidationError({"region": _("Auditors and administrators must belong to a region.")})
 
 
-@transaction.atomic
+def _password_errors(password: str, user: User) -> None:
+    """The password rules (RELIABILITY R1) as a field error on ``password``."""
+    try:
+        validate_password(password, user)
+    except ValidationError as err:
+        raise ValidationError({"password": err.messages}) from None
+
+
+@refusals_audited
 def user_create(
     *,
     actor: User | None,
     username: str,
     password: str,
-    role: str,
+    role: str = "",
     region: Region | None = None,
     department: str = "",
     full_name: str = "",
 ) -> User:
-    """Create an account.  Only a system administrator may (actor=None: installation scripts)."""
-    if actor is not None and not actor.has_capability("manage_accounts"):
-        audit("user.create", actor=actor, outcome="denied", username=username)
-        raise PermissionDenied
-    _check_role_region(role, region, department)
+    """Create an account (三权分立, docs/operators.md).
+
+    The system administrator creates accounts *without a role*: the security administrator
+    assigns one.  The initial password follows the rules and must be changed at the first
+    login.  ``actor=None`` is the installation path (the demo, `jiuzhu manage create_account`),
+    which may give a role directly.
+    """
+    if actor is not None:
+        if not actor.has_capability("manage_accounts"):
+            raise AuditedRefusal("user.create", reason="not_system_admin", username=username[:150])
+        if role or region is not None or department:
+            raise AuditedRefusal("user.create", reason="role_by_system_admin", username=username[:150],
+                                 role_requested=role, message=_("The system administrator creates accounts without a role; the security administrator assigns roles."))
+    if role:
+        _check_role_region(role, region, department)
     user = User(
-        username=username, role=role, region=region, department=department, first_name=full_name
+        username=username, role=role, region=region, department=department, first_name=full_name,
+        created_by=actor, must_change_password=actor is not None,
     )
+    _password_errors(password, user)
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
@@ -125,24 +149,51 @@ def user_create(
     return user
 
 
-@transaction.atomic
+def _first_login_done(user: User) -> bool:
+    if user.must_change_password:
+        return False
+    return totp_device(user) is not None or not otp_required(user)
+
+
+@refusals_audited
 def user_set_role(
     *, actor: User, target: User, role: str, region: Region | None = None, department: str = ""
 ) -> User:
-    """Assign a role (security administrator only; never to oneself; one role per person).
+    """Assign a role (or none).  Only the security administrator, and (三权分立):
 
-    Changing a role ends the target's sessions (RELIABILITY R3).
+    - never to itself;
+    - never an administrator role to the account that created its own (the system
+      administrator could otherwise hold two of the three powers through it);
+    - only to an account whose holder has logged in once (own password, two-factor), so
+      the system administrator, who knew the initial password, cannot have prepared it.
+
+    An administrator role needs a 12-character password: the holder changes it at the
+    next login.  Changing a role ends the target's sessions (RELIABILITY R3).
     """
-    if not actor.has_capability("manage_roles") or actor.pk == target.pk:
-        audit(
-            "user.set_role", actor=actor, object_type="user", object_id=target.pk,
-            outcome="denied", role_requested=role,
-        )
-        raise PermissionDenied(_("You may not assign this role."))
-    _check_role_region(role, region, department)
+    detail = {"role_requested": role}
+    if not actor.has_capability("manage_roles"):
+        raise AuditedRefusal("user.set_role", target=target, reason="not_security_admin", **detail)
+    if actor.pk == target.pk:
+        raise AuditedRefusal("user.set_role", target=target, reason="self", **detail,
+                             message=_("You may not change your own role."))
+    if role in ADMIN_ROLES and actor.created_by_id == target.pk:
+        raise AuditedRefusal("user.set_role", target=target, reason="admin_role_to_own_creator", **detail,
+                             message=_("You may not give an administrator role to the account that created yours."))
+    if role and not target.role and not _first_login_done(target):
+        raise AuditedRefusal("user.set_role", target=target, reason="first_login_pending", **detail,
+                             message=_("The holder must first log in once (own password and two-factor enrolment) before a role is given."))
+    if role:
+        _check_role_region(role, region, department)
+    else:
+        region, department = None, ""
     old = target.role
     target.role, target.region, target.department = role, region, department
-    target.save(update_fields=["role", "region", "department"])
+    fields = ["role", "region", "department"]
+    if role in ADMIN_ROLES and old != role:
+        target.must_change_password = True
+        fields.append("must_change_password")
+    target.full_clean(exclude=["password"])
+    target.save(update_fields=fields)
     user_end_sessions(target)
     audit(
         "user.set_role", actor=actor, object_type="user", object_id=target.pk,
@@ -152,25 +203,84 @@ def user_set_role(
 
 
 def user_end_sessions(user: User) -> int:
-    """Delete every session of a user (after a role change or deactivation)."""
+    """Delete every session of a user (after a role change, deactivation or reset)."""
     from django.contrib.sessions.models import Session
 
     ended = 0
-    for session in Session.objects.all().iterator():
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if session.get_decoded().get("_auth_user_id") == str(user.pk):
             session.delete()
             ended += 1
     return ended
 
 
-@transaction.atomic
+@refusals_audited
 def user_set_active(*, actor: User, target: User, active: bool) -> User:
-    if not actor.has_capability("manage_accounts") or actor.pk == target.pk:
-        audit("user.set_active", actor=actor, object_type="user", object_id=target.pk, outcome="denied")
-        raise PermissionDenied
+    """Enable or disable an account (system administrator; never itself, never an administrator:
+    the security administrator first takes the administrator role away)."""
+    if not actor.has_capability("manage_accounts"):
+        raise AuditedRefusal("user.set_active", target=target, reason="not_system_admin")
+    if actor.pk == target.pk or target.role in ADMIN_ROLES:
+        raise AuditedRefusal("user.set_active", target=target, reason="self_or_admin",
+                             message=_("Administrator accounts cannot be disabled here."))
     target.is_active = active
     target.save(update_fields=["is_active"])
     if not active:
         user_end_sessions(target)
     audit("user.set_active", actor=actor, object_type="user", object_id=target.pk, active=active)
     return target
+
+
+@refusals_audited
+def user_reset_password(*, actor: User, target: User, password: str) -> User:
+    """A new initial password set by the system administrator (to be changed at the next login).
+
+    Not for administrators, nor for oneself (the change-password page is for that).
+    """
+    if not actor.has_capability("manage_accounts"):
+        raise AuditedRefusal("user.reset_password", target=target, reason="not_system_admin")
+    if actor.pk == target.pk or target.role in ADMIN_ROLES:
+        raise AuditedRefusal("user.reset_password", target=target, reason="self_or_admin",
+                             message=_("Administrator passwords cannot be reset here."))
+    _password_errors(password, target)
+    target.set_password(password)
+    target.must_change_password = True
+    target.failed_logins, target.locked_until = 0, None
+    target.save(update_fields=["password", "must_change_password", "password_changed_at",
+                               "failed_logins", "locked_until"])
+    user_end_sessions(target)
+    audit("user.reset_password", actor=actor, object_type="user", object_id=target.pk)
+    return target
+
+
+@transaction.atomic
+def user_change_password(*, user: User, password: str) -> User:
+    """The holder's own new password (already validated by the form)."""
+    _password_errors(password, user)
+    user.set_password(password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    audit("user.password_change", actor=user, object_type="user", object_id=user.pk)
+    return user
+
+
+@refusals_audited
+def user_otp_reset(*, actor: User, target: User) -> User:
+    """Remove a user's two-factor devices (lost phone): the security administrator, never for itself.
+
+    The holder enrols again at the next login; their sessions end now.
+    """
+    if not actor.has_capability("manage_roles"):
+        raise AuditedRefusal("user.otp_reset", target=target, reason="not_security_admin")
+    if actor.pk == target.pk:
+        raise AuditedRefusal("user.otp_reset", target=target, reason="self",
+                             message=_("You may not reset your own two-factor login."))
+    removed = otp_devices_remove(target)
+    user_end_sessions(target)
+    audit("user.otp_reset", actor=actor, object_type="user", object_id=target.pk, devices=removed)
+    return target
+
+
+def password_expired(user: User) -> bool:
+    changed = user.password_changed_at or user.date_joined
+    return changed + dt.timedelta(days=settings.JIUZHU_PASSWORD_MAX_AGE_DAYS) < timezone.now()

@@ -1,4 +1,8 @@
-"""POST /api/determine/: one household in the interchange format → categories, benefits, explanation."""
+"""Determination API.
+
+- ``POST /api/determine/``: one household in the interchange format → categories, benefits, explanation;
+- ``GET /api/households/<id>/determination/``: a registered household in your region, determined now.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,18 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jiuzhu.apps.policy.selectors import current_parameters
+from jiuzhu.apps.registry import selectors as registry
 from jiuzhu.engine.determination.single import determine_household
 from jiuzhu.rules.determination.household import HouseholdError
 from jiuzhu.rules.params import ParameterError
+
+from .services import determine_one
 
 
 class DetermineView(APIView):
@@ -54,3 +62,24 @@ class DetermineView(APIView):
             return Response({"field": getattr(err, "field", None), "code": err.code,
                              "message_zh": err.message_zh, "message_en": err.message_en}, status=400)
         return Response(result)
+
+
+class HouseholdDeterminationView(APIView):
+    """Categories, benefits and the full explanation of a household in your region, computed now."""
+
+    @extend_schema(
+        operation_id="households_determination_retrieve",
+        parameters=[OpenApiParameter("as_of", str, description="YYYY-MM-DD evaluation date (default today)")],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        household = registry.household_get(request.user, pk)
+        raw = request.query_params.get("as_of")
+        try:
+            as_of = dt.date.fromisoformat(raw) if raw else None
+        except ValueError as err:
+            raise ValidationError({"as_of": ["日期格式应为 YYYY-MM-DD / Use YYYY-MM-DD."]}) from err
+        try:
+            return Response(determine_one(household, as_of))
+        except (HouseholdError, ParameterError) as err:
+            raise ValidationError({"household": [f"{err.message_zh} / {err.message_en}"]}) from err

@@ -5,3 +5,11 @@ class DeterminationConfig(AppConfig):
     name = "jiuzhu.apps.determination"
     label = "determination"
     verbose_name = "认定 / Determination"
+
+    def ready(self) -> None:
+        # Django imports app modules that touch models only once the registry of apps is ready.
+        from jiuzhu.apps.core.hooks import register_household_section
+
+        from . import views
+
+        register_household_section(0, "determination/_summary.html", views.household_section, slot="summary")

@@ -1,26 +1,55 @@
-"""Read helpers other apps use to know a household's categories."""
+"""Reads other apps use: a household's determination now (for pages) and its categories."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from weakref import WeakKeyDictionary
 
+from jiuzhu.apps.core.hooks import held_categories
 from jiuzhu.rules.determination.household import HouseholdError
 from jiuzhu.rules.params import ParameterError
 
+from .services import determine_one
+
+Shown = tuple[dict[str, Any] | None, str]
+# The household page's sections (the determination summary, the assistance chain, the programmes)
+# share one determination made now rather than determining three times.  Kept per request, weakly:
+# it lives exactly as long as the request, and nothing is set on the household for others to find.
+_PER_REQUEST: WeakKeyDictionary[Any, dict[int, Shown]] = WeakKeyDictionary()
+
+
+def determine_for_page(household: Any, as_of: dt.date | None = None) -> Shown:
+    """(result, error message) for showing on a page: bad data is a message, never a crash."""
+    try:
+        return determine_one(household, as_of), ""
+    except (HouseholdError, ParameterError) as err:
+        return None, f"{err.message_zh} / {err.message_en}"
+
+
+def determination_for_page(request: Any, household: Any) -> Shown:
+    """The household's determination now, made once per request and shared by the page's sections."""
+    made = _PER_REQUEST.setdefault(request, {})
+    if household.pk not in made:
+        made[household.pk] = determine_for_page(household)
+    return made[household.pk]
+
+
+def page_determination(request: Any, household: Any) -> dict[str, Any] | None:
+    """The determination this request has already made for the household, if any (never determines)."""
+    made = _PER_REQUEST.get(request) or {}
+    return made.get(household.pk, (None, ""))[0]
+
 
 def household_categories(household: Any, determined: list[str] | None = None) -> set[str]:
-    """The household's current categories: its active entitlements' and its determination's.
+    """The household's current categories: those it holds by a decision (active entitlements, through
+    ``core.hooks.register_held_categories``) and its determination's.
 
     ``determined``: categories the caller has just determined on the current data (the
     household page does); otherwise the latest stored (batch) result, or, when the household
     was never determined in batch, a determination now (the on-screen path, milliseconds).
     """
-    from jiuzhu.apps.assistance.models import Entitlement, EntitlementState
-
-    from .services import determine_one
-
-    cats = set(Entitlement.objects.filter(household=household, state=EntitlementState.ACTIVE)
-               .exclude(category="").values_list("category", flat=True))
+    cats = held_categories(household)
     latest = determined
     if latest is None:
         latest = household.determinations.order_by("-as_of", "-id").values_list("categories", flat=True).first()

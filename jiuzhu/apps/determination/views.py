@@ -16,11 +16,10 @@ from django.views.decorators.http import require_http_methods
 
 from jiuzhu.apps.core.scoping import require, scoped
 from jiuzhu.apps.registry import selectors as registry
-from jiuzhu.rules.determination.household import HouseholdError
-from jiuzhu.rules.params import ParameterError
 
 from . import services
 from .models import DeterminationResult, DeterminationRun
+from .selectors import determination_for_page, determine_for_page
 
 CATEGORY_ZH = {
     "tekun": "特困人员", "dibao": "最低生活保障对象", "marginal": "低保边缘家庭", "rigid": "刚性支出困难家庭",
@@ -28,12 +27,10 @@ CATEGORY_ZH = {
 }
 
 
-def determine_for_page(household: Any, as_of: dt.date | None = None) -> tuple[dict[str, Any] | None, str]:
-    """(result, error message) for showing on a page: bad data is a message, never a crash."""
-    try:
-        return services.determine_one(household, as_of), ""
-    except (HouseholdError, ParameterError) as err:
-        return None, f"{err.message_zh} / {err.message_en}"
+def household_section(request: HttpRequest, household: Any) -> dict[str, Any]:
+    """The household page's summary (core.hooks, slot "summary"): categories and benefit now."""
+    det, det_error = determination_for_page(request, household)
+    return {"det": det, "det_error": det_error, "det_as_of": timezone.localdate()}
 
 
 @login_required

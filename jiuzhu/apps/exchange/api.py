@@ -4,14 +4,18 @@
   ``file``).  Departments' machine clients may sign the request (``signing.py``, RELIABILITY
   A7); any caller may send an ``Idempotency-Key`` (A6).
 - ``POST /api/exchange/outbox/ack/``: a department acknowledges pushes it received (K6).
+- ``GET /api/households/<id>/chain/``, ``GET /api/members/<id>/chain/``: the assistance chain of a
+  household or a person in your region.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 import tempfile
 import time
+from decimal import Decimal
 from typing import IO, Any
 
 from django.conf import settings
@@ -36,11 +40,13 @@ from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
 from jiuzhu.apps.core.models import User
 from jiuzhu.apps.core.scoping import require
+from jiuzhu.apps.registry import selectors as registry
 from jiuzhu.engine.exchange import UI_LIMITS, hash_file
 from jiuzhu.rules.exchange.sources import SOURCES
 
 from . import services, signing
 from .models import IdempotencyRecord, ImportBatch
+from .selectors import CHAIN_FIELDS, household_chain, person_chain
 
 _READ = 1 << 16
 IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e]{1,128}")
@@ -110,22 +116,24 @@ class SignatureAuthentication(BaseAuthentication):
         django_request = request._request
         now = time.time()
         key_id = str(request.headers.get(signing.H_KEY_ID, ""))[:150]
+        known = True
         try:
             parts = signing.parse_headers(request.headers, now)
             user = User.objects.filter(username=parts.key_id, is_active=True).first()
-            if user is None or user.role != Role.DEPARTMENT or not user.department:
-                raise signing.SignatureError("unknown_key", "签名密钥标识无效", "Unknown key id")
+            known = user is not None and user.role == Role.DEPARTMENT and bool(user.department)
+            # An unknown key id is checked against a random secret: it fails exactly like a wrong
+            # signature (same answer, same work), so the API does not tell which key ids exist.
+            secret = signing.department_secret(user.department) if known else secrets.token_bytes(32)  # type: ignore[union-attr]
             body, size, digest = _spool(django_request, UI_LIMITS.max_bytes)
             try:
-                signing.check_signature(signing.department_secret(user.department), parts, request.method or "",
-                                        django_request.get_full_path(), digest)
+                signing.check_signature(secret, parts, request.method or "", django_request.get_full_path(), digest)
                 signing.remember_nonce(parts, now)
             except BaseException:
                 body.close()
                 raise
         except signing.SignatureError as err:
             audit("exchange.signature_rejected", object_type="key_id", object_id=key_id, outcome="denied",
-                  reason=err.code, path=request.path[:200], method=request.method)
+                  reason=err.code if known else "unknown_key", path=request.path[:200], method=request.method)
             raise exceptions.AuthenticationFailed(
                 {"code": err.code, "message_zh": err.message_zh, "message_en": err.message_en}) from None
         django_request.jiuzhu_signed_body = body
@@ -288,3 +296,40 @@ class OutboxAckView(APIView):
         s = AckSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         return Response(services.outbox_ack(request.user, list(dict.fromkeys(s.validated_data["keys"]))))
+
+
+def _omission(o: dict[str, Any]) -> dict[str, Any]:
+    return {k: o[k] for k in ("rule", "member_name", "programme", "label_zh", "label_en", "clause")}
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly value: dates ISO, money as a decimal string."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value
+
+
+class HouseholdChainView(APIView):
+    """The household's assistance chain (一户一条救助链): every assistance from every department, with flags."""
+
+    @extend_schema(operation_id="households_chain_retrieve", responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, pk: int) -> Response:
+        household = registry.household_get(request.user, pk)
+        chain = household_chain(household)
+        entries = [{k: _plain(e.get(k)) for k in CHAIN_FIELDS} for e in chain["entries"]]
+        return Response({"household": household.code, "entries": entries, "duplicates": chain["duplicates"],
+                         "omissions": [_omission(o) for o in chain["omissions"]]})
+
+
+class MemberChainView(APIView):
+    """One person's assistance chain (一人一条救助链), across households, with flags and omissions."""
+
+    @extend_schema(operation_id="members_chain_retrieve", responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, pk: int) -> Response:
+        member = registry.member_get(request.user, pk)
+        chain = person_chain(member)
+        entries = [{k: _plain(e.get(k)) for k in CHAIN_FIELDS} for e in chain["entries"]]
+        return Response({"household": member.household.code, "member": member.id_number_masked, "entries": entries,
+                         "duplicates": chain["duplicates"], "omissions": [_omission(o) for o in chain["omissions"]]})

@@ -7,8 +7,11 @@ class ExchangeConfig(AppConfig):
     verbose_name = "Data exchange"
 
     def ready(self) -> None:
-        from jiuzhu.apps.core.hooks import register_demo_step
+        # Django imports app modules that touch models only once the registry of apps is ready.
+        from jiuzhu.apps.core.hooks import register_demo_step, register_household_section
 
+        from . import views_chain
         from .demo import chain_examples
 
+        register_household_section(10, "exchange/_chain.html", views_chain.household_section)
         register_demo_step(90, "exchange.chain_examples", chain_examples)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,8 +88,23 @@ def sources_for(user: Any) -> list[Source]:
 
 def feed_status(user: Any, now: dt.datetime | None = None) -> list[FeedStatus]:
     """One row per feed the user may see, most overdue first."""
-    now = now or timezone.now()
-    feeds = sources_for(user)
+    out = _statuses(sources_for(user), now or timezone.now(),
+                    lambda ids: frozenset(batches_for(user).filter(pk__in=ids).values_list("pk", flat=True)))
+    rank = {"never": 0, "late": 1, "ok": 2}
+    out.sort(key=lambda f: (rank[f.status], -(f.late_by or dt.timedelta(0)).total_seconds(), f.source.key))
+    return out
+
+
+def freshness_of(keys: Iterable[str], now: dt.datetime | None = None) -> dict[str, FeedStatus]:
+    """The freshness of the named feeds, for another module's report (the applications' economic
+    check: "no data from <department>, last delivery …").  No user: the caller decides what to
+    show; no batch is marked visible."""
+    feeds = [SOURCES[k] for k in dict.fromkeys(keys)]
+    return {f.source.key: f for f in _statuses(feeds, now or timezone.now(), lambda ids: frozenset())}
+
+
+def _statuses(feeds: list[Source], now: dt.datetime,
+              visible_of: Callable[[list[int]], frozenset[int]]) -> list[FeedStatus]:
     keys = [s.key for s in feeds]
     counts = dict(ImportBatch.objects.filter(source__in=keys).values("source").annotate(n=Count("id"))
                   .values_list("source", "n"))
@@ -103,7 +119,7 @@ def feed_status(user: Any, now: dt.datetime | None = None) -> list[FeedStatus]:
         .annotate(last=Max("id"))
     }
     batches = ImportBatch.objects.in_bulk([*last_ids.values(), *attempt_ids.values()])
-    visible = frozenset(batches_for(user).filter(pk__in=list(batches)).values_list("pk", flat=True))
+    visible = visible_of(list(batches))
     out = []
     for s in feeds:
         period, grace = s.schedule
@@ -117,6 +133,4 @@ def feed_status(user: Any, now: dt.datetime | None = None) -> list[FeedStatus]:
                 late_by = now - late_from
         out.append(FeedStatus(s, period, grace, last, batches.get(attempt_ids.get(s.key, -1)),
                               counts.get(s.key, 0), due_at, late_by, visible))
-    rank = {"never": 0, "late": 1, "ok": 2}
-    out.sort(key=lambda f: (rank[f.status], -(f.late_by or dt.timedelta(0)).total_seconds(), f.source.key))
     return out

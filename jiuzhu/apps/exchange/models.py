@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiuzhu.rules import vocab
 from jiuzhu.rules.exchange.sources import SOURCES
 
 from .choices import AmountBasis, BatchState, Channel, ConflictStatus, OutboxState
@@ -24,8 +25,6 @@ COMPARED_FIELD_LABELS = {"death_date": "死亡日期", "disability_type": "残�
 
 
 def value_label(field: str, value: str) -> str:
-    from jiuzhu.rules import vocab
-
     if not value:
         return ""
     if field == "disability_grade":

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from jiuzhu.apps.core.choices import Role
 from jiuzhu.apps.core.scoping import require
+from jiuzhu.apps.determination.selectors import household_categories
 from jiuzhu.rules.exchange.sources import DEPARTMENTS, PROGRAMMES, SOURCES
 
 from .chain import omissions
@@ -90,8 +91,6 @@ def household_chain(household: Any, as_of: dt.date | None = None, categories: li
 
     The caller has already checked that the user may see the household.
     """
-    from jiuzhu.apps.determination.selectors import household_categories
-
     members = {m.id_number_index: m for m in household.members.all()}
     rows = list(
         AssistanceRecord.objects.filter(Q(household=household) | Q(person_index__in=list(members)))

@@ -45,8 +45,14 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from jiuzhu.apps.core.errors import RefusedError
+from jiuzhu.apps.core.keys import keyring
+from jiuzhu.pii.crypto import blind_index
+
+from .models import IdempotencyRecord, PushNonce
 
 SCHEME = "JIUZHU-HMAC-SM3-V1"
 H_KEY_ID = "X-Jiuzhu-Key-Id"
@@ -103,8 +109,6 @@ def department_secret(department: str) -> bytes:
     configured: Mapping[str, str] = getattr(settings, "JIUZHU_PUSH_SECRETS", None) or {}
     if department in configured:
         return bytes.fromhex(configured[department])
-    from jiuzhu.apps.core.keys import keyring
-    from jiuzhu.pii.crypto import blind_index
 
     return bytes.fromhex(blind_index(keyring(), department, purpose="exchange.push_secret"))
 
@@ -157,9 +161,6 @@ def check_signature(secret: bytes, parts: SignedParts, method: str, path: str, b
 
 def remember_nonce(parts: SignedParts, now: float) -> None:
     """Store the nonce until it can no longer be accepted; a nonce seen before → SignatureError."""
-    from django.db import IntegrityError, transaction
-
-    from .models import PushNonce
 
     expires = dt.datetime.fromtimestamp(max(now, parts.timestamp) + skew_seconds(), tz=dt.UTC)
     try:
@@ -171,9 +172,6 @@ def remember_nonce(parts: SignedParts, now: float) -> None:
 
 def sweep_expired(now: dt.datetime | None = None) -> int:
     """Delete nonces and idempotency records past their expiry; returns how many."""
-    from django.utils import timezone
-
-    from .models import IdempotencyRecord, PushNonce
 
     now = now or timezone.now()
     n = PushNonce.objects.filter(expires_at__lt=now).delete()[0]

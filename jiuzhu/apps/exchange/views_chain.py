@@ -1,6 +1,9 @@
-"""The person-level chain page and deciding registry conflicts (issue 4 §3–§4)."""
+"""The assistance chain on pages (the household page's section, its CSV, the person-level page)
+and deciding registry conflicts (issue 4 §3–§4)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,13 +15,35 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.exports import csv_line
 from jiuzhu.apps.core.scoping import require, scoped
+from jiuzhu.apps.determination.selectors import determination_for_page
 from jiuzhu.apps.registry import selectors as registry
 
 from .choices import ConflictStatus
 from .conflicts import DECIDE, ConflictDecisionError, conflict_decide, conflict_get
 from .models import RegistryConflict
-from .selectors import person_chain
+from .selectors import CHAIN_FIELDS, household_chain, person_chain
+
+
+def household_section(request: HttpRequest, household: Any) -> dict[str, Any]:
+    """The household page's chain (core.hooks), judged on the categories the page determined now."""
+    det, _error = determination_for_page(request, household)
+    return {"chain": household_chain(household, categories=det["categories"] if det else None)}
+
+
+@login_required
+def household_chain_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The household's assistance chain as CSV (UTF-8 with BOM), audited."""
+    household = registry.household_get(request.user, pk, "export_registry")
+    entries = household_chain(household)["entries"]
+    audit("exchange.chain_export", actor=request.user, object_type="household", object_id=household.pk, rows=len(entries))
+    lines = ["\ufeff", csv_line(list(CHAIN_FIELDS))]
+    lines += [csv_line([",".join(e[k]) if k == "flags" else ("" if e.get(k) is None else e[k]) for k in CHAIN_FIELDS]) for e in entries]
+    response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="chain-{household.code}.csv"'
+    return response
 
 
 @login_required

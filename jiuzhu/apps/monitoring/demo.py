@@ -12,20 +12,32 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
+from jiuzhu.apps.core.demo_accounts import DEMO_PASSWORD
+from jiuzhu.apps.core.models import Region, User
+from jiuzhu.apps.core.services import user_create
 from jiuzhu.engine.monitoring.indicators import get_indicator
 
 from . import services
 from .models import ComparisonRun, Outcome, State, Warning
+from .visits import colleagues
 
 DEMO_COUNTY = "360124"
 
 
 def _visit(actor: Any, w: Warning) -> Warning:
+    """A visit by *actor* with a colleague's account as the second visitor (two-person rule)."""
     n = len(get_indicator(w.indicator).checklist)
     data = {f"check_{i}": "yes" for i in range(n)}
-    data.update({"visited_on": timezone.localdate().isoformat(), "staff_1": actor.first_name or actor.username,
-                 "staff_2": "村委会 王主任", "findings": "入户核实，情况属实（演示数据）。"})
+    second = colleagues(w, actor).order_by("-region_id", "username").first()
+    data.update({"visited_on": timezone.localdate().isoformat(), "staff_2": str(second.pk) if second else "",
+                 "findings": "入户核实，情况属实（演示数据）。"})
     return services.visit_submit(actor=actor, warning=w, data=data)
+
+
+def _colleague(name: str, like: Any, full: str) -> Any:
+    """The second account of the demo's two-person steps (also made by the applications' demo)."""
+    return User.objects.filter(username=name).first() or user_create(
+        actor=None, username=name, password=DEMO_PASSWORD, role=like.role, region=like.region, full_name=full)
 
 
 def walk_states(township: Any, county: Any) -> dict[str, int]:
@@ -70,7 +82,9 @@ def walk_states(township: Any, county: Any) -> dict[str, int]:
                 w = services.handle(actor=actor, warning=w, outcome=Outcome.FALSE_POSITIVE if step == "false_positive"
                                     else Outcome.RECALCULATED, reason="核实后数据有误（演示）" if step ==
                                     "false_positive" else "已重新核算待遇（演示）")
-                services.close(actor=actor, warning=w, note="已反馈")
+                # whoever recorded the outcome does not close (two-person rule): the county checks and closes
+                services.close(actor=county if actor != county else colleagues(w, actor).first(), warning=w,
+                               note="已反馈")
             elif step in ("escalated", "decided"):
                 w = services.escalate(actor=actor, warning=w, reason="情况复杂，提请县级一事一议")
                 if step == "decided":
@@ -88,8 +102,6 @@ def walk_states(township: Any, county: Any) -> dict[str, int]:
 
 
 def demo_step() -> str:
-    from jiuzhu.apps.core.models import Region, User
-
     if not ComparisonRun.objects.filter(status="done").exists():
         services.comparison_run(actor=None, mode="full")
     walked = Warning.objects.filter(county_id=DEMO_COUNTY).exclude(state=State.PUSHED).exists()
@@ -97,6 +109,9 @@ def demo_step() -> str:
     township = User.objects.filter(username="township").first()
     county = User.objects.filter(username="county").first()
     if not walked and township is not None and county is not None and Region.objects.filter(code=DEMO_COUNTY).exists():
+        if township.region_id:
+            _colleague("township2", township, "乡镇经办员（二）")
+        _colleague("county2", county, "县级审核员")
         moved = walk_states(township, county)
     total = Warning.objects.count()
     return f"monitoring: {total:,} early warnings" + (f"; demo states {moved}" if moved else "")

@@ -16,6 +16,7 @@ import pyarrow as pa
 from django.db.models import Max, Q, TextField
 from django.db.models.functions import Cast
 
+from jiuzhu.apps.applications.models import ReviewTask
 from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.determination.models import DeterminationResult, DeterminationRun
 from jiuzhu.apps.determination.services import export_snapshot
@@ -54,7 +55,6 @@ def _households(as_of: dt.date) -> list[dict[str, Any]]:
     reviewed = dict(ChangeRecord.objects.filter(action="update").values("household_id")
                     .annotate(last=Max("at")).values_list("household_id", "last"))
     # A periodic review done (applications.ReviewTask) is a review too.
-    from jiuzhu.apps.applications.models import ReviewTask
 
     done = dict(ReviewTask.objects.filter(done_on__isnull=False).values("household_id")
                 .annotate(last=Max("done_on")).values_list("household_id", "last"))

@@ -31,6 +31,7 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
                                      "submitted_by")},
         "staff_1": ("personal", "入户核查人员（两人） / the two visiting staff"),
         "staff_2": ("personal", "入户核查人员（两人） / the two visiting staff"),
+        "staff_2_user": (OPS, "第二名核查人员账号（两人核查） / the second visitor's account (two-person rule)"),
         **{f: ("sensitive", _WARN) for f in ("visited_on", "checklist", "findings", "member_updates")},
     },
     "monitoring.Attachment": {

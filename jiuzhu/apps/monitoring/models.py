@@ -159,8 +159,11 @@ class Visit(models.Model):
     warning = models.OneToOneField(Warning, on_delete=models.CASCADE, related_name="visit")
     submitted = models.BooleanField(default=False)
     visited_on = models.DateField(_("visited on"), null=True, blank=True)
-    staff_1 = models.CharField(_("first visitor"), max_length=64, blank=True)
-    staff_2 = models.CharField(_("second visitor"), max_length=64, blank=True)
+    staff_1 = models.CharField(_("first visitor"), max_length=64, blank=True)  # the submitter's name
+    staff_2 = models.CharField(_("second visitor"), max_length=64, blank=True)  # the colleague's name
+    # The second visitor's own account (a colleague of the unit), required where the kind needs two staff.
+    staff_2_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("second visitor (account)"))
     checklist = models.JSONField(default=dict, blank=True)
     findings = models.TextField(_("findings"), blank=True)
     member_updates = models.JSONField(default=dict, blank=True)

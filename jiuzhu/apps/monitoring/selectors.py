@@ -16,14 +16,18 @@ from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.keys import keyring
+from jiuzhu.apps.core.models import Region, RegionClosure
 from jiuzhu.apps.core.scoping import get_scoped_or_404, scoped
+from jiuzhu.apps.exchange.models import DepartmentRecord
 from jiuzhu.engine.monitoring.indicators import INDICATORS, KINDS, SEVERITIES
 from jiuzhu.pii.crypto import decrypt_field
+from jiuzhu.pii.masking import mask_name
 from jiuzhu.rules.exchange.sources import SOURCES
 from jiuzhu.rules.text import normalise_text
 
-from .lifecycle import OPEN_STATES
+from .lifecycle import ACTION_LABELS, OPEN_STATES
 from .models import Outcome, State, Warning
+from .visits import colleagues, two_staff_required  # noqa: F401 - reads of the visit form, importable here
 
 VIEW = "view_monitoring"
 SEVERITY_RANK = Case(When(severity="red", then=Value(0)), When(severity="orange", then=Value(1)),
@@ -132,8 +136,6 @@ def reveal_person(user: Any, pk: Any, reason: str) -> dict[str, str]:
         out = {"name": m.name, "id_number": decrypt_field(ring, m.id_number_enc, table="registry_member",
                                                           column="id_number", row=str(m.uid))}
     else:
-        from jiuzhu.apps.exchange.models import DepartmentRecord
-
         rec = (DepartmentRecord.objects.filter(person_index=w.person_index, source__in=LABELS[w.indicator].sources)
                .order_by("-updated_at", "-id").first()) if w.person_index else None
         if rec is None:
@@ -148,3 +150,77 @@ def reveal_person(user: Any, pk: Any, reason: str) -> dict[str, str]:
     audit("pii.unmask", actor=user, object_type="warning", object_id=w.uid, field="id_number",
           masked=w.person_masked, reason=reason)
     return out
+
+
+def unit_label(w: Warning) -> str:
+    return f"{w.unit_region.name}（{w.unit_region_id}）"
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+def ancestor(region_code: str, steps: int) -> Region | None:
+    """The region *steps* levels above *region_code* (township → county → city)."""
+    closure = RegionClosure.objects.filter(descendant_id=region_code, depth=steps).select_related("ancestor").first()
+    return closure.ancestor if closure is not None else None
+
+
+def overdue_level(w: Warning, today: dt.date) -> int:
+    """How many of the warning's deadlines have passed unmet (0, 1 or 2)."""
+    level = 0
+    if w.verified_at is None and w.verify_due < today:
+        level += 1
+    if w.handled_at is None and w.handle_due < today:
+        level += 1
+    return level
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Age in full years (周岁) on *day*."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def visit_household(w: Warning, today: dt.date | None = None) -> dict[str, Any] | None:
+    """Who the visitors are going to see, as a phone may show it (R13): the head's name masked, the
+    address down to the village, the members with masked names and ID numbers, ages and relations.
+
+    None for a person not in the registry (the warning shows the masked ID number only).
+    """
+    if w.household_id is None:
+        return None
+    today = today or timezone.localdate()
+    h = w.household
+    members = list(h.members.order_by("id"))
+    head = next((m for m in members if m.relation == "head"), members[0] if members else None)
+    regions = Region.objects.in_bulk([h.county_id, h.township_id, h.village_id])
+    return {
+        "code": h.code,
+        "head": mask_name(head.name) if head else "",
+        "place": "".join(regions[c].name for c in (h.county_id, h.township_id, h.village_id) if c in regions),
+        "members": [{"name": mask_name(m.name), "id_number": m.id_number_masked, "age": age_on(m.birth_date, today),
+                     "relation": m.relation, "subject": m.pk == w.member_id} for m in members],
+    }
+
+
+def _code_labels() -> dict[str, str]:
+    """Chinese labels of the departments' coded values (disease, disaster type …); a code two feeds
+    label differently is left out rather than shown with the wrong label."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for source in SOURCES.values():
+        for f in source.fields:
+            for code, label in f.choices:
+                seen[code].add(label)
+    return {code: next(iter(labels)) for code, labels in seen.items() if len(labels) == 1}
+
+
+CODE_LABELS = _code_labels()
+
+
+def detail_value(value: Any) -> Any:
+    """A finding's detail value as a caseworker reads it: coded values (also comma-separated) labelled."""
+    if isinstance(value, str) and value:
+        parts = value.split(",")
+        if all(p in CODE_LABELS for p in parts):
+            return "、".join(CODE_LABELS[p] for p in parts)
+    return value

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.engine.monitoring.cli import deadlines, target_label
@@ -31,7 +32,7 @@ from jiuzhu.engine.monitoring.indicators import (
 )
 from jiuzhu.rules.params import ParameterError
 
-from . import selectors, services
+from . import selectors, services, visits
 from .forms import (
     AttachmentForm,
     CloseForm,
@@ -42,7 +43,7 @@ from .forms import (
     TransferForm,
     member_field_choices,
 )
-from .lifecycle import ACTION_LABELS, ACTION_VERBS, TransitionError, allowed_actions
+from .lifecycle import ACTION_LABELS, ACTION_VERBS, MACHINE, TransitionError, allowed_actions
 from .models import Attachment, ComparisonRun, RunMode, State, Visit, Warning
 
 VIEW, HANDLE, RUN = "view_monitoring", "handle_warnings", "run_determination"
@@ -65,7 +66,7 @@ def _decorate(rows: Any) -> list[Any]:
     out = []
     for w in rows:
         w.labels = _labels(w)
-        w.is_overdue = services.overdue_level(w, today) > 0 and w.state in selectors.OPEN_STATES
+        w.is_overdue = selectors.overdue_level(w, today) > 0 and w.state in selectors.OPEN_STATES
         out.append(w)
     return out
 
@@ -100,6 +101,9 @@ def _detail_context(request: HttpRequest, w: Any, forms: dict[str, Any] | None =
     actions = [a for a in allowed_actions(w.state) if a not in ("push", "verify")] if can else []
     if "decide" in actions and getattr(request.user.region, "level", "") != "county":  # type: ignore[attr-defined]
         actions.remove("decide")
+    # Steps the table keeps for another person (two-person rule): said, not offered.
+    blocked = [msg for a in actions if (msg := MACHINE.blocked(request.user, w, a))]
+    actions = [a for a in actions if not MACHINE.blocked(request.user, w, a)]
     forms = forms or {}
     action_forms = [(a, ACTION_VERBS[a], forms.get(a) or ACTION_FORMS[a]()) if a in ACTION_FORMS
                     else (a, ACTION_VERBS[a], None) for a in actions]
@@ -109,9 +113,10 @@ def _detail_context(request: HttpRequest, w: Any, forms: dict[str, Any] | None =
     visit = Visit.objects.filter(warning=w).first()
     w.labels = _labels(w)
     en = (get_language() or "").startswith("en")
-    w.detail_items = [(DETAIL_LABELS.get(k, (k, k))[1 if en else 0], v) for k, v in (w.detail or {}).items()]
+    w.detail_items = [(DETAIL_LABELS.get(k, (k, k))[1 if en else 0], v if en else selectors.detail_value(v))
+                      for k, v in (w.detail or {}).items()]
     return {
-        "w": w, "ind": ind, "events": events, "visit": visit, "action_forms": action_forms,
+        "w": w, "ind": ind, "events": events, "visit": visit, "action_forms": action_forms, "blocked": blocked,
         "can_visit": can and w.state in (State.PUSHED, State.VERIFYING),
         "can_reveal": request.user.has_capability("unmask") and w.household_id is None,  # type: ignore[attr-defined]
         "attachments": list(visit.attachments.all()) if visit else [],
@@ -144,7 +149,7 @@ def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     form = ACTION_FORMS[action](request.POST) if action in ACTION_FORMS else None
     version = request.POST.get("version")
     expected = int(version) if version and version.isdigit() else None
-    error = ""
+    error, status = "", 400
     if form is None or form.is_valid():
         data = form.cleaned_data if form is not None else {}
         try:
@@ -154,6 +159,8 @@ def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             if action == "start_visit":
                 return redirect("monitoring_visit", pk=w.pk)
             return redirect("monitoring_warning", pk=w.pk)
+        except ConflictError as err:
+            error, status = err.message, err.status
         except TransitionError as err:
             error = err.message
         except ValidationError as err:
@@ -164,7 +171,7 @@ def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     w.refresh_from_db()
     ctx = _detail_context(request, w, {action: form} if form is not None else None)
     ctx["error"] = error
-    return render(request, "monitoring/warning_detail.html", ctx, status=400)
+    return render(request, "monitoring/warning_detail.html", ctx, status=status)
 
 
 def _visit_context(request: HttpRequest, w: Any, data: dict[str, Any] | None = None,
@@ -173,11 +180,9 @@ def _visit_context(request: HttpRequest, w: Any, data: dict[str, Any] | None = N
     visit = Visit.objects.filter(warning=w).first()
     saved = {
         "visited_on": visit.visited_on.isoformat() if visit and visit.visited_on else "",
-        "staff_1": visit.staff_1 if visit else "", "staff_2": visit.staff_2 if visit else "",
+        "staff_2": str(visit.staff_2_user_id or "") if visit else "",
         "findings": visit.findings if visit else "",
     }
-    if not saved["staff_1"]:
-        saved["staff_1"] = request.user.first_name or request.user.username  # type: ignore[union-attr]
     if not saved["visited_on"]:
         saved["visited_on"] = timezone.localdate().isoformat()
     checks = (visit.checklist if visit else {}) or {}
@@ -187,20 +192,27 @@ def _visit_context(request: HttpRequest, w: Any, data: dict[str, Any] | None = N
         checks = {str(i): {"answer": data.get(f"check_{i}", ""), "note": data.get(f"note_{i}", "")}
                   for i in range(len(ind.checklist))}
         updates = {k[7:]: v for k, v in data.items() if k.startswith("member_") and v}
-    items = [{"i": i, "zh": zh, "en": en, "answer": checks.get(str(i), {}).get("answer", ""),
+    en_active = (get_language() or "").startswith("en")
+    items = [{"i": i, "text": en if en_active else zh, "answer": checks.get(str(i), {}).get("answer", ""),
               "note": checks.get(str(i), {}).get("note", ""), "errors": (errors or {}).get(f"check_{i}", [])}
              for i, (zh, en) in enumerate(ind.checklist)]
     member_fields = []
     if w.member_id is not None:
         m = w.member
         for f, choices in member_field_choices().items():
+            current = str(getattr(m, f))
             member_fields.append({"name": f, "label": m._meta.get_field(f).verbose_name, "choices": choices,
-                                  "current": str(getattr(m, f)), "value": str(updates.get(f, ""))})
+                                  "current": dict((str(k), v) for k, v in choices).get(current, current),
+                                  "value": str(updates.get(f, ""))})
         member_fields.append({"name": "serious_illness", "label": m._meta.get_field("serious_illness").verbose_name,
                               "choices": None, "current": m.serious_illness,
                               "value": str(updates.get("serious_illness", ""))})
     return {"w": w, "ind": ind, "visit": visit, "saved": saved, "items": items, "member_fields": member_fields,
             "errors": errors or {}, "attachment_form": AttachmentForm(),
+            "me": visits.display_name(request.user), "household": selectors.visit_household(w),
+            "two_staff": selectors.two_staff_required(w),
+            "colleagues": [(str(u.pk), visits.display_name(u), u.region.name if u.region_id else "")
+                           for u in selectors.colleagues(w, request.user).select_related("region")],
             "offline_text": _("No connection: what you type is kept on this device and saved when you submit."),
             "attachments": list(visit.attachments.all()) if visit else [], "labels": _labels(w)}
 
@@ -220,11 +232,11 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
             w.refresh_from_db()
             return render(request, "monitoring/visit.html",
                           _visit_context(request, w, request.POST.dict(), err.message_dict), status=400)
-        except TransitionError as err:
+        except (TransitionError, ConflictError) as err:
             w.refresh_from_db()
             ctx = _visit_context(request, w, request.POST.dict())
             ctx["error"] = err.message
-            return render(request, "monitoring/visit.html", ctx, status=400)
+            return render(request, "monitoring/visit.html", ctx, status=getattr(err, "status", 400))
         messages.success(request, _("The visit is recorded; the warning is verified."))
         return redirect("monitoring_warning", pk=w.pk)
     return render(request, "monitoring/visit.html", _visit_context(request, w))

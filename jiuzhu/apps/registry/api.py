@@ -1,40 +1,30 @@
-"""REST API for households and members: same validation as the forms (the services do it)."""
+"""REST API for households and members: same validation as the forms (the services do it).
+
+The household's determination and assistance chain are served by the apps that make them
+(``determination.api``, ``exchange.api``) under the same ``/api/households/<id>/…`` paths.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status, viewsets
-from rest_framework.decorators import action
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from jiuzhu.api.parsers import is_json_float
+from jiuzhu.api.pagination import ClampedPagination
+from jiuzhu.api.serializers import StrictSerializer
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 
 from . import history, selectors, services
 from .models import Household, Member
 
 EDIT = "edit_registry"
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses unknown fields (no mass assignment, RELIABILITY A1) and JSON floats anywhere."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, dict):
-            raise ValidationError({"non_field_errors": ["需要 JSON 对象 / A JSON object is required."]})
-        unknown = sorted(set(data) - set(self.fields))
-        if unknown:
-            raise ValidationError({k: ["不允许的字段 / Field not allowed."] for k in unknown})
-        floats = sorted(k for k, v in data.items() if is_json_float(v))
-        if floats:
-            raise ValidationError({k: ["金额等数值须以字符串表示，不能是浮点数 / Send decimals as strings, not floats."] for k in floats})
-        return super().to_internal_value(data)
 
 
 class MemberReadSerializer(serializers.ModelSerializer):
@@ -93,22 +83,6 @@ class HouseholdWriteSerializer(StrictSerializer):
     version = serializers.IntegerField(required=False)
 
 
-def _omission(o: dict[str, Any]) -> dict[str, Any]:
-    return {k: o[k] for k in ("rule", "member_name", "programme", "label_zh", "label_en", "clause")}
-
-
-def _plain(value: Any) -> Any:
-    """JSON-friendly value: dates ISO, money as a decimal string."""
-    import datetime as dt
-    from decimal import Decimal
-
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return value
-
-
 def _service(fn: Any) -> Any:
     try:
         return fn()
@@ -116,45 +90,48 @@ def _service(fn: Any) -> Any:
         raise ValidationError(err.message_dict if hasattr(err, "error_dict") else err.messages) from err
 
 
-class HouseholdViewSet(viewsets.ViewSet):
-    """Households in your region.  Out-of-region households answer 404."""
-
-    serializer_class = HouseholdReadSerializer
-    lookup_value_regex = "[0-9]+"  # anything else is not a household: 404, never a 500
-
-    def _qs(self) -> Any:
-        return selectors.households_for(self.request.user).prefetch_related("members")
+class HouseholdListView(APIView):
+    """Households in your region (search, page) and registering a new one."""
 
     @extend_schema(
+        operation_id="households_list",
         parameters=[OpenApiParameter("q", str, description="Exact ID number, household number, name or village")],
         responses=HouseholdReadSerializer(many=True),
     )
-    def list(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response:
         require(request.user, "view_registry")
         query = request.query_params.get("q", "")
-        qs = _service(lambda: selectors.household_search(request.user, query)) if query else self._qs()
-        paginator = self.paginator
+        qs = (_service(lambda: selectors.household_search(request.user, query)) if query
+              else selectors.households_for(request.user))
+        paginator = ClampedPagination()
         page = paginator.paginate_queryset(qs.prefetch_related("members").order_by("code"), request, view=self)
         return paginator.get_paginated_response(HouseholdReadSerializer(page, many=True).data)
 
-    @property
-    def paginator(self) -> Any:
-        if not hasattr(self, "_paginator"):
-            from jiuzhu.api.pagination import ClampedPagination
+    @extend_schema(operation_id="households_create", request=HouseholdWriteSerializer,
+                   responses={201: HouseholdReadSerializer})
+    def post(self, request: Request) -> Response:
+        require(request.user, EDIT)
+        ser = HouseholdWriteSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        head = dict(data.pop("head", {}) or {})
+        data.pop("version", None)
+        household = _service(lambda: services.household_create(actor=request.user, data=data, head=head))
+        return Response(HouseholdReadSerializer(household).data, status=status.HTTP_201_CREATED)
 
-            self._paginator = ClampedPagination()
-        return self._paginator
+
+class HouseholdDetailView(APIView):
+    """One household in your region (now, or as of a date) and editing it.  Out of region: 404."""
 
     @extend_schema(
+        operation_id="households_retrieve",
         parameters=[OpenApiParameter("as_of", str, description="YYYY-MM-DD: the household as it was at the end of that day")],
         responses=HouseholdReadSerializer,
     )
-    def retrieve(self, request: Request, pk: str) -> Response:
+    def get(self, request: Request, pk: int) -> Response:
         household = selectors.household_get(request.user, pk)
         as_of = request.query_params.get("as_of")
         if as_of:
-            import datetime as dt
-
             try:
                 day = dt.date.fromisoformat(as_of)
             except ValueError as err:
@@ -165,55 +142,9 @@ class HouseholdViewSet(viewsets.ViewSet):
             return Response({"as_of": as_of, **state})
         return Response(HouseholdReadSerializer(household).data)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("as_of", str, description="YYYY-MM-DD evaluation date (default today)")],
-        responses={200: OpenApiTypes.OBJECT},
-    )
-    @action(detail=True, methods=["get"])
-    def determination(self, request: Request, pk: str) -> Response:
-        """Categories, benefits and the full explanation of this household, computed now."""
-        import datetime as dt
-
-        from jiuzhu.apps.determination.services import determine_one
-        from jiuzhu.rules.determination.household import HouseholdError
-        from jiuzhu.rules.params import ParameterError
-
-        household = selectors.household_get(request.user, pk)
-        raw = request.query_params.get("as_of")
-        try:
-            as_of = dt.date.fromisoformat(raw) if raw else None
-        except ValueError as err:
-            raise ValidationError({"as_of": ["日期格式应为 YYYY-MM-DD / Use YYYY-MM-DD."]}) from err
-        try:
-            return Response(determine_one(household, as_of))
-        except (HouseholdError, ParameterError) as err:
-            raise ValidationError({"household": [f"{err.message_zh} / {err.message_en}"]}) from err
-
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
-    @action(detail=True, methods=["get"])
-    def chain(self, request: Request, pk: str) -> Response:
-        """The household's assistance chain (一户一条救助链): every assistance from every department, with flags."""
-        from jiuzhu.apps.exchange.selectors import CHAIN_FIELDS, household_chain
-
-        household = selectors.household_get(request.user, pk)
-        chain = household_chain(household)
-        entries = [{k: _plain(e.get(k)) for k in CHAIN_FIELDS} for e in chain["entries"]]
-        return Response({"household": household.code, "entries": entries, "duplicates": chain["duplicates"],
-                         "omissions": [_omission(o) for o in chain["omissions"]]})
-
-    @extend_schema(request=HouseholdWriteSerializer, responses={201: HouseholdReadSerializer})
-    def create(self, request: Request) -> Response:
-        require(request.user, EDIT)
-        ser = HouseholdWriteSerializer(data=request.data)
-        ser.is_valid(raise_exception=True)
-        data = dict(ser.validated_data)
-        head = dict(data.pop("head", {}) or {})
-        data.pop("version", None)
-        household = _service(lambda: services.household_create(actor=request.user, data=data, head=head))
-        return Response(HouseholdReadSerializer(household).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=HouseholdWriteSerializer, responses=HouseholdReadSerializer)
-    def partial_update(self, request: Request, pk: str) -> Response:
+    @extend_schema(operation_id="households_partial_update", request=HouseholdWriteSerializer,
+                   responses=HouseholdReadSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
         household = get_scoped_or_404(Household.objects.all(), request.user, EDIT, pk=pk)
         ser = HouseholdWriteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -226,30 +157,12 @@ class HouseholdViewSet(viewsets.ViewSet):
         return Response(HouseholdReadSerializer(household).data)
 
 
-class MemberViewSet(viewsets.ViewSet):
-    """Members of households in your region."""
+class MemberListView(APIView):
+    """Adding a member to a household in your region."""
 
-    serializer_class = MemberReadSerializer
-    lookup_value_regex = "[0-9]+"
-
-    @extend_schema(responses=MemberReadSerializer)
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(MemberReadSerializer(selectors.member_get(request.user, pk)).data)
-
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
-    @action(detail=True, methods=["get"])
-    def chain(self, request: Request, pk: str) -> Response:
-        """One person's assistance chain (一人一条救助链), across households, with flags and omissions."""
-        from jiuzhu.apps.exchange.selectors import CHAIN_FIELDS, person_chain
-
-        member = selectors.member_get(request.user, pk)
-        chain = person_chain(member)
-        entries = [{k: _plain(e.get(k)) for k in CHAIN_FIELDS} for e in chain["entries"]]
-        return Response({"household": member.household.code, "member": member.id_number_masked, "entries": entries,
-                         "duplicates": chain["duplicates"], "omissions": [_omission(o) for o in chain["omissions"]]})
-
-    @extend_schema(request=MemberWriteSerializer, responses={201: MemberReadSerializer})
-    def create(self, request: Request) -> Response:
+    @extend_schema(operation_id="members_create", request=MemberWriteSerializer,
+                   responses={201: MemberReadSerializer})
+    def post(self, request: Request) -> Response:
         require(request.user, EDIT)
         ser = MemberWriteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -261,8 +174,17 @@ class MemberViewSet(viewsets.ViewSet):
         member = _service(lambda: services.member_add(actor=request.user, household=household, data=data, expected_version=version))
         return Response(MemberReadSerializer(member).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=MemberWriteSerializer, responses=MemberReadSerializer)
-    def partial_update(self, request: Request, pk: str) -> Response:
+
+class MemberDetailView(APIView):
+    """A member of a household in your region, and editing them."""
+
+    @extend_schema(operation_id="members_retrieve", responses=MemberReadSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(MemberReadSerializer(selectors.member_get(request.user, pk)).data)
+
+    @extend_schema(operation_id="members_partial_update", request=MemberWriteSerializer,
+                   responses=MemberReadSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
         member = get_scoped_or_404(Member.objects.select_related("household"), request.user, EDIT, pk=pk)
         ser = MemberWriteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)

@@ -16,7 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.keys import keyring
 from jiuzhu.apps.core.models import Region, RegionClosure
 from jiuzhu.apps.core.scoping import region_in_scope
@@ -36,11 +38,6 @@ from .validation import (
     clean_phone,
     collect,
 )
-
-
-class ConflictError(Exception):
-    """The record changed since the editor loaded it (HTTP 409)."""
-
 
 EDIT = "edit_registry"
 
@@ -75,7 +72,7 @@ def _lock(household: Household, expected_version: int | None) -> Household:
     locked = Household.objects.select_for_update().get(pk=household.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ConflictError(
-            _("This household was changed by someone else in the meantime; reload it and try again.")
+            gettext_lazy("This household was changed by someone else in the meantime; reload it and try again.")
         )
     return locked
 

@@ -9,7 +9,6 @@ urlpatterns = [
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("households/<int:pk>/history/", views.household_history, name="household_history"),
-    path("households/<int:pk>/chain.csv", views.household_chain_export, name="household_chain_export"),
     path("households/<int:pk>/members/new/", views.member_create, name="member_create"),
     path("households/<int:pk>/<str:kind>/new/", views.item_create, name="item_create"),
     path("members/<int:pk>/edit/", views.member_edit, name="member_edit"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from typing import Any
 
@@ -10,21 +9,33 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.exports import csv_line
+from jiuzhu.apps.core.hooks import household_sections
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
-from jiuzhu.engine.exchange.report import sanitise_cell
 
 from . import history, selectors, services
 from .forms import ITEM_FORMS, ITEM_TITLES, HouseholdForm, MemberForm, UnmaskForm, with_members
 from .models import Member
 
 EDIT = "edit_registry"
+
+
+def home_section(request: HttpRequest) -> dict[str, Any] | None:
+    """The home page's counts: households in the user's region, by county (core.hooks)."""
+    user: Any = request.user
+    if not user.has_capability(selectors.VIEW):
+        return None
+    qs = selectors.households_for(user)
+    return {
+        "household_count": qs.count(),
+        "by_county": qs.values("county__code", "county__name").annotate(n=Count("id")).order_by("county__code")[:120],
+    }
 
 
 def _apply_errors(form: Any, err: ValidationError) -> None:
@@ -108,9 +119,9 @@ def household_export(request: HttpRequest) -> StreamingHttpResponse:
             _("Urban or rural"),
             _("Members"),
         ]
-        yield _csv_line(header)
+        yield csv_line(header)
         for h in qs.iterator(chunk_size=2000):
-            yield _csv_line(
+            yield csv_line(
                 [
                     h.code,
                     h.county.name,
@@ -124,16 +135,6 @@ def household_export(request: HttpRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="households.csv"'
     return response
-
-
-def _csv_line(values: list[Any]) -> str:
-    import io
-
-    buf = io.StringIO()
-    # Cells that a spreadsheet would read as a formula get a leading quote (R31): one rule for every export.
-    safe = [sanitise_cell(v) if isinstance(v, str) else v for v in values]
-    csv.writer(buf).writerow(safe)
-    return buf.getvalue()
 
 
 @login_required
@@ -152,13 +153,6 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if as_of
         else history.household_state_now(household)
     )
-    # Imported here: the determination app builds on the registry, not the other way round.
-    from jiuzhu.apps.determination.views import determine_for_page
-
-    det, det_error = (None, "") if as_of else determine_for_page(household)
-    household.determination_for_page = det  # type: ignore[attr-defined]  # sections reuse it
-    from jiuzhu.apps.core.hooks import household_sections
-    from jiuzhu.apps.exchange.selectors import household_chain
     return render(
         request,
         "registry/household_detail.html",
@@ -170,29 +164,13 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "members_by_uid": {m["uid"]: m for m in (state or {}).get("member", [])},
             "can_edit": request.user.has_capability(EDIT) and as_of is None,  # type: ignore[attr-defined]
             "can_unmask": request.user.has_capability("unmask"),  # type: ignore[attr-defined]
-            "det": det,
-            "det_error": det_error,
-            "det_as_of": timezone.localdate(),
-            "chain": None if as_of else household_chain(household, categories=det["categories"] if det else None),
-            # Sections of the apps built on the registry (warnings, applications, programmes).
+            # The apps built on the registry add their sections through core.hooks: the determination
+            # under the facts; the assistance chain, warnings, applications and programmes after the
+            # records.  They describe the household now, so a past date shows none of them.
+            "summary_sections": [] if as_of else household_sections(request, household, "summary"),
             "sections": [] if as_of else household_sections(request, household),
         },
     )
-
-
-@login_required
-def household_chain_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """The household's assistance chain as CSV (UTF-8 with BOM), audited."""
-    from jiuzhu.apps.exchange.selectors import CHAIN_FIELDS, household_chain
-
-    household = selectors.household_get(request.user, pk, "export_registry")
-    entries = household_chain(household)["entries"]
-    audit("exchange.chain_export", actor=request.user, object_type="household", object_id=household.pk, rows=len(entries))
-    lines = ["\ufeff", _csv_line(list(CHAIN_FIELDS))]
-    lines += [_csv_line([",".join(e[k]) if k == "flags" else ("" if e.get(k) is None else e[k]) for k in CHAIN_FIELDS]) for e in entries]
-    response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="chain-{household.code}.csv"'
-    return response
 
 
 @login_required
@@ -337,7 +315,6 @@ def member_unmask(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _item_model(kind: str) -> Any:
     if kind not in services.ITEM_MODELS:
-        from django.http import Http404
 
         raise Http404
     return services.ITEM_MODELS[kind]

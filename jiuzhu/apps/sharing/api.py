@@ -14,7 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jiuzhu.api.pagination import ClampedPagination
-from jiuzhu.apps.registry.api import StrictSerializer
+from jiuzhu.api.serializers import StrictSerializer
+from jiuzhu.apps.core.scoping import require
 from jiuzhu.rules.text import normalise_text
 
 from . import selectors, services
@@ -96,8 +97,6 @@ class LowIncomeQueryView(APIView):
     @extend_schema(operation_id="sharing_query", request=QueryRequestSerializer,
                    responses={200: QueryAnswerSerializer, 400: OpenApiTypes.OBJECT, 429: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
-        from jiuzhu.apps.core.scoping import require
-
         require(request.user, services.QUERY)
         ser = QueryRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)

@@ -1,4 +1,4 @@
-"""API routes (mounted under /api/)."""
+"""API routes (mounted under /api/ by jiuzhu/api/urls.py)."""
 
 from __future__ import annotations
 

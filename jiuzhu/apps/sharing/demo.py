@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from jiuzhu.apps.core.demo_accounts import DEMO_PASSWORD
+from jiuzhu.apps.core.models import User
+from jiuzhu.apps.core.services import user_create
+from jiuzhu.apps.determination.models import DeterminationRun
+from jiuzhu.apps.determination.services import run_all
+from jiuzhu.apps.registry.models import Household
+
+from . import selectors
+
 # Department accounts besides the CLI's dept_medical, to show how differently each catalogue cuts.
 DEMO_DEPARTMENTS = {
     "dept_education": ("education", "教育局数据员"),
@@ -15,15 +24,6 @@ DEMO_DEPARTMENTS = {
 
 def demo_step() -> str:
     """Idempotent: runs the determination once if none has completed, creates the accounts if missing."""
-    from jiuzhu.apps.core.models import User
-    from jiuzhu.apps.core.services import user_create
-    from jiuzhu.apps.determination.models import DeterminationRun
-    from jiuzhu.apps.determination.services import run_all
-    from jiuzhu.apps.registry.models import Household
-    from jiuzhu.cli import DEMO_PASSWORD
-
-    from . import selectors
-
     ran = ""
     if Household.objects.exists() and not DeterminationRun.objects.filter(status="done").exists():
         run = run_all(actor=User.objects.filter(username="province").first(), as_of=timezone.localdate())

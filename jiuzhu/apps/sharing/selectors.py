@@ -19,10 +19,15 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language
 
+from jiuzhu.apps.assistance.models import Entitlement, EntitlementState
+from jiuzhu.apps.core.keys import keyring
 from jiuzhu.apps.core.scoping import region_filter, require
 from jiuzhu.apps.determination.models import DeterminationResult
+from jiuzhu.apps.registry.choices import DISABILITY_GRADES
 from jiuzhu.apps.registry.models import Household, Member
+from jiuzhu.pii.crypto import decrypt_field
 from jiuzhu.rules.determination.codes import CATEGORY_LABELS
 
 from .catalogue import Entry, entry_for
@@ -54,8 +59,6 @@ def primary_category(categories: list[str] | None) -> str:
 
 
 def category_label(code: str) -> str:
-    from django.utils.translation import get_language
-
     zh, en = CATEGORY_LABELS.get(code, (code, code))
     return en if (get_language() or "").startswith("en") else zh
 
@@ -82,7 +85,6 @@ def categories_since(wanted: dict[int, str]) -> dict[int, dt.date | None]:
                 since = as_of
             out[hid] = since
         # An approved entitlement in the category dates it more precisely: since its approval.
-        from jiuzhu.apps.assistance.models import Entitlement, EntitlementState
 
         for hid, cat, approved in (Entitlement.objects.filter(household_id__in=chunk, state=EntitlementState.ACTIVE)
                                    .values_list("household_id", "category", "approved_on")):
@@ -187,8 +189,6 @@ def person_get(user: Any, uid: Any) -> Member:
 
 
 def _display(member: Member, key: str) -> Any:
-    from jiuzhu.apps.registry.choices import DISABILITY_GRADES
-
     if key == "disability_grade":
         return dict(DISABILITY_GRADES).get(member.disability_grade, "")
     return getattr(member, f"get_{key}_display")()
@@ -242,8 +242,5 @@ def rows(user: Any, members: Iterable[Member], *, purpose: str = "", display: bo
 
 
 def _reveal(member: Member) -> str:
-    from jiuzhu.apps.core.keys import keyring
-    from jiuzhu.pii.crypto import decrypt_field
-
     return decrypt_field(keyring(), member.id_number_enc, table="registry_member", column="id_number",
                          row=str(member.uid))

@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from jiuzhu.engine.determination.batch import run_batch
 from jiuzhu.engine.determination.single import determine_rows, result_to_dict
 from jiuzhu.rules.determination.household import HouseholdError, parse_household
 from jiuzhu.rules.determination.paramtable import build_param_table
@@ -170,8 +171,6 @@ def main(argv: list[str]) -> int:
         return 2
 
     if ns.snapshot:
-        from jiuzhu.engine.determination.batch import run_batch
-
         if not ns.output:
             print("--snapshot 需要 --output / --snapshot needs --output", file=sys.stderr)
             return 2

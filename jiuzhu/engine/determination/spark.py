@@ -9,8 +9,6 @@ only where it is installed.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -21,30 +19,11 @@ import pyarrow as pa
 from jiuzhu.engine.determination.evaluate import RESULT_SCHEMA, evaluate_batch, param_key_tables
 from jiuzhu.engine.determination.features import feature_sql
 from jiuzhu.engine.determination.snapshot import TABLES, validate_snapshot
+from jiuzhu.engine.spark import local_session
 from jiuzhu.rules.determination.paramtable import ParamTable, build_param_table
 from jiuzhu.rules.params.loader import ParameterSet, load_jiangxi
 
 __all__ = ["local_session", "run_spark"]
-
-
-def local_session(app_name: str = "jiuzhu-determination", cores: int = 2) -> Any:
-    """A local SparkSession that never reaches the network."""
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
-
-    return (
-        SparkSession.builder.master(f"local[{cores}]")
-        .appName(app_name)
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", str(max(2, cores * 2)))
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.jars.packages", "")
-        .getOrCreate()
-    )
 
 
 def _spark_type(t: pa.DataType) -> Any:
@@ -91,7 +70,7 @@ def run_spark(
     params = params or load_jiangxi()
     root = Path(snapshot_dir)
     validate_snapshot(root)
-    spark = spark or local_session()
+    spark = spark or local_session("jiuzhu-determination")
     for name in TABLES:
         spark.read.parquet(str(root / f"{name}.parquet")).createOrReplaceTempView(name)
     keys = [(r[0], r[1]) for r in spark.sql("SELECT DISTINCT county_code, area_type FROM households").collect()]

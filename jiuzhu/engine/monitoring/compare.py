@@ -153,6 +153,7 @@ def indicator_sql(ind: Indicator, as_of: dt.date, *, since: dt.datetime | None =
 
 
 def _counties_sql() -> str:
+    """The counties found in the data (SQL both engines read as it is)."""
     parts = ["SELECT county_code FROM households", "SELECT county_code FROM mon_households"]
     parts += [f"SELECT county_hint FROM {dept_table_name(s)}" for s in _all_sources()]
     return " UNION ".join(parts)
@@ -197,7 +198,7 @@ def _engine(backend: str, snapshot_dir: str | Path, data_dir: str | Path, thread
     if backend == "duckdb":
         return _DuckEngine(snapshot_dir, data_dir, threads)
     if backend == "spark":
-        from jiuzhu.engine.monitoring.spark import SparkEngine  # pyspark is optional
+        from jiuzhu.engine.monitoring.spark import SparkEngine  # deferred: pyspark is optional
 
         return SparkEngine(snapshot_dir, data_dir, spark=spark, cores=threads or 2)
     raise ValueError(f"unknown comparison backend {backend!r}; known: {', '.join(BACKENDS)}")

@@ -1,35 +1,40 @@
 """The comparison run on Apache Spark (local mode): the same indicator queries, in Spark SQL.
 
 Pure Python, no Django.  Each indicator is declared once, in DuckDB SQL
-(:mod:`.indicators`); :func:`to_spark_sql` translates the finished query of
+(:mod:`.indicators`); :func:`to_spark_sql` transpiles the finished query of
 :func:`.compare.indicator_sql` (fingerprint, subject and the incremental filter included)
-with a small, explicit dialect layer, and :class:`SparkEngine` runs it over the same Parquet
-tables (:mod:`.tables`).  :func:`.compare.run_comparison` with ``backend="spark"`` uses it:
-the parameters, the skipping rules and the result schema are shared with DuckDB, so both
-backends return the same findings (``tests/monitoring/test_spark.py``).
+with sqlglot (DuckDB → Spark), and :class:`SparkEngine` runs it over the same Parquet tables
+(:mod:`.tables`).  :func:`.compare.run_comparison` with ``backend="spark"`` uses it: the
+parameters, the skipping rules and the result schema are shared with DuckDB, so both backends
+return the same findings (``tests/monitoring/test_spark.py``).
 
-The dialect layer (everything else in the indicator SQL is common to both engines):
+sqlglot does the dialect (casts, ``DATE '…'``, list literals, ``sha256``, ``bool_or``,
+quoting …).  A few rewrites of the syntax tree stay here, each for a reason sqlglot cannot know:
 
 =============================================  ===============================================
-DuckDB                                         Spark SQL
+DuckDB                                         Spark SQL, and why it is rewritten here
 =============================================  ===============================================
-``x::VARCHAR`` / ``x::TEXT``                   ``x::STRING``
 ``to_months(n)`` / ``to_days(n)``              ``make_interval(0, n)`` / ``make_interval(0, 0, 0, n)``
+                                               (sqlglot leaves them as DuckDB functions)
 ``json_object(k, v, …)``                       ``to_json(named_struct(k, v, …), map('ignoreNullFields', 'false'))``
-``string_agg([DISTINCT] x, sep ORDER BY x)``   ``array_join(array_sort(collect_set|list(x)), sep)`` (NULL if none)
-``string_agg(x, sep ORDER BY y)``               ``listagg(x, sep) WITHIN GROUP (ORDER BY y)``
-``[a, b, …]`` (a list literal)                 ``array(a, b, …)``
-``list_position(l, x)``                        ``array_position(l, x)``
-``sha256(x)``                                  ``sha2(x, 256)``
-``TIMESTAMPTZ '… +00'``                        ``TIMESTAMP '… +00:00'``
+                                               (sqlglot writes ``JSON_OBJECT``, which Spark has not)
+``string_agg([DISTINCT] x, sep ORDER BY x)``   ``array_join(array_sort(collect_set|list(x)), sep)``, NULL if none
+                                               (Spark 4.x fails to plan ``listagg(DISTINCT …) WITHIN
+                                               GROUP`` beside other aggregates)
+``list_position(l, x)``                        ``array_position(l, x)`` (unknown to sqlglot's DuckDB)
+``TIMESTAMPTZ '… +00'``                        ``CAST('… +00:00' AS TIMESTAMP)`` (Spark wants the
+                                               offset's minutes)
 =============================================  ===============================================
 
-A DuckDB ``DATE - INTERVAL`` is a timestamp and Spark's a date; the indicators only compare
-dates with it, so the results are the same.  ``json_object`` and ``to_json`` format numbers
-and spacing alike but compare the ``detail`` parsed anyway.  An indicator whose translation
-Spark cannot run well gets an explicit form in :data:`SPARK_OVERRIDES` (``member_death``: its
-correlated ``EXISTS … OR …`` becomes a nested-loop join in Spark); tests check that every
-indicator has a Spark form and that an override returns what the declaration returns.
+A DuckDB function sqlglot does not know, with no rewrite here, is refused
+(:class:`SparkTranslationError`) rather than sent to Spark as it is.  A DuckDB
+``DATE - INTERVAL`` is a timestamp and Spark's a date; the indicators only compare dates with
+it, so the results are the same.  ``json_object`` and ``to_json`` format numbers and spacing
+alike but the tests compare the ``detail`` parsed anyway.  An indicator that Spark cannot run
+well gets an explicit form in :data:`SPARK_OVERRIDES` (``member_death``: its correlated
+``EXISTS … OR …`` becomes a nested-loop join in Spark); tests check that every indicator has a
+Spark form and that an override returns what the declaration returns.  Why sqlglot, and what
+it cost: ``docs/decisions/0019-one-spark-helper-sqlglot-dialect.md``.
 
 Nothing is downloaded: no packages, no Ivy, the UI is off.  pyspark is optional; import this
 module only where it is installed (``compare`` imports it lazily).
@@ -40,10 +45,8 @@ module only where it is installed (``compare`` imports it lazily).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -51,20 +54,26 @@ from typing import Any, Final
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, SqlglotError
 
 from jiuzhu.engine.determination.snapshot import SNAPSHOT_SCHEMAS, TABLES
 from jiuzhu.engine.monitoring.compare import indicator_sql
 from jiuzhu.engine.monitoring.indicators import Indicator
 from jiuzhu.engine.monitoring.tables import _REG_VIEW, MON_SCHEMAS, dept_schema, dept_table_name
+from jiuzhu.engine.spark import local_session
 from jiuzhu.rules.exchange.sources import SOURCES
 
 __all__ = [
     "SPARK_OVERRIDES", "SparkEngine", "SparkTranslationError", "local_session", "spark_indicator_sql", "to_spark_sql",
 ]
 
-# key → the body of the indicator in Spark SQL (same placeholders as Indicator.sql), when the
-# DuckDB form cannot be translated by :func:`to_spark_sql`.  The finished query (fingerprint,
-# incremental filter) still passes through the layer, which leaves plain Spark SQL unchanged.
+# key → another body of the indicator for Spark (same placeholders as Indicator.sql), when its
+# declared form cannot be translated by :func:`to_spark_sql` or Spark cannot run it well.  The
+# finished query (fingerprint, incremental filter) still passes through the layer, so an override
+# is read like the declarations; functions sqlglot does not know are taken as Spark's own and pass
+# through unchanged (``keep_unknown``), so an override may also call them (``add_months`` …).
 SPARK_OVERRIDES: dict[str, str] = {
     # Same condition and result as the declaration.  The declared form tests "assistance still
     # running" with EXISTS (… person OR household …) inside bool_or: DuckDB turns that into hash
@@ -99,194 +108,91 @@ GROUP BY dm.household_key, dm.member_key, dm.person_key, dm.county_code, dm.town
 
 
 class SparkTranslationError(ValueError):
-    """The DuckDB query uses a construct the dialect layer does not know."""
+    """The DuckDB query uses a construct the dialect layer cannot translate."""
 
 
 # --------------------------------------------------------------------------- the dialect layer
 
-_TOKEN: Final = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[A-Za-z_][A-Za-z0-9_]*|::|\s+|.", re.S)
-_CASTS: Final[dict[str, str]] = {"varchar": "STRING", "text": "STRING", "string": "STRING"}
-# DuckDB-only constructs the layer does not translate: refused rather than sent to Spark.
-_UNSUPPORTED: Final = frozenset({
-    "list_value", "list_contains", "list_aggregate", "list_transform", "struct_pack", "strftime", "date_diff",
-    "regexp_matches", "to_years", "to_weeks", "to_hours", "to_minutes", "to_seconds", "epoch", "qualify",
-})
-
-
-def _tokens(sql: str) -> list[str]:
-    return _TOKEN.findall(sql)
-
-
-def _next(toks: list[str], i: int) -> int:
-    """Index of the first non-blank token at or after *i* (len(toks) if none)."""
-    while i < len(toks) and toks[i].isspace():
-        i += 1
-    return i
-
-
-def _close(toks: list[str], i: int) -> int:
-    """Index of the bracket closing the one at *i*."""
-    pairs = {"(": ")", "[": "]"}
-    stack = [pairs[toks[i]]]
-    j = i + 1
-    while j < len(toks):
-        t = toks[j]
-        if t in pairs:
-            stack.append(pairs[t])
-        elif t in (")", "]"):
-            if t != stack.pop():
-                raise SparkTranslationError(f"unbalanced brackets near token {j}")
-            if not stack:
-                return j
-        j += 1
-    raise SparkTranslationError("unbalanced brackets")
-
-
-def _split_top(toks: list[str], sep: Callable[[list[str], int], bool]) -> list[list[str]]:
-    """Split *toks* where *sep* matches outside brackets."""
-    parts: list[list[str]] = [[]]
-    depth = 0
-    for i, t in enumerate(toks):
-        if t in ("(", "["):
-            depth += 1
-        elif t in (")", "]"):
-            depth -= 1
-        if depth == 0 and sep(toks, i):
-            parts.append([])
-            continue
-        parts[-1].append(t)
-    return parts
-
-
-def _args(toks: list[str]) -> list[str]:
-    """The translated, comma-separated arguments of a call (its inner tokens)."""
-    if not "".join(toks).strip():
-        return []
-    return [_translate(p).strip() for p in _split_top(toks, lambda ts, i: ts[i] == ",")]
-
-
-def _order_by_at(toks: list[str], i: int) -> bool:
-    return toks[i].lower() == "order" and toks[_next(toks, i + 1)].lower() == "by" if i + 1 < len(toks) else False
-
-
-def _string_agg(inner: list[str]) -> str:
-    parts = _split_top(inner, _order_by_at)
-    if len(parts) > 2:
-        raise SparkTranslationError("string_agg with two ORDER BY")
-    head = parts[0]
-    j = _next(head, 0)
-    distinct = j < len(head) and head[j].lower() == "distinct"
-    args = _args(head[j + 1:] if distinct else head)
-    if len(args) != 2:
-        raise SparkTranslationError("string_agg needs a value and a separator")
-    value, sep = args
-    order = ""
-    if len(parts) == 2:
-        k = _next(parts[1], 0)  # the "BY" token
-        order = _translate(parts[1][k + 1:]).strip()
-    if order == value:
-        # Ordered by the value itself (every indicator): a sorted set or list.  Spark's
-        # listagg(DISTINCT …) WITHIN GROUP fails to plan beside other aggregates (4.x).
-        items = f"{'collect_set' if distinct else 'collect_list'}({value})"
-        return f"CASE WHEN count({value}) = 0 THEN NULL ELSE array_join(array_sort({items}), {sep}) END"
-    call = f"listagg({'DISTINCT ' if distinct else ''}{value}, {sep})"
-    return f"{call} WITHIN GROUP (ORDER BY {order})" if order else call
-
-
-def _json_object(inner: list[str]) -> str:
-    args = _args(inner)
-    if len(args) % 2:
-        raise SparkTranslationError("json_object needs key/value pairs")
-    return f"to_json(named_struct({', '.join(args)}), map('ignoreNullFields', 'false'))"
-
-
-def _one(name: str, inner: list[str]) -> str:
-    args = _args(inner)
-    if len(args) != 1:
-        raise SparkTranslationError(f"{name} takes one argument")
-    return args[0]
-
-
-_CALLS: Final[dict[str, Callable[[list[str]], str]]] = {
-    "to_months": lambda a: f"make_interval(0, {_one('to_months', a)})",
-    "to_days": lambda a: f"make_interval(0, 0, 0, {_one('to_days', a)})",
-    "json_object": _json_object,
-    "string_agg": _string_agg,
-    "list_position": lambda a: f"array_position({', '.join(_args(a))})",
-    "sha256": lambda a: f"sha2({_one('sha256', a)}, 256)",
+# DuckDB functions sqlglot leaves as they are (``exp.Anonymous``) and their Spark form.
+_ANONYMOUS: Final[dict[str, tuple[int, Callable[[list[exp.Expr]], exp.Expr]]]] = {
+    "to_months": (1, lambda a: exp.MakeInterval(year=exp.Literal.number(0), month=a[0])),
+    "list_position": (2, lambda a: exp.ArrayPosition(this=a[0], expression=a[1])),
 }
+# (A node replaced by a rewrite is not visited again by ``transform``: its parts are rewritten first.)
+_OFFSET_HOURS: Final = re.compile(r"[+-]\d\d$")
 
 
-def _translate(toks: list[str]) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(toks):
-        t = toks[i]
-        low = t.lower()
-        j = _next(toks, i + 1)
-        after = toks[j] if j < len(toks) else ""
-        if low in _CALLS and after == "(":
-            k = _close(toks, j)
-            out.append(_CALLS[low](toks[j + 1:k]))
-            i = k + 1
-            continue
-        if low in _UNSUPPORTED and (after == "(" or low == "qualify"):
-            raise SparkTranslationError(f"{t} has no Spark translation; add a SPARK_OVERRIDES entry")
-        if t == "[":
-            k = _close(toks, i)
-            out.append(f"array({', '.join(_args(toks[i + 1:k]))})")
-            i = k + 1
-            continue
-        if t == "::":
-            if low_type := after.lower():
-                out.append("::" + _CASTS.get(low_type, after))
-                i = j + 1
-                continue
-        if low == "timestamptz" and after.startswith("'"):
-            literal = after
-            if re.search(r"[+-]\d\d'$", literal):
-                literal = literal[:-1] + ":00'"
-            out.append(f"TIMESTAMP {literal}")
-            i = j + 1
-            continue
-        out.append(t)
-        i += 1
-    return "".join(out)
+def _call(name: str, *args: exp.Expr) -> exp.Expr:
+    return exp.Anonymous(this=name, expressions=list(args))
 
 
-def to_spark_sql(sql: str) -> str:
-    """Translate a DuckDB indicator query to Spark SQL (see the module docstring)."""
-    return _translate(_tokens(sql))
+def _string_agg(node: exp.GroupConcat) -> exp.Expr:
+    """``string_agg`` ordered by its own value → a sorted set or list (see the module docstring)."""
+    this, sep = node.this, node.args.get("separator") or exp.Literal.string(",")
+    if not isinstance(this, exp.Order) or len(this.expressions) != 1:
+        return node
+    inner, key = this.this, this.expressions[0].this
+    distinct = isinstance(inner, exp.Distinct)
+    value = inner.expressions[0] if distinct else inner
+    if value != key or this.expressions[0].args.get("desc"):
+        return node  # ordered by something else: sqlglot's listagg … WITHIN GROUP
+    value = _translated(value)
+    items = _call("collect_set" if distinct else "collect_list", value)
+    return exp.Case(ifs=[exp.If(this=exp.EQ(this=exp.Count(this=value.copy()), expression=exp.Literal.number(0)),
+                                true=exp.Null())],
+                    default=_call("array_join", _call("array_sort", items), _translated(sep)))
+
+
+def _rewrite(node: exp.Expr, keep_unknown: bool = False) -> exp.Expr:
+    if isinstance(node, exp.Anonymous):
+        name = node.name.lower()
+        if name not in _ANONYMOUS:
+            if keep_unknown:  # an override written for Spark may call Spark's own functions
+                return node
+            raise SparkTranslationError(f"{node.name} has no Spark translation; add a rewrite or a SPARK_OVERRIDES entry")
+        arity, build = _ANONYMOUS[name]
+        if len(node.expressions) != arity:
+            raise SparkTranslationError(f"{node.name} takes {arity} argument(s)")
+        return build([_translated(a) for a in node.expressions])
+    if isinstance(node, exp.ToDays):
+        zero = exp.Literal.number(0)
+        return exp.MakeInterval(year=zero, month=zero.copy(), week=zero.copy(), day=_translated(node.this))
+    if isinstance(node, exp.JSONObject):
+        pairs = [_translated(part) for kv in node.expressions for part in (kv.this, kv.expression)]
+        options = _call("map", exp.Literal.string("ignoreNullFields"), exp.Literal.string("false"))
+        return _call("to_json", _call("named_struct", *pairs), options)
+    if isinstance(node, exp.GroupConcat):
+        return _string_agg(node)
+    if (isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.TIMESTAMPTZ)
+            and isinstance(node.this, exp.Literal) and _OFFSET_HOURS.search(node.this.name)):
+        return exp.cast(exp.Literal.string(node.this.name + ":00"), exp.DataType.Type.TIMESTAMP)
+    return node
+
+
+def _translated(node: exp.Expr, keep_unknown: bool = False) -> exp.Expr:
+    return node.transform(_rewrite, keep_unknown)
+
+
+def to_spark_sql(sql: str, *, keep_unknown: bool = False) -> str:
+    """Transpile a DuckDB indicator query to Spark SQL (see the module docstring).
+
+    *keep_unknown*: pass functions sqlglot does not know through as they are (for
+    :data:`SPARK_OVERRIDES`, which may be written with Spark's own functions) instead of refusing.
+    """
+    try:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+        return _translated(tree, keep_unknown).sql(dialect="spark", unsupported_level=ErrorLevel.RAISE)
+    except SqlglotError as err:  # unreadable SQL, or a construct sqlglot cannot write for Spark
+        raise SparkTranslationError(f"no Spark translation: {err}") from err
 
 
 def spark_indicator_sql(ind: Indicator, as_of: dt.date, *, since: dt.datetime | None = None) -> str:
     """The finished Spark SQL query of *ind*: its override if it has one, else its translated query."""
-    return to_spark_sql(indicator_sql(ind, as_of, since=since, body=SPARK_OVERRIDES.get(ind.key)))
+    override = SPARK_OVERRIDES.get(ind.key)
+    return to_spark_sql(indicator_sql(ind, as_of, since=since, body=override), keep_unknown=override is not None)
 
 
 # --------------------------------------------------------------------------- the engine
-
-
-def local_session(app_name: str = "jiuzhu-monitoring", cores: int = 2, driver_memory: str | None = None) -> Any:
-    """A local SparkSession that never reaches the network (as the determination's)."""
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
-
-    builder = (
-        SparkSession.builder.master(f"local[{cores}]")
-        .appName(app_name)
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", str(max(2, cores * 2)))
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.jars.packages", "")
-    )
-    if driver_memory:
-        builder = builder.config("spark.driver.memory", driver_memory)
-    return builder.getOrCreate()
 
 
 def _spark_schema(schema: pa.Schema) -> Any:
@@ -323,7 +229,7 @@ class SparkEngine:
 
             # a session already running in this process is reused (and left running)
             self._own = SparkContext._active_spark_context is None
-            spark = local_session(cores=cores)
+            spark = local_session("jiuzhu-monitoring", cores=cores)
         else:
             self._own = False
         self.spark = spark
@@ -362,8 +268,8 @@ class SparkEngine:
         return spark_indicator_sql(ind, as_of, since=since)
 
     def query(self, sql: str) -> pa.Table:
-        """Run *sql* (DuckDB dialect, or Spark SQL the layer leaves alone) and return Arrow."""
-        result: pa.Table = self.spark.sql(to_spark_sql(sql)).toArrow()
+        """Run *sql* (Spark SQL, e.g. from :meth:`indicator_sql`, or SQL both engines read) and return Arrow."""
+        result: pa.Table = self.spark.sql(sql).toArrow()
         return result
 
     def close(self) -> None:

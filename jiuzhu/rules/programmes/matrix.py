@@ -21,11 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
 from jiuzhu.rules.exchange.sources import DEPARTMENTS
 from jiuzhu.rules.exchange.sources import PROGRAMMES as CHAIN_PROGRAMMES
+from jiuzhu.rules.params import ParameterSet
+
+Lookup = Callable[[str], Any]
 
 Gives = Literal["cash", "in_kind", "service", "fee_waiver", "insurance", "loan"]
 Trigger = Literal["determination", "registry", "event", "price_index"]
@@ -254,6 +258,17 @@ def who_zh(p: Programme, lookup: Callable[[str], Any]) -> str:
             value = "、".join(as_codes(value))
         parts.append(f"{c.label_zh}{value}" if value != "" else c.label_zh)
     return "；".join(parts)
+
+
+def lookup_for(params: ParameterSet, county: str, area: str, on: date) -> Lookup:
+    """A cached parameter look-up for one county (or city), area and date."""
+    cache: dict[str, Any] = {}
+
+    def get(path: str) -> Any:
+        if path not in cache:
+            cache[path] = params.resolve(path, county, area, on).value
+        return cache[path]
+    return get
 
 
 def matrix_lines(lookup: Callable[[str], Any]) -> list[str]:

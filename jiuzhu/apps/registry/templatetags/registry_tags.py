@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.apps.registry import choices
+from jiuzhu.apps.registry.history import TRACKED
 
 register = template.Library()
 
@@ -73,8 +74,6 @@ def action_label(action: str) -> str:
 @register.filter
 def field_label(field: str, object_type: str) -> str:
     """The verbose name of a changed field, in the active language."""
-    from jiuzhu.apps.registry.history import TRACKED
-
     model = TRACKED.get(object_type)
     if model is None:
         return field

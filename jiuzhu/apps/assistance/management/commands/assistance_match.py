@@ -8,6 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from jiuzhu.apps.assistance.matching import run_matching
+from jiuzhu.apps.assistance.services import auto_enrol
+
 
 class Command(BaseCommand):
     help = "Match every low-income household of the latest determination run to the programme matrix"
@@ -19,9 +22,6 @@ class Command(BaseCommand):
                             help="then enrol people missing a programme granted without application (免申即享)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from jiuzhu.apps.assistance.matching import run_matching
-        from jiuzhu.apps.assistance.services import auto_enrol
-
         try:
             on = dt.date.fromisoformat(opts["as_of"]) if opts["as_of"] else timezone.localdate()
         except ValueError as exc:

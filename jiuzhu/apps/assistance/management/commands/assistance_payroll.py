@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jiuzhu.apps.assistance.payroll import PayrollError, generate_payroll
+
 
 class Command(BaseCommand):
     help = "Generate the payroll of one county for one month (approval is a second person's, in the UI)"
@@ -16,8 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--month", required=True, help="YYYY-MM")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from jiuzhu.apps.assistance.payroll import PayrollError, generate_payroll
-
         try:
             month = dt.date.fromisoformat(f"{opts['month']}-01")
         except ValueError as exc:

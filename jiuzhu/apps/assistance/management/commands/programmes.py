@@ -8,6 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from jiuzhu.apps.policy.selectors import current_parameters
+from jiuzhu.rules.programmes import lookup_for, matrix_lines
+
 
 class Command(BaseCommand):
     help = "List the programme matrix: key, department, who qualifies, amount rule, without application or not"
@@ -17,10 +20,6 @@ class Command(BaseCommand):
         parser.add_argument("--region", default="360000", help="county or city code for the parameters")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from jiuzhu.apps.assistance.matching import lookup_for
-        from jiuzhu.apps.policy.selectors import current_parameters
-        from jiuzhu.rules.programmes import matrix_lines
-
         on = dt.date.fromisoformat(opts["as_of"]) if opts["as_of"] else timezone.localdate()
         for line in matrix_lines(lookup_for(current_parameters(), opts["region"], "rural", on)):
             self.stdout.write(line)

@@ -1,5 +1,0 @@
-"""API routes (mounted under /api/)."""
-
-from __future__ import annotations
-
-urlpatterns: list = []
