@@ -354,16 +354,8 @@ def _department_arg(text: str | None) -> str | None:
     by_label = {label: code for code, label in DEPARTMENTS.items()}
     if text in by_label:
         return by_label[text]
-    raise SystemExit(f"未知的部门 / unknown department {text!r}; known: {', '.join(DEPARTMENTS)}")
-
-
-def _date_arg(text: str | None) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise SystemExit(f"日期格式应为 YYYY-MM-DD / a date is YYYY-MM-DD: {text!r}") from None
+    print(f"未知的部门 / unknown department {text!r}; known: {', '.join(DEPARTMENTS)}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -386,7 +378,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"文件不存在 / no such file: {path}", file=sys.stderr)
         return 2
     department = _department_arg(args.department)
-    period_end = _date_arg(args.period_end)
+    period_end = args.period_end
     _django()
     from jiuzhu.engine.exchange import CLI_LIMITS
 
@@ -445,7 +437,7 @@ def cmd_mapping(args: argparse.Namespace) -> int:
     if args.source and source is None:
         print(f"未知的数据源 / unknown source {args.source!r}; known: {', '.join(sorted(SOURCES))}", file=sys.stderr)
         return 2
-    _django()
+    _need_database()
     from django.core.exceptions import ValidationError
 
     from jiuzhu.apps.exchange.mapping import mapping_clear, mapping_for, mapping_set, parse_field
@@ -513,7 +505,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="validate only and print a JSON report")
     p.add_argument("--max-errors", type=int, default=1000, help="errors listed by --dry-run")
     p.add_argument("--department", help="use this department's saved column names (default: the feed's)")
-    p.add_argument("--period-end", help="the last day the file covers (YYYY-MM-DD): later dates are refused")
+    p.add_argument("--period-end", type=_date_arg, help="the last day the file covers (YYYY-MM-DD): later dates are refused")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("mapping", help="a department's own column names for a feed (set / show / clear)")
