@@ -66,6 +66,10 @@ def batch_json(batch: ImportBatch) -> dict[str, Any]:
         "new": batch.rows_new, "updated": batch.rows_updated, "unchanged": batch.rows_unchanged,
         "errors_total": batch.errors_total, "errors": batch.errors_preview, "file_error": batch.file_error,
         "error_report": f"/exchange/batches/{batch.pk}/report/" if batch.error_report else None,
+        # Issue 14: what was skipped, which column fed which field, notices, the chain changes.
+        "skipped": batch.skipped, "columns": batch.columns, "notices": batch.notices, "mapping": batch.mapping,
+        "chain_added": batch.chain_added, "chain_removed": batch.chain_removed,
+        "chain_removed_amount": str(batch.chain_removed_amount),
     }
 
 
