@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.models import User
 from jiuzhu.apps.determination.models import DeterminationResult, DeterminationRun
 from jiuzhu.apps.determination.services import determine_one
 from jiuzhu.apps.exchange.models import AssistanceRecord
@@ -251,7 +252,7 @@ def household_matches(household: Household, as_of: dt.date | None = None, *, cat
 # --- the whole registry (batch) ----------------------------------------------------------------------------
 
 
-def run_matching(*, actor: Any, as_of: dt.date, determination_run: DeterminationRun | None = None,
+def run_matching(*, actor: User | None, as_of: dt.date, determination_run: DeterminationRun | None = None,
                  county: str | None = None) -> MatchRun:
     """Match every low-income household of the latest determination run (or ``county``'s) and store the rows.
 

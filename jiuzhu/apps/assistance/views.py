@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
+from jiuzhu.apps.core.requests import AuthedRequest
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 from jiuzhu.apps.determination.selectors import page_determination
 from jiuzhu.apps.registry.models import Household
@@ -52,7 +53,7 @@ def programmes(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def department_list(request: HttpRequest) -> HttpResponse:
+def department_list(request: AuthedRequest) -> HttpResponse:
     """The people a department has to serve: missing (omissions) and enrolled without application."""
     selectors.require_any(request.user, LISTS)
     status = request.GET.get("status") or "missing"
@@ -78,7 +79,7 @@ def department_list(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode()})
 
 
-def household_section(request: HttpRequest, household: Any) -> dict[str, Any] | None:
+def household_section(request: AuthedRequest, household: Any) -> dict[str, Any] | None:
     """The household page section: programmes qualified for, given, missing, duplicates, enrolments."""
     user = request.user
     if not user.has_capability(VIEW):
@@ -108,7 +109,7 @@ def household_section(request: HttpRequest, household: Any) -> dict[str, Any] | 
 
 
 @login_required
-def enrolment_notice(request: HttpRequest, pk: int) -> HttpResponse:
+def enrolment_notice(request: AuthedRequest, pk: int) -> HttpResponse:
     """The printable notice (告知书) of an enrolment without application."""
     e = get_scoped_or_404(Enrolment.objects.select_related("member", "household__county"), request.user, VIEW, pk=pk)
     audit("assistance.notice_viewed", actor=request.user, object_type="household", object_id=e.household_id,
@@ -118,7 +119,7 @@ def enrolment_notice(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def enrolment_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def enrolment_decline(request: AuthedRequest, pk: int) -> HttpResponse:
     e = get_scoped_or_404(Enrolment.objects.all(), request.user, "process_applications", pk=pk)
     back = reverse("household_detail", args=[e.household_id])
     try:
@@ -130,7 +131,7 @@ def enrolment_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def temporary_grant(request: HttpRequest, pk: int) -> HttpResponse:
+def temporary_grant(request: AuthedRequest, pk: int) -> HttpResponse:
     """临时救助 from the household page: small amounts by the township, more by the county."""
 
     household = get_scoped_or_404(Household.objects.all(), request.user, "process_applications", pk=pk)
@@ -159,7 +160,7 @@ def temporary_grant(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def payroll_list(request: HttpRequest) -> HttpResponse:
+def payroll_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, VIEW if request.method == "GET" else PAY)
     if request.method == "POST":
         county, month = request.POST.get("county", ""), request.POST.get("month", "")
@@ -186,7 +187,7 @@ def _payroll(request: HttpRequest, pk: int, cap: str) -> Payroll:
 
 
 @login_required
-def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def payroll_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     p = _payroll(request, pk, VIEW)
     show = request.GET.get("show", "changes")
     page = Paginator(selectors.payroll_lines(p, show), 100).get_page(request.GET.get("page"))
@@ -197,7 +198,7 @@ def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def payroll_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def payroll_approve(request: AuthedRequest, pk: int) -> HttpResponse:
     p = _payroll(request, pk, PAY)
     try:
         pay.approve_payroll(actor=request.user, payroll=p)
@@ -208,7 +209,7 @@ def payroll_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def payroll_discard(request: HttpRequest, pk: int) -> HttpResponse:
+def payroll_discard(request: AuthedRequest, pk: int) -> HttpResponse:
     p = _payroll(request, pk, PAY)
     try:
         pay.discard_payroll(actor=request.user, payroll=p)
@@ -218,7 +219,7 @@ def payroll_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def payroll_export(request: HttpRequest, pk: int) -> HttpResponse:
+def payroll_export(request: AuthedRequest, pk: int) -> HttpResponse:
     p = _payroll(request, pk, PAY)
     try:
         content, name, ctype = pay.export_bank_file(actor=request.user, payroll=p,
@@ -232,7 +233,7 @@ def payroll_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def payroll_return(request: HttpRequest, pk: int) -> HttpResponse:
+def payroll_return(request: AuthedRequest, pk: int) -> HttpResponse:
     p = _payroll(request, pk, PAY)
     back = reverse("assistance_payroll_detail", args=[p.pk])
     f = request.FILES.get("file")

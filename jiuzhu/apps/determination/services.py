@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.models import User
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.apps.registry.models import (
     Expense,
@@ -196,7 +197,7 @@ def determine_one(household: Household, as_of: dt.date | None = None, params: Pa
     return determine_household(interchange(household), as_of or timezone.localdate(), params or current_parameters())
 
 
-def run_all(*, actor: Any, as_of: dt.date, progress: Progress | None = None, households: Any = None) -> DeterminationRun:
+def run_all(*, actor: User | None, as_of: dt.date, progress: Progress | None = None, households: Any = None) -> DeterminationRun:
     """Determine every household of the registry in batch (DuckDB) and store the results in bulk."""
     params = current_parameters()
     run = DeterminationRun.objects.create(as_of=as_of, started_by=actor if getattr(actor, "pk", None) else None,

@@ -44,7 +44,7 @@ from django.utils.translation import gettext as _
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
 from jiuzhu.apps.core.keys import keyring
-from jiuzhu.apps.core.models import Region
+from jiuzhu.apps.core.models import Region, User
 from jiuzhu.apps.core.scoping import region_in_scope, require
 from jiuzhu.apps.registry.models import Member
 from jiuzhu.engine.exchange import (
@@ -117,7 +117,7 @@ def sweep_stale_temp(max_age: float = STALE_TEMP_SECONDS, now: float | None = No
     return removed
 
 
-def allowed_sources(actor: Any) -> list[Source]:
+def allowed_sources(actor: User) -> list[Source]:
     """The feeds *actor* may upload: a department user only its own department's."""
     if actor is None:
         return list(SOURCES.values())
@@ -128,7 +128,7 @@ def allowed_sources(actor: Any) -> list[Source]:
     return list(SOURCES.values())
 
 
-def _check_can_upload(actor: Any, source: Source, channel: str) -> None:
+def _check_can_upload(actor: User | None, source: Source, channel: str) -> None:
     if actor is None:  # the command line, run by an operator on the server
         return
     if not (actor.is_authenticated and actor.has_capability(UPLOAD)) or (
@@ -193,7 +193,7 @@ class _Stage:
 class _RegionCheck:
     """``region_ok`` for the validator: known, current, and inside the uploader's scope (U21)."""
 
-    def __init__(self, actor: Any) -> None:
+    def __init__(self, actor: User | None) -> None:
         self.actor = actor
         self.cache: dict[str, bool] = {}
         self.out_of_scope: set[str] = set()
@@ -234,7 +234,7 @@ class _Validated:
 
 
 def batch_import(
-    actor: Any,
+    actor: User | None,
     source_key: str,
     file: IO[bytes] | str | os.PathLike[str],
     filename: str,
@@ -276,7 +276,7 @@ def batch_import(
             f.close()
 
 
-def _receive(actor: Any, source: Source, content_hash: str, size: int, filename: str,
+def _receive(actor: User | None, source: Source, content_hash: str, size: int, filename: str,
              channel: str) -> tuple[ImportBatch, bool]:
     defaults = {
         "department": source.department, "channel": channel, "filename": display_name(filename or "upload"),
@@ -301,7 +301,7 @@ def _receive(actor: Any, source: Source, content_hash: str, size: int, filename:
     return batch, created
 
 
-def _validate(actor: Any, batch: ImportBatch, source: Source, f: IO[bytes], filename: str, limits: Limits,
+def _validate(actor: User | None, batch: ImportBatch, source: Source, f: IO[bytes], filename: str, limits: Limits,
               today: dt.date | None, hook: _Hook) -> _Validated | None:
     """Stream the file through the validator; stage valid rows; write the report.
 
@@ -394,7 +394,7 @@ def _validate(actor: Any, batch: ImportBatch, source: Source, f: IO[bytes], file
     return _Validated(rows, drop)
 
 
-def _fail(actor: Any, batch: ImportBatch, err: Exception) -> None:
+def _fail(actor: User | None, batch: ImportBatch, err: Exception) -> None:
     """K4: the commit was rolled back; record FAILED (retryable) in a fresh transaction."""
     with transaction.atomic():
         ImportBatch.objects.filter(pk=batch.pk).update(state=BatchState.FAILED, finished_at=timezone.now())
@@ -427,7 +427,7 @@ def person_field(source: Source) -> str:
     return next(f.name for f in source.fields if f.type == "id_number")
 
 
-def _commit(actor: Any, batch: ImportBatch, source: Source, validated: _Validated, hook: _Hook) -> ImportBatch:
+def _commit(actor: User | None, batch: ImportBatch, source: Source, validated: _Validated, hook: _Hook) -> ImportBatch:
     ring = keyring()
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
@@ -571,7 +571,7 @@ def _conflicts(batch: ImportBatch, source: Source, stored: list[DepartmentRecord
 OUTBOX_OPERATOR_ROLES = frozenset({Role.PROVINCE, Role.COUNTY})
 
 
-def outbox_ack(actor: Any, keys: list[str], now: dt.datetime | None = None) -> dict[str, list[str]]:
+def outbox_ack(actor: User, keys: list[str], now: dt.datetime | None = None) -> dict[str, list[str]]:
     """A department acknowledges messages (asynchronous acks): only its own department's.
 
     Returns ``{"acked": [...], "unknown": [...]}``; keys of other departments count as unknown
@@ -600,7 +600,7 @@ def outbox_ack(actor: Any, keys: list[str], now: dt.datetime | None = None) -> d
     return {"acked": acked, "unknown": unknown}
 
 
-def outbox_retry(actor: Any, pk: int, now: dt.datetime | None = None) -> Any:
+def outbox_retry(actor: User, pk: int, now: dt.datetime | None = None) -> Any:
     """An operator sends a ``dead`` message again: attempts reset, due now."""
     require(actor, VIEW)
     if actor.role not in OUTBOX_OPERATOR_ROLES:

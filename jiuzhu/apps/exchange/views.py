@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
+from jiuzhu.apps.core.requests import AuthedRequest
 from jiuzhu.apps.core.scoping import require
 from jiuzhu.engine.exchange import UI_LIMITS
 from jiuzhu.rules.exchange.sources import DEPARTMENTS
@@ -29,7 +30,7 @@ from .models import OutboxMessage
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: AuthedRequest) -> HttpResponse:
     """Upload one file for one source; the outcome is the batch page."""
     require(request.user, services.UPLOAD)
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
@@ -45,7 +46,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def batch_list(request: HttpRequest) -> HttpResponse:
+def batch_list(request: AuthedRequest) -> HttpResponse:
     qs = selectors.batches_for(request.user)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     can_upload = request.user.has_capability(services.UPLOAD)
@@ -63,7 +64,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def batch_report(request: HttpRequest, pk: int) -> Any:
+def batch_report(request: AuthedRequest, pk: int) -> Any:
     """The row-error report (XLSX, values masked); the download is audited."""
     batch = selectors.batch_get(request.user, pk)
     path = services.report_path(batch)
@@ -86,7 +87,7 @@ def can_see_outbox(user: Any) -> bool:
 
 
 @login_required
-def sources(request: HttpRequest) -> HttpResponse:
+def sources(request: AuthedRequest) -> HttpResponse:
     """The data-source page: per feed its schedule, last import, rows, errors and lateness."""
     feeds = freshness.feed_status(request.user)
     return render(request, "exchange/sources.html", {
@@ -96,7 +97,7 @@ def sources(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def outbox(request: HttpRequest) -> HttpResponse:
+def outbox(request: AuthedRequest) -> HttpResponse:
     """Operators' view of the outbox: counts per state and department, messages given up on."""
     require(request.user, services.VIEW)
     if request.user.role not in OUTBOX_VIEW_ROLES:
@@ -120,7 +121,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def outbox_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def outbox_retry(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         services.outbox_retry(request.user, pk)
     except ValidationError as err:

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
-from jiuzhu.apps.core.models import Region
+from jiuzhu.apps.core.models import Region, User
 from jiuzhu.apps.exchange.models import DepartmentRecord
 from jiuzhu.apps.exchange.outbox import enqueue
 from jiuzhu.apps.policy.selectors import current_parameters
@@ -58,7 +58,7 @@ def comparison_backend(backend: str | None = None) -> str:
     return chosen
 
 
-def comparison_run(*, actor: Any, mode: str, as_of: dt.date | None = None,
+def comparison_run(*, actor: User | None, mode: str, as_of: dt.date | None = None,
                    progress: Progress | None = None, backend: str | None = None) -> ComparisonRun:
     """Run the comparison (full or daily), store new warnings, push them and escalate overdue ones.
 
