@@ -22,7 +22,7 @@ from .models import State
 from .workflow import PROCESS, TRANSITIONS, VIEW
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(serializers.Serializer[Any]):
     action = serializers.CharField()
     from_state = serializers.CharField()
     to_state = serializers.CharField()
@@ -34,7 +34,7 @@ class TransitionSerializer(serializers.Serializer):
     parameter_version = serializers.CharField()
 
 
-class ApplicationSerializer(serializers.Serializer):
+class ApplicationSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     number = serializers.CharField()
     household = serializers.IntegerField(source="household_id")

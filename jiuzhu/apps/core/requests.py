@@ -8,6 +8,8 @@ Never instantiated; at run time the request is Django's or the REST framework's 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest
 from rest_framework.request import Request
 
@@ -19,8 +21,9 @@ class AuthedRequest(HttpRequest):
 
 
 class AuthedAPIRequest(Request):
-    @property
-    def user(self) -> User: ...
+    if TYPE_CHECKING:  # REST framework's Request.user is a property
+        @property
+        def user(self) -> User: ...
 
-    @user.setter
-    def user(self, value: User) -> None: ...
+        @user.setter
+        def user(self, value: User) -> None: ...

@@ -270,7 +270,7 @@ def _idempotency_record(user: Any, key: str, fingerprint: str) -> tuple[Idempote
         return IdempotencyRecord.objects.get(scope=scope, key=key), False
 
 
-class AckSerializer(serializers.Serializer):
+class AckSerializer(serializers.Serializer[Any]):
     keys = serializers.ListField(child=serializers.CharField(max_length=128), min_length=1, max_length=1000)
 
 

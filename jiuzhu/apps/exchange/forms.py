@@ -16,4 +16,4 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["source"].choices = [(s.key, f"{s.label_zh}（{s.key}）") for s in allowed_sources(user)]
+        self.fields["source"].choices = [(s.key, f"{s.label_zh}（{s.key}）") for s in allowed_sources(user)]  # type: ignore[attr-defined]  # a ChoiceField

@@ -39,7 +39,7 @@ class RevisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         en = (get_language() or "").startswith("en")
         nodes = current_parameters().nodes
-        self.fields["path"].choices = [
+        self.fields["path"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
             (p, f"{p} — {nodes[p].label_en if en else nodes[p].label_zh}") for p in sorted(nodes)
         ]
 

@@ -37,7 +37,7 @@ def _age_today(birth: dt.date) -> int:
     return age_on(birth, timezone.localdate())
 
 
-class MemberReadSerializer(serializers.ModelSerializer):
+class MemberReadSerializer(serializers.ModelSerializer[Any]):
     """A member as the API shows it: identifiers masked, the age instead of the birth date (ADR 0024).
 
     The hidden digits of a masked ID number are the birth date: returning both would return
@@ -61,7 +61,7 @@ class MemberReadSerializer(serializers.ModelSerializer):
         return _age_today(member.birth_date)
 
 
-class HouseholdReadSerializer(serializers.ModelSerializer):
+class HouseholdReadSerializer(serializers.ModelSerializer[Any]):
     members = MemberReadSerializer(many=True, read_only=True)
 
     class Meta:

@@ -37,7 +37,7 @@ class QueryRequestSerializer(StrictSerializer):
         return super().to_internal_value(data)
 
 
-class QueryAnswerSerializer(serializers.Serializer):
+class QueryAnswerSerializer(serializers.Serializer[Any]):
     in_low_income_population = serializers.BooleanField()
     category = serializers.CharField(allow_null=True)
     category_label = serializers.CharField(allow_null=True)
