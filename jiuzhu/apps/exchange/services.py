@@ -249,7 +249,7 @@ def batch_import(
     _check_can_upload(actor, source, channel)
     sweep_stale_temp()
     owns = not hasattr(file, "read")
-    f: IO[bytes] = open(file, "rb") if owns else file  # type: ignore[arg-type,assignment]  # noqa: SIM115
+    f: IO[bytes] = open(file, "rb") if owns else file  # type: ignore[assignment]  # noqa: SIM115
     try:
         content_hash = hash_file(f)
         f.seek(0, os.SEEK_END)

@@ -38,7 +38,7 @@ class JobRefused(RefusedError):
 
 
 def _who(job: Job) -> str:
-    return job.started_by.username if job.started_by_id else "命令行"
+    return job.started_by.username if job.started_by else "命令行"
 
 
 def _busy(job: Job) -> JobRefused:
@@ -49,7 +49,7 @@ def _busy(job: Job) -> JobRefused:
         f"已有同类任务正在进行：任务 #{job.pk}「{job.kind_label}」（{_who(job)} 于 {local:%Y-%m-%d %H:%M} 启动，{state}）。"
         "请等待它完成，或先取消它。",
         f"A job of this kind is already {job.state} for this scope: job #{job.pk} ({job.kind}), started by "
-        f"{job.started_by.username if job.started_by_id else 'the command line'} at {local:%Y-%m-%d %H:%M}. "
+        f"{job.started_by.username if job.started_by else 'the command line'} at {local:%Y-%m-%d %H:%M}. "
         "Wait for it to finish or cancel it first.",
         job)
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -97,7 +98,7 @@ def job_retry(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def job_download(request: AuthedRequest, pk: int) -> HttpResponse:
+def job_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """The file a job produced (a large export), for the user who started it only; audited."""
     job = selectors.job_get(request.user, pk)
     if job.started_by_id != request.user.pk or job.state != JobState.DONE or not job.result.get("file"):

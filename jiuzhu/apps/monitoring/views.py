@@ -320,10 +320,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def indicators(request: HttpRequest) -> HttpResponse:
+def indicators(request: AuthedRequest) -> HttpResponse:
     """The declared indicators with the parameters in force for the user's region today."""
     require(request.user, VIEW)
-    region = request.user.region_id or PROVINCE  # type: ignore[union-attr]
+    region = request.user.region_id or PROVINCE
     code = region[:6] if len(region) >= 6 else PROVINCE
     params, today = current_parameters(), timezone.localdate()
     rows = []

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_POST
@@ -115,7 +116,7 @@ def _bad_action() -> str:
 
 
 @login_required
-def export_download(request: AuthedRequest, uid: str) -> HttpResponse:
+def export_download(request: AuthedRequest, uid: str) -> HttpResponseBase:
     """The file, produced now, once, for the requester; its SM3 and row count are audited at the end."""
     _require_part(request.user)
     try:

@@ -221,7 +221,7 @@ def _h_republish(app: Application, actor: User, on: dt.date, reason: str, data: 
     closed = _close_objections(app, on, reason)
     notices.set_residence(app, data)
     _notice(app, on, params)
-    return {"objections_closed": closed, "notice_end": app.notice_end.isoformat()}  # type: ignore[union-attr]
+    return {"objections_closed": closed, "notice_end": app.notice_end.isoformat()}
 
 
 def _notice_over(app: Application, on: dt.date) -> None:
