@@ -39,7 +39,7 @@ run: install messages
 dev: install messages
 	JIUZHU_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
-## lint: ruff, mypy over jiuzhu/ (strict on the pure packages; ADR 0036) and the declared dependencies between the apps
+## lint: ruff, mypy over jiuzhu/ (strict, Django stubs; ADR 0036) and the declared dependencies between the apps
 ## (import-linter contracts in pyproject.toml; docs/developers.md "Layers").
 lint: install
 	$(VENV)/bin/ruff check jiuzhu tests bench scripts
