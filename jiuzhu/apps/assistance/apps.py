@@ -13,10 +13,12 @@ class AssistanceConfig(AppConfig):
         from jiuzhu.apps.core.hooks import (
             register_demo_step,
             register_held_categories,
+            register_home_panel,
             register_household_section,
             register_nav,
         )
 
+        from . import home
         from .demo import demo_step
         from .selectors import entitlement_categories
         from .views import household_section
@@ -24,6 +26,8 @@ class AssistanceConfig(AppConfig):
         register_nav(70, _("Programmes"), "assistance_programmes", "view_assistance", "view_share")
         register_nav(71, _("People to serve"), "assistance_department_list", "view_assistance", "view_share")
         register_nav(72, _("Payrolls"), "assistance_payrolls", "view_assistance")
+        register_home_panel(50, (home.MANAGE,), home.payroll_panel)
+        register_home_panel(60, ("view_assistance", "view_share"), home.people_panel)
         register_household_section(40, "assistance/_household.html", household_section)
         register_held_categories(10, "assistance.entitlements", entitlement_categories)
         register_demo_step(60, "assistance", demo_step)

@@ -8,6 +8,8 @@ rule of a lower app needs something from a higher one, the higher app registers 
   giving its context, or ``None`` to leave the section out), in a slot of the page:
   ``"summary"`` (under the household's facts) or ``"main"`` (after its records);
 - ``register_home_section``: a section on the home page (same shape, without a household);
+- ``register_home_panel``: a "work to do" panel on the home page for holders of any of its
+  capabilities: counts that link to the filtered lists (issue 13 item 9);
 - ``register_held_categories``: a source of the low-income categories a household holds by a
   decision recorded above the determination (e.g. an active entitlement), read by
   ``determination.selectors.household_categories``;
@@ -51,6 +53,16 @@ class HomeSection:
 
 
 @dataclass(frozen=True)
+class HomePanel:
+    order: int
+    caps: tuple[str, ...]
+    # (request) -> {"title": …, "items": [{"label", "count", "url", "alert"}], "note": …} or None.
+    # Cheap queries only (the home page is opened many times a day): one aggregate per panel.
+    context: Callable[[Any], dict[str, Any] | None]
+    template: str = "core/_home_panel.html"
+
+
+@dataclass(frozen=True)
 class DemoStep:
     order: int
     name: str
@@ -67,6 +79,7 @@ class CategorySource:
 NAV: list[NavItem] = []
 SECTIONS: list[HouseholdSection] = []
 HOME_SECTIONS: list[HomeSection] = []
+HOME_PANELS: list[HomePanel] = []
 DEMO_STEPS: list[DemoStep] = []
 CATEGORY_SOURCES: list[CategorySource] = []
 
@@ -91,6 +104,11 @@ def register_household_section(order: int, template: str,
 
 def register_home_section(order: int, template: str, context: Callable[[Any], dict[str, Any] | None]) -> None:
     _add(HOME_SECTIONS, HomeSection(order, template, context), lambda i: i.template)
+
+
+def register_home_panel(order: int, caps: Iterable[str], context: Callable[[Any], dict[str, Any] | None],
+                        template: str = "core/_home_panel.html") -> None:
+    _add(HOME_PANELS, HomePanel(order, tuple(caps), context, template), lambda i: (i.order, i.template))
 
 
 def register_demo_step(order: int, name: str, run: Callable[[], str]) -> None:
@@ -122,6 +140,19 @@ def home_sections(request: Any) -> list[SafeString]:
         ctx = section.context(request)
         if ctx is not None:
             out.append(mark_safe(render_to_string(section.template, ctx, request)))
+    return out
+
+
+def home_panels(request: Any) -> list[SafeString]:
+    """The work-to-do panels the user's capabilities open, each rendered (empty ones left out)."""
+    user = request.user
+    out = []
+    for panel in HOME_PANELS:
+        if not any(user.has_capability(c) for c in panel.caps):
+            continue
+        ctx = panel.context(request)
+        if ctx is not None:
+            out.append(mark_safe(render_to_string(panel.template, ctx, request)))
     return out
 
 

@@ -23,7 +23,7 @@ from .audit import audit
 from .audit_labels import EVENTS, OUTCOMES, detail_text
 from .auth import LockoutAuthenticationForm
 from .choices import Department, Role
-from .hooks import home_sections
+from .hooks import home_panels, home_sections
 from .models import AuditEvent, Region, User
 from .scoping import require
 
@@ -37,7 +37,7 @@ class LoginView(auth_views.LoginView):
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     # The apps built on core fill the page (the registry's household counts, …): core.hooks.
-    return render(request, "core/home.html", {"sections": home_sections(request)})
+    return render(request, "core/home.html", {"panels": home_panels(request), "sections": home_sections(request)})
 
 
 class UserCreateForm(forms.Form):

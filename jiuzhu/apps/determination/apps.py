@@ -8,8 +8,9 @@ class DeterminationConfig(AppConfig):
 
     def ready(self) -> None:
         # Django imports app modules that touch models only once the registry of apps is ready.
-        from jiuzhu.apps.core.hooks import register_household_section
+        from jiuzhu.apps.core.hooks import register_home_panel, register_household_section
 
-        from . import views
+        from . import home, views
 
+        register_home_panel(70, (home.CAP,), home.panel)
         register_household_section(0, "determination/_summary.html", views.household_section, slot="summary")
