@@ -12,8 +12,7 @@ class CoreConfig(AppConfig):
         from jiuzhu.pii.crypto import self_test
 
         self_test()
-        from . import checks, otp  # noqa: F401  (system checks; the login-time signal)
-        from . import home
+        from . import checks, home, otp  # noqa: F401  (system checks; the login-time signal)
         from .hooks import register_home_panel, register_household_section
         from .views import household_reads_section
 

@@ -8,7 +8,11 @@ class ExchangeConfig(AppConfig):
 
     def ready(self) -> None:
         # Django imports app modules that touch models only once the registry of apps is ready.
-        from jiuzhu.apps.core.hooks import register_demo_step, register_home_panel, register_household_section
+        from jiuzhu.apps.core.hooks import (
+            register_demo_step,
+            register_home_panel,
+            register_household_section,
+        )
 
         from . import home, views_chain
         from .demo import chain_examples
