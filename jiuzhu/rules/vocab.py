@@ -158,6 +158,11 @@ def label_zh(member: StrEnum) -> str:
     return _ZH[type(member)][member.value]
 
 
+def code_label_zh(enum: type[StrEnum], code: str) -> str:
+    """The Chinese label of a code of ``enum`` given as text (the code itself when unknown)."""
+    return _ZH[enum].get(code, code)
+
+
 def choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
     """(value, Chinese label) pairs, for forms and model fields."""
     return [(m.value, _ZH[enum][m.value]) for m in enum]

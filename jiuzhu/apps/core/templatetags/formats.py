@@ -13,6 +13,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from jiuzhu.apps.core import vocabulary
 from jiuzhu.rules import formats
 
 register = template.Library()
@@ -60,3 +61,9 @@ def _local(value: Any) -> Any:
     if isinstance(value, dt.datetime) and timezone.is_aware(value):
         return timezone.localtime(value)
     return value
+
+
+@register.filter
+def vocab(value: Any, kind: str) -> str:
+    """A coded value's label: ``{{ r.status|vocab:"run_status" }}`` (jiuzhu.apps.core.vocabulary)."""
+    return vocabulary.label(value, kind)
