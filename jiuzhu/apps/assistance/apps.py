@@ -14,11 +14,12 @@ class AssistanceConfig(AppConfig):
             register_demo_step,
             register_held_categories,
             register_home_panel,
+            register_household_column,
             register_household_section,
             register_nav,
         )
 
-        from . import home
+        from . import columns, home
         from .demo import demo_step
         from .selectors import entitlement_categories
         from .views import household_section
@@ -28,6 +29,9 @@ class AssistanceConfig(AppConfig):
         register_nav(72, _("Payrolls"), "assistance_payrolls", "view_assistance")
         register_home_panel(50, (home.MANAGE,), home.payroll_panel)
         register_home_panel(60, ("view_assistance", "view_share"), home.people_panel)
+        register_household_column(10, "category", _("Category"), columns.categories,
+                                  choices=columns.category_choices, filter=columns.filter_category)
+        register_household_column(20, "amount", _("Monthly amount (yuan)"), columns.monthly_amounts, numeric=True)
         register_household_section(40, "assistance/_household.html", household_section)
         register_held_categories(10, "assistance.entitlements", entitlement_categories)
         register_demo_step(60, "assistance", demo_step)

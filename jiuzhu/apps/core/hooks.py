@@ -13,6 +13,8 @@ rule of a lower app needs something from a higher one, the higher app registers 
 - ``register_held_categories``: a source of the low-income categories a household holds by a
   decision recorded above the determination (e.g. an active entitlement), read by
   ``determination.selectors.household_categories``;
+- ``register_household_column``: a column of the household list (e.g. category, monthly amount from
+  the entitlements), filled for one page of households at a time, optionally with a filter;
 - ``register_demo_step``: a step ``jiuzhu demo`` runs after the province is loaded
   (idempotent: it is run again on every ``make run``).
 """
@@ -63,6 +65,19 @@ class HomePanel:
 
 
 @dataclass(frozen=True)
+class HouseholdColumn:
+    order: int
+    name: str
+    label: Any  # a lazy translation
+    # (list of household ids on the page) -> {household id: value shown}; one query per page, not per row.
+    values: Callable[[list[Any]], dict[Any, Any]]
+    numeric: bool = False
+    # Optional filter: choices [(value, label)] and (queryset, value) -> queryset.
+    choices: Callable[[], list[tuple[str, Any]]] | None = None
+    filter: Callable[[Any, str], Any] | None = None
+
+
+@dataclass(frozen=True)
 class DemoStep:
     order: int
     name: str
@@ -80,6 +95,7 @@ NAV: list[NavItem] = []
 SECTIONS: list[HouseholdSection] = []
 HOME_SECTIONS: list[HomeSection] = []
 HOME_PANELS: list[HomePanel] = []
+HOUSEHOLD_COLUMNS: list[HouseholdColumn] = []
 DEMO_STEPS: list[DemoStep] = []
 CATEGORY_SOURCES: list[CategorySource] = []
 
@@ -109,6 +125,12 @@ def register_home_section(order: int, template: str, context: Callable[[Any], di
 def register_home_panel(order: int, caps: Iterable[str], context: Callable[[Any], dict[str, Any] | None],
                         template: str = "core/_home_panel.html") -> None:
     _add(HOME_PANELS, HomePanel(order, tuple(caps), context, template), lambda i: (i.order, i.template))
+
+
+def register_household_column(order: int, name: str, label: Any, values: Callable[[list[Any]], dict[Any, Any]], *,
+                              numeric: bool = False, choices: Callable[[], list[tuple[str, Any]]] | None = None,
+                              filter: Callable[[Any, str], Any] | None = None) -> None:  # noqa: A002
+    _add(HOUSEHOLD_COLUMNS, HouseholdColumn(order, name, label, values, numeric, choices, filter), lambda i: i.name)
 
 
 def register_demo_step(order: int, name: str, run: Callable[[], str]) -> None:
@@ -141,6 +163,10 @@ def home_sections(request: Any) -> list[SafeString]:
         if ctx is not None:
             out.append(mark_safe(render_to_string(section.template, ctx, request)))
     return out
+
+
+def household_columns() -> list[HouseholdColumn]:
+    return list(HOUSEHOLD_COLUMNS)
 
 
 def home_panels(request: Any) -> list[SafeString]:

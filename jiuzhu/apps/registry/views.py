@@ -16,8 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.exports import csv_line
-from jiuzhu.apps.core.hooks import household_sections
+from jiuzhu.apps.core.hooks import household_columns, household_sections
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
+from jiuzhu.pii.masking import mask_name
 
 from . import history, selectors, services
 from .forms import ITEM_FORMS, ITEM_TITLES, HouseholdForm, MemberForm, UnmaskForm, with_members
@@ -86,9 +87,11 @@ def _data(form: Any, drop_empty: tuple[str, ...] = ()) -> dict[str, Any]:
 
 @login_required
 def household_list(request: HttpRequest) -> HttpResponse:
+    """Households in scope: head (masked), members, and the columns other apps add (category, monthly
+    amount: core.hooks.register_household_column); search, filters by village and by those columns."""
     require(request.user, selectors.VIEW)
     query = request.GET.get("q", "").strip()
-    error = ""
+    error = note = ""
     try:
         qs = (
             selectors.household_search(request.user, query)
@@ -97,9 +100,35 @@ def household_list(request: HttpRequest) -> HttpResponse:
         )
     except ValidationError as err:
         qs, error = selectors.households_for(request.user).none(), " ".join(err.messages)
-    page = Paginator(qs.order_by("code"), 50).get_page(request.GET.get("page"))
+    if selectors.looks_like_partial_id(query):
+        note = _("ID numbers are searched exactly, never by part: enter all 18 characters. "
+                 "Shown: households whose number or village code matches.")
+    villages = selectors.villages_for(request.user)
+    village = request.GET.get("village", "")
+    if village:
+        qs = qs.filter(village__code=village)
+    columns = household_columns()
+    filters = []
+    for col in columns:
+        if col.filter is None or col.choices is None:
+            continue
+        value = request.GET.get(col.name, "")
+        options = col.choices()
+        if value in {v for v, _label in options}:
+            qs = col.filter(qs, value)
+        filters.append({"name": col.name, "label": col.label, "options": options, "value": value})
+    page = Paginator(selectors.with_list_facts(qs).order_by("code"), 50).get_page(request.GET.get("page"))
+    ids = [h.pk for h in page]
+    extra = [(col, col.values(ids)) for col in columns]
+    rows = [{"h": h, "head": mask_name(h.head_name or ""),
+             "extra": [(col, values.get(h.pk, "")) for col, values in extra]} for h in page]
+    params = request.GET.copy()
+    params.pop("page", None)
     template = "registry/_household_rows.html" if request.htmx else "registry/household_list.html"  # type: ignore[attr-defined]
-    return render(request, template, {"page": page, "query": query, "error": error})
+    return render(request, template, {
+        "page": page, "rows": rows, "columns": columns, "query": query, "error": error, "note": note,
+        "villages": villages, "village": village, "filters": filters, "params": params.urlencode(),
+    })
 
 
 @login_required
