@@ -147,6 +147,9 @@ _ZH: dict[type[StrEnum], dict[str, str]] = {
     ExpenseType: {"medical": "医疗自付支出", "education": "教育支出", "rehabilitation": "残疾康复支出"},
 }
 
+# Every coded vocabulary with Chinese labels (for screens that show codes of several at once).
+ENUMS: tuple[type[StrEnum], ...] = tuple(_ZH)
+
 ADL_LABELS_ZH: dict[str, str] = {
     "adl_eating": "自主吃饭", "adl_dressing": "自主穿衣", "adl_transfer": "自主上下床",
     "adl_toileting": "自主如厕", "adl_walking": "室内自主行走", "adl_bathing": "自主洗澡",

@@ -18,9 +18,11 @@ class AssistanceConfig(AppConfig):
             register_household_section,
             register_nav,
         )
+        from jiuzhu.apps.core.vocabulary import register_vocabulary
 
         from . import columns, home
         from .demo import demo_step
+        from .payroll import COLUMNS
         from .selectors import entitlement_categories
         from .views import household_section
 
@@ -33,5 +35,6 @@ class AssistanceConfig(AppConfig):
                                   choices=columns.category_choices, filter=columns.filter_category)
         register_household_column(20, "amount", _("Monthly amount (yuan)"), columns.monthly_amounts, numeric=True)
         register_household_section(40, "assistance/_household.html", household_section)
+        register_vocabulary("bank_file_columns", COLUMNS)
         register_held_categories(10, "assistance.entitlements", entitlement_categories)
         register_demo_step(60, "assistance", demo_step)

@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import otp, services
 from .audit import audit
-from .audit_labels import EVENTS, OUTCOMES, detail_text
+from .audit_labels import EVENTS, OBJECTS, OUTCOMES, detail_text
 from .auth import LockoutAuthenticationForm
 from .choices import Department, Role
 from .hooks import home_panels, home_sections
@@ -203,7 +203,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         e.event_label = EVENTS.get(e.event, e.event)  # type: ignore[attr-defined]
         e.outcome_label = OUTCOMES.get(e.outcome, e.outcome)  # type: ignore[attr-defined]
         e.role_label = roles.get(e.role, e.role)  # type: ignore[attr-defined]
-        e.detail_text = detail_text(e.detail)  # type: ignore[attr-defined]
+        e.detail_text = detail_text(e.detail, roles)  # type: ignore[attr-defined]
+        e.object_label = OBJECTS.get(e.object_type, e.object_type)  # type: ignore[attr-defined]
     return render(request, "core/audit_log.html", {"page": page, "event": event, "kind": kind})
 
 

@@ -19,8 +19,27 @@ from jiuzhu.engine.monitoring.indicators import KINDS, SEVERITIES, TARGETS
 from jiuzhu.rules import vocab
 from jiuzhu.rules.determination.codes import CATEGORY_LABELS
 from jiuzhu.rules.exchange.sources import DEPARTMENTS, SOURCES
+from jiuzhu.rules.exchange.sources import PROGRAMMES as CHAIN_PROGRAMMES
+from jiuzhu.rules.programmes.matrix import PROGRAMMES as MATRIX_PROGRAMMES
 
 RUN_STATUS: Mapping[str, Any] = {"running": _("Running"), "done": _("Done"), "failed": _("Failed")}
+
+# Income that is not counted (income.excluded_subtypes) and the synthetic registry's subtypes.
+INCOME_SUBTYPES: Mapping[str, str] = {
+    "salary": "工资", "odd_jobs": "零工收入", "small_business": "个体经营收入", "farming": "农业生产收入",
+    "pension_enterprise": "企业职工养老金", "alimony": "赡养（抚养、扶养）费", "rent": "租金", "interest": "利息",
+    "basic_pension": "城乡居民基础养老金", "social_assistance": "社会救助金", "special_care": "优抚金",
+    "family_planning_award": "计划生育奖励扶助金", "scholarship": "奖学金、助学金", "heroism_award": "见义勇为奖金",
+    "elderly_allowance": "高龄津贴", "disability_subsidy": "残疾人两项补贴",
+}
+
+# Further code → label tables the apps above core register from their AppConfig.ready()
+# (register_vocabulary): the applications' documents, the bank file's columns, …
+EXTRA: dict[str, Mapping[str, str]] = {}
+
+
+def register_vocabulary(name: str, labels: Mapping[str, Any]) -> None:
+    EXTRA[name] = {k: str(v[0] if isinstance(v, tuple) else v) for k, v in labels.items()}
 
 
 def _bilingual(table: Mapping[str, tuple[str, str]]) -> Callable[[str], str | None]:
@@ -64,3 +83,19 @@ def label(code: Any, kind: str) -> str:
         return "、".join(label(c, kind) for c in code)
     found = VOCABULARIES[kind](str(code))
     return str(code) if found is None else str(found)
+
+
+def all_labels() -> dict[str, str]:
+    """Every code of every vocabulary → its Chinese label (for values that mix vocabularies, such as a
+    parameter's list).  Later tables do not override earlier ones."""
+    out: dict[str, str] = {}
+    tables: list[Mapping[str, Any]] = [
+        {k: v[0] for k, v in CATEGORY_LABELS.items()}, {k: v[0] for k, v in CHAIN_PROGRAMMES.items()},
+        {p.key: p.label_zh for p in MATRIX_PROGRAMMES}, INCOME_SUBTYPES, {k: v[0] for k, v in SEVERITIES.items()},
+        {k: v[0] for k, v in KINDS.items()}, DEPARTMENTS, {k: s.label_zh for k, s in SOURCES.items()},
+        *({k: v for k, v in vocab.choices(enum)} for enum in vocab.ENUMS), *EXTRA.values(),
+    ]
+    for table in tables:
+        for k, v in table.items():
+            out.setdefault(str(k), str(v))
+    return out

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from jiuzhu.apps.core import vocabulary
 from jiuzhu.rules import formats
+from jiuzhu.rules.params.display import legal_reference, show_value
+from jiuzhu.rules.params.regions import region_name
 
 register = template.Library()
 
@@ -67,3 +69,32 @@ def _local(value: Any) -> Any:
 def vocab(value: Any, kind: str) -> str:
     """A coded value's label: ``{{ r.status|vocab:"run_status" }}`` (jiuzhu.apps.core.vocabulary)."""
     return vocabulary.label(value, kind)
+
+
+@register.filter
+def param_value(p: Any) -> str:
+    """A parameter as cited in an explanation (``Resolved.as_dict``): its value in words, with its unit."""
+    if not isinstance(p, dict):
+        return "" if p is None else str(p)
+    unit = str(p.get("unit") or "")
+    kind = "money" if unit.startswith("元") else ""
+    shown = show_value(p.get("value"), kind, unit, vocabulary.all_labels())
+    return shown if unit in ("", "比例") else f"{shown} {unit}"
+
+
+@register.filter
+def legal_ref(ref: Any, empty: str = "") -> str:
+    """The legal reference without developers' notes (``rules.params.display.legal_reference``);
+    ``|legal_ref:"blank"`` leaves a reference that was only a developers' note empty (a clause)."""
+    if empty == "blank":
+        return legal_reference(str(ref or ""), default="")
+    return legal_reference(str(ref or ""))
+
+
+@register.filter
+def region(code: Any) -> str:
+    """A region code (GB/T 2260) → its name."""
+    try:
+        return region_name(str(code))
+    except Exception:  # noqa: BLE001 - a code the shipped table lacks is shown as it is
+        return "" if code in (None, "") else str(code)
