@@ -22,6 +22,7 @@ class AssistanceConfig(AppConfig):
 
         from . import columns, home
         from .demo import demo_step
+        from .exports import register
         from .payroll import COLUMNS
         from .selectors import entitlement_categories
         from .views import household_section
@@ -38,3 +39,4 @@ class AssistanceConfig(AppConfig):
         register_vocabulary("bank_file_columns", COLUMNS)
         register_held_categories(10, "assistance.entitlements", entitlement_categories)
         register_demo_step(60, "assistance", demo_step)
+        register()  # the people to serve as a bulk export (purpose, cap, approval: jiuzhu.apps.privacy)

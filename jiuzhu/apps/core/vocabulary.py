@@ -24,14 +24,8 @@ from jiuzhu.rules.programmes.matrix import PROGRAMMES as MATRIX_PROGRAMMES
 
 RUN_STATUS: Mapping[str, Any] = {"running": _("Running"), "done": _("Done"), "failed": _("Failed")}
 
-# Income that is not counted (income.excluded_subtypes) and the synthetic registry's subtypes.
-INCOME_SUBTYPES: Mapping[str, str] = {
-    "salary": "工资", "odd_jobs": "零工收入", "small_business": "个体经营收入", "farming": "农业生产收入",
-    "pension_enterprise": "企业职工养老金", "alimony": "赡养（抚养、扶养）费", "rent": "租金", "interest": "利息",
-    "basic_pension": "城乡居民基础养老金", "social_assistance": "社会救助金", "special_care": "优抚金",
-    "family_planning_award": "计划生育奖励扶助金", "scholarship": "奖学金、助学金", "heroism_award": "见义勇为奖金",
-    "elderly_allowance": "高龄津贴", "disability_subsidy": "残疾人两项补贴",
-}
+# Income details (subtypes): the rules' labels.
+INCOME_SUBTYPES: Mapping[str, str] = vocab.INCOME_SUBTYPE_LABELS_ZH
 
 # Further code → label tables the apps above core register from their AppConfig.ready()
 # (register_vocabulary): the applications' documents, the bank file's columns, …

@@ -91,18 +91,22 @@ def parameter_list(request: HttpRequest) -> HttpResponse:
     params = current_parameters()
     labels = all_labels()
     groups: dict[str, list[dict[str, Any]]] = {key: [] for key, _title in TOPICS}
+    local: list[dict[str, Any]] = []
     for path in sorted(params.nodes):
         node = params.nodes[path]
         for area in (("urban", "rural") if node.by_area else ("all",)):
             try:
                 resolved = params.resolve(path, region, area if area != "all" else "urban", on)
                 row = {"node": node, "area": area, "r": resolved, "error": "", **_shown(node, resolved, labels)}
+                if node.local:
+                    # local choices that change categories, listed first (issue 15 item 6)
+                    local.append(row)
             except ParameterError as err:
                 row = {"node": node, "area": area, "r": None, "error": err.message_zh}
             groups[topic_of(path)].append(row)
     topics = [{"key": key, "title": title, "rows": groups[key]} for key, title in TOPICS if groups[key]]
     return render(request, "policy/parameter_list.html", {
-        "topics": topics, "region": region, "region_name": region_label(region), "on": on,
+        "topics": topics, "local": local, "region": region, "region_name": region_label(region), "on": on,
         "version": params.version, "regions": _regions_for(request.user),
     })
 

@@ -39,9 +39,9 @@ _PREFIX_TOPIC: Final[dict[str, str]] = {
 
 # Words of the parameters' own small vocabularies (switches, rounding, bases).
 _WORDS: Final[dict[str, str]] = {
-    "on": "启用", "off": "停用", "yuan": "元", "jiao": "角", "fen": "分", "HALF_UP": "四舍五入",
-    "ROUND_HALF_UP": "四舍五入", "UP": "进位", "DOWN": "舍去", "all": "全体居民", "area": "分城乡",
-    "any": "任何类别", "none": "无", "minor": "轻微", "severe": "严重", "collapsed": "倒塌",
+    "on": "开启", "off": "关闭", "yuan": "元", "jiao": "角", "fen": "分", "HALF_UP": "四舍五入",
+    "ROUND_HALF_UP": "四舍五入", "UP": "进位", "DOWN": "舍去", "all": "全体居民", "area": "分城乡（按家庭城乡属性）",
+    "any": "各类残疾", "none": "无", "minor": "轻微", "severe": "严重", "collapsed": "倒塌",
 }
 _GRADES: Final[dict[int, str]] = {1: "一", 2: "二", 3: "三", 4: "四"}
 _DEV_NOTE = re.compile(r"\s*(CONFIG|policy-notes\s*(§\s*[\d.]+)?|issue\s*\d+(\s*(item\s*\d+|§\s*\d+))?)\s*")
@@ -73,9 +73,8 @@ def _item(value: Any, labels: Mapping[str, str]) -> str:
     if isinstance(value, dict):
         kind, grade = value.get("type"), value.get("max_grade")
         if kind is not None and grade is not None:  # a disability rule: type and worst grade counted
-            name = "任何类别残疾" if kind == "any" else code_label_zh(DisabilityType, str(kind))
-            n = _GRADES.get(int(grade), str(grade))
-            return f"{name}{n}级" if int(grade) == 1 else f"{name}{n}级及以上"
+            name = "各类残疾" if kind == "any" else code_label_zh(DisabilityType, str(kind))
+            return f"{name}{_GRADES.get(int(grade), str(grade))}级及以上"
         return "，".join(f"{_code(str(k), labels)}：{_item(v, labels)}" for k, v in value.items())
     if isinstance(value, bool):
         return "是" if value else "否"

@@ -16,7 +16,6 @@ from django.utils import timezone
 from jiuzhu.apps.core import vocabulary
 from jiuzhu.rules import formats
 from jiuzhu.rules.params.display import legal_reference, show_value
-from jiuzhu.rules.params.regions import region_name
 
 register = template.Library()
 
@@ -72,7 +71,7 @@ def vocab(value: Any, kind: str) -> str:
 
 
 @register.filter
-def param_value(p: Any) -> str:
+def param_shown(p: Any) -> str:
     """A parameter as cited in an explanation (``Resolved.as_dict``): its value in words, with its unit."""
     if not isinstance(p, dict):
         return "" if p is None else str(p)
@@ -89,12 +88,3 @@ def legal_ref(ref: Any, empty: str = "") -> str:
     if empty == "blank":
         return legal_reference(str(ref or ""), default="")
     return legal_reference(str(ref or ""))
-
-
-@register.filter
-def region(code: Any) -> str:
-    """A region code (GB/T 2260) → its name."""
-    try:
-        return region_name(str(code))
-    except Exception:  # noqa: BLE001 - a code the shipped table lacks is shown as it is
-        return "" if code in (None, "") else str(code)
