@@ -49,7 +49,7 @@ def test_village_filter_by_name(users: dict[str, Any], households: dict[str, Any
 
 
 def test_partial_id_number_is_explained(users: dict[str, Any], households: dict[str, Any]) -> None:
-    html = _client(users["county"]).get("/households/?q=36012419800").content.decode()
+    html = _client(users["county"]).post("/households/", {"q": "36012419800"}).content.decode()
     assert "只能完整精确查询" in html
 
 

@@ -44,7 +44,7 @@ _WORDS: Final[dict[str, str]] = {
     "any": "各类残疾", "none": "无", "minor": "轻微", "severe": "严重", "collapsed": "倒塌",
 }
 _GRADES: Final[dict[int, str]] = {1: "一", 2: "二", 3: "三", 4: "四"}
-_DEV_NOTE = re.compile(r"\s*(CONFIG|policy-notes\s*(§\s*[\d.]+)?|issue\s*\d+(\s*(item\s*\d+|§\s*\d+))?)\s*")
+_DEV_NOTE = re.compile(r"\s*(CONFIG|(docs/)?policy-notes(\.md)?\s*(§\s*[\d.]+)?|docs/[\w./-]+(\s*§\s*[\d.]+)?|issue\s*\d+(\s*(item\s*\d+|§\s*\d+))?)\s*")
 
 
 def topic_of(path: str) -> str:
@@ -54,7 +54,7 @@ def topic_of(path: str) -> str:
 
 
 def legal_reference(ref: str, default: str = "建议值（演示，待发文确定）") -> str:
-    """The reference without the developers' notes ("CONFIG", "policy-notes §1.1"): what is left is the
+    """The reference without the developers' notes ("CONFIG", "docs/policy-notes.md §1.1", "issue 5"): what is left is the
     document (文号) or the plain statement that the value is a suggestion for the demonstration."""
     text = _DEV_NOTE.sub(" ", ref or "").strip()
     text = re.sub(r"\s*([（）；，])\s*", r"\1", re.sub(r"\s+", " ", text))
