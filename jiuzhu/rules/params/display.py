@@ -23,7 +23,7 @@ TOPICS: Final[tuple[tuple[str, str], ...]] = (
     ("dibao", "低保标准与补差"),
     ("tekun", "特困人员供养"),
     ("marginal", "低保边缘与单独纳入"),
-    ("rigid", "刚性支出困难家庭"),
+    ("rigid", "刚性支出"),
     ("income", "收入计算"),
     ("property", "家庭财产"),
     ("assistance", "救助项目与发放"),
