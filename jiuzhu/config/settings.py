@@ -120,6 +120,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "jiuzhu.apps.core.context.nav",
             ],
+            # One format for amounts and dates on every page (|yuan |amount |cn_date |iso_date …).
+            "builtins": ["jiuzhu.apps.core.templatetags.formats"],
         },
     }
 ]

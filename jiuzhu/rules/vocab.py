@@ -172,6 +172,9 @@ INCOME_SUBTYPE_LABELS_ZH: dict[str, str] = {
     "family_planning_award": "计划生育奖励与扶助金", "scholarship": "奖学金", "heroism_award": "见义勇为奖励",
 }
 
+# Every coded vocabulary with Chinese labels (for screens that show codes of several at once).
+ENUMS: tuple[type[StrEnum], ...] = tuple(_ZH)
+
 ADL_LABELS_ZH: dict[str, str] = {
     "adl_eating": "自主吃饭", "adl_dressing": "自主穿衣", "adl_transfer": "自主上下床",
     "adl_toileting": "自主如厕", "adl_walking": "室内自主行走", "adl_bathing": "自主洗澡",
@@ -181,6 +184,11 @@ ADL_LABELS_ZH: dict[str, str] = {
 def label_zh(member: StrEnum) -> str:
     """The Chinese label of a coded value."""
     return _ZH[type(member)][member.value]
+
+
+def code_label_zh(enum: type[StrEnum], code: str) -> str:
+    """The Chinese label of a code of ``enum`` given as text (the code itself when unknown)."""
+    return _ZH[enum].get(code, code)
 
 
 def choices(enum: type[StrEnum]) -> list[tuple[str, str]]:

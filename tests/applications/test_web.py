@@ -152,7 +152,8 @@ def test_public_notice_shows_only_whitelisted_fields_and_expires(client: Any, st
     url = reverse("applications_public_notice", args=[app.village_id])
     monkeypatch.setattr(notices, "today", lambda: D(2026, 10, 10))
     page = client.get(url).content.decode()
-    assert "张*" in page and str(app.proposed_amount) in page and "西门村" in page
+    # one amount format (issue 13.11): thousands separators, two decimals
+    assert "张*" in page and f"{app.proposed_amount:,.2f}" in page and "西门村" in page
     forbidden = ["张三", "李小红", "360124199003030045", "360124201001010067", "13800138000", "13700001111",
                  "138****8000", "3000", "白血病", "肢体", "一级", "某组1号", poor.code]
     forbidden += [m.id_number_masked for m in poor.members.all()]

@@ -29,12 +29,13 @@ ENTRIES: dict[str, Entry] = {
 
 
 def _job(where: str, households: dict[str, Any], users: dict[str, Any]) -> dict[str, Any]:
+    from jiuzhu.apps.jobs.context import log_entry
     from jiuzhu.apps.jobs.models import Job
 
     county = households[where].county_id
     job = Job.objects.create(kind="assistance.payroll", params={"county": county, "month": "2026-12"},
                              scope_key=f"{county}-{uuid.uuid4().hex[:8]}", region_id=county,
-                             log=[{"at": "2026-12-01T09:00:00+08:00", "msg": "已提交 / queued"}])
+                             log=[log_entry("已提交", "queued")])
     return {"pk": job.pk}
 
 

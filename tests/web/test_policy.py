@@ -94,8 +94,9 @@ def test_local_choices_are_listed_first_with_their_reference(client: Any, users:
     start = page.index('id="local-choices"')
     section = page[start:page.index("</section>", start)]
     assert "就业成本扣减" in section and "实施意见未规定就业成本扣减" in section
-    assert "docs/policy-notes.md §1.1" in section and "演示" in section
-    assert "tekun.no_capacity_assessed_by" in section
+    # the reference as a caseworker reads it: the practice it follows, never a developers' document
+    assert "兴安盟做法" in section and "演示" in section and "docs/" not in section
+    assert "认可&quot;无劳动能力&quot;评定的机构" in section or '认可"无劳动能力"评定的机构' in section
     assert "最低生活保障标准<" not in section  # the dibao standard is the opinions' own, not a local choice
 
 
@@ -111,7 +112,7 @@ def test_parameter_values_read_as_words_and_dates_in_one_format(client: Any, use
     """A caseworker reads 全体居民, not the code "all", and dates as 2023-01-01 like every other page."""
     client.force_login(users["county"])
     page = client.get("/policy/parameters/").content.decode()
-    row = page[page.index("benchmark.disposable_income_basis"):]
+    row = page[page.index("可支配收入口径</b>"):]
     row = row[:row.index("</tr>")]
     assert "全体居民" in row and ">all<" not in row
-    assert "2023-01-01" in row and "2023年" not in page
+    assert "2023-01-01" in row and "2023年1月1日" not in page

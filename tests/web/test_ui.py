@@ -58,7 +58,7 @@ def test_household_page_shows_members_items_and_history(client: Any, households:
     client.force_login(users["county"])
     h = households["inside"]
     page = client.get(f"/households/{h.pk}/").content.decode()
-    for text in ("张三", "360124********0011", "12000.00", "李四", "重度残疾", "138****8000"):
+    for text in ("张三", "360124********0011", "12,000.00", "李四", "重度残疾", "138****8000"):
         assert text in page
     assert "360124198001010011" not in page and "13800138000" not in page
     past = client.get(f"/households/{h.pk}/", {"as_of": "2000-01-01"})

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from jiuzhu.apps.assistance.models import Entitlement
 from jiuzhu.apps.policy.selectors import current_parameters
+from jiuzhu.rules import formats
 from jiuzhu.rules.determination.codes import CATEGORY_LABELS
 from jiuzhu.rules.exchange.sources import PROGRAMMES
 
@@ -58,29 +59,17 @@ class LetterError(Exception):
 # ------------------------------------------------------------------ typography
 
 def format_date(day: dt.date | str | None) -> str:
-    """2026年12月7日 (no leading zeros), the one date format of letters."""
-    if day is None or day == "":
-        return ""
-    if isinstance(day, str):
-        day = dt.date.fromisoformat(day[:10])
-    return f"{day.year}年{day.month}月{day.day}日"
+    """2026年12月7日 (no leading zeros), the one date format of letters (rules.formats)."""
+    return formats.cn_date(day)
 
 
 def format_month(day: dt.date | str | None) -> str:
-    if day is None or day == "":
-        return ""
-    if isinstance(day, str):
-        day = dt.date.fromisoformat(day[:10])
-    return f"{day.year}年{day.month}月"
+    return formats.cn_month(day)
 
 
 def format_amount(value: Any) -> str:
-    """1234.5 → "1,234.50元" (thousands separators, two decimals)."""
-    try:
-        amount = Decimal(str(value).replace(",", "")).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        return str(value)
-    return f"{amount:,.2f}元"
+    """1234.5 → "1,234.50元" (thousands separators, two decimals; rules.formats)."""
+    return formats.yuan(value)
 
 
 _MONEY = re.compile(r"(≈?)(-?\d+(?:\.\d+)?)\s*元")

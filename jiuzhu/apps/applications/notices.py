@@ -1,4 +1,4 @@
-"""Public notices (公示) and the objections received during them (seed (11); policy notes §2.1).
+"""Public notices (公示) and the objections received during them (seed (11); docs/policy-notes.md §2.1).
 
 - **Where.** A notice is posted on the public page of the village where the household is
   registered and — when it lives in another village (人户分离, 赣民规字〔2022〕6号) — also on the

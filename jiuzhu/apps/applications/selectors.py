@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +51,20 @@ def overdue_q(today: dt.date) -> Q:
         | Q(state__in=(State.NOTICE, State.APPRAISED), decision_due_on__lt=today)
         | Q(state__in=(State.REFUSED, State.APPROVED), letter_sent_on__isnull=True, letter_due_on__lt=today)
     )
+
+
+def home_counts(user: Any) -> dict[str, int]:
+    """The home page's counts (one query per model): cases at each step, overdue, public forms waiting."""
+    today = timezone.localdate()
+    counts = scoped(Application.objects.all(), user, VIEW).aggregate(
+        overdue=Count("id", filter=overdue_q(today)),
+        letters=Count("id", filter=Q(state__in=(State.REFUSED, State.APPROVED), letter_sent_on__isnull=True)),
+        **{s: Count("id", filter=Q(state=s)) for s in (State.SUBMITTED, State.ACCEPTED, State.CHECKED,
+                                                       State.VISITED, State.OPINION, State.NOTICE,
+                                                       State.OBJECTION, State.APPRAISED)},
+    )
+    counts["intakes"] = scoped(PublicIntake.objects.filter(state="pending"), user, VIEW).count()
+    return counts
 
 
 def overdue_reasons(app: Application, today: dt.date) -> list[str]:

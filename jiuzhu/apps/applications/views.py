@@ -66,6 +66,8 @@ def application_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(selectors.overdue_q(today))
     if request.GET.get("related"):
         qs = qs.filter(related_to_staff=True)
+    if request.GET.get("letter") == "pending":  # decided, written notice not yet sent (home page)
+        qs = qs.filter(state__in=(State.APPROVED, State.REFUSED), letter_sent_on__isnull=True)
     page = Paginator(qs.order_by("-submitted_on", "-id"), 50).get_page(request.GET.get("page"))
     rows = [(a, [selectors.OVERDUE_LABELS[r] for r in selectors.overdue_reasons(a, today)]) for a in page]
     overdue_total = selectors.applications(request.user).filter(selectors.overdue_q(today)).count()

@@ -13,20 +13,34 @@ class AssistanceConfig(AppConfig):
         from jiuzhu.apps.core.hooks import (
             register_demo_step,
             register_held_categories,
+            register_home_panel,
+            register_household_column,
             register_household_section,
             register_nav,
         )
+        from jiuzhu.apps.core.vocabulary import register_vocabulary
 
-        from . import jobs  # noqa: F401 - declares the kinds "assistance.matching" and "assistance.payroll"
+        from . import (
+            columns,
+            home,
+            jobs,  # noqa: F401 - declares the kinds "assistance.matching" and "assistance.payroll"
+        )
         from .demo import demo_step
         from .exports import register
+        from .payroll import COLUMNS
         from .selectors import entitlement_categories
         from .views import household_section
 
         register_nav(70, _("Programmes"), "assistance_programmes", "view_assistance", "view_share")
         register_nav(71, _("People to serve"), "assistance_department_list", "view_assistance", "view_share")
         register_nav(72, _("Payrolls"), "assistance_payrolls", "view_assistance")
+        register_home_panel(50, (home.MANAGE,), home.payroll_panel)
+        register_home_panel(60, ("view_assistance", "view_share"), home.people_panel)
+        register_household_column(10, "category", _("Category"), columns.categories,
+                                  choices=columns.category_choices, filter=columns.filter_category)
+        register_household_column(20, "amount", _("Monthly amount (yuan)"), columns.monthly_amounts, numeric=True)
         register_household_section(40, "assistance/_household.html", household_section)
+        register_vocabulary("bank_file_columns", COLUMNS)
         register_held_categories(10, "assistance.entitlements", entitlement_categories)
         register_demo_step(60, "assistance", demo_step)
         register()  # the people to serve as a bulk export (purpose, cap, approval: jiuzhu.apps.privacy)

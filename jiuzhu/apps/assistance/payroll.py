@@ -379,7 +379,7 @@ def export_bank_file(*, actor: User, payroll: Payroll, fmt: str = "csv") -> tupl
                                                     payroll.month).value)
     unknown = [c for c in columns if c not in COLUMNS]
     if unknown:
-        raise PayrollError("columns", f"银行文件列设置有误：{unknown}", f"Unknown bank-file columns: {unknown}")
+        raise PayrollError("columns", f"银行文件列设置有误：{'、'.join(unknown)}", f"Unknown bank-file columns: {', '.join(unknown)}")
     rows = bank_rows(payroll, columns)
     header = [COLUMNS[c] for c in columns]
     name = f"payroll-{payroll.county_id}-{payroll.month:%Y%m}.{fmt}"

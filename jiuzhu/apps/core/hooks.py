@@ -8,9 +8,13 @@ rule of a lower app needs something from a higher one, the higher app registers 
   giving its context, or ``None`` to leave the section out), in a slot of the page:
   ``"summary"`` (under the household's facts) or ``"main"`` (after its records);
 - ``register_home_section``: a section on the home page (same shape, without a household);
+- ``register_home_panel``: a "work to do" panel on the home page for holders of any of its
+  capabilities: counts that link to the filtered lists (issue 13 item 9);
 - ``register_held_categories``: a source of the low-income categories a household holds by a
   decision recorded above the determination (e.g. an active entitlement), read by
   ``determination.selectors.household_categories``;
+- ``register_household_column``: a column of the household list (e.g. category, monthly amount from
+  the entitlements), filled for one page of households at a time, optionally with a filter;
 - ``register_demo_step``: a step ``jiuzhu demo`` runs after the province is loaded
   (idempotent: it is run again on every ``make run``).
 """
@@ -51,6 +55,29 @@ class HomeSection:
 
 
 @dataclass(frozen=True)
+class HomePanel:
+    order: int
+    caps: tuple[str, ...]
+    # (request) -> {"title": …, "items": [{"label", "count", "url", "alert"}], "note": …} or None.
+    # Cheap queries only (the home page is opened many times a day): one aggregate per panel.
+    context: Callable[[Any], dict[str, Any] | None]
+    template: str = "core/_home_panel.html"
+
+
+@dataclass(frozen=True)
+class HouseholdColumn:
+    order: int
+    name: str
+    label: Any  # a lazy translation
+    # (list of household ids on the page) -> {household id: value shown}; one query per page, not per row.
+    values: Callable[[list[Any]], dict[Any, Any]]
+    numeric: bool = False
+    # Optional filter: choices [(value, label)] and (queryset, value) -> queryset.
+    choices: Callable[[], list[tuple[str, Any]]] | None = None
+    filter: Callable[[Any, str], Any] | None = None
+
+
+@dataclass(frozen=True)
 class DemoStep:
     order: int
     name: str
@@ -67,6 +94,8 @@ class CategorySource:
 NAV: list[NavItem] = []
 SECTIONS: list[HouseholdSection] = []
 HOME_SECTIONS: list[HomeSection] = []
+HOME_PANELS: list[HomePanel] = []
+HOUSEHOLD_COLUMNS: list[HouseholdColumn] = []
 DEMO_STEPS: list[DemoStep] = []
 CATEGORY_SOURCES: list[CategorySource] = []
 
@@ -91,6 +120,17 @@ def register_household_section(order: int, template: str,
 
 def register_home_section(order: int, template: str, context: Callable[[Any], dict[str, Any] | None]) -> None:
     _add(HOME_SECTIONS, HomeSection(order, template, context), lambda i: i.template)
+
+
+def register_home_panel(order: int, caps: Iterable[str], context: Callable[[Any], dict[str, Any] | None],
+                        template: str = "core/_home_panel.html") -> None:
+    _add(HOME_PANELS, HomePanel(order, tuple(caps), context, template), lambda i: (i.order, i.template))
+
+
+def register_household_column(order: int, name: str, label: Any, values: Callable[[list[Any]], dict[Any, Any]], *,
+                              numeric: bool = False, choices: Callable[[], list[tuple[str, Any]]] | None = None,
+                              filter: Callable[[Any, str], Any] | None = None) -> None:  # noqa: A002
+    _add(HOUSEHOLD_COLUMNS, HouseholdColumn(order, name, label, values, numeric, choices, filter), lambda i: i.name)
 
 
 def register_demo_step(order: int, name: str, run: Callable[[], str]) -> None:
@@ -122,6 +162,23 @@ def home_sections(request: Any) -> list[SafeString]:
         ctx = section.context(request)
         if ctx is not None:
             out.append(mark_safe(render_to_string(section.template, ctx, request)))
+    return out
+
+
+def household_columns() -> list[HouseholdColumn]:
+    return list(HOUSEHOLD_COLUMNS)
+
+
+def home_panels(request: Any) -> list[SafeString]:
+    """The work-to-do panels the user's capabilities open, each rendered (empty ones left out)."""
+    user = request.user
+    out = []
+    for panel in HOME_PANELS:
+        if not any(user.has_capability(c) for c in panel.caps):
+            continue
+        ctx = panel.context(request)
+        if ctx is not None:
+            out.append(mark_safe(render_to_string(panel.template, ctx, request)))
     return out
 
 

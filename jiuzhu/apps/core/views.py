@@ -20,10 +20,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import otp, services
 from .audit import audit
-from .audit_labels import EVENTS, OUTCOMES, detail_text
+from .audit_labels import EVENTS, OBJECTS, OUTCOMES, detail_text
 from .auth import LockoutAuthenticationForm
 from .choices import Department, Role
-from .hooks import home_sections
+from .hooks import home_panels, home_sections
 from .models import AuditEvent, Region, User
 from .requests import AuthedRequest
 from .scoping import require
@@ -38,7 +38,7 @@ class LoginView(auth_views.LoginView):
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     # The apps built on core fill the page (the registry's household counts, …): core.hooks.
-    return render(request, "core/home.html", {"sections": home_sections(request)})
+    return render(request, "core/home.html", {"panels": home_panels(request), "sections": home_sections(request)})
 
 
 class UserCreateForm(forms.Form):
@@ -204,7 +204,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         e.event_label = EVENTS.get(e.event, e.event)  # type: ignore[attr-defined]
         e.outcome_label = OUTCOMES.get(e.outcome, e.outcome)  # type: ignore[attr-defined]
         e.role_label = roles.get(e.role, e.role)  # type: ignore[attr-defined]
-        e.detail_text = detail_text(e.detail)  # type: ignore[attr-defined]
+        e.detail_text = detail_text(e.detail, roles)  # type: ignore[attr-defined]
+        e.object_label = OBJECTS.get(e.object_type, e.object_type)  # type: ignore[attr-defined]
     return render(request, "core/audit_log.html", {"page": page, "event": event, "kind": kind})
 
 

@@ -8,13 +8,19 @@ class ExchangeConfig(AppConfig):
 
     def ready(self) -> None:
         # Django imports app modules that touch models only once the registry of apps is ready.
-        from jiuzhu.apps.core.hooks import register_demo_step, register_household_section
+        from jiuzhu.apps.core.hooks import (
+            register_demo_step,
+            register_home_panel,
+            register_household_section,
+        )
 
         from . import (
+            home,
             jobs,  # noqa: F401 - declares the kind "exchange.import"
             views_chain,
         )
         from .demo import chain_examples
 
+        register_home_panel(80, ("view_exchange",), home.panel)
         register_household_section(10, "exchange/_chain.html", views_chain.household_section)
         register_demo_step(90, "exchange.chain_examples", chain_examples)

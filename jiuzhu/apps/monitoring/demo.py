@@ -12,12 +12,14 @@ from typing import Any, cast
 from django.db.models import F
 from django.utils import timezone
 
+from jiuzhu.apps.applications.models import ReviewTask
 from jiuzhu.apps.core.demo_accounts import DEMO_PASSWORD
 from jiuzhu.apps.core.models import Region, User
 from jiuzhu.apps.core.services import user_create
 from jiuzhu.engine.monitoring.indicators import get_indicator
 
 from . import services
+from .export import recipients
 from .models import ComparisonRun, Outcome, State, Warning
 from .visits import colleagues
 
@@ -101,8 +103,36 @@ def walk_states(township: Any, county: Any) -> dict[str, int]:
     return done
 
 
+REVIEW_NOTE = "定期核查（演示历史）"
+# Share of recipient households whose last periodic review is overdue in the demo: a county that keeps
+# up with its reviews, not a registry without any history (issue 13 item 13).
+REVIEW_OVERDUE_PER_MILLE = 30
+
+
+def review_history(today: dt.date | None = None) -> int:
+    """Give the demo's recipient households a realistic review history: most reviewed within the last
+    eleven months, about 3% last reviewed 13–18 months ago.  Deterministic (by household id) and
+    idempotent (once per database).  The synthetic registry itself has no review dates."""
+    if ReviewTask.objects.filter(note=REVIEW_NOTE).exists():
+        return 0
+    today = today or timezone.localdate()
+    tasks = []
+    for hid in sorted(recipients(today)):
+        spread = (hid * 7919) % 1000
+        if spread < REVIEW_OVERDUE_PER_MILLE:
+            back = 395 + (hid * 31) % 150  # 13 to 18 months ago: overdue
+        else:
+            back = 5 + (hid * 131) % 320  # within the last eleven months
+        done = today - dt.timedelta(days=back)
+        tasks.append(ReviewTask(household_id=hid, kind="stable", due_on=done, done_on=done, note=REVIEW_NOTE))
+    ReviewTask.objects.bulk_create(tasks, batch_size=2000)
+    return len(tasks)
+
+
 def demo_step() -> str:
+    reviewed = 0
     if not ComparisonRun.objects.completed().exists():
+        reviewed = review_history()
         services.comparison_run(actor=None, mode="full")
     walked = Warning.objects.filter(county_id=DEMO_COUNTY).exclude(state=State.PUSHED).exists()
     moved: dict[str, int] = {}
@@ -114,4 +144,5 @@ def demo_step() -> str:
         _colleague("county2", county, "县级审核员")
         moved = walk_states(township, county)
     total = Warning.objects.count()
-    return f"monitoring: {total:,} early warnings" + (f"; demo states {moved}" if moved else "")
+    return (f"monitoring: {total:,} early warnings" + (f"; {reviewed:,} past periodic reviews" if reviewed else "")
+            + (f"; demo states {moved}" if moved else ""))

@@ -50,8 +50,35 @@ def overdue_q(today: dt.date) -> Q:
                                        | Q(handled_at__isnull=True, handle_due__lt=today))
 
 
+def due_soon_q(today: dt.date, days: int = 7) -> Q:
+    """Open warnings whose next deadline (verify, then handle) falls in the coming ``days``, not yet passed."""
+    until = today + dt.timedelta(days=days)
+    return Q(state__in=OPEN_STATES) & (Q(verified_at__isnull=True, verify_due__gte=today, verify_due__lte=until)
+                                       | Q(verified_at__isnull=False, handled_at__isnull=True,
+                                           handle_due__gte=today, handle_due__lte=until))
+
+
+def to_verify_q() -> Q:
+    """Open warnings not yet verified: each needs a check or a home visit (核实)."""
+    return Q(state__in=OPEN_STATES, verified_at__isnull=True)
+
+
+def home_counts(user: Any) -> dict[str, int]:
+    """The home page's counts (one query): open, overdue, due this week, to verify, red."""
+    today = timezone.localdate()
+    return scoped(Warning.objects.all(), user, VIEW).aggregate(
+        open=models.Count("id", filter=Q(state__in=OPEN_STATES)),
+        overdue=models.Count("id", filter=overdue_q(today)),
+        due=models.Count("id", filter=due_soon_q(today)),
+        verify=models.Count("id", filter=to_verify_q()),
+        red=models.Count("id", filter=Q(state__in=OPEN_STATES, severity="red")),
+        escalated=models.Count("id", filter=Q(state__in=OPEN_STATES, supervision_level__gt=0)),
+    )
+
+
 def workbench(user: Any, filters: dict[str, str]) -> models.QuerySet[Warning]:
-    """The user's warnings by severity then deadline, filtered (state, severity, indicator, kind, overdue)."""
+    """The user's warnings by severity then deadline, filtered (state, severity, indicator, kind, overdue,
+    due this week, to verify)."""
     qs = warnings_for(user)
     state = filters.get("state") or "open"
     if state == "open":
@@ -66,6 +93,10 @@ def workbench(user: Any, filters: dict[str, str]) -> models.QuerySet[Warning]:
         qs = qs.filter(kind=filters["kind"])
     if filters.get("overdue") == "1":
         qs = qs.filter(overdue_q(timezone.localdate()))
+    if filters.get("due") == "week":
+        qs = qs.filter(due_soon_q(timezone.localdate()))
+    if filters.get("stage") == "verify":
+        qs = qs.filter(to_verify_q())
     return qs.annotate(sev=SEVERITY_RANK).order_by("sev", "handle_due", "verify_due", "id")
 
 

@@ -1,7 +1,7 @@
 """The verification visit's rules (铁脚板摸排): what a draft keeps, who may be the second visitor,
 and when a visit is complete.
 
-Two staff visit (policy notes §2.1: 入户调查 by two or more staff).  For the kinds of warning named
+Two staff visit (docs/policy-notes.md §2.1: 入户调查 by two or more staff).  For the kinds of warning named
 by the parameter ``monitoring.visit.two_staff_kinds`` (CONFIG, all kinds by default) the second
 visitor is a real account — a colleague of the responsible unit who handles warnings, not the
 person submitting — and the person who records the outcome may not also close the warning (the

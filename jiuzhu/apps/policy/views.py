@@ -15,9 +15,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.requests import AuthedRequest
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require, scoped
+from jiuzhu.apps.core.vocabulary import all_labels
 from jiuzhu.rules.params import ParameterError
+from jiuzhu.rules.params.display import TOPICS, legal_reference, show_value, topic_of
+from jiuzhu.rules.params.regions import region_name
 
 from . import services
 from .models import ParameterRevision
@@ -28,29 +32,56 @@ CAP = "edit_parameters"
 
 class RevisionForm(forms.Form):
     path = forms.ChoiceField(label=_("Parameter"))
-    region = forms.CharField(label=_("Region code"), max_length=6)
+    region = forms.ChoiceField(label=_("Region"))
     area = forms.ChoiceField(label=_("Urban or rural"), choices=[("all", "—"), ("urban", _("urban")), ("rural", _("rural"))], required=False)
     effective_from = forms.DateField(label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"}))
     value = forms.CharField(label=_("Value"), max_length=200)
     reference = forms.CharField(label=_("Legal reference"), max_length=200)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         en = (get_language() or "").startswith("en")
         nodes = current_parameters().nodes
-        self.fields["path"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
-            (p, f"{p} — {nodes[p].label_en if en else nodes[p].label_zh}") for p in sorted(nodes)
-        ]
+        # Chosen by name, grouped by topic; the code stays the submitted value.
+        by_topic: dict[str, list[tuple[str, str]]] = {}
+        for p in sorted(nodes):
+            by_topic.setdefault(topic_of(p), []).append((p, nodes[p].label_en if en else nodes[p].label_zh))
+        self.fields["path"].choices = [(title, by_topic[key]) for key, title in TOPICS if key in by_topic]  # type: ignore[attr-defined]  # a ChoiceField
+        self.fields["region"].choices = [(r.code, r.name) for r in _regions_for(user)] if user else []  # type: ignore[attr-defined]  # a ChoiceField
 
 
 def _region_code(user: Any) -> str:
     return str(user.region_id or "360000")
 
 
+def _regions_for(user: Any) -> list[Region]:
+    """The regions whose parameters the user may look at or revise, by name: the province, the user's
+    city and the cities and counties within the user's own region."""
+    own = str(user.region_id or "360000")
+    prefix = own[:2] if own.endswith("0000") else own[:4] if own.endswith("00") else own
+    qs = Region.objects.filter(level__in=("province", "city", "county"), valid_to__isnull=True)
+    return [r for r in qs.order_by("code")
+            if r.code in ("360000", own[:4] + "00") or (r.code.startswith(prefix) and r.level != "province")]
+
+
+def _shown(node: Any, resolved: Any, labels: dict[str, str]) -> dict[str, Any]:
+    return {"value": show_value(resolved.value, node.kind, node.unit, labels),
+            "unit": "" if node.unit == "比例" else node.unit, "ref": legal_reference(resolved.ref),
+            "region": region_label(resolved.region)}
+
+
+def region_label(code: str) -> str:
+    try:
+        return region_name(code)
+    except Exception:  # noqa: BLE001 - a code the shipped table lacks is shown as it is
+        return code
+
+
 @login_required
 def parameter_list(request: HttpRequest) -> HttpResponse:
-    """Every parameter as it stands today for the user's region (county, or the city/province default)."""
+    """Every parameter as it stands on a date for a region, grouped by topic, in words, with its legal
+    reference (issue 13 item 10)."""
     require(request.user, CAP)
     region = request.GET.get("region") or _region_code(request.user)
     on_raw = request.GET.get("on", "")
@@ -59,21 +90,25 @@ def parameter_list(request: HttpRequest) -> HttpResponse:
     except ValueError:
         on = timezone.localdate()
     params = current_parameters()
-    rows = []
+    labels = all_labels()
+    groups: dict[str, list[dict[str, Any]]] = {key: [] for key, _title in TOPICS}
     local: list[dict[str, Any]] = []
     for path in sorted(params.nodes):
         node = params.nodes[path]
         for area in (("urban", "rural") if node.by_area else ("all",)):
             try:
                 resolved = params.resolve(path, region, area if area != "all" else "urban", on)
-                rows.append({"node": node, "area": area, "r": resolved, "error": ""})
+                row = {"node": node, "area": area, "r": resolved, "error": "", **_shown(node, resolved, labels)}
                 if node.local:
                     # local choices that change categories, listed first (issue 15 item 6)
-                    local.append(rows[-1])
+                    local.append(row)
             except ParameterError as err:
-                rows.append({"node": node, "area": area, "r": None, "error": err.message_zh})
+                row = {"node": node, "area": area, "r": None, "error": err.message_zh}
+            groups[topic_of(path)].append(row)
+    topics = [{"key": key, "title": title, "rows": groups[key]} for key, title in TOPICS if groups[key]]
     return render(request, "policy/parameter_list.html", {
-        "rows": rows, "local": local, "region": region, "on": on, "version": params.version,
+        "topics": topics, "local": local, "region": region, "region_name": region_label(region), "on": on,
+        "version": params.version, "regions": _regions_for(request.user),
     })
 
 
@@ -81,7 +116,7 @@ def parameter_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def revision_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, CAP)
-    form = RevisionForm(request.POST or None, initial={"region": _region_code(request.user)})
+    form = RevisionForm(request.POST or None, initial={"region": _region_code(request.user)}, user=request.user)
     status = 200
     if request.method == "POST":
         status = 400
@@ -96,8 +131,16 @@ def revision_list(request: AuthedRequest) -> HttpResponse:
             except ValidationError as err:
                 for field, msgs in err.message_dict.items():
                     form.add_error(field if field in form.fields else None, msgs)
-    revisions = scoped(ParameterRevision.objects.select_related("region", "created_by", "decided_by"), request.user, CAP)
-    return render(request, "policy/revision_list.html", {"form": form, "revisions": revisions[:200]}, status=status)
+    revisions = list(scoped(ParameterRevision.objects.select_related("region", "created_by", "decided_by"),
+                            request.user, CAP)[:200])
+    nodes, labels = current_parameters().nodes, all_labels()
+    rows = []
+    for r in revisions:
+        node = nodes.get(r.path)
+        rows.append({"r": r, "label": node.label_zh if node else r.path,
+                     "value": show_value(r.value, node.kind, node.unit, labels) if node else r.value,
+                     "unit": "" if node is None or node.unit == "比例" else node.unit})
+    return render(request, "policy/revision_list.html", {"form": form, "rows": rows}, status=status)
 
 
 @login_required

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.keys import keyring
-from jiuzhu.apps.core.scoping import get_scoped_or_404, scoped
+from jiuzhu.apps.core.models import Region
+from jiuzhu.apps.core.scoping import get_scoped_or_404, region_filter, scoped
 from jiuzhu.pii.crypto import decrypt_field
 from jiuzhu.pii.masking import mask_id_number
 from jiuzhu.rules.identity import IdNumberError, parse_id_number
@@ -32,6 +33,32 @@ def household_get(user: Any, pk: Any, capability: str = VIEW) -> Household:
 
 def member_get(user: Any, pk: Any, capability: str = VIEW) -> Member:
     return get_scoped_or_404(Member.objects.select_related("household"), user, capability, pk=pk)
+
+
+def looks_like_partial_id(query: str) -> bool:
+    """Digits (perhaps ending in X) too short for an ID number, but long enough to be meant as one."""
+    q = normalise_text(query or "").upper()
+    digits = q[:-1] if q.endswith("X") else q
+    return digits.isdigit() and 6 <= len(q) < 15  # 15 and more: an invalid full number, refused with a message
+
+
+def villages_for(user: Any, limit: int = 600) -> list[Region]:
+    """The villages in the user's region, by township, for the list's village filter (none when there
+    are too many for a menu: a province or a city searches by village name instead)."""
+    qs = Region.objects.filter(level="village", valid_to__isnull=True)
+    q = region_filter(user, "code")
+    qs = qs if q is None else qs.filter(q)
+    villages = list(qs.select_related("parent").order_by("code")[: limit + 1])
+    return [] if len(villages) > limit else villages
+
+
+def with_list_facts(qs: models.QuerySet[Household]) -> models.QuerySet[Household]:
+    """The household list's own columns in the same query: the head's name and the number of members."""
+    head = Member.objects.filter(household=models.OuterRef("pk"), relation="head").values("name")[:1]
+    members = (Member.objects.filter(household=models.OuterRef("pk")).order_by().values("household")
+               .annotate(n=models.Count("id")).values("n"))
+    return qs.select_related("county", "township", "village").annotate(
+        head_name=models.Subquery(head), n_members=models.Subquery(members))
 
 
 def household_search(user: Any, query: str, capability: str = VIEW) -> models.QuerySet[Household]:

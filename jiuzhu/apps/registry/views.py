@@ -8,16 +8,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
-from jiuzhu.apps.core.hooks import household_sections
+from jiuzhu.apps.core.hooks import household_columns, household_sections
 from jiuzhu.apps.core.requests import AuthedRequest
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
+from jiuzhu.pii.masking import mask_name
 
 from . import history, selectors, services
 from .forms import ITEM_FORMS, ITEM_TITLES, HouseholdForm, MemberForm, UnmaskForm, with_members
@@ -88,15 +89,18 @@ def _data(form: Any, drop_empty: tuple[str, ...] = ()) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def household_list(request: HttpRequest) -> HttpResponse:
-    """The households in scope; searching is a POST so that an ID number never lands in a URL.
+    """Households in scope: head (masked), members, and the columns other apps add (category, monthly
+    amount: core.hooks.register_household_column); filters by village and by those columns.
 
-    URLs end up in browser histories, proxy and server logs and Referer headers; a search
-    by the full ID number (the only way to find a person by number) is therefore sent in
-    the request body, and a search in the query string is not run.
+    Searching is a POST so that an ID number never lands in a URL: URLs end up in browser
+    histories, proxy and server logs and Referer headers; a search by the full ID number (the
+    only way to find a person by number) is therefore sent in the request body, and a search in
+    the query string is not run.  The filters (village, category) carry no personal data.
     """
     require(request.user, selectors.VIEW)
+    data = request.POST if request.method == "POST" else request.GET
     query = request.POST.get("q", "").strip() if request.method == "POST" else ""
-    error = ""
+    error = note = ""
     if request.method == "GET" and request.GET.get("q", "").strip():
         error = _("For privacy a search is not taken from the address bar: type it in the search box.")
     try:
@@ -107,10 +111,36 @@ def household_list(request: HttpRequest) -> HttpResponse:
         )
     except ValidationError as err:
         qs, error = selectors.households_for(request.user).none(), " ".join(err.messages)
-    number = request.POST.get("page") if request.method == "POST" else request.GET.get("page")
-    page = Paginator(qs.order_by("code"), 50).get_page(number)
+    if selectors.looks_like_partial_id(query):
+        note = _("ID numbers are searched exactly, never by part: enter all 18 characters. "
+                 "Shown: households whose number or village code matches.")
+    villages = selectors.villages_for(request.user)
+    village = data.get("village", "")
+    if village:
+        qs = qs.filter(village__code=village)
+    columns = household_columns()
+    filters = []
+    for col in columns:
+        if col.filter is None or col.choices is None:
+            continue
+        value = data.get(col.name, "")
+        options = col.choices()
+        if value in {v for v, _label in options}:
+            qs = col.filter(qs, value)
+        filters.append({"name": col.name, "label": col.label, "options": options, "value": value})
+    page = Paginator(selectors.with_list_facts(qs).order_by("code"), 50).get_page(data.get("page"))
+    ids = [h.pk for h in page]
+    extra = [(col, col.values(ids)) for col in columns]
+    rows = [{"h": h, "head": mask_name(getattr(h, "head_name", None) or ""),
+             "extra": [(col, values.get(h.pk, "")) for col, values in extra]} for h in page]
+    params = request.GET.copy() if request.method == "GET" else QueryDict(mutable=True)
+    params.pop("page", None)
+    params.pop("q", None)
     template = "registry/_household_rows.html" if request.htmx else "registry/household_list.html"  # type: ignore[attr-defined]
-    response = render(request, template, {"page": page, "query": query, "error": error})
+    response = render(request, template, {
+        "page": page, "rows": rows, "columns": columns, "query": query, "error": error, "note": note,
+        "villages": villages, "village": village, "filters": filters, "params": params.urlencode(),
+    })
     if query:
         response["Cache-Control"] = "no-store"  # a search result is not kept in caches either
     return response

@@ -27,6 +27,7 @@ from jiuzhu.rules.determination.categories import CATEGORIES
 from jiuzhu.rules.exchange.sources import DEPARTMENTS
 from jiuzhu.rules.exchange.sources import PROGRAMMES as CHAIN_PROGRAMMES
 from jiuzhu.rules.params import ParameterSet
+from jiuzhu.rules.vocab import DisabilityType, SchoolStage, WorkCapacity, code_label_zh
 
 Lookup = Callable[[str], Any]
 
@@ -242,6 +243,10 @@ def by_key(key: str) -> Programme:
     return _BY_KEY[key]
 
 
+_CODED_FIELDS: dict[str, Any] = {"school_stage": SchoolStage, "disability_type": DisabilityType,
+                                  "work_capacity": WorkCapacity}
+
+
 def who_zh(p: Programme, lookup: Callable[[str], Any]) -> str:
     """Who qualifies, in Chinese, with the parameter values in force."""
     parts: list[str] = []
@@ -252,7 +257,8 @@ def who_zh(p: Programme, lookup: Callable[[str], Any]) -> str:
     for c in p.conds:
         value = lookup(c.param) if c.param else (c.values[0] if c.op in (">=", "<") and c.values else "")
         if c.op in ("in", "not_in") and c.param:
-            value = "、".join(as_codes(value))
+            enum = _CODED_FIELDS.get(c.field)  # codes of a vocabulary read as their labels, never raw
+            value = "、".join(code_label_zh(enum, v) if enum else v for v in as_codes(value))
         parts.append(f"{c.label_zh}{value}" if value != "" else c.label_zh)
     return "；".join(parts)
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from django import template
 
-from jiuzhu.apps.applications.letters import format_amount
 from jiuzhu.rules.exchange.sources import DEPARTMENTS, SOURCES
+from jiuzhu.rules.formats import yuan as format_amount
 
 register = template.Library()
 

@@ -12,14 +12,15 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
+from jiuzhu.apps.core.vocabulary import all_labels
 from jiuzhu.rules import vocab
 from jiuzhu.rules.determination import categories
+from jiuzhu.rules.params.display import show_value
 from jiuzhu.rules.params.regions import region_name as name_of
 
 register = template.Library()
 
 
-_GRADES_ZH = {1: "一", 2: "二", 3: "三", 4: "四"}
 # coded values of "str" parameters that are not in the vocabularies (e.g. benchmark.disposable_income_basis)
 _WORDS_ZH = {"all": "全体居民", "area": "分城乡（按家庭城乡属性）"}
 
@@ -41,20 +42,17 @@ def param_value(value: Any) -> str:
         if isinstance(value, list):
             return ", ".join(f"{v.get('type')} ≤ grade {v.get('max_grade')}" if isinstance(v, dict) else str(v) for v in value)
         return str(value)
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list):
-        parts = []
-        for v in value:
-            if isinstance(v, dict) and "type" in v:
-                kind = "各类残疾" if v["type"] == "any" else _code_words(str(v["type"]))
-                parts.append(f"{kind}{_GRADES_ZH.get(int(v.get('max_grade', 0)), v.get('max_grade'))}级及以上")
-            else:
-                parts.append(_code_words(str(v)))
-        return "、".join(parts) or "—"
-    if value in ("on", "off"):
-        return "开启" if value == "on" else "关闭"
-    return _code_words(str(value)) if isinstance(value, str) and value.isidentifier() else str(value)
+    if isinstance(value, list) and not value:
+        return "—"
+    # One way to read a parameter on every screen (rules.params.display, docs/decisions/0028).
+    return show_value(value, "", "", _labels())
+
+
+def _labels() -> dict[str, str]:
+    labels = all_labels()
+    for code in {*vocab.INCOME_SUBTYPE_LABELS_ZH, *_WORDS_ZH, *categories.CATEGORIES}:
+        labels[code] = _code_words(code)  # the short category names and the subtype words of the rules
+    return labels
 
 
 @register.filter

@@ -1,0 +1,95 @@
+"""One vocabulary for the screens (issue 11 item 2, issue 13 item 8): a coded value → its label in the
+active language, for the vocabularies the pages show outside a model's ``choices``.
+
+The labels themselves live where the codes are defined (rules.vocab, rules.exchange.sources, the
+monitoring indicators' tables); this module only gathers them, so a template says
+``{{ r.status|vocab:"run_status" }}`` and never prints the code.  Unknown codes are shown as they
+are (the raw-code test, tests/ui/test_raw_codes.py, then fails loudly).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from jiuzhu.engine.monitoring.indicators import KINDS, SEVERITIES, TARGETS
+from jiuzhu.rules import vocab
+from jiuzhu.rules.determination.codes import CATEGORY_LABELS
+from jiuzhu.rules.exchange.sources import DEPARTMENTS, SOURCES
+from jiuzhu.rules.exchange.sources import PROGRAMMES as CHAIN_PROGRAMMES
+from jiuzhu.rules.programmes.matrix import PROGRAMMES as MATRIX_PROGRAMMES
+
+RUN_STATUS: Mapping[str, Any] = {"running": _("Running"), "done": _("Done"), "failed": _("Failed")}
+
+# Income details (subtypes): the rules' labels.
+INCOME_SUBTYPES: Mapping[str, str] = vocab.INCOME_SUBTYPE_LABELS_ZH
+
+# Further code → label tables the apps above core register from their AppConfig.ready()
+# (register_vocabulary): the applications' documents, the bank file's columns, …
+EXTRA: dict[str, Mapping[str, str]] = {}
+
+
+def register_vocabulary(name: str, labels: Mapping[str, Any]) -> None:
+    EXTRA[name] = {k: str(v[0] if isinstance(v, tuple) else v) for k, v in labels.items()}
+
+
+def _bilingual(table: Mapping[str, tuple[str, str]]) -> Callable[[str], str | None]:
+    def label(code: str) -> str | None:
+        pair = table.get(code)
+        if pair is None:
+            return None
+        return pair[1] if (get_language() or "").startswith("en") else pair[0]
+    return label
+
+
+def _choices(enum: Any) -> Callable[[str], str | None]:
+    table = dict(vocab.choices(enum))
+    return lambda code: table.get(code)
+
+
+def _source(code: str) -> str | None:
+    source = SOURCES.get(code)
+    return None if source is None else source.label_zh
+
+
+VOCABULARIES: dict[str, Callable[[str], Any]] = {
+    "run_status": RUN_STATUS.get,
+    "category": _bilingual(CATEGORY_LABELS),
+    "severity": _bilingual(SEVERITIES),
+    "warning_kind": _bilingual(KINDS),
+    "warning_target": _bilingual(TARGETS),
+    "department": DEPARTMENTS.get,
+    "source": _source,
+    "school_stage": _choices(vocab.SchoolStage),
+    "disability_type": _choices(vocab.DisabilityType),
+    "income_type": _choices(vocab.IncomeType),
+}
+
+
+def label(code: Any, kind: str) -> str:
+    """The label of ``code`` in the vocabulary ``kind``; a list of codes gives the labels joined by 、."""
+    if code in (None, ""):
+        return ""
+    if isinstance(code, list | tuple | set | frozenset):
+        return "、".join(label(c, kind) for c in code)
+    found = VOCABULARIES[kind](str(code))
+    return str(code) if found is None else str(found)
+
+
+def all_labels() -> dict[str, str]:
+    """Every code of every vocabulary → its Chinese label (for values that mix vocabularies, such as a
+    parameter's list).  Later tables do not override earlier ones."""
+    out: dict[str, str] = {}
+    tables: list[Mapping[str, Any]] = [
+        {k: v[0] for k, v in CATEGORY_LABELS.items()}, {k: v[0] for k, v in CHAIN_PROGRAMMES.items()},
+        {p.key: p.label_zh for p in MATRIX_PROGRAMMES}, INCOME_SUBTYPES, {k: v[0] for k, v in SEVERITIES.items()},
+        {k: v[0] for k, v in KINDS.items()}, DEPARTMENTS, {k: s.label_zh for k, s in SOURCES.items()},
+        *({k: v for k, v in vocab.choices(enum)} for enum in vocab.ENUMS), *EXTRA.values(),
+    ]
+    for table in tables:
+        for k, v in table.items():
+            out.setdefault(str(k), str(v))
+    return out
