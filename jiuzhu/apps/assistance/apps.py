@@ -14,10 +14,12 @@ class AssistanceConfig(AppConfig):
             register_demo_step,
             register_held_categories,
             register_household_section,
+            register_listener,
             register_nav,
         )
 
-        from . import jobs  # noqa: F401 - declares the kinds "assistance.matching" and "assistance.payroll"
+        from . import jobs  # noqa: F401 - declares the kinds "assistance.matching", ".payroll", ".adjustment"
+        from .adjustment import on_parameters_approved
         from .demo import demo_step
         from .selectors import entitlement_categories
         from .views import household_section
@@ -28,3 +30,4 @@ class AssistanceConfig(AppConfig):
         register_household_section(40, "assistance/_household.html", household_section)
         register_held_categories(10, "assistance.entitlements", entitlement_categories)
         register_demo_step(60, "assistance", demo_step)
+        register_listener("parameters.approved", "assistance.adjustment", on_parameters_approved)
