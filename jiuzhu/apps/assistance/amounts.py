@@ -29,7 +29,7 @@ from jiuzhu.apps.registry.models import Household
 from jiuzhu.engine.determination.batch import run_batch
 from jiuzhu.rules.params import ParameterSet
 
-from .models import Entitlement, EntitlementAmount
+from .models import Entitlement, EntitlementAmount, EntitlementState
 
 DETERMINED = ("dibao", "tekun", "dibao_individual")  # the programmes whose amount the determination gives
 CENT = Decimal("0.01")
@@ -89,10 +89,12 @@ def determined_amounts(entitlements: list[Entitlement], month: dt.date, params: 
                        progress: Callable[[int, int], None] | None = None) -> dict[int, Decimal]:
     """Entitlement id → the monthly amount the determination as of ``month`` (its first day) gives.
 
-    Only the determined programmes; a household the engine cannot determine is left out (its lines
+    Only the determined programmes of active entitlements; a household the engine cannot determine is left out (its lines
     are then not checked, and the run says how many).
     """
-    wanted = [e for e in entitlements if e.programme in DETERMINED]
+    # An ending entitlement (渐退, or stopped after a notice period) keeps its decided amount until
+    # its last month: the determination no longer gives it, by design.
+    wanted = [e for e in entitlements if e.programme in DETERMINED and e.state == EntitlementState.ACTIVE]
     if not wanted:
         return {}
     household_ids = sorted({e.household_id for e in wanted})
