@@ -20,7 +20,8 @@ class AssistanceConfig(AppConfig):
 
         from . import jobs  # noqa: F401 - declares the kinds "assistance.matching", ".payroll", ".adjustment"
         from .adjustment import on_parameters_approved
-        from .demo import demo_step
+        from .demo import demo_step, people_to_serve_step
+        from .freshness import on_determination_stored, on_import_committed
         from .selectors import entitlement_categories
         from .views import household_section
 
@@ -30,4 +31,7 @@ class AssistanceConfig(AppConfig):
         register_household_section(40, "assistance/_household.html", household_section)
         register_held_categories(10, "assistance.entitlements", entitlement_categories)
         register_demo_step(60, "assistance", demo_step)
+        register_demo_step(65, "assistance.people_to_serve", people_to_serve_step)
         register_listener("parameters.approved", "assistance.adjustment", on_parameters_approved)
+        register_listener("determination.stored", "assistance.people_to_serve", on_determination_stored)
+        register_listener("exchange.committed", "assistance.people_to_serve", on_import_committed)

@@ -13,7 +13,8 @@ from jiuzhu.apps.determination.models import DeterminationResult
 from jiuzhu.apps.determination.services import determine_one
 from jiuzhu.apps.registry.models import Household
 
-from .models import Entitlement, Payroll, PayrollState
+from .freshness import freshness, refresh_now
+from .models import Entitlement, MatchStatus, Payroll, PayrollState
 from .payroll import PayrollError, approve_payroll, generate_payroll
 from .services import EntitlementError, start_entitlement
 
@@ -85,3 +86,17 @@ def demo_step() -> str:
         return f"assistance: {started} entitlements started; payroll not generated: {err.message_zh}"
     return (f"assistance: {started} entitlements started in 进贤县; payroll {month:%Y-%m}: "
             f"{payroll.lines_count} lines, {payroll.total_amount} yuan, {payroll.held_count} held")
+
+
+def people_to_serve_step() -> str:
+    """After the determination (sharing's demo step runs it): the people-to-serve list, unless current."""
+    if freshness()["level"] == "current":
+        run = freshness()["run"]
+        return f"people to serve: current (matching run {run.pk}, {run.missing:,} missing)"
+    run = refresh_now()
+    if run is None:
+        return "people to serve: a matching run is already running"
+    missing = run.matches.filter(status=MatchStatus.MISSING)
+    by_department = ", ".join(f"{d} {n:,}" for d, n in sorted(
+        {d: missing.filter(department=d).count() for d in set(missing.values_list("department", flat=True))}.items()))
+    return f"people to serve: matching run {run.pk} as of {run.as_of}: {run.missing:,} missing ({by_department})"

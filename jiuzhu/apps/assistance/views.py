@@ -32,6 +32,7 @@ from jiuzhu.rules.programmes import PROGRAMMES
 from . import adjustment as adjust
 from . import payroll as pay
 from . import selectors
+from .freshness import freshness
 from .matching import household_matches
 from .models import (
     Enrolment,
@@ -92,7 +93,7 @@ def department_list(request: HttpRequest) -> HttpResponse:
     return render(request, "assistance/department_list.html", {
         "page": page, "status": status, "statuses": MatchStatus.choices, "department": department,
         "programme": programme, "programmes": PROGRAMMES, "is_department": masked,
-        "query": request.GET.urlencode()})
+        "query": request.GET.urlencode(), "fresh": freshness()})
 
 
 def household_section(request: HttpRequest, household: Any) -> dict[str, Any] | None:

@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
+from jiuzhu.apps.core.hooks import notify
 from jiuzhu.apps.core.keys import keyring
 from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.scoping import region_in_scope, require
@@ -451,6 +452,7 @@ def _commit(actor: Any, batch: ImportBatch, source: Source, validated: _Validate
         locked.save()
         audit("exchange.batch_committed", actor=actor, object_type="import_batch", object_id=locked.pk,
               source=source.key, **counts)
+        notify("exchange.committed", batch=locked, source=source.key, counts=counts)  # derived lists follow
     return locked
 
 
