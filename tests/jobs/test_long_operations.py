@@ -52,6 +52,9 @@ WALK: dict[str, tuple[str, Callable[[Any], Any], Callable[[], int]]] = {
     "assistance.payroll": ("county", lambda c: c.post(reverse("assistance_payrolls"),
                                                       {"county": "360124", "month": "2026-11"}),
                            _count("assistance.Payroll")),
+    "assistance.adjustment": ("county", lambda c: c.post(reverse("assistance_adjustments"),
+                                                         {"county": "360124", "month": "2027-01"}),
+                              _count("assistance.Adjustment")),
     "registry.export": ("county", lambda c: c.post(reverse("household_export")), lambda: 0),
     "exchange.import": ("county", lambda c: c.post(reverse("exchange_upload"), {
         "source": "health_deaths", "file": SimpleUploadedFile("deaths.csv", _deaths_csv())}),
