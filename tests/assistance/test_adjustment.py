@@ -76,10 +76,10 @@ def test_standard_rise_reaches_the_payroll(world: dict[str, Any], users: dict[st
     assert adj.status == "proposed" and adj.entitlements == 2 and adj.changed == 2
     lines = {x.programme: x for x in adj.lines.all()}
     assert lines["dibao"].old_amount == old_dibao and lines["dibao"].new_amount > old_dibao
-    assert "最低生活保障标准由840.00调整为1000.00" in lines["dibao"].reason and "1000.00" in lines["dibao"].reason
+    assert "最低生活保障标准由840.00元/人·月调整为1,000.00元/人·月" in lines["dibao"].reason
     assert lines["tekun"].new_amount > lines["tekun"].old_amount  # tekun basic living follows the standard
     assert adj.total_new - adj.total_old == sum(x.new_amount - x.old_amount for x in lines.values())
-    assert any(p["path"] == "dibao.standard" and p["new"] == "1000.00" for p in adj.parameters)
+    assert any(p["path"] == "dibao.standard" and p["new"] == "1,000.00元/人·月" for p in adj.parameters)
 
     # four eyes: the starter (the revision's approver) cannot approve the list
     with pytest.raises(adjust.AdjustmentError) as err:

@@ -52,6 +52,13 @@ def effective_month(day: dt.date) -> dt.date:
     return month_start(day) if day.day == 1 else add_months(month_start(day), 1)
 
 
+def shown(value: Any, unit: str) -> str:
+    """A parameter value as a caseworker reads it: money with thousands separators and 元, else value + unit."""
+    if isinstance(value, Decimal | int) and not isinstance(value, bool) and unit.startswith("元"):
+        return f"{Decimal(value):,.2f}{unit}"
+    return f"{value}{unit if unit not in ('比例', '') else ''}"
+
+
 def changed_parameters(params: ParameterSet, county: str, areas: set[str], month: dt.date) -> list[dict[str, str]]:
     """The parameters whose value in ``month`` differs from the day before it, for the county's areas."""
     out: list[dict[str, str]] = []
@@ -63,8 +70,8 @@ def changed_parameters(params: ParameterSet, county: str, areas: set[str], month
             except ParameterError:  # no value on one of the two days: nothing to compare
                 continue
             if str(then.value) != str(now.value):
-                out.append({"path": path, "label": now.label_zh, "area": area, "old": str(then.value),
-                            "new": str(now.value)})
+                out.append({"path": path, "label": now.label_zh, "area": area,
+                            "old": shown(then.value, now.unit), "new": shown(now.value, now.unit)})
     return out
 
 
@@ -151,7 +158,8 @@ def counties_under(region_code: str) -> list[str]:
 def on_parameters_approved(*, revision: Any, actor: Any) -> None:
     """``core.hooks`` listener: queue a 调标 run for each county the approved revision covers (after commit)."""
     month = effective_month(revision.effective_from)
-    trigger = f"参数修订 #{revision.pk}（{revision.path}）批准"
+    node = current_parameters().nodes.get(revision.path)
+    trigger = f"参数修订 #{revision.pk}（{node.label_zh if node else revision.path}）批准"
 
     def start() -> None:
         for county in counties_under(revision.region_id):

@@ -236,7 +236,8 @@ def _explain(lines: list[dict[str, Any]], previous: Payroll | None, month: dt.da
                 x["note"] = "上月暂停，本月恢复发放"
             elif x.get("adjusted") is not None:
                 a = x["adjusted"]
-                x["note"] = f"调标（清单 {a.adjustment_id} 已审批）：由{p.amount}元调整为{x['amount']}元；{a.reason}"
+                why = a.reason.removeprefix("调标：")
+                x["note"] = f"调标（清单 {a.adjustment_id} 已审批）：由{p.amount:,.2f}元调整为{x['amount']:,.2f}元；{why}"
             else:
                 x["note"] = ""
                 unexplained += 1
