@@ -33,7 +33,7 @@ from .services import runs
 def compare_registry(ctx: Any, *, mode: str, as_of: str, backend: str = "duckdb") -> dict[str, Any]:
     """The job ``monitoring.comparison``: export, run the indicators, store new warnings, push, escalate."""
     on = dt.date.fromisoformat(as_of)
-    backend = services.comparison_backend(backend)
+    backend = runs.comparison_backend(backend)
     params = current_parameters()
     since = runs._since(mode)
     records_until = DepartmentRecord.objects.aggregate(m=Max("updated_at"))["m"]
