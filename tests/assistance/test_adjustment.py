@@ -58,7 +58,7 @@ def test_standard_rise_reaches_the_payroll(world: dict[str, Any], users: dict[st
     # approving the revision queued the county's 调标 run for the month it takes effect
     job = Job.objects.get(kind="assistance.adjustment")
     assert job.state == "queued" and job.params["county"] == "360124" and job.params["month"] == f"{month:%Y-%m}"
-    assert job.started_by == users["county"]
+    assert job.started_by is None and job.params["requested_by"] == users["county"].pk  # the system's job
 
     # before the adjustment is approved, the new month's payroll holds the old amounts with the reason
     held = pay.generate_payroll(actor=None, county="360124", month=month)
@@ -74,6 +74,7 @@ def test_standard_rise_reaches_the_payroll(world: dict[str, Any], users: dict[st
     assert job.state == "done", job.error_en
     adj = Adjustment.objects.get(job=job)
     assert adj.status == "proposed" and adj.entitlements == 2 and adj.changed == 2
+    assert adj.requested_by == users["county"] and "最低生活保障标准" in adj.trigger
     lines = {x.programme: x for x in adj.lines.all()}
     assert lines["dibao"].old_amount == old_dibao and lines["dibao"].new_amount > old_dibao
     assert "最低生活保障标准由840.00元/人·月调整为1,000.00元/人·月" in lines["dibao"].reason

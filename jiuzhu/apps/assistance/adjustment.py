@@ -83,7 +83,8 @@ def _reason(params_changed: list[dict[str, str]], area: str) -> str:
     return "调标：" + "；".join(f"{p['label']}由{p['old']}调整为{p['new']}" for p in mine)
 
 
-def adjust_county(ctx: Any, *, county: str, month: str, trigger: str = "") -> dict[str, Any]:
+def adjust_county(ctx: Any, *, county: str, month: str, trigger: str = "",
+                  requested_by: int | None = None) -> dict[str, Any]:
     """The job ``assistance.adjustment``: recompute ``county``'s entitlements as of ``month`` (YYYY-MM)."""
     on = dt.date.fromisoformat(f"{month}-01")
     region = Region.objects.filter(code=county, level="county").first()
@@ -113,7 +114,8 @@ def adjust_county(ctx: Any, *, county: str, month: str, trigger: str = "") -> di
             .update(status=AdjustmentStatus.SUPERSEDED)
         adj = Adjustment.objects.create(
             job_id=ctx.job_id, county=region, month=on, parameter_version=params.version, parameters=changed_params,
-            trigger=trigger[:200], entitlements=len(ents), changed=len(lines),
+            trigger=trigger[:200], requested_by_id=requested_by or getattr(ctx.actor, "pk", None),
+            entitlements=len(ents), changed=len(lines),
             status=AdjustmentStatus.PROPOSED if lines else AdjustmentStatus.NO_CHANGE,
             total_old=sum((x.old_amount for x in lines), Decimal("0")),
             total_new=sum((x.new_amount for x in lines), Decimal("0")))
@@ -130,12 +132,18 @@ def adjust_county(ctx: Any, *, county: str, month: str, trigger: str = "") -> di
     return {}
 
 
-def adjustment_start(*, actor: Any, county: str, month: dt.date, trigger: str = "", enqueue: bool = True) -> Any:
-    """Start (queue) the 调标 run of ``county`` for ``month``; raises ``JobRefused`` when one is queued or running."""
+def adjustment_start(*, actor: Any, county: str, month: dt.date, trigger: str = "", enqueue: bool = True,
+                     requested_by: Any = None) -> Any:
+    """Start (queue) the 调标 run of ``county`` for ``month``; raises ``JobRefused`` when one is queued or running.
+
+    *requested_by*: for a run the system starts (``actor=None``), the person whose decision caused it.
+    """
     month = month_start(month)
-    return job_start(actor=actor, kind=KIND, params={"county": county, "month": f"{month:%Y-%m}", "trigger": trigger},
-                     region_code=county, scope_key=f"{county}:{month:%Y-%m}",
-                     channel="ui" if getattr(actor, "pk", None) else "cli", enqueue=enqueue)
+    params = {"county": county, "month": f"{month:%Y-%m}", "trigger": trigger,
+              "requested_by": getattr(requested_by, "pk", None)}
+    return job_start(actor=actor, kind=KIND, params=params, region_code=county, scope_key=f"{county}:{month:%Y-%m}",
+                     channel="ui" if getattr(actor, "pk", None) else "system" if requested_by else "cli",
+                     enqueue=enqueue)
 
 
 def run_adjustment(*, actor: Any, county: str, month: dt.date, trigger: str = "") -> Adjustment:
@@ -162,9 +170,11 @@ def on_parameters_approved(*, revision: Any, actor: Any) -> None:
     trigger = f"参数修订 #{revision.pk}（{node.label_zh if node else revision.path}）批准"
 
     def start() -> None:
+        # Started by the system (the approver of a provincial standard need not hold manage_payroll);
+        # the approver is recorded as the requester, who may not approve the list.
         for county in counties_under(revision.region_id):
             try:
-                adjustment_start(actor=actor, county=county, month=month, trigger=trigger)
+                adjustment_start(actor=None, county=county, month=month, trigger=trigger, requested_by=actor)
             except JobRefused:
                 continue  # one already queued or running for this county and month: it reads the new value
 
@@ -187,8 +197,8 @@ def adjustment_approve(*, actor: Any, adjustment: Adjustment, note: str = "") ->
         if adj.status != AdjustmentStatus.PROPOSED:
             raise AdjustmentError("state", f"该调标清单的状态为“{adj.get_status_display()}”，不能审批",
                                   "Only a list awaiting approval can be approved")
-        starter = adj.job.started_by_id if adj.job_id else None
-        if starter == actor.pk:
+        starters = {adj.job.started_by_id if adj.job_id else None, adj.requested_by_id}
+        if actor.pk in starters:
             raise AdjustmentError("four_eyes", "发起调标的人员不能审批同一清单，须由另一名经办人员审批",
                                   "The person who started the run cannot approve it: a second person must")
         lines = list(adj.lines.select_related("entitlement"))

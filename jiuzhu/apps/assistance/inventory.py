@@ -48,7 +48,7 @@ _PURPOSE_ADJUST = "调标：标准调整后重新核定救助金额 / recomputin
 
 INVENTORY.update({
     "assistance.Adjustment": {f: (_OPS, _PURPOSE_ADJUST) for f in (
-        "id", "job", "county", "month", "status", "parameter_version", "parameters", "trigger", "entitlements",
+        "id", "job", "county", "month", "status", "parameter_version", "parameters", "trigger", "requested_by", "entitlements",
         "changed", "total_old", "total_new", "decided_by", "decided_at", "decision_note")},
     "assistance.AdjustmentLine": {
         **{f: (_OPS, _PURPOSE_ADJUST) for f in ("id", "adjustment", "entitlement", "household", "member")},

@@ -299,7 +299,11 @@ class Adjustment(JobRun):
     parameter_version = models.CharField(max_length=80, blank=True)
     # [{"path", "label", "area", "old", "new"}]: the parameters whose values differ from last month
     parameters = models.JSONField(default=list, blank=True)
-    trigger = models.CharField(_("started by"), max_length=200, blank=True)  # e.g. "参数修订 #12 批准"
+    trigger = models.CharField(_("why it ran"), max_length=200, blank=True)  # e.g. "参数修订 #12（…）批准"
+    # Who asked for it: the person who approved the revision (the job itself is the system's) or who
+    # started it by hand.  Neither may approve the list (four eyes).
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("requested by"))
     entitlements = models.PositiveIntegerField(_("entitlements checked"), default=0)
     changed = models.PositiveIntegerField(_("amounts changed"), default=0)
     total_old = models.DecimalField(_("monthly total before (yuan)"), max_digits=16, decimal_places=2, default=0)
