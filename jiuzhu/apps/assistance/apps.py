@@ -21,6 +21,7 @@ class AssistanceConfig(AppConfig):
         from . import jobs  # noqa: F401 - declares the kinds "assistance.matching", ".payroll", ".adjustment"
         from .adjustment import on_parameters_approved
         from .demo import demo_step, people_to_serve_step
+        from .exports import register
         from .freshness import on_determination_stored, on_import_committed
         from .selectors import entitlement_categories
         from .views import household_section
@@ -35,3 +36,4 @@ class AssistanceConfig(AppConfig):
         register_listener("parameters.approved", "assistance.adjustment", on_parameters_approved)
         register_listener("determination.stored", "assistance.people_to_serve", on_determination_stored)
         register_listener("exchange.committed", "assistance.people_to_serve", on_import_committed)
+        register()  # the people to serve as a bulk export (purpose, cap, approval: jiuzhu.apps.privacy)
