@@ -327,20 +327,47 @@ def cmd_determine(rest: list[str]) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    """The declared department feeds, one per line: key, department, fields (no database needed)."""
+    """The declared department feeds: one line per feed (key, department, fields), then one
+    indented line per field (name, type, required, Chinese label, aliases).  No database needed."""
     from jiuzhu.rules.exchange.sources import SOURCES
 
-    for source in SOURCES.values():
+    kinds = {"id_number": "身份证号", "date": "日期", "money": "金额", "decimal": "数值", "int": "整数",
+             "bool": "是/否", "code": "代码", "region_code": "区划代码", "mobile": "手机号", "text": "文本"}
+    chosen = [SOURCES[args.source]] if args.source else list(SOURCES.values())
+    for source in chosen:
         fields = ",".join(f.name + ("" if f.required else "?") for f in source.fields)
         print(f"{source.key}\t{source.department}\t{fields}")
+        for f in source.fields:
+            kind = "编号（须为文本）" if f.ident else ("月份" if f.month else kinds.get(f.type, f.type))
+            aliases = "、".join(f.aliases) if f.aliases else "-"
+            print(f"  {f.name}\t{kind}\t{'必填' if f.required else '可选'}\t{f.label_zh}\t别名：{aliases}")
     return 0
 
 
+def _department_arg(text: str | None) -> str | None:
+    """A department given by its code (medical_insurance) or its Chinese name (医疗保障部门)."""
+    from jiuzhu.rules.exchange.sources import DEPARTMENTS
+
+    if not text:
+        return None
+    if text in DEPARTMENTS:
+        return text
+    by_label = {label: code for code, label in DEPARTMENTS.items()}
+    if text in by_label:
+        return by_label[text]
+    print(f"未知的部门 / unknown department {text!r}; known: {', '.join(DEPARTMENTS)}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import a department file (CLI limits, streaming) or, with --dry-run, only validate it (JSON report)."""
+    """Import a department file (CLI limits, streaming) or, with --dry-run, only validate it.
+
+    Both go through the same validation (the department's column mapping, region codes, dates,
+    duplicates, "no valid row"); the dry run prints it as one JSON object and exits 1 when the
+    file would be rejected.
+    """
     import json
 
-    from jiuzhu.engine.exchange import CLI_LIMITS, validate_file
     from jiuzhu.rules.exchange.sources import SOURCES
 
     source = SOURCES.get(args.source)
@@ -351,19 +378,48 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"文件不存在 / no such file: {path}", file=sys.stderr)
         return 2
-    if args.dry_run:
-        out = validate_file(source, str(path), limits=CLI_LIMITS, keep_rows=False, max_errors=args.max_errors)
-        print(json.dumps(out.to_dict(), ensure_ascii=False, indent=1))
+    department = _department_arg(args.department)
+    period_end = args.period_end
+    _django()
+    from jiuzhu.engine.exchange import CLI_LIMITS
+
+    if args.dry_run and _database_problem() is not None:
+        # A fresh machine (no database yet): the file's own checks still answer, and the report
+        # says what only the database can check (region codes, persons, mapping, earlier imports).
+        from jiuzhu.engine.exchange import validate_file
+
+        out = validate_file(source, str(path), limits=CLI_LIMITS, keep_rows=False, max_errors=args.max_errors,
+                            period_end=period_end)
+        report = out.to_dict()
+        report["database"] = False
+        prior: Any = report.get("notices") or []
+        report["notices"] = [*prior, {
+            "code": "no_database", "count": 0, "rows": [],
+            "message": "数据库尚未建立，未核对区划代码、人员所属地区、本部门的列名对应和是否已导入",
+            "message_en": "No database yet: region codes, persons' regions, the department's column "
+                          "mapping and earlier imports were not checked"}]
+        print(json.dumps(report, ensure_ascii=False, indent=1, default=str))
         return 1 if out.rejected else 0
     _need_database(keys=True)
-    from jiuzhu.apps.exchange.services import batch_import
+    from jiuzhu.apps.exchange.services import batch_import, batch_preview
 
-    result = batch_import(None, source.key, path, path.name, "cli", limits=CLI_LIMITS)
+    if args.dry_run:
+        preview = batch_preview(None, source.key, path, path.name, limits=CLI_LIMITS, department=department,
+                                period_end=period_end, channel="cli")
+        print(json.dumps(preview.to_dict(max_errors=args.max_errors), ensure_ascii=False, indent=1, default=str))
+        return 1 if preview.checked.rejected else 0
+    result = batch_import(None, source.key, path, path.name, "cli", limits=CLI_LIMITS, department=department,
+                          period_end=period_end)
     b = result.batch
-    status = "imported" if result.created else "already imported (nothing changed)"
+    if not result.created:
+        status = {"committed": "already imported earlier (nothing changed)",
+                  "rejected": "rejected earlier (nothing changed)"}.get(b.state, "seen before")
+    else:
+        status = {"committed": "imported", "rejected": "rejected",
+                  "failed": "failed (database error; run the same command again)"}.get(b.state, b.state)
     print(f"batch {b.pk} {b.state}: {status}; rows {b.rows_total:,}, valid {b.rows_valid:,}, "
           f"with errors {b.rows_error:,}; new {b.rows_new:,}, updated {b.rows_updated:,}, "
-          f"unchanged {b.rows_unchanged:,}")
+          f"unchanged {b.rows_unchanged:,}; chain entries removed {b.chain_removed:,}")
     if b.file_error:
         print(f"文件被拒绝 / file rejected: {b.file_error}", file=sys.stderr)
     for e in b.errors_preview[:20]:
@@ -401,6 +457,54 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     return list_jobs(as_json=args.json, state=args.state, kind=args.kind, limit=args.limit)
 
 
+def cmd_mapping(args: argparse.Namespace) -> int:
+    """A department's own column names for a feed: set, show or clear (see docs/exchange.md)."""
+    import json
+
+    from jiuzhu.rules.exchange.sources import SOURCES
+
+    source = SOURCES.get(args.source) if args.source else None
+    if args.source and source is None:
+        print(f"未知的数据源 / unknown source {args.source!r}; known: {', '.join(sorted(SOURCES))}", file=sys.stderr)
+        return 2
+    _need_database()
+    from django.core.exceptions import ValidationError
+
+    from jiuzhu.apps.exchange.mapping import mapping_clear, mapping_for, mapping_set, parse_field
+
+    department = _department_arg(args.department) or (source.department if source else None)
+    try:
+        if args.action == "show":
+            keys = [source.key] if source else sorted(SOURCES)
+            shown = {k: mapping_for(k, department) for k in keys}
+            print(json.dumps({k: v for k, v in shown.items() if v or source}, ensure_ascii=False, indent=1))
+            return 0
+        if source is None or department is None:
+            print("请指定数据源 / give the data source: jiuzhu mapping set SOURCE --map 列名=field", file=sys.stderr)
+            return 2
+        if args.action == "clear":
+            n = mapping_clear(None, source.key, department, args.column or None)
+            print(f"removed {n} column name(s) of {department} for {source.key}")
+            return 0
+        entries: dict[str, str | None] = {}
+        for item in args.map or []:
+            header, sep, target = item.partition("=")
+            if not sep or not header.strip():
+                print(f"--map 须为“列名=字段” / --map takes COLUMN=FIELD: {item!r}", file=sys.stderr)
+                return 2
+            entries[header.strip()] = parse_field(source, target)
+        if not entries:
+            print("至少需要一个 --map / give at least one --map COLUMN=FIELD", file=sys.stderr)
+            return 2
+        final = mapping_set(None, source.key, department, entries, replace=args.replace)
+    except ValidationError as err:
+        print(f"未保存 / not saved: {' '.join(err.messages)}", file=sys.stderr)
+        return 1
+    print(json.dumps({"source": source.key, "department": department, "mapping": final}, ensure_ascii=False,
+                     indent=1))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jiuzhu", description="江西省社会救助平台命令行 / jiuzhu platform command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -431,9 +535,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="validate only and print a JSON report")
     p.add_argument("--max-errors", type=int, default=1000, help="errors listed by --dry-run")
+    p.add_argument("--department", help="use this department's saved column names (default: the feed's)")
+    p.add_argument("--period-end", type=_date_arg, help="the last day the file covers (YYYY-MM-DD): later dates are refused")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("sources", help="list the declared department feeds (key, department, fields)")
+    p = sub.add_parser("mapping", help="a department's own column names for a feed (set / show / clear)")
+    p.add_argument("action", choices=["set", "show", "clear"])
+    p.add_argument("source", nargs="?", help="a declared data source key")
+    p.add_argument("--department", help="the department (default: the feed's own)")
+    p.add_argument("--map", action="append", metavar="列名=field",
+                   help="a column name and the field it feeds (field name or Chinese label; empty or - ignores)")
+    p.add_argument("--replace", action="store_true", help="set: replace the whole saved mapping")
+    p.add_argument("--column", action="append", help="clear: only these column names")
+    p.set_defaults(func=cmd_mapping)
+
+    p = sub.add_parser("sources", help="the declared department feeds and their fields (labels, aliases)")
+    p.add_argument("source", nargs="?", help="only this feed")
     p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("programmes", help="list the programme matrix (see docs/assistance.md); no database needed")

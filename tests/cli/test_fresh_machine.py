@@ -33,6 +33,7 @@ NEEDS_DATABASE = {
     "generate": ["generate", "--households", "5"],
     "load": ["load", "{dir}"],
     "import": ["import", "health_deaths", "{dir}/deaths.csv"],
+    "mapping show": ["mapping", "show", "medical_insurance_settlements"],
     "determine --all": ["determine", "--all", "--as-of", "2026-11-15"],
     "manage monitor_run": ["manage", "monitor_run", "--daily"],
     "manage monitor_indicators": ["manage", "monitor_indicators"],

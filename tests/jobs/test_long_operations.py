@@ -42,6 +42,14 @@ def _count(model: str) -> Callable[[], int]:
 
 
 # kind → (user, how to start it: client → response, results that must not exist before the job runs)
+def _upload_and_confirm(c: Any) -> Any:
+    """Upload → preview (nothing imported) → confirm: a large file's confirmation queues the import."""
+    preview = c.post(reverse("exchange_upload"), {"source": "health_deaths",
+                                                  "file": SimpleUploadedFile("deaths.csv", _deaths_csv())})
+    assert preview.status_code == 302 and "/exchange/upload/" in preview["Location"]
+    return c.post(preview["Location"], {"action": "confirm"})
+
+
 WALK: dict[str, tuple[str, Callable[[Any], Any], Callable[[], int]]] = {
     "determination.run": ("province", lambda c: c.post(reverse("determination_runs"), {"as_of": "2026-11-15"}),
                           _count("determination.DeterminationResult")),
@@ -55,9 +63,7 @@ WALK: dict[str, tuple[str, Callable[[Any], Any], Callable[[], int]]] = {
     "assistance.adjustment": ("county", lambda c: c.post(reverse("assistance_adjustments"),
                                                          {"county": "360124", "month": "2027-01"}),
                               _count("assistance.Adjustment")),
-    "exchange.import": ("county", lambda c: c.post(reverse("exchange_upload"), {
-        "source": "health_deaths", "file": SimpleUploadedFile("deaths.csv", _deaths_csv())}),
-        _count("exchange.ImportBatch")),
+    "exchange.import": ("county", lambda c: _upload_and_confirm(c), _count("exchange.ImportBatch")),
 }
 CLI_ONLY = {"registry.load"}  # `jiuzhu load DIR`: a directory on the server, no screen
 

@@ -143,7 +143,8 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "id", "uid", "source", "department", "content_hash", "state", "channel", "filename", "file_format", "size",
         "uploaded_by", "received_at", "validated_at", "finished_at", "rows_total", "rows_valid", "rows_error",
         "rows_new", "rows_updated", "rows_unchanged", "errors_total", "errors_preview", "error_report",
-        "file_error")},
+        "file_error", "skipped", "columns", "notices", "mapping", "period_end", "chain_added", "chain_removed",
+        "chain_removed_amount")},
     "exchange.DepartmentRecord": {
         **{f: (OPS, _PURPOSE_EXCHANGE) for f in (
             "id", "uid", "source", "department", "batch", "key_digest", "values_digest", "event_date",

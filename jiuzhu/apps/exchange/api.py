@@ -16,7 +16,7 @@ import secrets
 import tempfile
 import time
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -39,6 +39,7 @@ from rest_framework.views import APIView
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
 from jiuzhu.apps.core.models import User
+from jiuzhu.apps.core.requests import AuthedAPIRequest
 from jiuzhu.apps.core.scoping import require
 from jiuzhu.apps.jobs.answers import accepted
 from jiuzhu.apps.jobs.services import JobRefused
@@ -66,6 +67,10 @@ def batch_json(batch: ImportBatch) -> dict[str, Any]:
         "new": batch.rows_new, "updated": batch.rows_updated, "unchanged": batch.rows_unchanged,
         "errors_total": batch.errors_total, "errors": batch.errors_preview, "file_error": batch.file_error,
         "error_report": f"/exchange/batches/{batch.pk}/report/" if batch.error_report else None,
+        # Issue 14: what was skipped, which column fed which field, notices, the chain changes.
+        "skipped": batch.skipped, "columns": batch.columns, "notices": batch.notices, "mapping": batch.mapping,
+        "chain_added": batch.chain_added, "chain_removed": batch.chain_removed,
+        "chain_removed_amount": str(batch.chain_removed_amount),
     }
 
 
@@ -134,14 +139,14 @@ class SignatureAuthentication(BaseAuthentication):
                   reason=err.code if known else "unknown_key", path=request.path[:200], method=request.method)
             raise exceptions.AuthenticationFailed(
                 {"code": err.code, "message_zh": err.message_zh, "message_en": err.message_en}) from None
-        django_request.jiuzhu_signed_body = body
+        django_request.jiuzhu_signed_body = body  # type: ignore[attr-defined]
         if size <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:  # lets DRF's parsers read a small body again
             django_request._body = body.read()
             body.seek(0)
         elif not isinstance((request.parser_context or {}).get("view"), ExchangeImportView):
             body.close()  # only the import endpoint takes large bodies (as a file)
             raise TooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        return user, "signature"
+        return cast(User, user), "signature"  # known: else the random secret failed above
 
 
 class SignatureScheme(OpenApiAuthenticationExtension):
@@ -188,7 +193,7 @@ class ExchangeImportView(APIView):
                        OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                                         description="the same key with the same file answers the first batch"),
                    ])
-    def post(self, request: Request, source: str) -> Response:
+    def post(self, request: AuthedAPIRequest, source: str) -> Response:
         if source not in SOURCES:
             raise Http404(source)
         limits = UI_LIMITS
@@ -226,7 +231,7 @@ class ExchangeImportView(APIView):
             if body is not None:
                 body.close()
 
-    def _import(self, request: Request, source: str, body: IO[bytes], name: str, idem_key: str | None) -> Response:
+    def _import(self, request: AuthedAPIRequest, source: str, body: IO[bytes], name: str, idem_key: str | None) -> Response:
         record = None
         if idem_key is not None:
             fingerprint = signing.sm3_hex(f"exchange.import\n{source}\n{hash_file(body)}".encode())
@@ -285,7 +290,7 @@ def _idempotency_record(user: Any, key: str, fingerprint: str) -> tuple[Idempote
         return IdempotencyRecord.objects.get(scope=scope, key=key), False
 
 
-class AckSerializer(serializers.Serializer):
+class AckSerializer(serializers.Serializer[Any]):
     keys = serializers.ListField(child=serializers.CharField(max_length=128), min_length=1, max_length=1000)
 
 
@@ -303,7 +308,7 @@ class OutboxAckView(APIView):
             "acked": serializers.ListField(child=serializers.CharField()),
             "unknown": serializers.ListField(child=serializers.CharField())}),
         **{code: OpenApiTypes.OBJECT for code in (400, 401, 403, 413)}})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedAPIRequest) -> Response:
         require(request.user, ACK)
         s = AckSerializer(data=request.data)
         s.is_valid(raise_exception=True)

@@ -9,6 +9,7 @@ once.  A file imported before answers at once with its batch, as a small upload 
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import uuid
 from pathlib import Path
@@ -28,6 +29,7 @@ from jiuzhu.rules.exchange.sources import SOURCES
 from . import services
 from .choices import TERMINAL_STATES
 from .models import IdempotencyRecord, ImportBatch
+from .scope import check_can_upload
 
 
 def in_background(size: int) -> bool:
@@ -41,13 +43,14 @@ def queued_dir() -> Path:
 
 
 def queue_import(actor: Any, source: str, f: IO[bytes], filename: str, channel: str,
-                 idempotency_record: int | None = None) -> ImportBatch | Job:
+                 idempotency_record: int | None = None, *, department: str | None = None,
+                 period_end: dt.date | None = None) -> ImportBatch | Job:
     """The batch, if this file was imported before; else a queued ``exchange.import`` job (JobRefused if
     the same file is being imported right now — its job is ``err.job``)."""
     spec = SOURCES.get(source)
     if spec is None:
         raise RefusedError("source", "未知的数据源", "Unknown data source")
-    services._check_can_upload(actor, spec, channel)
+    check_can_upload(actor, spec, channel)
     content_hash = hash_file(f)
     done = ImportBatch.objects.filter(source=source, content_hash=content_hash, state__in=TERMINAL_STATES).first()
     if done is not None:
@@ -60,20 +63,25 @@ def queue_import(actor: Any, source: str, f: IO[bytes], filename: str, channel: 
         return job_start(actor=actor, kind="exchange.import", region_code=getattr(actor, "region_id", None),
                          scope_key=f"{source}:{content_hash[:40]}", channel=channel,
                          params={"source": source, "spooled": name, "filename": display_name(filename or "upload"),
-                                 "channel": channel, "idempotency_record": idempotency_record})
+                                 "channel": channel, "idempotency_record": idempotency_record,
+                                 "department": department,
+                                 "period_end": period_end.isoformat() if period_end else None})
     except BaseException:
         (queued_dir() / name).unlink(missing_ok=True)
         raise
 
 
 def import_file(ctx: Any, *, source: str, spooled: str, filename: str, channel: str,
-                idempotency_record: int | None = None) -> dict[str, Any]:
+                idempotency_record: int | None = None, department: str | None = None,
+                period_end: str | None = None) -> dict[str, Any]:
     """The job ``exchange.import``: the import pipeline on the spooled file, then the file is removed."""
     path = queued_dir() / Path(spooled).name
     if not path.is_file():
         raise RefusedError("file_gone", "待导入的文件已不存在，请重新上传。", "The queued file is gone; upload it again.")
     ctx.phase("import", total=1)
-    result = services.batch_import(ctx.actor, source, path, filename, channel, limits=UI_LIMITS)
+    result = services.batch_import(ctx.actor, source, path, filename, channel, limits=UI_LIMITS,
+                                   department=department,
+                                   period_end=dt.date.fromisoformat(period_end) if period_end else None)
     batch = result.batch
     if idempotency_record:
         IdempotencyRecord.objects.filter(pk=idempotency_record, batch__isnull=True).update(batch=batch)

@@ -1,4 +1,4 @@
-"""Exchange screens: upload a department file, list and inspect batches, download the error report."""
+"""Exchange screens: list and inspect batches, download the error report, feeds, outbox (uploads: views_upload)."""
 
 from __future__ import annotations
 
@@ -11,51 +11,22 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
+from jiuzhu.apps.core.requests import AuthedRequest
 from jiuzhu.apps.core.scoping import require
-from jiuzhu.apps.jobs.answers import refused
-from jiuzhu.apps.jobs.services import JobRefused
-from jiuzhu.engine.exchange import UI_LIMITS
-from jiuzhu.rules.exchange.sources import DEPARTMENTS
+from jiuzhu.rules.exchange.sources import DEPARTMENTS, SOURCES
 
-from . import freshness, jobs, selectors, services
+from . import freshness, selectors, services
 from .choices import OutboxState
-from .forms import UploadForm
-from .models import ImportBatch, OutboxMessage
+from .models import OutboxMessage
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-def upload(request: HttpRequest) -> HttpResponse:
-    """Upload one file for one source; the outcome is the batch page."""
-    require(request.user, services.UPLOAD)
-    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
-    if request.method == "POST":
-        if not form.is_valid():
-            return render(request, "exchange/upload.html", {"form": form}, status=400)
-        f = form.cleaned_data["file"]
-        if jobs.in_background(f.size):  # a large file: imported by the worker, the answer is the job's page
-            try:
-                queued = jobs.queue_import(request.user, form.cleaned_data["source"], f.file, f.name, "ui")
-            except JobRefused as err:
-                return refused(request, err)
-            if isinstance(queued, ImportBatch):
-                return redirect(reverse("exchange_batch_detail", args=[queued.pk]) + "?duplicate=1")
-            return redirect("job_detail", queued.pk)
-        result = services.batch_import(request.user, form.cleaned_data["source"], f.file, f.name, "ui",
-                                       limits=UI_LIMITS)
-        url = reverse("exchange_batch_detail", args=[result.batch.pk])
-        return redirect(url if result.created else f"{url}?duplicate=1")
-    return render(request, "exchange/upload.html", {"form": form})
-
-
-@login_required
-def batch_list(request: HttpRequest) -> HttpResponse:
+def batch_list(request: AuthedRequest) -> HttpResponse:
     qs = selectors.batches_for(request.user)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     can_upload = request.user.has_capability(services.UPLOAD)
@@ -66,14 +37,17 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.batch_get(request.user, pk)
+    source = SOURCES.get(batch.source)
+    labels = {f.name: f.label_zh for f in source.fields} if source else {}
     return render(request, "exchange/batch_detail.html", {
         "batch": batch, "duplicate": request.GET.get("duplicate") == "1",
         "has_report": services.report_path(batch) is not None,
+        "mapping_used": [(h, labels.get(f, f) if f else _("ignored")) for h, f in (batch.mapping or {}).items()],
     })
 
 
 @login_required
-def batch_report(request: HttpRequest, pk: int) -> Any:
+def batch_report(request: AuthedRequest, pk: int) -> Any:
     """The row-error report (XLSX, values masked); the download is audited."""
     batch = selectors.batch_get(request.user, pk)
     path = services.report_path(batch)
@@ -96,7 +70,7 @@ def can_see_outbox(user: Any) -> bool:
 
 
 @login_required
-def sources(request: HttpRequest) -> HttpResponse:
+def sources(request: AuthedRequest) -> HttpResponse:
     """The data-source page: per feed its schedule, last import, rows, errors and lateness."""
     feeds = freshness.feed_status(request.user)
     return render(request, "exchange/sources.html", {
@@ -106,7 +80,7 @@ def sources(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def outbox(request: HttpRequest) -> HttpResponse:
+def outbox(request: AuthedRequest) -> HttpResponse:
     """Operators' view of the outbox: counts per state and department, messages given up on."""
     require(request.user, services.VIEW)
     if request.user.role not in OUTBOX_VIEW_ROLES:
@@ -130,7 +104,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def outbox_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def outbox_retry(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         services.outbox_retry(request.user, pk)
     except ValidationError as err:
