@@ -193,11 +193,11 @@ def adjustment_approve(*, actor: Any, adjustment: Adjustment, note: str = "") ->
     """Four eyes: a person other than the run's starter approves; the changed amounts take effect dated."""
     _check(actor, adjustment)
     with transaction.atomic():
-        adj = Adjustment.objects.select_for_update().select_related("job").get(pk=adjustment.pk)
+        adj: Adjustment = Adjustment.objects.select_for_update().select_related("job").get(pk=adjustment.pk)
         if adj.status != AdjustmentStatus.PROPOSED:
             raise AdjustmentError("state", f"该调标清单的状态为“{adj.get_status_display()}”，不能审批",
                                   "Only a list awaiting approval can be approved")
-        starters = {adj.job.started_by_id if adj.job_id else None, adj.requested_by_id}
+        starters = {adj.job.started_by_id if adj.job is not None else None, adj.requested_by_id}
         if actor.pk in starters:
             raise AdjustmentError("four_eyes", "发起调标的人员不能审批同一清单，须由另一名经办人员审批",
                                   "The person who started the run cannot approve it: a second person must")
@@ -225,7 +225,7 @@ def adjustment_reject(*, actor: Any, adjustment: Adjustment, note: str) -> Adjus
     if not note.strip():
         raise AdjustmentError("note", "请填写退回原因", "Give the reason")
     with transaction.atomic():
-        adj = Adjustment.objects.select_for_update().get(pk=adjustment.pk)
+        adj: Adjustment = Adjustment.objects.select_for_update().get(pk=adjustment.pk)
         if adj.status != AdjustmentStatus.PROPOSED:
             raise AdjustmentError("state", "只有待审批的清单可以退回", "Only a list awaiting approval can be rejected")
         adj.status, adj.decided_by, adj.decided_at, adj.decision_note = \

@@ -44,8 +44,9 @@ def on_determination_stored(**_: Any) -> None:
 
 
 def on_import_committed(*, counts: dict[str, int] | None = None, **_: Any) -> None:
-    """``core.hooks`` listener: a department file was committed; assistance records are matching inputs."""
-    if counts and counts.get("assistance", 0) > 0:
+    """``core.hooks`` listener: a department file was committed; assistance records (added or removed) are
+    matching inputs."""
+    if counts and (counts.get("assistance", 0) > 0 or counts.get("chain_removed", 0) > 0):
         transaction.on_commit(lambda: refresh_start(reason="import"))
 
 

@@ -138,8 +138,9 @@ def adjustments_for(user: Any) -> QuerySet[Any]:
 
 
 def adjustment_get(user: Any, pk: Any, capability: str = VIEW) -> Adjustment:
-    return get_scoped_or_404(Adjustment.objects.select_related("county", "job", "job__started_by", "decided_by"),
-                             user, capability, pk=pk)
+    adj: Adjustment = get_scoped_or_404(
+        Adjustment.objects.select_related("county", "job", "job__started_by", "decided_by"), user, capability, pk=pk)
+    return adj
 
 
 def adjustment_lines(adj: Adjustment) -> QuerySet[Any]:

@@ -276,7 +276,7 @@ def matching(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def adjustment_list(request: HttpRequest) -> HttpResponse:
+def adjustment_list(request: AuthedRequest) -> HttpResponse:
     """The 调标 runs of the region; a county caseworker starts one by hand (a job)."""
     require(request.user, VIEW if request.method == "GET" else PAY)
     back = reverse("assistance_adjustments")
@@ -302,7 +302,7 @@ def adjustment_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def adjustment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     adj = selectors.adjustment_get(request.user, pk, VIEW)
     page = Paginator(selectors.adjustment_lines(adj), 100).get_page(request.GET.get("page"))
     return render(request, "assistance/adjustment_detail.html", {
@@ -311,7 +311,7 @@ def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def adjustment_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def adjustment_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     adj = selectors.adjustment_get(request.user, pk, PAY)
     back = reverse("assistance_adjustment_detail", args=[adj.pk])
     try:
