@@ -41,10 +41,10 @@ def world(users: dict[str, Any]) -> dict[str, Any]:
     b = household_with(users["county"], village="360124101001", head_birth=born(70, NOV), name="=SUM(1)",
                        bank_account="0012345678901")
     kid = add_member(users["county"], b, birth=born(8, NOV), name="钱丙", bank_account="6222000033334444")
-    dibao = start_entitlement(actor=users["county"], household=a, programme="dibao", monthly_amount=Decimal("540.00"),
+    dibao = start_entitlement(actor=users["county"], household=a, programme="dibao", monthly_amount=Decimal("1764.00"),
                               approved_on=dt.date(2026, 10, 20), decision_ref="application:a", category="dibao")
     tekun = start_entitlement(actor=users["county"], household=b, member=b.members.get(relation="head"),
-                              programme="tekun", monthly_amount=Decimal("1288.50"), approved_on=dt.date(2026, 10, 5),
+                              programme="tekun", monthly_amount=Decimal("1182.00"), approved_on=dt.date(2026, 10, 5),
                               decision_ref="application:b", category="tekun")
     return {"a": a, "b": b, "kid": kid, "dibao": dibao, "tekun": tekun}
 
@@ -64,9 +64,9 @@ def return_file(payroll: Payroll, fail: dict[str, str] | None = None, amounts: d
 
 def test_generate_once_identical_or_refused(world: dict[str, Any], users: dict[str, Any]) -> None:
     p = pay.generate_payroll(actor=users["county"], county="360124", month=dt.date(2026, 11, 17))
-    assert p.month == NOV and p.lines_count == 2 and p.total_amount == Decimal("1828.50")
+    assert p.month == NOV and p.lines_count == 2 and p.total_amount == Decimal("2946.00")
     assert {(x.programme, x.amount, x.change) for x in p.lines.all()} == {
-        ("dibao", Decimal("540.00"), "new"), ("tekun", Decimal("1288.50"), "new")}
+        ("dibao", Decimal("1764.00"), "new"), ("tekun", Decimal("1182.00"), "new")}
     assert all("首次" in x.note for x in p.lines.all())
     again = pay.generate_payroll(actor=users["county"], county="360124", month=NOV)
     assert again.pk == p.pk and PayrollLine.objects.count() == 2  # identical: the same payroll
@@ -121,9 +121,9 @@ def test_bank_file_csv_and_xlsx_exact_and_formula_safe(world: dict[str, Any], us
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[0] == ["流水号", "银行账号", "姓名", "金额（元）", "身份证号（脱敏）", "发放项目", "发放月份", "户编号"]
     by_name = {r[2]: r for r in rows[1:]}
-    assert by_name["赵甲"][1] == "6222000011112222" and by_name["赵甲"][3] == "540.00"
+    assert by_name["赵甲"][1] == "6222000011112222" and by_name["赵甲"][3] == "1764.00"
     tekun = by_name["'=SUM(1)"]  # a name starting with "=" cannot become a formula
-    assert tekun[1] == "0012345678901" and tekun[3] == "1288.50"  # leading zeros and fen kept
+    assert tekun[1] == "0012345678901" and tekun[3] == "1182.00"  # leading zeros and fen kept
     assert "*" in tekun[4]
     p.refresh_from_db()
     assert p.state == "exported"
@@ -133,7 +133,7 @@ def test_bank_file_csv_and_xlsx_exact_and_formula_safe(world: dict[str, Any], us
     xlsx, _, _ = pay.export_bank_file(actor=users["county"], payroll=p, fmt="xlsx")
     ws = load_workbook(io.BytesIO(xlsx)).worksheets[0]
     values = [[c.value for c in row] for row in ws.iter_rows()]
-    assert values[0][3] == "金额（元）" and {v[3] for v in values[1:]} == {"540.00", "1288.50"}
+    assert values[0][3] == "金额（元）" and {v[3] for v in values[1:]} == {"1764.00", "1182.00"}
     assert {v[1] for v in values[1:]} == {"6222000011112222", "0012345678901"}
 
 
@@ -142,7 +142,7 @@ def test_bank_file_layout_is_a_parameter(world: dict[str, Any], users: dict[str,
     p = approved(users, NOV)
     rows = list(csv.reader(io.StringIO(pay.export_bank_file(actor=None, payroll=p)[0].decode("utf-8-sig"))))
     assert rows[0] == ["序号", "银行账号", "金额（元）"]
-    assert sorted(r[2] for r in rows[1:]) == ["1288.50", "540.00"] and [r[0] for r in rows[1:]] == ["1", "2"]
+    assert sorted(r[2] for r in rows[1:]) == ["1182.00", "1764.00"] and [r[0] for r in rows[1:]] == ["1", "2"]
 
 
 def test_return_file_not_matching_is_refused(world: dict[str, Any], users: dict[str, Any]) -> None:
@@ -152,7 +152,7 @@ def test_return_file_not_matching_is_refused(world: dict[str, Any], users: dict[
     pay.export_bank_file(actor=users["county"], payroll=p)
     p.refresh_from_db()
     first = p.lines.order_by("id").first()
-    for bad in (return_file(p, amounts={first.line_ref: "540.01"}), return_file(p, drop=1),
+    for bad in (return_file(p, amounts={first.line_ref: "1764.01"}), return_file(p, drop=1),
                 return_file(p).replace(first.line_ref.encode(), b"360124209901000001"),
                 "流水号,金额\n1,2\n".encode()):
         with pytest.raises(pay.PayrollError) as err:
@@ -177,7 +177,7 @@ def test_round_trip_failures_carried_death_and_end(world: dict[str, Any], users:
     # the paid one is on the chain, with its month; the failed one is not
     paid = AssistanceRecord.objects.get(source="platform", end_date=dt.date(2026, 11, 30))
     assert (paid.programme, paid.amount, paid.start_date, paid.end_date) == (
-        "tekun", Decimal("1288.50"), NOV, dt.date(2026, 11, 30))
+        "tekun", Decimal("1182.00"), NOV, dt.date(2026, 11, 30))
     # the same file again: nothing changes
     assert pay.reconcile(actor=users["county"], payroll=p, content=content, filename="r.csv").pk == p.pk
     with pytest.raises(pay.PayrollError):
@@ -187,12 +187,12 @@ def test_round_trip_failures_carried_death_and_end(world: dict[str, Any], users:
     dec = pay.generate_payroll(actor=None, county="360124", month=DEC)
     lines = {(x.kind, x.programme): x for x in dec.lines.all()}
     carried = lines[("carried", "dibao")]
-    assert carried.carried_from_id == dibao_line.pk and carried.amount == Decimal("540.00")
+    assert carried.carried_from_id == dibao_line.pk and carried.amount == Decimal("1764.00")
     assert "账户已冻结" in carried.note and carried.change == "carried"
     assert lines[("regular", "dibao")].change == "same"
     held = lines[("regular", "tekun")]
     assert held.status == "held" and "死亡" in held.hold_reason and held.change == "held"
-    assert dec.total_amount == Decimal("1080.00") and dec.unexplained == 0
+    assert dec.total_amount == Decimal("3528.00") and dec.unexplained == 0
     # January: dibao ended after December with a reason; the carried line is not carried twice
     pay.approve_payroll(actor=users["county"], payroll=dec)
     end_entitlement(actor=users["county"], entitlement=world["dibao"], last_month=DEC, reason="收入超过标准")
@@ -203,13 +203,30 @@ def test_round_trip_failures_carried_death_and_end(world: dict[str, Any], users:
 
 
 def test_unexplained_difference_blocks_approval(world: dict[str, Any], users: dict[str, Any]) -> None:
+    # a programme the determination does not give (so not checked against it) changes amount unexplained
+    other = start_entitlement(actor=None, household=world["a"], programme="disability_subsidies",
+                              monthly_amount=Decimal("50.00"), approved_on=dt.date(2026, 10, 1), decision_ref="h")
     approved(users, NOV)
-    Entitlement.objects.filter(pk=world["dibao"].pk).update(monthly_amount=Decimal("600.00"))  # changed behind our back
+    Entitlement.objects.filter(pk=other.pk).update(monthly_amount=Decimal("60.00"))  # changed behind our back
     dec = pay.generate_payroll(actor=None, county="360124", month=DEC)
-    assert dec.unexplained == 1
+    assert dec.unexplained == 1 and dec.mismatched == 0
     with pytest.raises(pay.PayrollError) as err:
         pay.approve_payroll(actor=users["county"], payroll=dec)
     assert err.value.code == "unexplained"
+
+
+def test_amount_differing_from_the_determination_is_held(world: dict[str, Any], users: dict[str, Any]) -> None:
+    """Issue 13 item 1: a dibao paid at another amount than the month's determination is held, with the reason."""
+    approved(users, NOV)
+    Entitlement.objects.filter(pk=world["dibao"].pk).update(monthly_amount=Decimal("600.00"))  # changed behind our back
+    dec = pay.generate_payroll(actor=None, county="360124", month=DEC)
+    line = dec.lines.get(programme="dibao", kind="regular")
+    assert line.status == "held" and line.amount == Decimal("600.00")
+    assert line.hold_reason == "金额与当月认定结果不一致：认定 1,764.00元，名册 600.00元；请先完成调标"
+    assert dec.mismatched == 1 and dec.total_amount == Decimal("1182.00")  # the held line is not in the total
+    with pytest.raises(pay.PayrollError) as err:
+        pay.approve_payroll(actor=users["county"], payroll=dec)
+    assert err.value.code == "mismatched" and "调标" in err.value.message_zh
 
 
 def test_person_in_two_households_and_duplicate_held(world: dict[str, Any], users: dict[str, Any]) -> None:
@@ -224,7 +241,7 @@ def test_person_in_two_households_and_duplicate_held(world: dict[str, Any], user
     held = {x.programme: x.hold_reason for x in p.lines.filter(status="held")}
     assert "一人两户" in held["dibao_individual"]
     assert "不重复发放" in held["dibao"]
-    assert p.total_amount == Decimal("1828.50")  # nothing paid twice
+    assert p.total_amount == Decimal("2946.00")  # nothing paid twice
 
 
 def test_no_bank_account_held_and_start_month_respected(world: dict[str, Any], users: dict[str, Any]) -> None:
@@ -267,7 +284,7 @@ def test_totals(world: dict[str, Any], users: dict[str, Any]) -> None:
     p = approved(users, NOV)
     rows = pay.totals(Payroll.objects.all())
     by = {r["programme"]: r for r in rows}
-    assert by["dibao"]["to_pay"] == Decimal("540.00") and by["tekun"]["lines"] == 1
+    assert by["dibao"]["to_pay"] == Decimal("1764.00") and by["tekun"]["lines"] == 1
     assert by["dibao"]["paid"] == Decimal("0.00") and by["dibao"]["payroll__month"] == p.month
 
 

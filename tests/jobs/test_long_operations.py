@@ -60,6 +60,9 @@ WALK: dict[str, tuple[str, Callable[[Any], Any], Callable[[], int]]] = {
     "assistance.payroll": ("county", lambda c: c.post(reverse("assistance_payrolls"),
                                                       {"county": "360124", "month": "2026-11"}),
                            _count("assistance.Payroll")),
+    "assistance.adjustment": ("county", lambda c: c.post(reverse("assistance_adjustments"),
+                                                         {"county": "360124", "month": "2027-01"}),
+                              _count("assistance.Adjustment")),
     "exchange.import": ("county", lambda c: _upload_and_confirm(c), _count("exchange.ImportBatch")),
 }
 CLI_ONLY = {"registry.load"}  # `jiuzhu load DIR`: a directory on the server, no screen

@@ -29,6 +29,11 @@ ENTRIES = {
     "assistance_payroll_discard": Entry("payroll", [Check("post", PAY, 400)]),
     "assistance_payroll_export": Entry("payroll", [Check("get", PAY, 200)]),
     "assistance_payroll_return": Entry("payroll", [Check("post", PAY, 400)]),
+    # No month: refused with a message (400); the list of runs is the region's.
+    "assistance_adjustments": Entry(None, [Check("get", V, 200), Check("post", PAY, 400)]),
+    "assistance_adjustment_detail": Entry("adjustment", [Check("get", V, 200)]),
+    # The target list is already approved: deciding again is refused (400).
+    "assistance_adjustment_decide": Entry("adjustment", [Check("post", PAY, 400)]),
     "api-assistance-programmes": Entry(None, [Check("get", LISTS, 200)], api=True),
     "api-assistance-household-programmes": Entry("household", [Check("get", V, 200)], api=True),
 }
@@ -52,8 +57,18 @@ def _payroll(where: str, households: dict[str, Any], users: dict[str, Any]) -> d
     return {"pk": p.pk}
 
 
-TARGETS = {"enrolment": _enrolment, "payroll": _payroll}
+def _adjustment(where: str, households: dict[str, Any], users: dict[str, Any]) -> dict[str, Any]:
+    from jiuzhu.apps.assistance.models import Adjustment
+
+    h = households[where]
+    a = Adjustment.objects.create(county_id=h.county_id, month=dt.date(2027, 1, 1), status="approved")
+    return {"pk": a.pk}
+
+
+TARGETS = {"enrolment": _enrolment, "payroll": _payroll, "adjustment": _adjustment}
 REGION_TARGETS = ("enrolment",)
 # Payrolls belong to a county: township caseworkers (below the county) do not see them.
 SCOPE = {"payroll": {"inside": {"province", "city", "county", "auditor"},
-                     "outside": {"province", "county_b", "auditor"}}}
+                     "outside": {"province", "county_b", "auditor"}},
+         "adjustment": {"inside": {"province", "city", "county", "auditor"},
+                        "outside": {"province", "county_b", "auditor"}}}

@@ -16,6 +16,7 @@ class AssistanceConfig(AppConfig):
             register_home_panel,
             register_household_column,
             register_household_section,
+            register_listener,
             register_nav,
         )
         from jiuzhu.apps.core.vocabulary import register_vocabulary
@@ -23,10 +24,12 @@ class AssistanceConfig(AppConfig):
         from . import (
             columns,
             home,
-            jobs,  # noqa: F401 - declares the kinds "assistance.matching" and "assistance.payroll"
+            jobs,  # noqa: F401 - declares the kinds "assistance.matching", ".payroll", ".adjustment"
         )
-        from .demo import demo_step
+        from .adjustment import on_parameters_approved
+        from .demo import demo_step, people_to_serve_step
         from .exports import register
+        from .freshness import on_determination_stored, on_import_committed
         from .payroll import COLUMNS
         from .selectors import entitlement_categories
         from .views import household_section
@@ -43,4 +46,8 @@ class AssistanceConfig(AppConfig):
         register_vocabulary("bank_file_columns", COLUMNS)
         register_held_categories(10, "assistance.entitlements", entitlement_categories)
         register_demo_step(60, "assistance", demo_step)
+        register_demo_step(65, "assistance.people_to_serve", people_to_serve_step)
+        register_listener("parameters.approved", "assistance.adjustment", on_parameters_approved)
+        register_listener("determination.stored", "assistance.people_to_serve", on_determination_stored)
+        register_listener("exchange.committed", "assistance.people_to_serve", on_import_committed)
         register()  # the people to serve as a bulk export (purpose, cap, approval: jiuzhu.apps.privacy)

@@ -13,7 +13,9 @@ from jiuzhu.apps.determination.models import DeterminationResult
 from jiuzhu.apps.determination.services import determine_one
 from jiuzhu.apps.registry.models import Household
 
-from .models import Entitlement, Payroll, PayrollState
+from .adjustment import AdjustmentError, adjustment_approve, run_adjustment
+from .freshness import freshness, refresh_now
+from .models import Entitlement, MatchStatus, Payroll, PayrollState
 from .payroll import PayrollError, approve_payroll, generate_payroll
 from .services import EntitlementError, start_entitlement
 
@@ -76,12 +78,37 @@ def demo_step() -> str:
         return f"assistance: 进贤县 {month:%Y-%m} payroll already approved"
     approved_on = (month - dt.timedelta(days=1)).replace(day=1)
     started = start_demo_entitlements(DEMO_COUNTY, approved_on)
+    approver = User.objects.filter(username="county").first()
+    adjusted = ""
+    try:
+        # The entitlements were started from the latest stored determination; the month's own
+        # determination (as of its first day) may differ for a few households: a 调标 brings them
+        # in line, as a county would before generating the payroll (the payroll holds differences).
+        adj = run_adjustment(actor=None, county=DEMO_COUNTY, month=month, trigger="演示数据")
+        if adj.changed and approver is not None:
+            adjustment_approve(actor=approver, adjustment=adj)
+            adjusted = f"; 调标 {adj.changed} amounts"
+    except AdjustmentError as err:
+        adjusted = f"; 调标 not run: {err.message_en}"
     try:
         payroll = generate_payroll(actor=None, county=DEMO_COUNTY, month=month)
-        approver = User.objects.filter(username="county").first()
         if approver is not None and payroll.state == PayrollState.GENERATED:
             approve_payroll(actor=approver, payroll=payroll)
     except PayrollError as err:
         return f"assistance: {started} entitlements started; payroll not generated: {err.message_zh}"
-    return (f"assistance: {started} entitlements started in 进贤县; payroll {month:%Y-%m}: "
+    return (f"assistance: {started} entitlements started in 进贤县{adjusted}; payroll {month:%Y-%m}: "
             f"{payroll.lines_count} lines, {payroll.total_amount} yuan, {payroll.held_count} held")
+
+
+def people_to_serve_step() -> str:
+    """After the determination (sharing's demo step runs it): the people-to-serve list, unless current."""
+    if freshness()["level"] == "current":
+        run = freshness()["run"]
+        return f"people to serve: current (matching run {run.pk}, {run.missing:,} missing)"
+    run = refresh_now()
+    if run is None:
+        return "people to serve: a matching run is already running"
+    missing = run.matches.filter(status=MatchStatus.MISSING)
+    by_department = ", ".join(f"{d} {n:,}" for d, n in sorted(
+        {d: missing.filter(department=d).count() for d in set(missing.values_list("department", flat=True))}.items()))
+    return f"people to serve: matching run {run.pk} as of {run.as_of}: {run.missing:,} missing ({by_department})"

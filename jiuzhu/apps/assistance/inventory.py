@@ -33,7 +33,7 @@ INVENTORY.update({
     },
     "assistance.Payroll": {f: (_OPS, _PURPOSE_PAY) for f in (
         "id", "uid", "county", "month", "state", "digest", "parameter_version", "lines_count", "total_amount",
-        "held_count", "ended", "unexplained", "previous", "generated_by", "generated_at", "approved_by",
+        "held_count", "mismatched", "ended", "unexplained", "previous", "generated_by", "generated_at", "approved_by",
         "approved_at", "exported_at", "reconciled_at", "return_hash")},
     "assistance.PayrollLine": {
         **{f: (_OPS, _PURPOSE_PAY) for f in (
@@ -41,5 +41,21 @@ INVENTORY.update({
             "carried_from")},
         **{f: ("sensitive", _PURPOSE_PAY) for f in (
             "programme", "amount", "members_covered", "hold_reason", "failure_reason", "previous_amount", "note")},
+    },
+})
+
+_PURPOSE_ADJUST = "调标：标准调整后重新核定救助金额 / recomputing amounts after a standard changes"
+
+INVENTORY.update({
+    "assistance.Adjustment": {f: (_OPS, _PURPOSE_ADJUST) for f in (
+        "id", "job", "county", "month", "status", "parameter_version", "parameters", "trigger", "requested_by", "entitlements",
+        "changed", "total_old", "total_new", "decided_by", "decided_at", "decision_note")},
+    "assistance.AdjustmentLine": {
+        **{f: (_OPS, _PURPOSE_ADJUST) for f in ("id", "adjustment", "entitlement", "household", "member")},
+        **{f: ("sensitive", _PURPOSE_ADJUST) for f in ("programme", "old_amount", "new_amount", "reason")},
+    },
+    "assistance.EntitlementAmount": {
+        **{f: (_OPS, _PURPOSE_PAY) for f in ("id", "entitlement", "from_month", "adjustment", "created_at")},
+        **{f: ("sensitive", _PURPOSE_PAY) for f in ("amount", "reason")},
     },
 })

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.apps.jobs.kinds import Phase, register
 
+from .adjustment import adjust_county
 from .matching import match_registry
 from .payroll import payroll_job
 
@@ -36,3 +37,18 @@ register(
     result_lines=_payroll_lines,
     params_lines=lambda p: [(_("County"), p.get("county", "")), (_("Month"), p.get("month", ""))],
 )(payroll_job)
+
+
+register(
+    "assistance.adjustment", label=_("Standard adjustment (调标)"), start_cap="manage_payroll",
+    view_cap="view_assistance",
+    phases=(Phase("determine", _("Recomputing the amounts from the determination"), 4),
+            Phase("store", _("Storing the list of changed amounts"), 1)),
+    result_link=lambda r: (_("The list of changed amounts"), reverse("assistance_adjustment_detail",
+                                                                    args=[r["adjustment"]]))
+    if r.get("adjustment") else None,
+    result_lines=lambda r: [(_("Entitlements checked"), f"{r.get('entitlements', 0):,}"),
+                            (_("Amounts changed"), f"{r.get('changed', 0):,}"),
+                            (_("Monthly difference (yuan)"), r.get("difference", ""))],
+    params_lines=lambda p: [(_("County"), p.get("county", "")), (_("Effective month"), p.get("month", ""))],
+)(adjust_county)

@@ -254,11 +254,12 @@ def household_matches(household: Household, as_of: dt.date | None = None, *, cat
 
 
 def match_registry(ctx: Any, *, as_of: str, county: str | None = None,
-                   determination_run: int | None = None) -> dict[str, Any]:
+                   determination_run: int | None = None, reason: str = "") -> dict[str, Any]:
     """The job ``assistance.matching``: match every low-income household of the latest determination run
     (or ``county``'s) and store the rows.
 
-    Replaces the rows of earlier runs (the run records stay).  Set-based: a few queries, numpy
+    Replaces the rows of earlier runs (the run records stay).  *reason*: why it was queued
+    (``determination`` / ``import`` when kept current automatically, see ``freshness``).  Set-based: a few queries, numpy
     masks per (county, area), bulk inserts — written in the job's ``commit()``, in chunks.
     """
     on = dt.date.fromisoformat(as_of)

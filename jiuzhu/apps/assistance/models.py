@@ -196,6 +196,8 @@ class Payroll(models.Model):
     lines_count = models.PositiveIntegerField(_("lines"), default=0)
     total_amount = models.DecimalField(_("total to pay (yuan)"), max_digits=16, decimal_places=2, default=0)
     held_count = models.PositiveIntegerField(_("lines held"), default=0)
+    # Lines held because their amount differs from the month's determination (a 调标 is missing)
+    mismatched = models.PositiveIntegerField(_("amounts differing from the determination"), default=0)
     ended = models.JSONField(default=list, blank=True)  # lines of the previous month not paid this month, with why
     unexplained = models.PositiveIntegerField(default=0)
     previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -267,3 +269,111 @@ class PayrollLine(models.Model):
     @property
     def programme_label(self) -> str:
         return programme_label(self.programme)
+
+
+# --- 调标: a standard (or any amount parameter) changes; the amounts follow (issue 13 item 1) ------------
+
+
+class AdjustmentStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Awaiting approval")
+    NO_CHANGE = "no_change", _("No amount changes")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SUPERSEDED = "superseded", _("Superseded by a later run")
+
+
+class Adjustment(JobRun):
+    """One 调标 run: a county's active entitlements recomputed from the determination as of ``month``.
+
+    Its computing state is its job's; ``status`` is the approval (four eyes: the approver is not
+    the person who started the run).  On approval each changed entitlement gets a dated amount
+    (``EntitlementAmount``) from ``month``: amounts are dated, never overwritten.
+    """
+
+    SCOPE_REGION_FIELD = "county"
+
+    county = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("county"))
+    month = models.DateField(_("effective month"))  # first day of the month
+    status = models.CharField(_("approval"), max_length=10, choices=AdjustmentStatus.choices,
+                              default=AdjustmentStatus.PROPOSED)
+    parameter_version = models.CharField(max_length=80, blank=True)
+    # [{"path", "label", "area", "old", "new"}]: the parameters whose values differ from last month
+    parameters = models.JSONField(default=list, blank=True)
+    trigger = models.CharField(_("why it ran"), max_length=200, blank=True)  # e.g. "参数修订 #12（…）批准"
+    # Who asked for it: the person who approved the revision (the job itself is the system's) or who
+    # started it by hand.  Neither may approve the list (four eyes).
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("requested by"))
+    entitlements = models.PositiveIntegerField(_("entitlements checked"), default=0)
+    changed = models.PositiveIntegerField(_("amounts changed"), default=0)
+    total_old = models.DecimalField(_("monthly total before (yuan)"), max_digits=16, decimal_places=2, default=0)
+    total_new = models.DecimalField(_("monthly total after (yuan)"), max_digits=16, decimal_places=2, default=0)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-month", "-id"]
+
+    def __str__(self) -> str:
+        return f"调标 {self.county_id} {self.month:%Y-%m} ({self.status})"
+
+    @property
+    def total_difference(self) -> object:
+        return self.total_new - self.total_old
+
+
+class AdjustmentLine(models.Model):
+    """One changed amount of a 调标 run: old, new, difference and why."""
+
+    SCOPE_REGION_FIELD = "household__village"
+
+    adjustment = models.ForeignKey(Adjustment, on_delete=models.CASCADE, related_name="lines")
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey("registry.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    programme = models.CharField(_("programme"), max_length=40)
+    old_amount = models.DecimalField(_("amount before (yuan)"), max_digits=12, decimal_places=2)
+    new_amount = models.DecimalField(_("amount after (yuan)"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=300)
+
+    class Meta:
+        ordering = ["adjustment_id", "household_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["adjustment", "entitlement"], name="adjustment_line_once")]
+
+    def __str__(self) -> str:
+        return f"{self.entitlement_id} {self.old_amount} → {self.new_amount}"
+
+    @property
+    def difference(self) -> object:
+        return self.new_amount - self.old_amount
+
+    @property
+    def programme_label(self) -> str:
+        return programme_label(self.programme)
+
+
+class EntitlementAmount(models.Model):
+    """A dated monthly amount of an entitlement, from ``from_month`` on (written by an approved 调标).
+
+    The amount of a month is the latest row with ``from_month`` not after it, else the entitlement's
+    decided ``monthly_amount``: history is kept, nothing is overwritten.
+    """
+
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="amounts")
+    from_month = models.DateField(_("from month"))  # first day of the month
+    amount = models.DecimalField(_("monthly amount (yuan)"), max_digits=12, decimal_places=2)
+    adjustment = models.ForeignKey(Adjustment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["entitlement_id", "from_month", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["entitlement", "adjustment"], name="entitlement_amount_once"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="entitlement_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entitlement_id} {self.amount} from {self.from_month:%Y-%m}"

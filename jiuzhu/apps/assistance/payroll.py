@@ -24,7 +24,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
@@ -43,8 +42,8 @@ from jiuzhu.rules.exchange.sources import PROGRAMMES
 from jiuzhu.rules.params import ParameterSet
 from jiuzhu.rules.programmes import add_months, as_codes, month_start, price_subsidy
 
+from .amounts import active_in_month, amounts_in_month, determined_amounts
 from .models import (
-    Entitlement,
     LineChange,
     LineKind,
     LineStatus,
@@ -98,11 +97,20 @@ def _lookup(params: ParameterSet, county: str, area: str, on: dt.date) -> Any:
     return lambda path: params.resolve(path, county, area, on).value
 
 
-def _plan(county: Region, month: dt.date, params: ParameterSet) -> list[dict[str, Any]]:
-    """The lines of ``county``'s payroll for ``month`` (not saved)."""
-    ents = list(Entitlement.objects.filter(household__county=county, start_month__lte=month)
-                .filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
-                .select_related("household", "member").order_by("id"))
+def mismatch_reason(determined: Decimal, paid: Decimal) -> str:
+    return f"金额与当月认定结果不一致：认定 {determined:,.2f}元，名册 {paid:,.2f}元；请先完成调标"
+
+
+def _plan(county: Region, month: dt.date, params: ParameterSet,
+          determined: dict[int, Decimal] | None = None) -> list[dict[str, Any]]:
+    """The lines of ``county``'s payroll for ``month`` (not saved).
+
+    *determined*: entitlement id → the amount the month's determination gives (``amounts``); a
+    line paying another amount is held with the reason, never paid silently.
+    """
+    determined = determined or {}
+    ents = list(active_in_month(county.code, month).select_related("household", "member").order_by("id"))
+    in_force = amounts_in_month(ents, month)
     household_ids = {e.household_id for e in ents}
     carried = list(PayrollLine.objects.filter(payroll__county=county, payroll__month__lt=month,
                                               status=LineStatus.FAILED, carried_by__isnull=True)
@@ -141,10 +149,16 @@ def _plan(county: Region, month: dt.date, params: ParameterSet) -> list[dict[str
             hold = "此人已在本户按户发放的同一救助中，不重复发放"
         elif not payee.bank_account_enc:
             hold = "无银行账户，暂停发放，请补录账户"
+        amount, dated = in_force[e.pk]
+        should = determined.get(e.pk)
+        mismatch = should is not None and should != amount
+        if mismatch and not hold:
+            hold = mismatch_reason(should, amount)  # type: ignore[arg-type]
         lines.append({"kind": LineKind.REGULAR, "entitlement": e, "household_id": e.household_id, "member": payee,
-                      "programme": e.programme, "amount": e.monthly_amount, "members_covered": e.members_covered,
+                      "programme": e.programme, "amount": amount, "members_covered": e.members_covered,
                       "status": LineStatus.HELD if hold else LineStatus.PENDING, "hold_reason": hold,
-                      "carried_from": None, "area": e.household.area_type})
+                      "carried_from": None, "area": e.household.area_type, "mismatch": mismatch,
+                      "adjusted": dated if dated is not None and dated.from_month == month else None})
     # The price-linked temporary subsidy, the month it is triggered, for the covered groups.
     per_person: dict[str, tuple[Decimal, str, Decimal]] = {}
     for line in list(lines):
@@ -221,6 +235,10 @@ def _explain(lines: list[dict[str, Any]], previous: Payroll | None, month: dt.da
                 x["note"] = f"价格临时补贴金额由{p.amount}元调整为{x['amount']}元：{x['basis_note']}"
             elif p.status == LineStatus.HELD:
                 x["note"] = "上月暂停，本月恢复发放"
+            elif x.get("adjusted") is not None:
+                a = x["adjusted"]
+                why = a.reason.removeprefix("调标：")
+                x["note"] = f"调标（清单 {a.adjustment_id} 已审批）：由{p.amount:,.2f}元调整为{x['amount']:,.2f}元；{why}"
             else:
                 x["note"] = ""
                 unexplained += 1
@@ -257,9 +275,11 @@ def generate_payroll(*, actor: User | None, county: str, month: dt.date, ctx: An
     params = current_parameters()
     if ctx is not None:
         ctx.phase("plan", total=1)
+    # The month's determination of the paid households (batch engine, outside the transaction).
+    determined = determined_amounts(list(active_in_month(county, month)), month, params)
     with (ctx.commit() if ctx is not None else transaction.atomic()):
         Region.objects.select_for_update().filter(pk=region.pk).first()  # one generation per county at a time
-        lines = _plan(region, month, params)
+        lines = _plan(region, month, params, determined)
         digest = _digest(lines)
         existing = Payroll.objects.filter(county=region, month=month).first()
         if existing is not None:
@@ -278,7 +298,8 @@ def generate_payroll(*, actor: User | None, county: str, month: dt.date, ctx: An
             county=region, month=month, digest=digest, parameter_version=params.version,
             lines_count=len(lines), previous=previous, ended=ended, unexplained=unexplained,
             total_amount=sum((x["amount"] for x in lines if x["status"] == LineStatus.PENDING), Decimal("0")),
-            held_count=sum(1 for x in lines if x["status"] == LineStatus.HELD), generated_by=_actor(actor))
+            held_count=sum(1 for x in lines if x["status"] == LineStatus.HELD),
+            mismatched=sum(1 for x in lines if x.get("mismatch")), generated_by=_actor(actor))
         objs = [PayrollLine(
             payroll=payroll, line_ref=f"{county}{month:%Y%m}{i:06d}", kind=x["kind"], entitlement=x["entitlement"],
             household_id=x["household_id"], member=x["member"], programme=x["programme"], amount=x["amount"],
@@ -293,7 +314,7 @@ def generate_payroll(*, actor: User | None, county: str, month: dt.date, ctx: An
                 ctx.progress(min(start + 2000, len(objs)))
         audit("assistance.payroll_generated", actor=_actor(actor), object_type="payroll", object_id=payroll.pk,
               county=county, month=f"{month:%Y-%m}", lines=len(lines), total=str(payroll.total_amount),
-              held=payroll.held_count, unexplained=unexplained)
+              held=payroll.held_count, unexplained=unexplained, mismatched=payroll.mismatched)
         if ctx is not None:
             ctx.set_result(_summary(payroll))
     return payroll
@@ -335,6 +356,11 @@ def approve_payroll(*, actor: User, payroll: Payroll) -> Payroll:
         if p.generated_by_id == actor.pk:
             raise PayrollError("four_eyes", "生成名册的人员不能审批同一名册，须由另一名经办人员审批",
                                "The person who generated the payroll cannot approve it: a second person must")
+        if p.mismatched:
+            raise PayrollError("mismatched", f"有{p.mismatched}笔金额与当月认定结果不一致（已暂停），请先完成调标、"
+                               "作废本名册后重新生成",
+                               f"{p.mismatched} amounts differ from the month's determination: run and approve "
+                               "the adjustment, discard this payroll and generate it again")
         if p.unexplained:
             raise PayrollError("unexplained", f"与上月相比有{p.unexplained}处差异未能说明原因，不能审批",
                                f"{p.unexplained} differences with last month are unexplained")

@@ -22,6 +22,7 @@ from jiuzhu.rules.programmes.matrix import GIVES_ZH, TRIGGER_ZH, who_zh
 
 from .matching import lookup_for
 from .models import (
+    Adjustment,
     Enrolment,
     Entitlement,
     EntitlementState,
@@ -98,8 +99,10 @@ def payroll_get(user: Any, pk: Any, capability: str = VIEW) -> Payroll:
 
 
 def payroll_lines(payroll: Payroll, show: str = "changes") -> QuerySet[PayrollLine]:
-    """A payroll's lines; ``changes`` hides the ones unchanged since last month."""
+    """A payroll's lines; ``changes`` hides the ones unchanged since last month, ``held`` shows only held ones."""
     lines = payroll.lines.select_related("member", "household").order_by("id")
+    if show == "held":
+        return lines.filter(status=LineStatus.HELD)
     return lines.exclude(change="same") if show == "changes" else lines
 
 
@@ -127,3 +130,18 @@ def entitlement_categories(household: Any) -> list[str]:
     ``core.hooks.register_held_categories``: the chain's omission rules count them)."""
     return list(Entitlement.objects.filter(household=household, state=EntitlementState.ACTIVE)
                 .exclude(category="").values_list("category", flat=True))
+
+
+def adjustments_for(user: Any) -> QuerySet[Any]:
+    """The 调标 runs of the user's region, newest first."""
+    return scoped(Adjustment.objects.select_related("county", "job", "job__started_by", "decided_by"), user, VIEW)
+
+
+def adjustment_get(user: Any, pk: Any, capability: str = VIEW) -> Adjustment:
+    adj: Adjustment = get_scoped_or_404(
+        Adjustment.objects.select_related("county", "job", "job__started_by", "decided_by"), user, capability, pk=pk)
+    return adj
+
+
+def adjustment_lines(adj: Adjustment) -> QuerySet[Any]:
+    return adj.lines.select_related("household", "member").order_by("household__code", "id")

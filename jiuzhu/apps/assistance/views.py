@@ -28,8 +28,10 @@ from jiuzhu.apps.registry.models import Household
 from jiuzhu.pii.masking import mask_name
 from jiuzhu.rules.programmes import PROGRAMMES
 
+from . import adjustment as adjust
 from . import payroll as pay
 from . import selectors
+from .freshness import freshness
 from .matching import household_matches
 from .models import (
     Enrolment,
@@ -80,7 +82,7 @@ def department_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "assistance/department_list.html", {
         "page": page, "status": status, "statuses": MatchStatus.choices, "department": department,
         "programme": programme, "programmes": PROGRAMMES, "is_department": masked,
-        "query": request.GET.urlencode()})
+        "query": request.GET.urlencode(), "fresh": freshness()})
 
 
 def household_section(request: AuthedRequest, household: Any) -> dict[str, Any] | None:
@@ -267,6 +269,59 @@ def matching(request: AuthedRequest) -> HttpResponse:
     return render(request, "assistance/matching.html", {
         "runs": runs, "can_run": request.user.has_capability("run_determination"),
         "active_jobs": active_for(request.user, "assistance.matching")})
+
+
+# --- 调标 (standard adjustment) ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def adjustment_list(request: AuthedRequest) -> HttpResponse:
+    """The 调标 runs of the region; a county caseworker starts one by hand (a job)."""
+    require(request.user, VIEW if request.method == "GET" else PAY)
+    back = reverse("assistance_adjustments")
+    if request.method == "POST":
+        county, month = request.POST.get("county", ""), request.POST.get("month", "")
+        try:
+            when = dt.date.fromisoformat(f"{month}-01")
+        except ValueError:
+            return _error(request, adjust.AdjustmentError("month", "请选择生效月份（如 2027-01）",
+                                                          "Choose the effective month (e.g. 2027-01)"), back)
+        if county not in {c.code for c in selectors.counties_for(request.user)}:
+            return _error(request, adjust.AdjustmentError("county", "请选择您管辖范围内的县（市、区）",
+                                                          "Choose a county within your region"), back)
+        return started(request, lambda: adjust.adjustment_start(actor=request.user, county=county, month=when,
+                                                                trigger="手工发起"))
+    page = Paginator(selectors.adjustments_for(request.user), 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    return render(request, "assistance/adjustment_list.html", {
+        "page": page, "can_pay": request.user.has_capability(PAY),
+        "active_jobs": active_for(request.user, adjust.KIND),
+        "counties": selectors.counties_for(request.user) if request.user.has_capability(PAY) else [],
+        "next_month": f"{today.year + today.month // 12}-{today.month % 12 + 1:02d}"})
+
+
+@login_required
+def adjustment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    adj = selectors.adjustment_get(request.user, pk, VIEW)
+    page = Paginator(selectors.adjustment_lines(adj), 100).get_page(request.GET.get("page"))
+    return render(request, "assistance/adjustment_detail.html", {
+        "adj": adj, "page": page, "can_pay": request.user.has_capability(PAY)})
+
+
+@login_required
+@require_POST
+def adjustment_decide(request: AuthedRequest, pk: int) -> HttpResponse:
+    adj = selectors.adjustment_get(request.user, pk, PAY)
+    back = reverse("assistance_adjustment_detail", args=[adj.pk])
+    try:
+        if request.POST.get("decision") == "reject":
+            adjust.adjustment_reject(actor=request.user, adjustment=adj, note=request.POST.get("note", ""))
+        else:
+            adjust.adjustment_approve(actor=request.user, adjustment=adj, note=request.POST.get("note", ""))
+    except adjust.AdjustmentError as err:
+        return _error(request, err, back)
+    return redirect(back)
 
 
 @login_required

@@ -16,7 +16,11 @@ rule of a lower app needs something from a higher one, the higher app registers 
 - ``register_household_column``: a column of the household list (e.g. category, monthly amount from
   the entitlements), filled for one page of households at a time, optionally with a filter;
 - ``register_demo_step``: a step ``jiuzhu demo`` runs after the province is loaded
-  (idempotent: it is run again on every ``make run``).
+  (idempotent: it is run again on every ``make run``);
+- ``register_listener`` / ``notify``: a lower app announces that something happened (a parameter
+  revision approved, a determination run stored, a department file committed) and the higher
+  apps that keep something derived from it current (the 调标 run, the people-to-serve list)
+  react — typically by queueing a job after the commit.
 """
 
 from __future__ import annotations
@@ -207,3 +211,22 @@ READ_AUDITS: dict[str, ReadAudit] = {}
 def register_read_audit(url_name: str, kwarg: str, resolve: Callable[[Any], tuple[Any, dict[str, Any]]]) -> None:
     """A successful GET of this URL writes one ``record.read`` audit row for the household it shows."""
     READ_AUDITS[url_name] = ReadAudit(url_name, kwarg, resolve)
+
+
+# ---- events (lower apps announce, higher apps react) -----------------------------------------------
+
+EVENTS = ("parameters.approved", "determination.stored", "exchange.committed")
+LISTENERS: dict[str, dict[str, Callable[..., None]]] = {}
+
+
+def register_listener(event: str, name: str, listener: Callable[..., None]) -> None:
+    """Call ``listener(**details)`` whenever ``event`` is announced (see ``EVENTS``)."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown event {event!r}; known: {', '.join(EVENTS)}")
+    LISTENERS.setdefault(event, {})[name] = listener
+
+
+def notify(event: str, **details: Any) -> None:
+    """Announce ``event`` (inside the announcing transaction: listeners defer their work with on_commit)."""
+    for listener in LISTENERS.get(event, {}).values():
+        listener(**details)

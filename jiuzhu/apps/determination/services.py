@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import RefusedError
+from jiuzhu.apps.core.hooks import notify
 from jiuzhu.apps.core.models import User
 from jiuzhu.apps.jobs.runner import run_inline
 from jiuzhu.apps.jobs.services import job_start
@@ -232,6 +233,7 @@ def determine_registry(ctx: Any, *, as_of: str) -> dict[str, Any]:
               as_of=on.isoformat(), households=stored, parameter_version=params.version, job=ctx.job_id)
         ctx.set_result({"run": run.pk, "households": stored, "as_of": on.isoformat(),
                         "parameter_version": params.version})
+        notify("determination.stored", run=run, actor=ctx.actor)  # e.g. the people-to-serve list follows
     return ctx.job.result
 
 

@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
+from jiuzhu.apps.core.hooks import notify
 from jiuzhu.apps.core.keys import keyring
 from jiuzhu.apps.core.models import User
 from jiuzhu.apps.core.scoping import require
@@ -302,6 +303,7 @@ def _commit(actor: Any, batch: ImportBatch, source: Source, checked: Checked, ho
         locked.save()
         audit("exchange.batch_committed", actor=actor, object_type="import_batch", object_id=locked.pk,
               source=source.key, **{k: str(v) if isinstance(v, Decimal) else v for k, v in counts.items()})
+        notify("exchange.committed", batch=locked, source=source.key, counts=counts)  # derived lists follow
     return locked
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.hooks import notify
 from jiuzhu.apps.core.models import Region, User
 from jiuzhu.apps.core.scoping import region_in_scope
 from jiuzhu.rules.params import ParameterError
@@ -91,4 +92,7 @@ def revision_decide(*, actor: User, revision: ParameterRevision, approve: bool, 
     revision.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     audit("parameter.approve" if approve else "parameter.reject", actor=actor, object_type="parameter_revision",
           object_id=revision.pk, path=revision.path, region=revision.region_id, value=revision.value)
+    if approve:
+        # The amounts that read this parameter are recomputed (调标) by the apps that pay them.
+        notify("parameters.approved", revision=revision, actor=actor)
     return revision
