@@ -36,7 +36,7 @@ ROLE_REGION_LEVEL = {
 
 
 class Department(models.TextChoices):
-    """The departments that share data with the platform (seed §8, issue 4)."""
+    """The departments that share data with the platform (实施意见 §8, issue 4)."""
 
     EDUCATION = "education", _("Education")
     HRSS = "hrss", _("Human resources and social security")

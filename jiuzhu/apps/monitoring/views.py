@@ -20,7 +20,7 @@ from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 from jiuzhu.apps.policy.selectors import current_parameters
-from jiuzhu.engine.monitoring.cli import deadlines, target_label
+from jiuzhu.engine.monitoring.cli import target_label
 from jiuzhu.engine.monitoring.compare import PROVINCE, settings_for
 from jiuzhu.engine.monitoring.indicators import (
     DETAIL_LABELS,
@@ -30,6 +30,7 @@ from jiuzhu.engine.monitoring.indicators import (
     TARGETS,
     get_indicator,
 )
+from jiuzhu.rules.monitoring import deadlines
 from jiuzhu.rules.params import ParameterError
 
 from . import selectors, services, visits

@@ -32,7 +32,7 @@ class MemberReadSerializer(serializers.ModelSerializer):
         model = Member
         fields = [
             "id", "household", "id_number_masked", "id_upgraded_from_15", "name", "sex", "birth_date",
-            "relation", "hukou_code", "work_capacity", "disability_type", "disability_grade",
+            "relation", "hukou_code", "work_capacity", "work_capacity_assessed_by", "disability_type", "disability_grade",
             "disability_cert_no", "serious_illness", "school_stage", "employment",
             "adl_eating", "adl_dressing", "adl_transfer", "adl_toileting", "adl_walking", "adl_bathing",
             "phone_masked", "bank_account_masked",
@@ -57,6 +57,9 @@ class MemberWriteSerializer(StrictSerializer):
     relation = serializers.CharField(required=False)
     hukou_code = serializers.CharField(required=False)
     work_capacity = serializers.CharField(required=False)
+    work_capacity_assessed_by = serializers.CharField(
+        required=False, allow_blank=True, help_text="Who assessed no capacity to work: labour_appraisal, hospital, civil_affairs",
+    )
     disability_type = serializers.CharField(required=False)
     disability_grade = serializers.IntegerField(required=False)
     disability_cert_no = serializers.CharField(required=False, allow_blank=True)

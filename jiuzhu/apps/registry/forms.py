@@ -44,6 +44,10 @@ class MemberForm(VersionedForm):
     relation = forms.ChoiceField(label=_("Relation to the head"), choices=choices.RELATIONS)
     hukou_code = forms.CharField(label=_("Household registration place (division code)"), max_length=6, required=False)
     work_capacity = forms.ChoiceField(label=_("Capacity to work"), choices=choices.WORK_CAPACITIES)
+    work_capacity_assessed_by = forms.ChoiceField(
+        label=_("No capacity to work assessed by"), choices=[("", "—"), *choices.CAPACITY_ASSESSORS], required=False,
+        help_text=_("Only with “no capacity to work”: which body assessed it. Which bodies count is set by the province."),
+    )
     disability_type = forms.ChoiceField(label=_("Disability type"), choices=choices.DISABILITY_TYPES)
     disability_grade = forms.TypedChoiceField(label=_("Disability grade"), choices=choices.DISABILITY_GRADES, coerce=int)
     disability_cert_no = forms.CharField(label=_("Disability certificate number"), required=False)
@@ -102,7 +106,10 @@ class ExpenseForm(VersionedForm):
 
 
 class SupporterForm(VersionedForm):
-    supported_member = _member_field(_("Supported member"))
+    supported_members = forms.MultipleChoiceField(
+        label=_("Obliged to support"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("The member(s) this person must support (a son: his parents). None ticked: read as every member's supporter."),
+    )
     name = forms.CharField(label=_("Name"))
     id_number = forms.CharField(label=_("ID number"), required=False)
     relation = forms.CharField(label=_("Relation"))
@@ -125,11 +132,11 @@ ITEM_TITLES = {
 
 
 def with_members(form: forms.Form, household: Any) -> forms.Form:
-    for name in ("member", "supported_member"):
-        if name in form.fields:
-            form.fields[name].choices = [("", "—")] + [  # type: ignore[attr-defined]
-                (str(m.pk), f"{m.name} {m.id_number_masked}") for m in household.members.all()
-            ]
+    members = [(str(m.pk), f"{m.name} {m.id_number_masked}") for m in household.members.all()]
+    if "member" in form.fields:
+        form.fields["member"].choices = [("", "—"), *members]  # type: ignore[attr-defined]
+    if "supported_members" in form.fields:
+        form.fields["supported_members"].choices = members  # type: ignore[attr-defined]
     return form
 
 

@@ -67,6 +67,10 @@ class Member(models.Model):
     relation = models.CharField(_("relation to the head"), max_length=16, choices=choices.RELATIONS)
     hukou_code = models.CharField(_("household registration place"), max_length=6)
     work_capacity = models.CharField(_("capacity to work"), max_length=8, choices=choices.WORK_CAPACITIES)
+    # Who assessed "no capacity to work"; which bodies count is a province parameter (docs/decisions/0016).
+    work_capacity_assessed_by = models.CharField(
+        _("no capacity to work assessed by"), max_length=20, choices=choices.CAPACITY_ASSESSORS, blank=True,
+    )
     disability_type = models.CharField(_("disability type"), max_length=14, choices=choices.DISABILITY_TYPES, default="none")
     disability_grade = models.PositiveSmallIntegerField(_("disability grade"), choices=choices.DISABILITY_GRADES, default=0)
     disability_cert_no = models.CharField(_("disability certificate number"), max_length=32, blank=True)
@@ -175,9 +179,16 @@ class Expense(HouseholdItem):
 
 
 class Supporter(HouseholdItem):
-    """法定赡养/抚养/扶养义务人 living outside the household."""
+    """法定赡养/抚养/扶养义务人 living outside the household.
 
-    supported_member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("supported member"))
+    ``supported_members``: the member(s) this person is obliged to support (a son supports his
+    parents, not his orphaned nephew).  None recorded: read as every member's supporter
+    (docs/decisions/0016).
+    """
+
+    supported_members = models.ManyToManyField(
+        Member, blank=True, related_name="legal_supporters", verbose_name=_("supported members"),
+    )
     name = models.CharField(_("name"), max_length=64)
     id_number_enc = models.TextField(blank=True)
     id_number_index = models.CharField(max_length=64, blank=True, db_index=True)

@@ -178,6 +178,7 @@ MEMBER_FIELDS = {
     "name": clean_name,
     "relation": partial(clean_choice, choices=choices.RELATIONS),
     "work_capacity": partial(clean_choice, choices=choices.WORK_CAPACITIES),
+    "work_capacity_assessed_by": partial(clean_choice, choices=[("", ""), *choices.CAPACITY_ASSESSORS]),
     "disability_type": partial(clean_choice, choices=choices.DISABILITY_TYPES),
     "disability_grade": partial(clean_choice, choices=choices.DISABILITY_GRADES),
     "school_stage": partial(clean_choice, choices=choices.SCHOOL_STAGES),
@@ -185,7 +186,7 @@ MEMBER_FIELDS = {
     "phone": clean_phone,
     "bank_account": clean_bank_account,
 }
-MEMBER_PLAIN = ["name", "relation", "work_capacity", "disability_type", "disability_grade",
+MEMBER_PLAIN = ["name", "relation", "work_capacity", "work_capacity_assessed_by", "disability_type", "disability_grade",
                 "school_stage", "employment", "disability_cert_no", "serious_illness", "hukou_code",
                 "adl_eating", "adl_dressing", "adl_transfer", "adl_toileting", "adl_walking", "adl_bathing"]
 
@@ -229,6 +230,8 @@ def _build_member(member: Member, data: dict[str, Any], *, creating: bool) -> Me
     for field in MEMBER_PLAIN:
         if field in clean:
             setattr(member, field, clean[field])
+    if member.work_capacity != "none":
+        member.work_capacity_assessed_by = ""  # an assessment of "no capacity" only goes with it
     if member.disability_type == "none":
         member.disability_grade = 0
     elif not member.disability_grade:
@@ -353,16 +356,26 @@ def _apply_item(kind: str, item: Any, household: Household, data: dict[str, Any]
                 clean[field] = data[field]
             else:
                 errors[field] = [_("Must be true or false.")]
-    member_field = "supported_member" if kind == "supporter" else "member"
-    if member_field in data:
-        ref = data[member_field]
+    if kind != "supporter" and "member" in data:
+        ref = data["member"]
         if ref in (None, ""):
-            clean[member_field] = None
+            clean["member"] = None
         else:
             found = household.members.filter(pk=ref).first() if str(ref).isdigit() else None
             if found is None:
-                errors[member_field] = [_("Choose a member of this household.")]
-            clean[member_field] = found
+                errors["member"] = [_("Choose a member of this household.")]
+            clean["member"] = found
+    supported: list[Member] | None = None
+    if kind == "supporter" and "supported_members" in data:
+        # whom this supporter is obliged to support (issue 15): members of this household only
+        refs = data["supported_members"] or []
+        if not isinstance(refs, list | tuple):
+            refs = [refs]
+        wanted = {str(r) for r in refs if r not in (None, "")}
+        found_members = list(household.members.filter(pk__in=[int(r) for r in wanted if r.isdigit()]))
+        if len(found_members) != len(wanted):
+            errors["supported_members"] = [_("Choose members of this household.")]
+        supported = found_members
     if kind == "supporter" and data.get("id_number"):
         try:
             parsed = clean_id_number(data["id_number"])
@@ -391,6 +404,15 @@ def _apply_item(kind: str, item: Any, household: Household, data: dict[str, Any]
         item.exempt_reason = ""
     if kind == "supporter" and not item.able_to_support and not item.reason:
         raise ValidationError({"reason": _("Say why this supporter is unable to support.")})
+    if supported is not None:
+        item._supported_members = supported  # set after the row is saved (a many-to-many needs its key)
+
+
+def _save_supported(item: Any) -> None:
+    members = getattr(item, "_supported_members", None)
+    if members is not None:
+        item.supported_members.set(members)
+        del item._supported_members
 
 
 @transaction.atomic
@@ -400,6 +422,7 @@ def item_add(*, actor: Any, household: Household, kind: str, data: dict[str, Any
     item = ITEM_MODELS[kind]()
     _apply_item(kind, item, household, data, creating=True)
     item.save()
+    _save_supported(item)
     history.record(actor=actor, household=household, obj=item, action="create", before=None)
     _bump(household)
     return item
@@ -414,6 +437,7 @@ def item_update(*, actor: Any, item: Any, data: dict[str, Any], expected_version
     before = history.snapshot(item)
     _apply_item(kind, item, household, data, creating=False)
     item.save()
+    _save_supported(item)
     if history.record(actor=actor, household=household, obj=item, action="update", before=before, reason=reason):
         _bump(household)
     return item

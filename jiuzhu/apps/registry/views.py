@@ -355,9 +355,10 @@ def item_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         for f in ITEM_FORMS[kind].base_fields
         if f not in ("version", "id_number")
     }
-    for fk in ("member", "supported_member"):
-        if fk in initial:
-            initial[fk] = getattr(item, f"{fk}_id") or ""
+    if "member" in initial:
+        initial["member"] = item.member_id or ""
+    if "supported_members" in initial:
+        initial["supported_members"] = [str(pk) for pk in item.supported_members.values_list("pk", flat=True)]
     initial["version"] = household.version
     form = with_members(ITEM_FORMS[kind](request.POST or None, initial=initial), household)
     return _edit_view(

@@ -29,9 +29,9 @@ from jiuzhu.apps.exchange.models import DepartmentRecord
 from jiuzhu.apps.exchange.outbox import enqueue
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.apps.registry.models import Household, Member
-from jiuzhu.engine.monitoring.cli import deadlines
 from jiuzhu.engine.monitoring.compare import BACKENDS, run_comparison, settings_for
 from jiuzhu.engine.monitoring.indicators import get_indicator
+from jiuzhu.rules.monitoring import deadlines
 from jiuzhu.rules.params import ParameterSet
 
 from ..export import PROVINCE, export_tables

@@ -17,6 +17,7 @@ _FIELDS: dict[str, list[tuple[Any, str]]] = {
     "area_type": choices.AREA_TYPES,
     "relation": choices.RELATIONS,
     "work_capacity": choices.WORK_CAPACITIES,
+    "work_capacity_assessed_by": choices.CAPACITY_ASSESSORS,
     "disability_type": choices.DISABILITY_TYPES,
     "disability_grade": choices.DISABILITY_GRADES,
     "school_stage": choices.SCHOOL_STAGES,
