@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "jiuzhu.apps.monitoring",
     "jiuzhu.apps.applications",
     "jiuzhu.apps.assistance",
+    "jiuzhu.apps.reports",
 ]
 
 MIDDLEWARE = [

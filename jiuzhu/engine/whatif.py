@@ -25,9 +25,10 @@ features are computed twice, in the same household order, instead of shared.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Final
 
@@ -43,9 +44,10 @@ from jiuzhu.engine.determination.features import feature_sql
 from jiuzhu.rules.determination.categories import CATEGORIES
 from jiuzhu.rules.determination.paramtable import ParamTable, build_param_table
 from jiuzhu.rules.money import from_fen
-from jiuzhu.rules.params.loader import ParameterSet
+from jiuzhu.rules.params.loader import AREAS, Override, ParameterError, ParameterSet
+from jiuzhu.rules.params.regions import region_chain
 
-__all__ = ["DISTANCE_BUCKETS", "LINES", "WhatIfResult", "run_whatif"]
+__all__ = ["DISTANCE_BUCKETS", "LINES", "WhatIfResult", "parse_changes", "run_whatif"]
 
 ProgressFn = Callable[[int, int], None]
 
@@ -58,6 +60,60 @@ LINES: Final[dict[str, str]] = {"dibao": "dibao_standard_fen", "marginal": "marg
 CATEGORY_CODES: Final[tuple[str, ...]] = tuple(CATEGORIES)
 PROGRAMMES: Final[tuple[str, ...]] = tuple(BENEFIT_COLUMNS)
 CLIFF_STEP_FEN: Final = 100  # one yuan of monthly income
+
+
+def parse_changes(params: ParameterSet, texts: Iterable[str], keys: Iterable[tuple[str, str]] = (),
+                  as_of: date | None = None) -> list[Override]:
+    """Scenario changes from text: ``PATH[@REGION[/AREA]]=VALUE``.
+
+    *REGION* limits the change to a city or county (and *AREA* to urban or rural).  *VALUE*
+    is a value of the parameter's kind, or for money and ratios a relative change such as
+    ``+5%`` or ``-2.5%``: it is resolved against the value in force on *as_of* for every
+    (county, area) of *keys* under the region and rounded to the fen (money) — so "the dibao
+    standard of Nanchang +5 %" is ``dibao.standard@360100=+5%``.
+    """
+    out: list[Override] = []
+    keys = list(keys)
+    for text in texts:
+        target, sep, raw = text.partition("=")
+        if not sep or not target.strip():
+            raise ParameterError("override_format", f"修改格式应为 参数=值：{text}", f"A change must be PATH=VALUE: {text}")
+        path, _, where = target.strip().partition("@")
+        region, _, area = where.partition("/")
+        node = params.node(path)
+        region_opt, area_opt = region or None, area or None
+        if area_opt is not None and area_opt not in AREAS:
+            raise ParameterError("override_area", f"城乡类别 {area} 无效", f"Area {area} is invalid")
+        raw = raw.strip()
+        if raw.endswith("%") and raw[:1] in "+-":
+            if node.kind not in ("money", "ratio"):
+                raise ParameterError("override_relative", f"参数 {path} 不能按百分比修改", f"Parameter {path} cannot change by a percentage")
+            if as_of is None:
+                raise ParameterError("override_relative", "按百分比修改需要测算日期", "A relative change needs the as-of date")
+            try:
+                factor = 1 + Decimal(raw[:-1]) / 100
+            except ArithmeticError as exc:
+                raise ParameterError("override_format", f"百分比无效：{raw}", f"Not a percentage: {raw}") from exc
+            for county, area_k in sorted(set(keys)):
+                if (region_opt and region_opt not in region_chain(county)) or (area_opt and area_opt != area_k):
+                    continue
+                current = Decimal(str(params.resolve(path, county, area_k, as_of).value))
+                value = (current * factor).quantize(Decimal("0.01") if node.kind == "money" else Decimal("0.0001"),
+                                                     rounding=ROUND_HALF_UP)
+                out.append(Override(path=path, value=str(value), region=county, area=area_k))
+            continue
+        parsed: Any = raw
+        if node.kind == "int":
+            try:
+                parsed = int(raw)
+            except ValueError as exc:
+                raise ParameterError("override_format", f"参数 {path} 须为整数：{raw}", f"{path} must be an integer: {raw}") from exc
+        elif node.kind == "bool":
+            parsed = raw.lower() in ("1", "true", "yes")
+        elif node.kind == "list":
+            parsed = [v.strip() for v in raw.split(",") if v.strip()]
+        out.append(Override(path=path, value=parsed, region=region_opt, area=area_opt))
+    return out
 
 
 def _zero_counts() -> dict[str, int]:
