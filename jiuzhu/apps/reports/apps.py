@@ -8,7 +8,11 @@ class ReportsConfig(AppConfig):
     verbose_name = "统计与测算 / Statistics and what-if"
 
     def ready(self) -> None:
-        from jiuzhu.apps.core.hooks import register_nav
+        from jiuzhu.apps.core.hooks import register_demo_step, register_nav
+
+        from .demo import demo_step
 
         register_nav(80, _("Statistics"), "reports_dashboard", "view_statistics")
         register_nav(81, _("Policy simulation"), "reports_scenarios", "run_scenarios")
+        # after the demo's determination run (sharing, 60): its statistics and one scenario
+        register_demo_step(95, "reports", demo_step)
