@@ -9,6 +9,7 @@ never saved as the parameters in force (that stays the approved-revision path of
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterable
@@ -181,10 +182,9 @@ def scenarios_run_queued(*, progress: Progress | None = None) -> list[int]:
     """Run every queued scenario, oldest first; the ids run."""
     done = []
     for scenario in Scenario.objects.filter(status="queued").order_by("created_at"):
-        try:
+        # a failure is recorded on the scenario (status failed, error) by scenario_run; go on with the next
+        with contextlib.suppress(Exception):
             scenario_run(scenario, progress=progress)
-        except Exception:  # noqa: BLE001 - recorded on the scenario (status failed, error) by scenario_run
-            pass
         done.append(scenario.pk)
     return done
 
