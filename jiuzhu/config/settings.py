@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "jiuzhu.apps.applications",
     "jiuzhu.apps.assistance",
     "jiuzhu.apps.reports",
+    "jiuzhu.apps.supervision",
 ]
 
 MIDDLEWARE = [
