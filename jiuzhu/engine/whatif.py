@@ -24,8 +24,11 @@ features are computed twice, in the same household order, instead of shared.
 
 from __future__ import annotations
 
+import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -370,16 +373,28 @@ def run_whatif(
                         _prepare(con2, ps, ordered=True, as_of=as_of, batch_rows=batch_rows), strict=True)
         counties: dict[str, CountyFigures] = {}
         done = errors = 0
-        for fb, fs in pairs:
-            if not shared and fb.column("household_id") != fs.column("household_id"):
-                raise RuntimeError("baseline and scenario features are not aligned")  # cannot happen: same ORDER BY
-            figs, n, bad = _figures_of(fb, fs, pb, ps, cliffs, cliff_step_fen)
-            for county, f in figs.items():
-                counties.setdefault(county, CountyFigures()).add(f)
-            done += n
-            errors += bad
-            if progress:
-                progress(done, total)
+        workers = max(1, threads or os.cpu_count() or 1)
+        # the formulas are numpy code that releases the GIL: batches on a small thread pool, as the batch does
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            pending: deque[Future[tuple[dict[str, CountyFigures], int, int]]] = deque()
+
+            def drain(keep: int) -> None:
+                nonlocal done, errors
+                while len(pending) > keep:
+                    figs, n, bad = pending.popleft().result()
+                    for county, f in figs.items():
+                        counties.setdefault(county, CountyFigures()).add(f)
+                    done += n
+                    errors += bad
+                    if progress:
+                        progress(done, total)
+
+            for fb, fs in pairs:
+                if not shared and fb.column("household_id") != fs.column("household_id"):
+                    raise RuntimeError("baseline and scenario features are not aligned")  # cannot happen: same ORDER BY
+                pending.append(pool.submit(_figures_of, fb, fs, pb, ps, cliffs, cliff_step_fen))
+                drain(workers)
+            drain(0)
     finally:
         con.close()
         if con2 is not None:
