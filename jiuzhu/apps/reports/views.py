@@ -103,8 +103,12 @@ def monthly(request: HttpRequest) -> HttpResponse:
     """The monthly statistical table by county, in the layout of the civil-affairs monthly report."""
     ctx = _context(request)
     if ctx["stats"] is not None:
-        ctx["report"] = selectors.monthly_report(request.user, ctx["stats"], ctx["region"])
-        ctx["headers"] = _monthly_headers()
+        report = selectors.monthly_report(request.user, ctx["stats"], ctx["region"])
+        # one number format on the page: counts 1,234 and yuan 1,234.00 (as the dashboard)
+        for row in [*report["rows"], {"cells": report["totals"]}]:
+            row["shown"] = [f"{c:,.2f}" if isinstance(c, Decimal) else f"{c:,}" for c in row["cells"]]
+        report["totals_shown"] = [f"{c:,.2f}" if isinstance(c, Decimal) else f"{c:,}" for c in report["totals"]]
+        ctx["report"], ctx["headers"] = report, _monthly_headers()
     return render(request, "reports/monthly.html", ctx)
 
 
