@@ -118,3 +118,23 @@ def test_scenario_is_saved_queued_run_outside_the_request_and_never_in_force(
     assert client.get(reverse("reports_scenarios")).status_code == 200
     client.force_login(users["city"])
     assert client.get(reverse("reports_scenario", args=[sc.pk])).status_code == 403
+
+
+def test_application_figures_as_of_a_date(households: dict[str, Any]) -> None:
+    from jiuzhu.apps.applications.models import Application
+    from jiuzhu.apps.core.models import Region
+    from jiuzhu.apps.reports.selectors import application_figures
+
+    h = households["inside"]
+    common = {"household": h, "county": h.county, "township": h.township, "village": h.village, "channel": "desk",
+              "applicant_name": "王五", "submitted_on": dt.date(2026, 9, 1), "due_on": dt.date(2026, 10, 15)}
+    Application.objects.create(number="A1", state="approved", decided_on=dt.date(2026, 10, 1), **common)
+    Application.objects.create(number="A2", state="refused", decided_on=dt.date(2026, 10, 20), **common)
+    Application.objects.create(number="A3", state="visited", **common)
+    Application.objects.create(number="A4", state="submitted", **{**common, "submitted_on": dt.date(2026, 12, 1)})
+    county = Region.objects.get(code="360124")
+    assert application_figures(county, dt.date(2026, 10, 31)) == {
+        "received": 3, "decided": 2, "in_time": 1, "approved": 1, "refused": 1, "overdue": 1}
+    # as of an earlier date: the refusal had not happened yet, so it counts as overdue then
+    assert application_figures(county, dt.date(2026, 10, 16))["overdue"] == 2
+    assert application_figures(Region.objects.get(code="360730"), dt.date(2026, 10, 31))["received"] == 0

@@ -6,12 +6,16 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Count, F, Q, Sum
 from django.http import Http404
 
 from jiuzhu.apps.core.models import Region, RegionClosure
 from jiuzhu.apps.core.scoping import require, scoped
 from jiuzhu.rules.determination.categories import CATEGORIES, label
+
+from jiuzhu.apps.applications.models import Application
+from jiuzhu.apps.monitoring.models import Warning as EarlyWarning
+from jiuzhu.engine.monitoring.indicators import INDICATORS
 
 from .models import Scenario, StatisticsRun, StatRow
 
@@ -185,3 +189,35 @@ def scenario(user: Any, pk: int) -> Scenario:
     if obj is None:
         raise Http404
     return obj
+
+
+def _in_region(qs: Any, field: str, region: Region) -> Any:
+    if region.level == "province":
+        return qs
+    return qs.filter(**{f"{field}__in": RegionClosure.objects.filter(ancestor=region).values("descendant_id")})
+
+
+def monitoring_figures(region: Region, as_of: Any, lang: str = "zh") -> list[dict[str, Any]]:
+    """Warnings per indicator as of a date: raised, verified within the deadline, closed (one GROUP BY)."""
+    qs = _in_region(EarlyWarning.objects.filter(raised_at__date__lte=as_of), "county", region)
+    rows = qs.values("indicator").annotate(
+        raised=Count("id"),
+        verified=Count("id", filter=Q(verified_at__date__lte=as_of)),
+        in_time=Count("id", filter=Q(verified_at__date__lte=as_of) & Q(verified_at__date__lte=F("verify_due"))),
+        closed=Count("id", filter=Q(closed_at__date__lte=as_of)),
+    ).order_by("indicator")
+    names = {i.key: (i.label_en if lang == "en" else i.label_zh) for i in INDICATORS}
+    return [{**r, "label": names.get(r["indicator"], r["indicator"])} for r in rows]
+
+
+def application_figures(region: Region, as_of: Any) -> dict[str, int]:
+    """Applications as of a date: received, decided (within the deadline), refused, overdue (one query)."""
+    decided = Q(state__in=("approved", "refused"), decided_on__lte=as_of)
+    qs = _in_region(Application.objects.filter(submitted_on__lte=as_of), "county", region)
+    return qs.aggregate(
+        received=Count("id"), decided=Count("id", filter=decided),
+        in_time=Count("id", filter=decided & Q(decided_on__lte=F("due_on"))),
+        approved=Count("id", filter=Q(state="approved", decided_on__lte=as_of)),
+        refused=Count("id", filter=Q(state="refused", decided_on__lte=as_of)),
+        overdue=Count("id", filter=~decided & ~Q(state="withdrawn") & Q(due_on__lt=as_of)),
+    )

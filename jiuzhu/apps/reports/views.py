@@ -64,7 +64,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for b in ov["benefits"]:
             b["label"] = str(BENEFIT_LABELS[b["code"]])
         tr = selectors.trend(request.user, ctx["region"])
-        ctx.update(overview=ov, trend=tr, level_label=LEVEL_LABELS.get(ov["child_level"] or "", ""))
+        ctx.update(overview=ov, trend=tr, level_label=LEVEL_LABELS.get(ov["child_level"] or "", ""),
+                   warnings=selectors.monitoring_figures(ctx["region"], ctx["stats"].as_of, lang),
+                   applications=selectors.application_figures(ctx["region"], ctx["stats"].as_of))
         ctx["chart"] = {
             "categories": {"labels": [c["label"] for c in ov["categories"]],
                            "households": [c["households"] for c in ov["categories"]],
