@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -87,7 +88,7 @@ def test_findings_are_recorded_and_a_problem_is_corrected_by_someone_else(users:
     case = inspection_step(actor=other, case=InspectionCase.objects.get(pk=case.pk), action="correct",
                            version=case.version, correction="已在登记中补录车辆，重新认定后停发低保")
     assert case.state == "corrected" and case.events.count() == 2
-    with pytest.raises(Exception):  # outside the county: not found
+    with pytest.raises(Http404):  # outside the county: not found
         inspection_step(actor=users["county_b"], case=case, action="correct", version=case.version, correction="x")
 
 

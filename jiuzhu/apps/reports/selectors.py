@@ -9,13 +9,12 @@ from typing import Any
 from django.db.models import Count, F, Q, Sum
 from django.http import Http404
 
+from jiuzhu.apps.applications.models import Application
 from jiuzhu.apps.core.models import Region, RegionClosure
 from jiuzhu.apps.core.scoping import require, scoped
-from jiuzhu.rules.determination.categories import CATEGORIES, label
-
-from jiuzhu.apps.applications.models import Application
 from jiuzhu.apps.monitoring.models import Warning as EarlyWarning
 from jiuzhu.engine.monitoring.indicators import INDICATORS
+from jiuzhu.rules.determination.categories import CATEGORIES, label
 
 from .models import Scenario, StatisticsRun, StatRow
 
