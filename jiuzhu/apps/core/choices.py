@@ -81,20 +81,24 @@ class Capability(models.TextChoices):
     VIEW_STATISTICS = "view_statistics", _("See the statistics and dashboards of one's region")
     RUN_SCENARIOS = "run_scenarios", _("Draft and run what-if policy scenarios (never in force)")
     SUPERVISE_INSPECTIONS = "supervise_inspections", _("Draw double-random inspections and record their findings")
+    APPROVE_EXPORTS = "approve_exports", _("Approve another person's bulk export of personal data above the cap")
 
 
 C = Capability
 _OVERSEE = {C.VIEW_REGISTRY, C.VIEW_EXCHANGE, C.VIEW_MONITORING, C.VIEW_APPLICATIONS, C.VIEW_ASSISTANCE,
             C.VIEW_STATISTICS}
 CAPABILITIES: dict[str, frozenset[str]] = {
+    # Bulk exports above the cap wait for a second caseworker of the requester's region or above
+    # (ADR 0025); departments' exports for the province's.
     Role.PROVINCE: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.RUN_DETERMINATION,
-                              C.VIEW_ACCESS_LOG, C.RUN_SCENARIOS, C.SUPERVISE_INSPECTIONS}),
-    Role.CITY: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.VIEW_ACCESS_LOG, C.SUPERVISE_INSPECTIONS}),
+                              C.VIEW_ACCESS_LOG, C.APPROVE_EXPORTS, C.RUN_SCENARIOS, C.SUPERVISE_INSPECTIONS}),
+    Role.CITY: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.VIEW_ACCESS_LOG, C.APPROVE_EXPORTS,
+                          C.SUPERVISE_INSPECTIONS}),
     # The county decides (审核确认), runs payrolls, handles warnings escalated to it and decides
     # registry conflicts; the township takes in applications, visits and verifies warnings.
     Role.COUNTY: frozenset({*_OVERSEE, C.EDIT_REGISTRY, C.EXPORT_REGISTRY, C.UNMASK, C.EDIT_PARAMETERS,
                             C.UPLOAD_DATA, C.DECIDE_CONFLICTS, C.HANDLE_WARNINGS, C.PROCESS_APPLICATIONS,
-                            C.DECIDE_APPLICATIONS, C.MANAGE_PAYROLL, C.VIEW_ACCESS_LOG,
+                            C.DECIDE_APPLICATIONS, C.MANAGE_PAYROLL, C.VIEW_ACCESS_LOG, C.APPROVE_EXPORTS,
                             C.SUPERVISE_INSPECTIONS}),
     Role.TOWNSHIP: frozenset({C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.UNMASK, C.VIEW_MONITORING, C.HANDLE_WARNINGS,
                               C.VIEW_APPLICATIONS, C.PROCESS_APPLICATIONS, C.VIEW_ASSISTANCE, C.VIEW_STATISTICS}),

@@ -83,7 +83,10 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "hukou_code": ("location", "户籍地条件 / household-registration condition"),
         "work_capacity": ("sensitive", _PURPOSE_ASSESS), "work_capacity_assessed_by": ("sensitive", _PURPOSE_ASSESS),
         "disability_type": ("sensitive", _PURPOSE_ASSESS),
-        "disability_grade": ("sensitive", _PURPOSE_ASSESS), "disability_cert_no": ("sensitive", _PURPOSE_ASSESS),
+        "disability_grade": ("sensitive", _PURPOSE_ASSESS),
+        # 残疾人证号 embeds the ID number: encrypted and masked like it (ADR 0024).
+        "disability_cert_no_enc": ("identifier_enc", _PURPOSE_ASSESS),
+        "disability_cert_no_masked": ("masked", _PURPOSE_ASSESS),
         "serious_illness": ("sensitive", _PURPOSE_ASSESS), "school_stage": ("personal", "教育救助 / education assistance"),
         "employment": ("personal", _PURPOSE_ASSESS),
         **{f: ("sensitive", "特困人员照料护理等级 / tekun care level") for f in (

@@ -30,7 +30,12 @@ from jiuzhu.apps.core.keys import keyring
 from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.services import regions_load
 from jiuzhu.pii.crypto import Keyring, blind_index, encrypt_field
-from jiuzhu.pii.masking import mask_bank_account, mask_id_number, mask_phone
+from jiuzhu.pii.masking import (
+    mask_bank_account,
+    mask_certificate_number,
+    mask_id_number,
+    mask_phone,
+)
 from jiuzhu.rules.identity import IdNumberError, parse_id_number
 
 from . import history
@@ -220,6 +225,7 @@ class _Loader:
                 next_id += 1
                 row = str(uid)
                 phone, bank = _s(r.get("phone")), _s(r.get("bank_account"))
+                cert = "".join(_s(r.get("disability_cert_no")).split()).upper()
                 values = {
                     "id": pk, "uid": uid, "household_id": hh,
                     "id_number_enc": encrypt_field(self.ring, parsed.value, table="registry_member", column="id_number", row=row),
@@ -230,7 +236,10 @@ class _Loader:
                     "relation": r["relation"], "hukou_code": r["hukou_code"], "work_capacity": r["work_capacity"],
                     "work_capacity_assessed_by": _s(r.get("work_capacity_assessed_by")) if r["work_capacity"] == "none" else "",
                     "disability_type": r["disability_type"], "disability_grade": int(r["disability_grade"] or 0),
-                    "disability_cert_no": _s(r.get("disability_cert_no")), "serious_illness": _s(r.get("serious_illness")),
+                    "disability_cert_no_enc": encrypt_field(
+                        self.ring, cert, table="registry_member", column="disability_cert_no", row=row) if cert else "",
+                    "disability_cert_no_masked": mask_certificate_number(cert) if cert else "",
+                    "serious_illness": _s(r.get("serious_illness")),
                     "school_stage": r["school_stage"], "employment": r["employment"],
                     "adl_eating": r["adl_eating"], "adl_dressing": r["adl_dressing"], "adl_transfer": r["adl_transfer"],
                     "adl_toileting": r["adl_toileting"], "adl_walking": r["adl_walking"], "adl_bathing": r["adl_bathing"],

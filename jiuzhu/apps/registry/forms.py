@@ -63,14 +63,30 @@ class MemberForm(VersionedForm):
     phone = forms.CharField(label=_("Phone"), required=False)
     bank_account = forms.CharField(label=_("Bank account"), required=False)
 
-    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+    # Identifiers: never pre-filled, never sent back to the browser (ADR 0024).
+    IDENTIFIERS = ("id_number", "disability_cert_no", "phone", "bank_account")
+
+    def __init__(self, *args: Any, editing: bool = False, member: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name in self.IDENTIFIERS:
+            # A browser must not offer to remember or autofill someone's ID or account number.
+            self.fields[name].widget.attrs["autocomplete"] = "off"
         if editing:
             # The stored number is never sent back to the browser; a new one replaces it.
             self.fields["id_number"].required = False
-            self.fields["id_number"].help_text = _("Leave empty to keep the stored number.")
-            self.fields["phone"].help_text = _("Leave empty to keep the stored number.")
-            self.fields["bank_account"].help_text = _("Leave empty to keep the stored number.")
+            masked = {
+                "id_number": getattr(member, "id_number_masked", ""),
+                "disability_cert_no": getattr(member, "disability_cert_no_masked", ""),
+                "phone": getattr(member, "phone_masked", ""),
+                "bank_account": getattr(member, "bank_account_masked", ""),
+            }
+            for name in self.IDENTIFIERS:
+                if masked[name]:
+                    self.fields[name].widget.attrs["placeholder"] = masked[name]
+                    self.fields[name].help_text = _("Stored: %(masked)s. Leave empty to keep it.") % {
+                        "masked": masked[name]}
+                else:
+                    self.fields[name].help_text = _("Leave empty to keep the stored number.")
 
 
 def _member_field(label: Any) -> forms.ChoiceField:
@@ -140,5 +156,24 @@ def with_members(form: forms.Form, household: Any) -> forms.Form:
     return form
 
 
+UNMASK_FIELDS = [
+    ("id_number", _("ID number")),
+    ("disability_cert_no", _("Disability certificate number")),
+    ("phone", _("Phone")),
+    ("bank_account", _("Bank account")),
+]
+
+
 class UnmaskForm(forms.Form):
+    """One identifier of one member: which one, and why (查看完整号码)."""
+
+    field = forms.ChoiceField(label=_("Number to show"), choices=UNMASK_FIELDS)
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args: Any, member: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if member is not None:
+            # Only numbers this member has: asking for an empty one would just be refused.
+            stored = {"id_number": True, "disability_cert_no": bool(member.disability_cert_no_enc),
+                      "phone": bool(member.phone_enc), "bank_account": bool(member.bank_account_enc)}
+            self.fields["field"].choices = [(k, v) for k, v in UNMASK_FIELDS if stored[k]]

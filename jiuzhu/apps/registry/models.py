@@ -1,9 +1,9 @@
 """The registry: households, members, their income, property, necessary expenses and supporters.
 
-Personal identifiers (ID numbers, phones, bank accounts) are stored only as
-SM4-GCM ciphertext bound to (table, column, row uid, key version), plus an
-HMAC-SM3 blind index for exact look-up and uniqueness, plus a masked form for
-display.  Every change goes through `services` and leaves a ChangeRecord, from
+Personal identifiers (ID numbers, disability certificate numbers, phones, bank
+accounts) are stored only as SM4-GCM ciphertext bound to (table, column, row uid,
+key version), plus an HMAC-SM3 blind index where look-up or uniqueness is needed,
+plus a masked form for display.  Every change goes through `services` and leaves a ChangeRecord, from
 which a household can be read as it was on any past date.
 """
 
@@ -73,7 +73,9 @@ class Member(models.Model):
     )
     disability_type = models.CharField(_("disability type"), max_length=14, choices=choices.DISABILITY_TYPES, default="none")
     disability_grade = models.PositiveSmallIntegerField(_("disability grade"), choices=choices.DISABILITY_GRADES, default=0)
-    disability_cert_no = models.CharField(_("disability certificate number"), max_length=32, blank=True)
+    # 残疾人证号 = the ID number + two digits: an identifier like the ID itself (ADR 0024).
+    disability_cert_no_enc = models.TextField(blank=True)
+    disability_cert_no_masked = models.CharField(_("disability certificate number"), max_length=40, blank=True)
     serious_illness = models.CharField(_("serious illness"), max_length=64, blank=True)
     school_stage = models.CharField(_("school stage"), max_length=12, choices=choices.SCHOOL_STAGES, default="none")
     employment = models.CharField(_("employment"), max_length=14, choices=choices.EMPLOYMENTS)
