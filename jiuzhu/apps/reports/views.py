@@ -119,8 +119,11 @@ def export(request: HttpRequest) -> HttpResponse:
     """The dashboard's tables as one formatted workbook (one sheet per table)."""
     ctx = _context(request)
     stats, region = ctx["stats"], ctx["region"]
-    if stats is None:
-        raise Http404
+    if stats is None:  # nothing computed yet: a workbook that says so, rather than an error
+        resp = HttpResponse(workbook([Sheet(str(_("Categories")), [str(_("Category"))], [], str(_("No statistics yet.")))]),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        resp["Content-Disposition"] = f'attachment; filename="statistics-{region.code}.xlsx"'
+        return resp
     lang = _lang()
     ov = selectors.overview(request.user, stats, region, lang)
     report = selectors.monthly_report(request.user, stats, region)
