@@ -40,6 +40,8 @@ NEEDS_DATABASE = {
     "manage assistance_payroll": ["manage", "assistance_payroll", "--county", "360124", "--month", "2026-11"],
     "manage applications_reviews": ["manage", "applications_reviews"],
     "manage outbox_deliver": ["manage", "outbox_deliver"],
+    "stats": ["stats", "--as-of", "2026-11-15", "--json"],
+    "whatif": ["whatif", "--as-of", "2026-11-15", "--set", "dibao.marginal_multiplier=1.8", "--json"],
 }
 # `jiuzhu demo` is what sets a fresh machine up (make run); the demo tests and `make run` run it.
 SETS_UP = {"demo"}
