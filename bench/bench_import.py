@@ -151,12 +151,12 @@ def _run_stage(path: Path, fast: bool, workdir: Path) -> dict[str, object]:
     from jiuzhu.engine.exchange import (
         CLI_LIMITS,
         PartitionedKeyTracker,
+        StagingFile,
         Validator,
         open_table,
+        staging_schema,
         write_error_report,
     )
-    from jiuzhu.engine.exchange.columnar import staging_schema
-    from jiuzhu.engine.exchange.staging import StagingFile
     from jiuzhu.rules.exchange import get_source
 
     source = get_source(SOURCE)

@@ -95,13 +95,16 @@ def _parameters() -> tuple[Any, str]:
 
 
 def _progress(stage: str, done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        width = 30
-        filled = int(width * done / total) if total else width
-        sys.stderr.write(f"\r{stage:<12} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+    """A progress bar on a terminal, plain progress lines otherwise (jiuzhu.apps.jobs.terminal)."""
+    global _REPORTER
+    if _REPORTER is None:
+        from jiuzhu.apps.jobs.terminal import reporter
+
+        _REPORTER = reporter()
+    _REPORTER(stage, done, total)
+
+
+_REPORTER: Any = None
 
 
 def cmd_idcheck(args: argparse.Namespace) -> int:
@@ -133,13 +136,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     _need_database()
     from jiuzhu.apps.core.keys import ensure_demo_keyring
-    from jiuzhu.apps.registry.bulk import load_province
+    from jiuzhu.apps.jobs.cli import run_cli
 
     ensure_demo_keyring()
     with tempfile.TemporaryDirectory(prefix="jiuzhu-gen-") as tmp:
         generate(args.households, args.seed, Path(tmp), as_of=as_of, progress=_progress)
-        counts = load_province(Path(tmp), progress=_progress)
-        print(f"loaded into the database: {counts}")
+        # The registry load is the job "registry.load", in the foreground (the directory is temporary).
+        code = run_cli("registry.load", {"directory": tmp}, summary=lambda job: f"loaded into the database: {job.result}")
+        if code:
+            return code
         _import_feeds(Path(tmp))
     return 0
 
@@ -159,16 +164,12 @@ def _import_feeds(directory: Path) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    """The job ``registry.load`` in the foreground with progress (or queued with --background)."""
     _need_database(keys=True)
-    from jiuzhu.apps.registry.bulk import LoadError, load_province
+    from jiuzhu.apps.jobs.cli import run_cli
 
-    try:
-        counts = load_province(Path(args.dir), progress=_progress)
-    except LoadError as err:
-        print(f"导入失败，未写入任何数据 / Load failed, nothing written: {err}", file=sys.stderr)
-        return 1
-    print(f"loaded: {counts}")
-    return 0
+    return run_cli("registry.load", {"directory": str(Path(args.dir).resolve())}, background=args.background,
+                   summary=lambda job: f"loaded: {job.result} (job {job.pk})")
 
 
 def _demo_history() -> None:
@@ -308,6 +309,7 @@ def cmd_determine(rest: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="jiuzhu determine --all")
     parser.add_argument("--all", action="store_true", required=True)
     parser.add_argument("--as-of", required=True)
+    parser.add_argument("--background", action="store_true", help="queue the job for `jiuzhu worker` and return")
     args = parser.parse_args(rest)
     try:
         as_of = dt.date.fromisoformat(args.as_of)
@@ -315,17 +317,14 @@ def cmd_determine(rest: list[str]) -> int:
         print(f"日期格式应为 YYYY-MM-DD / --as-of must be YYYY-MM-DD: {args.as_of}", file=sys.stderr)
         return 2
     _need_database()
-    from jiuzhu.apps.determination.services import run_all
-    from jiuzhu.rules.params import ParameterError
+    from jiuzhu.apps.jobs.cli import run_cli
 
-    try:
-        run = run_all(actor=None, as_of=as_of, progress=_progress)
-    except ParameterError as err:
-        print(f"{err.message_zh} / {err.message_en}", file=sys.stderr)
-        return 1
-    print(f"run {run.pk}: {run.households:,} households as of {as_of} in {run.seconds}s "
-          f"(parameter version {run.parameter_version})")
-    return 0
+    def summary(job: Any) -> str:
+        r = job.result
+        return (f"run {r['run']}: {r['households']:,} households as of {r['as_of']} (job {job.pk}, "
+                f"parameter version {r['parameter_version']})")
+
+    return run_cli("determination.run", {"as_of": as_of.isoformat()}, background=args.background, summary=summary)
 
 
 def _stats_json(obj: dict[str, Any]) -> None:
@@ -354,7 +353,7 @@ def cmd_stats(rest: list[str]) -> int:
         if region is None:
             print(f"区划代码不存在：{args.region} / unknown region code: {args.region}", file=sys.stderr)
             return 2
-    runs = DeterminationRun.objects.filter(status="done")
+    runs = DeterminationRun.objects.completed()
     run = runs.filter(pk=args.run).first() if args.run else runs.filter(as_of=as_of).order_by("-pk").first()
     if args.run and (run is None or run.as_of != as_of):
         print(f"没有该日期的已完成认定批次 {args.run} / no finished run {args.run} as of {as_of}", file=sys.stderr)
@@ -427,20 +426,47 @@ def cmd_whatif(rest: list[str]) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    """The declared department feeds, one per line: key, department, fields (no database needed)."""
+    """The declared department feeds: one line per feed (key, department, fields), then one
+    indented line per field (name, type, required, Chinese label, aliases).  No database needed."""
     from jiuzhu.rules.exchange.sources import SOURCES
 
-    for source in SOURCES.values():
+    kinds = {"id_number": "身份证号", "date": "日期", "money": "金额", "decimal": "数值", "int": "整数",
+             "bool": "是/否", "code": "代码", "region_code": "区划代码", "mobile": "手机号", "text": "文本"}
+    chosen = [SOURCES[args.source]] if args.source else list(SOURCES.values())
+    for source in chosen:
         fields = ",".join(f.name + ("" if f.required else "?") for f in source.fields)
         print(f"{source.key}\t{source.department}\t{fields}")
+        for f in source.fields:
+            kind = "编号（须为文本）" if f.ident else ("月份" if f.month else kinds.get(f.type, f.type))
+            aliases = "、".join(f.aliases) if f.aliases else "-"
+            print(f"  {f.name}\t{kind}\t{'必填' if f.required else '可选'}\t{f.label_zh}\t别名：{aliases}")
     return 0
 
 
+def _department_arg(text: str | None) -> str | None:
+    """A department given by its code (medical_insurance) or its Chinese name (医疗保障部门)."""
+    from jiuzhu.rules.exchange.sources import DEPARTMENTS
+
+    if not text:
+        return None
+    if text in DEPARTMENTS:
+        return text
+    by_label = {label: code for code, label in DEPARTMENTS.items()}
+    if text in by_label:
+        return by_label[text]
+    print(f"未知的部门 / unknown department {text!r}; known: {', '.join(DEPARTMENTS)}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import a department file (CLI limits, streaming) or, with --dry-run, only validate it (JSON report)."""
+    """Import a department file (CLI limits, streaming) or, with --dry-run, only validate it.
+
+    Both go through the same validation (the department's column mapping, region codes, dates,
+    duplicates, "no valid row"); the dry run prints it as one JSON object and exits 1 when the
+    file would be rejected.
+    """
     import json
 
-    from jiuzhu.engine.exchange import CLI_LIMITS, validate_file
     from jiuzhu.rules.exchange.sources import SOURCES
 
     source = SOURCES.get(args.source)
@@ -451,19 +477,47 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"文件不存在 / no such file: {path}", file=sys.stderr)
         return 2
-    if args.dry_run:
-        out = validate_file(source, str(path), limits=CLI_LIMITS, keep_rows=False, max_errors=args.max_errors)
-        print(json.dumps(out.to_dict(), ensure_ascii=False, indent=1))
+    department = _department_arg(args.department)
+    period_end = args.period_end
+    _django()
+    from jiuzhu.engine.exchange import CLI_LIMITS
+
+    if args.dry_run and _database_problem() is not None:
+        # A fresh machine (no database yet): the file's own checks still answer, and the report
+        # says what only the database can check (region codes, persons, mapping, earlier imports).
+        from jiuzhu.engine.exchange import validate_file
+
+        out = validate_file(source, str(path), limits=CLI_LIMITS, keep_rows=False, max_errors=args.max_errors,
+                            period_end=period_end)
+        report = out.to_dict()
+        report["database"] = False
+        report["notices"] = [*list(report.get("notices") or []), {
+            "code": "no_database", "count": 0, "rows": [],
+            "message": "数据库尚未建立，未核对区划代码、人员所属地区、本部门的列名对应和是否已导入",
+            "message_en": "No database yet: region codes, persons' regions, the department's column "
+                          "mapping and earlier imports were not checked"}]
+        print(json.dumps(report, ensure_ascii=False, indent=1, default=str))
         return 1 if out.rejected else 0
     _need_database(keys=True)
-    from jiuzhu.apps.exchange.services import batch_import
+    from jiuzhu.apps.exchange.services import batch_import, batch_preview
 
-    result = batch_import(None, source.key, path, path.name, "cli", limits=CLI_LIMITS)
+    if args.dry_run:
+        preview = batch_preview(None, source.key, path, path.name, limits=CLI_LIMITS, department=department,
+                                period_end=period_end, channel="cli")
+        print(json.dumps(preview.to_dict(max_errors=args.max_errors), ensure_ascii=False, indent=1, default=str))
+        return 1 if preview.checked.rejected else 0
+    result = batch_import(None, source.key, path, path.name, "cli", limits=CLI_LIMITS, department=department,
+                          period_end=period_end)
     b = result.batch
-    status = "imported" if result.created else "already imported (nothing changed)"
+    if not result.created:
+        status = {"committed": "already imported earlier (nothing changed)",
+                  "rejected": "rejected earlier (nothing changed)"}.get(b.state, "seen before")
+    else:
+        status = {"committed": "imported", "rejected": "rejected",
+                  "failed": "failed (database error; run the same command again)"}.get(b.state, b.state)
     print(f"batch {b.pk} {b.state}: {status}; rows {b.rows_total:,}, valid {b.rows_valid:,}, "
           f"with errors {b.rows_error:,}; new {b.rows_new:,}, updated {b.rows_updated:,}, "
-          f"unchanged {b.rows_unchanged:,}")
+          f"unchanged {b.rows_unchanged:,}; chain entries removed {b.chain_removed:,}")
     if b.file_error:
         print(f"文件被拒绝 / file rejected: {b.file_error}", file=sys.stderr)
     for e in b.errors_preview[:20]:
@@ -471,6 +525,82 @@ def cmd_import(args: argparse.Namespace) -> int:
     if b.state == "failed":
         return 3
     return 1 if b.state == "rejected" else 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the background jobs' queue (docs/operators.md "Jobs")."""
+    _need_database()
+    from jiuzhu.apps.jobs.worker import serve
+
+    return serve(interval=args.interval, once=args.once, verbosity=args.verbosity)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """gunicorn and the job worker together (`make run`); Ctrl-C stops both."""
+    _need_database()  # before starting anything: gunicorn and the worker would both fail on a fresh machine
+    from jiuzhu.serve import main as serve_main
+
+    return serve_main(host=args.host, port=args.port, workers=args.workers)
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    """List jobs (newest first), or retry / cancel one."""
+    _need_database()
+    from jiuzhu.apps.jobs.cli import list_jobs, steer
+    from jiuzhu.apps.jobs.services import mark_abandoned
+
+    mark_abandoned()  # so a dead worker's job shows as interrupted, ready for --retry
+    if args.retry is not None or args.cancel is not None:
+        return steer(retry=args.retry, cancel=args.cancel)
+    return list_jobs(as_json=args.json, state=args.state, kind=args.kind, limit=args.limit)
+
+
+def cmd_mapping(args: argparse.Namespace) -> int:
+    """A department's own column names for a feed: set, show or clear (see docs/exchange.md)."""
+    import json
+
+    from jiuzhu.rules.exchange.sources import SOURCES
+
+    source = SOURCES.get(args.source) if args.source else None
+    if args.source and source is None:
+        print(f"未知的数据源 / unknown source {args.source!r}; known: {', '.join(sorted(SOURCES))}", file=sys.stderr)
+        return 2
+    _need_database()
+    from django.core.exceptions import ValidationError
+
+    from jiuzhu.apps.exchange.mapping import mapping_clear, mapping_for, mapping_set, parse_field
+
+    department = _department_arg(args.department) or (source.department if source else None)
+    try:
+        if args.action == "show":
+            keys = [source.key] if source else sorted(SOURCES)
+            shown = {k: mapping_for(k, department) for k in keys}
+            print(json.dumps({k: v for k, v in shown.items() if v or source}, ensure_ascii=False, indent=1))
+            return 0
+        if source is None or department is None:
+            print("请指定数据源 / give the data source: jiuzhu mapping set SOURCE --map 列名=field", file=sys.stderr)
+            return 2
+        if args.action == "clear":
+            n = mapping_clear(None, source.key, department, args.column or None)
+            print(f"removed {n} column name(s) of {department} for {source.key}")
+            return 0
+        entries: dict[str, str | None] = {}
+        for item in args.map or []:
+            header, sep, target = item.partition("=")
+            if not sep or not header.strip():
+                print(f"--map 须为“列名=字段” / --map takes COLUMN=FIELD: {item!r}", file=sys.stderr)
+                return 2
+            entries[header.strip()] = parse_field(source, target)
+        if not entries:
+            print("至少需要一个 --map / give at least one --map COLUMN=FIELD", file=sys.stderr)
+            return 2
+        final = mapping_set(None, source.key, department, entries, replace=args.replace)
+    except ValidationError as err:
+        print(f"未保存 / not saved: {' '.join(err.messages)}", file=sys.stderr)
+        return 1
+    print(json.dumps({"source": source.key, "department": department, "mapping": final}, ensure_ascii=False,
+                     indent=1))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -490,6 +620,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("load", help="load generator output (a directory of Parquet) into the database")
     p.add_argument("dir")
+    p.add_argument("--background", action="store_true", help="queue the job for `jiuzhu worker` and return")
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("demo", help="set up the demo: migrate, regions, keys, province, users")
@@ -502,15 +633,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="validate only and print a JSON report")
     p.add_argument("--max-errors", type=int, default=1000, help="errors listed by --dry-run")
+    p.add_argument("--department", help="use this department's saved column names (default: the feed's)")
+    p.add_argument("--period-end", type=_date_arg, help="the last day the file covers (YYYY-MM-DD): later dates are refused")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("sources", help="list the declared department feeds (key, department, fields)")
+    p = sub.add_parser("mapping", help="a department's own column names for a feed (set / show / clear)")
+    p.add_argument("action", choices=["set", "show", "clear"])
+    p.add_argument("source", nargs="?", help="a declared data source key")
+    p.add_argument("--department", help="the department (default: the feed's own)")
+    p.add_argument("--map", action="append", metavar="列名=field",
+                   help="a column name and the field it feeds (field name or Chinese label; empty or - ignores)")
+    p.add_argument("--replace", action="store_true", help="set: replace the whole saved mapping")
+    p.add_argument("--column", action="append", help="clear: only these column names")
+    p.set_defaults(func=cmd_mapping)
+
+    p = sub.add_parser("sources", help="the declared department feeds and their fields (labels, aliases)")
+    p.add_argument("source", nargs="?", help="only this feed")
     p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("programmes", help="list the programme matrix (see docs/assistance.md); no database needed")
     p.add_argument("--as-of", type=_date_arg, help="parameters in force on this date (YYYY-MM-DD, default today)")
     p.add_argument("--region", type=_region_arg, default="360000", help="county or city code for the parameters")
     p.set_defaults(func=cmd_programmes)
+
+    p = sub.add_parser("worker", help="run the background jobs (determination, comparison runs, payrolls…)")
+    p.add_argument("--once", action="store_true", help="run what is queued, then exit")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between looks at an empty queue")
+    p.add_argument("-v", "--verbosity", type=int, default=1, choices=[0, 1, 2])
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("serve", help="serve the platform (gunicorn + static files) and run the job worker")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, help="gunicorn worker processes (default: 2 × cores + 1, at most 9)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("jobs", help="list background jobs (--json for machines); --retry/--cancel ID")
+    p.add_argument("--json", action="store_true", help="a JSON list: id, kind, state, done, total, …")
+    p.add_argument("--state", default="", help="queued, running, done, failed, cancelled or abandoned")
+    p.add_argument("--kind", default="")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--retry", type=int, metavar="ID", help="queue a failed, cancelled or interrupted job again")
+    p.add_argument("--cancel", type=int, metavar="ID", help="cancel a queued or running job")
+    p.set_defaults(func=cmd_jobs)
 
     p = sub.add_parser("parameters", help="list the parameters in force (see docs/determination.md); no database needed")
     p.add_argument("--as-of", type=_date_arg, help="in force on this date (YYYY-MM-DD, default today)")
@@ -534,7 +699,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_management(name: str, rest: list[str]) -> int:
     """`jiuzhu audit …` and `jiuzhu otp …`: core's management commands, with their exit codes."""
-    _django()
+    _need_database(keys=True)
     from django.core.management import call_command
     from django.core.management.base import CommandError
 

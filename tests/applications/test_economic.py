@@ -20,6 +20,8 @@ def _batch(source: str, dept: str, days_ago: int = 1) -> Any:
 
     return ImportBatch.objects.create(source=source, department=dept, content_hash=uuid.uuid4().hex,
                                       state="committed", channel="ui", filename="f.csv",
+                                      # a delivery counts only with valid rows (freshness, ADR 0014 §15)
+                                      rows_total=1, rows_valid=1,
                                       finished_at=timezone.now() - dt.timedelta(days=days_ago))
 
 

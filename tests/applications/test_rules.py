@@ -228,7 +228,7 @@ def test_economic_check_compares_declared_and_found(staff: dict[str, Any], poor:
 
     def record(source: str, dept: str, payload: dict[str, Any]) -> None:
         batch = ImportBatch.objects.create(source=source, department=dept, content_hash=uuid.uuid4().hex,
-                                           state="committed", channel="ui", filename="f.csv")
+                                           state="committed", channel="ui", filename="f.csv", rows_total=1, rows_valid=1)
         DepartmentRecord.objects.create(source=source, department=dept, batch=batch, key_digest=uuid.uuid4().hex,
                                         values_digest="v", person_index=head.id_number_index, id_number_enc="x",
                                         id_number_masked=head.id_number_masked, payload=payload)

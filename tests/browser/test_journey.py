@@ -177,3 +177,81 @@ def test_chain_omission_and_conflict_journey(page: Any, live_server: Any, househ
     from jiuzhu.apps.registry.models import Member
 
     assert Member.objects.get(household=households["inside"], relation="head").disability_grade == 2
+
+
+def test_department_upload_preview_and_mapping_journey(page: Any, live_server: Any, households: dict[str, Any],
+                                                       users: dict[str, Any], tmp_path: Path, settings: Any) -> None:
+    """Issue 14 items 7–9: a medical-insurance officer uploads the office's own XLSX template (a
+    merged title, its own column names, a 合计 row with SUM, a footer, a 字典 and a hidden
+    sheet), saves the department's column names from the preview, checks the first rows as
+    read, and confirms."""
+    import io
+
+    import openpyxl
+
+    from jiuzhu.apps.exchange.models import ImportBatch
+    from tests.conftest import PASSWORD
+
+    settings.JIUZHU_EXCHANGE_DIR = str(tmp_path / "exchange")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "结算明细"
+    ws.append(["进贤县2026年10月医疗救助结算明细表"])
+    ws.merge_cells("A1:K1")
+    ws.append(["制表单位：进贤县医疗保障局", None, None, None, None, None, None, None, None, "单位：元"])
+    ws.append(["序号", "结算编号", "身份证号码", "结算时间", "医疗总费用", "统筹支付", "个人自付", "病种", "慢特病",
+               "医疗救助支付", "备注"])
+    ws.append([1, "JS20261005001", "360124198001010011", "2026/10/5 14:32", 12000.5, 8000, 4000.5, "尿毒症", "是",
+               2400, "住院"])
+    ws.append([2, "JS20261006002", "360124197505050020", "2026-10-06", 356.2, 200, 156.2, "高血压", "否", "-", None])
+    ws.append([3, "JS20261007003", "3.60124E+17", "2026-10-07", 100, 50, 50, "糖尿病", "否", None, "身份证号被改成数字"])
+    ws.append(["合计", None, None, None, "=SUM(E4:E6)", "=SUM(F4:F6)", "=SUM(G4:G6)", None, None, "=SUM(J4:J6)"])
+    ws.append(["制表人：张三", None, None, "审核人：李四"])
+    d = wb.create_sheet("字典")
+    d.append(["病种代码", "病种名称"])
+    d.append(["uremia", "尿毒症"])
+    h = wb.create_sheet("旧表")
+    h.append(["旧数据"])
+    h.sheet_state = "hidden"
+    path = tmp_path / "进贤县10月结算.xlsx"
+    bio = io.BytesIO()
+    wb.save(bio)
+    path.write_bytes(bio.getvalue())
+
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", "department")
+    page.fill("#id_password", PASSWORD)
+    page.click("button.primary")
+    page.goto(f"{base}/exchange/upload/")
+    page.select_option("#id_source", "medical_insurance_settlements")
+    page.set_input_files("#id_file", str(path))
+    page.screenshot(path=str(SHOTS / "09-upload.png"), full_page=True)
+    page.click("button.primary")
+    page.wait_for_selector("#unknown-columns")
+    page.screenshot(path=str(SHOTS / "10-preview-unknown-columns.png"), full_page=True)
+    text = page.inner_text("main")
+    assert "结算时间" in text and "医疗总费用" in text and "统筹支付" in text
+
+    page.click("text=设置本部门的列名对应")
+    page.wait_for_selector("text=无需设置即可识别的列名")
+    # The nearest fields come chosen; the officer checks them and saves.
+    assert page.input_value("select[name=form-0-target]") == "settle_date"
+    assert page.input_value("select[name=form-1-target]") == "total_cost"
+    assert page.input_value("select[name=form-2-target]") == "insurance_paid"
+    page.screenshot(path=str(SHOTS / "11-mapping.png"), full_page=True)
+    page.click("button.primary")
+    page.wait_for_selector("text=确认导入 2 行")
+    page.screenshot(path=str(SHOTS / "12-preview.png"), full_page=True)
+    text = page.inner_text("main")
+    assert "合计行" in text and "隐藏的工作表" in text and "字典" in text and "表尾" in text
+    assert "360124********0011" in text and "360124198001010011" not in page.content()
+    assert "12,000.50" in text and "2026-10-05" in text and "尿毒症" in text
+    assert "身份证号列须为文本格式" in text  # the row whose ID Excel turned into a number
+
+    page.click("button[value=confirm]")
+    page.wait_for_selector("text=导入批次")
+    page.screenshot(path=str(SHOTS / "13-batch.png"), full_page=True)
+    batch = ImportBatch.objects.get()
+    assert batch.state == "committed" and batch.rows_valid == 2 and batch.chain_added == 1
+    assert "新增 1 条" in page.inner_text("main")

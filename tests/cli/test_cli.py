@@ -58,10 +58,15 @@ def test_sources_lists_every_declared_feed() -> None:
 
     r = run("sources")
     assert r.returncode == 0
-    lines = r.stdout.strip().splitlines()
+    lines = [line for line in r.stdout.splitlines() if line and not line.startswith(" ")]
     assert len(lines) == len(SOURCES) >= 14
     key, department, fields = lines[0].split("\t")
     assert key in SOURCES and department == SOURCES[key].department and "id_number" in fields
+    # Issue 14 item 8: each field's Chinese label and aliases, indented under its feed.
+    one = run("sources", "health_deaths").stdout.splitlines()
+    assert one[0].startswith("health_deaths\t") and len(one) == 1 + len(SOURCES["health_deaths"].fields)
+    name, _kind, required, label, aliases = one[1].strip().split("\t")
+    assert (name, required, label) == ("id_number", "必填", "身份证号") and "身份证号码" in aliases
 
 
 def test_indicators_lists_every_declared_indicator() -> None:

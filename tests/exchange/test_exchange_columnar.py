@@ -25,12 +25,12 @@ from jiuzhu.engine.exchange import (
     ExchangeFileError,
     MemoryKeyTracker,
     PartitionedKeyTracker,
+    StagingFile,
     Validator,
     open_table,
+    staging_schema,
     validate_file,
 )
-from jiuzhu.engine.exchange.columnar import staging_schema
-from jiuzhu.engine.exchange.staging import StagingFile
 from jiuzhu.rules.exchange import get_source
 from jiuzhu.rules.exchange.sources import Field, Source
 
@@ -309,8 +309,10 @@ def test_vectorised_id_and_date_checks_agree_with_the_rules_on_random_values() -
     with the same value."""
     import pyarrow as pa
 
-    from jiuzhu.engine.exchange.columnar import FastColumns
-    from jiuzhu.engine.exchange.validate import _Bad, _date, _parse_id
+    from jiuzhu.engine.exchange.validate.cells import Bad as _Bad
+    from jiuzhu.engine.exchange.validate.cells import parse_date as _date
+    from jiuzhu.engine.exchange.validate.cells import parse_id as _parse_id
+    from jiuzhu.engine.exchange.validate.columns import FastColumns
 
     source = get_source("medical_insurance_settlements")
     rng = random.Random(11)
@@ -331,7 +333,9 @@ def test_vectorised_id_and_date_checks_agree_with_the_rules_on_random_values() -
             expected: object = _parse_id(s, TODAY)[0]
         except _Bad:
             expected = None
-        assert good == (expected is not None), s
+        # The fast path declines 18 digits ending in 000 (a possibly rounded number, judged
+        # per column by the validator's per-row path); otherwise both agree exactly.
+        assert good == (expected is not None and not s.endswith("000")), s
         if good:
             accepted += 1
             assert value == expected
@@ -340,7 +344,7 @@ def test_vectorised_id_and_date_checks_agree_with_the_rules_on_random_values() -
     accepted = 0
     for s, good, value in zip(dates, ok.tolist(), values.to_pylist(), strict=True):
         try:
-            expected = _date(s, False)
+            expected = _date(s, source.field("settle_date"), False, TODAY)
         except _Bad:
             expected = None
         assert good == (expected is not None), s

@@ -78,9 +78,7 @@ def test_one_million_rows_read_and_validated_in_bounded_memory(tmp_path: Path) -
 def test_column_wise_import_into_staging_keeps_memory_flat(tmp_path: Path) -> None:
     """The import path (blocks → staging file, partitioned key tracker): after the first blocks
     (imports, Arrow's allocator warming up) RSS no longer grows with the rows read."""
-    from jiuzhu.engine.exchange import PartitionedKeyTracker
-    from jiuzhu.engine.exchange.columnar import staging_schema
-    from jiuzhu.engine.exchange.staging import StagingFile
+    from jiuzhu.engine.exchange import PartitionedKeyTracker, StagingFile, staging_schema
 
     path = tmp_path / "deaths.csv"
     _write_csv(path, 300_000)

@@ -190,11 +190,16 @@ def test_data_under_a_blank_header_is_a_row_error() -> None:
 
 
 def test_u13_xlsx_merged_cells_and_hidden_sheet() -> None:
-    rows = [["身份证号", "死亡日期"], [ID_A, "2024-03-07"], [ID_B, "2024-03-07"]]
-    e = reject(xlsx_bytes(rows, merge="A2:A3"), "f.xlsx")
-    assert e.code == "merged_cells" and "A2:A3" in e.message_zh
-    e = reject(xlsx_bytes(rows, extra_sheets={"备注": [["x"]]}, hidden=["备注"]), "f.xlsx")
-    assert e.code == "hidden_sheet" and "备注" in e.message_zh
+    """Issue 14 item 7 changed U13: merged cells in data rows refuse those rows (they leave the
+    other cells empty), the rest of the file is read; a hidden sheet is skipped and named."""
+    rows = [["身份证号", "死亡日期"], [ID_A, "2024-03-07"], [ID_B, "2024-03-07"], [ID_C, "2024-03-08"]]
+    got = read(xlsx_bytes(rows, merge="A2:A3"), "f.xlsx")
+    assert [(type(r).__name__, r.row) for r in got] == [("RowError", 2), ("RowError", 3), ("RawRow", 4)]
+    assert all(r.code == "row_merged" and "A2:A3" in r.message_zh for r in got[:2])  # type: ignore[union-attr]
+    with open_table(DEATHS, io.BytesIO(xlsx_bytes(rows, extra_sheets={"备注": [["x"]]}, hidden=["备注"])),
+                    filename="f.xlsx") as r:
+        assert [row.row for row in r] == [2, 3, 4]
+        assert [(s.sheet, s.kind) for s in r.skipped] == [("备注", "sheet_hidden")]
 
 
 def test_xlsx_empty_extra_sheet_is_ignored_and_data_sheets_are_all_read() -> None:
@@ -215,10 +220,14 @@ def test_xlsx_values_and_row_numbers() -> None:
     ]
 
 
-def test_u14_formula_cell_rejects_the_file_naming_the_cell() -> None:
-    data = xlsx_bytes([["身份证号", "死亡日期", "姓名"], [ID_A, "2024-03-07", '=HYPERLINK("http://x",A1)']])
-    e = reject(data, "f.xlsx")
-    assert e.code == "formula" and "C2" in e.message_zh
+def test_u14_formula_cell_refuses_its_row_naming_the_cell() -> None:
+    """U14: a formula is never evaluated; since issue 14 (totals rows with SUM are skipped) the
+    row holding it is refused, not the whole file."""
+    data = xlsx_bytes([["身份证号", "死亡日期", "姓名"], [ID_A, "2024-03-07", '=HYPERLINK("http://x",A1)'],
+                       [ID_B, "2024-03-08", "张三"]])
+    got = read(data, "f.xlsx")
+    assert isinstance(got[0], RowError) and got[0].code == "row_formula" and "C2" in got[0].message_zh
+    assert isinstance(got[1], RawRow) and got[1].row == 3
 
 
 def test_u17_1904_workbook_dates_are_honoured() -> None:

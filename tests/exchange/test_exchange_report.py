@@ -42,14 +42,19 @@ def test_report_of_a_real_file_lists_sheet_row_column_code_message_and_masked_va
     "dangerous", ['=HYPERLINK("http://x",A1)', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
 )
 def test_r31_formula_injection_is_neutralised(dangerous: str) -> None:
+    """R31 in the XLSX report: text, never a formula, with Excel's quote prefix so that editing
+    the cell keeps it text; the value reads as it is, without a literal apostrophe (issue 14
+    item 6: "-100" used to read "'-100")."""
     err = RowError("S", 2, dangerous, "x", dangerous, dangerous, dangerous)
     bio = io.BytesIO()
     write_error_report([err], bio)
-    row = _read_back(bio.getvalue())[1]
-    # XML parsers turn a raw CR into LF when reading back; what matters is the apostrophe.
-    expected = "'" + dangerous.replace("\r", "\n")
-    assert row[2] == row[4] == row[5] == row[6] == expected
-    assert row[0] == "S"
+    ws = openpyxl.load_workbook(io.BytesIO(bio.getvalue())).active
+    cells = next(ws.iter_rows(min_row=2))
+    # XML parsers turn a raw CR into LF when reading back.
+    expected = dangerous.replace("\r", "\n")
+    for i in (2, 4, 5, 6):
+        assert (cells[i].value, cells[i].data_type, cells[i].quotePrefix) == (expected, "s", True)
+    assert cells[0].value == "S" and not cells[0].quotePrefix
 
 
 def test_strings_stay_strings_and_control_characters_do_not_break_the_file() -> None:

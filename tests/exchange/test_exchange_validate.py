@@ -58,14 +58,14 @@ def test_u1_numeric_id_cell_is_refused_with_the_u1_message() -> None:
     for raw in (1.101011990030712e17, 110101199003071233, Decimal("110101199003071233")):
         result = check(DEATHS, death(raw), spreadsheet=True)
         assert codes(result) == [("id_number", "id_not_text")]
-        assert result[0].message_zh == "身份证号列须为文本格式"
+        assert result[0].message_zh.startswith("身份证号列须为文本格式")  # U1, and what to do (issue 14)
 
 
 def test_u1_from_a_real_xlsx_file() -> None:
     data = xlsx_bytes([["身份证号", "死亡日期"], [110101199003071233, "2024-03-07"]])
     out = validate_file(DEATHS, io.BytesIO(data), filename="f.xlsx", today=TODAY)
     assert [(e.sheet, e.row, e.column, e.code) for e in out.errors] == [("Sheet1", 2, "身份证号", "id_not_text")]
-    assert out.errors[0].message_zh == "身份证号列须为文本格式"
+    assert out.errors[0].message_zh.startswith("身份证号列须为文本格式") and "重新导出" in out.errors[0].message_zh
     assert out.valid == 0
 
 
@@ -185,11 +185,20 @@ def test_u15_money_is_normalised(raw: str, expected: Decimal) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [("1234.555", "money_precision"), ("-100", "money_negative"), ("NaN", "money_non_finite"),
+    [("1234.555", "money_precision"), ("NaN", "money_non_finite"),
      ("1e3", "money_exponent"), ("abc", "money_format")],
 )
 def test_u15_bad_money(raw: str, code: str) -> None:
     assert codes(check(MED, _settlement(raw))) == [("total_cost", code)]
+
+
+def test_u15_negative_money_only_where_the_feed_declares_refunds() -> None:
+    """Issue 14 item 10: a settlement's amounts may be negative (a refund or reversal, declared
+    ``negative=True``); elsewhere a negative amount is refused, saying so."""
+    assert ok(check(MED, _settlement("-100")))["total_cost"] == Decimal("-100.00")
+    worker = {"id_number": ID_A, "registered_on": "2024-03-07", "support_amount": "-100"}
+    (err,) = check(WORKERS, worker)  # type: ignore[misc]
+    assert (err.column, err.code) == ("support_amount", "money_negative") and "退费" in err.message_zh
 
 
 def test_u16_float_money_only_from_spreadsheet_cells_and_via_repr() -> None:
@@ -229,7 +238,9 @@ def _patch_member(xlsx: bytes, member: str, old: bytes, new: bytes) -> bytes:
 
 @pytest.mark.parametrize(
     "raw", ["2024-03-07", "2024/3/7", "2024.3.7", "2024年3月7日", "２０２４年３月７日", "20240307",
-            "2024-03-07 00:00:00", " 2024-3-07 "],
+            "2024-03-07 00:00:00", " 2024-3-07 ",
+            # Issue 14 item 10: a date-time where a date is meant is that date.
+            "2024-03-07 12:30", "2024/3/7 0:00", "2024-03-07 14:32:10", "2024-03-07T14:32:10"],
 )
 def test_u18_accepted_dates(raw: str) -> None:
     assert ok(check(DEATHS, death(death_date=raw)))["death_date"] == date(2024, 3, 7)
@@ -239,7 +250,7 @@ def test_u18_accepted_dates(raw: str) -> None:
     ("raw", "code"),
     [("24-3-7", "date_two_digit_year"), ("24年3月7日", "date_two_digit_year"),
      ("2024/13/01", "date_invalid"), ("2023-02-29", "date_invalid"), ("2024-03/07", "date_format"),
-     ("2024-03-07 12:30", "date_format"), ("March 7", "date_format"), ("1899-12-31", "date_range")],
+     ("2024-03-07 25:30", "date_format"), ("March 7", "date_format"), ("1899-12-31", "date_range")],
 )
 def test_u17_rejected_dates(raw: str, code: str) -> None:
     assert codes(check(DEATHS, death(death_date=raw))) == [("death_date", code)]
@@ -315,10 +326,19 @@ def test_text_with_control_characters_and_overlong_text() -> None:
 
 
 def test_text_column_refuses_floats_but_takes_ints() -> None:
+    values = {"id_number": ID_A, "registered_on": "2024-03-07", "difficulty_type": 20240001}
+    assert ok(check(WORKERS, values, spreadsheet=True))["difficulty_type"] == "20240001"
+    values["difficulty_type"] = 2.0240001e7
+    assert codes(check(WORKERS, values, spreadsheet=True)) == [("difficulty_type", "text_numeric")]
+
+
+def test_identifier_column_refuses_every_number_cell() -> None:
+    """Issue 14 item 1: an identifier (here a property certificate) that arrives as a number,
+    even a whole one, may have lost digits or leading zeros: a row error, never stored."""
     values = {"id_number": ID_A, "property_cert_no": 20240001, "area_m2": "95.47", "registered_on": "2024-03-07"}
-    assert ok(check(ESTATE, values, spreadsheet=True))["property_cert_no"] == "20240001"
-    values["property_cert_no"] = 2.0240001e7
-    assert codes(check(ESTATE, values, spreadsheet=True)) == [("property_cert_no", "text_numeric")]
+    assert codes(check(ESTATE, values, spreadsheet=True)) == [("property_cert_no", "ident_number")]
+    values["property_cert_no"] = "赣(2024)南昌市不动产权第0001234号"
+    assert ok(check(ESTATE, values, spreadsheet=True))["property_cert_no"] == "赣(2024)南昌市不动产权第0001234号"
 
 
 # --------------------------------------------------------------------------- other types

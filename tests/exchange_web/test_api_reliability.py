@@ -54,8 +54,10 @@ def _settlements(province: Path) -> bytes:
     return (province / "dept_medical_settlements.parquet").read_bytes()
 
 
-def _deaths(*ids: str) -> bytes:
-    return csv_bytes([["id_number", "death_date"], *[[i, "2025-03-07"] for i in ids]])
+def _deaths(*ids: str, region: str = "360124") -> bytes:
+    # With the county's region code: a county may only send data about people it can place in
+    # its own area (issue 12 item 2); these people are not in the test registry.
+    return csv_bytes([["id_number", "death_date", "region_code"], *[[i, "2025-03-07", region] for i in ids]])
 
 
 def _signed(client: Any, path: str, body: bytes, *, key_id: str = "department",
@@ -205,7 +207,7 @@ def test_a6_keys_are_per_caller_and_validated(client: Any, users: dict[str, Any]
     key = {"HTTP_IDEMPOTENCY_KEY": "shared-key-1"}
     assert client.post("/api/exchange/health_deaths/?filename=d.csv", _deaths(HEAD_INSIDE), content_type="text/csv",
                        HTTP_AUTHORIZATION=f"Token {a.key}", **key).status_code == 201
-    other = _deaths("360730195607150023")
+    other = _deaths("360730195607150023", region="360730")
     assert client.post("/api/exchange/health_deaths/?filename=d.csv", other, content_type="text/csv",
                        HTTP_AUTHORIZATION=f"Token {b.key}", **key).status_code == 201
     for bad in ("has space", "x" * 129, "中文"):

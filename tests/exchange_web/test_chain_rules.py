@@ -70,7 +70,8 @@ def test_omissions_found_and_cleared_by_department_data(users: dict[str, Any], t
         ("severe_disability_without_subsidy", "李四"),
     }
     county = users["county"]
-    _import(county, "medical_insurance_enrolment", csv_bytes([
+    # Enrolment comes from the medical-insurance bureau's system, not a county upload.
+    _import(users["department"], "medical_insurance_enrolment", csv_bytes([
         ["id_number", "year", "enrolled_on", "subsidised", "subsidy_amount"],
         [HEAD, "2026", "2025-11-02", "是", "280"], [SPOUSE, "2026", "2025-11-02", "是", "280"],
         # enrolled, but without the subsidy: still an omission

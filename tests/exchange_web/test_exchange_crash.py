@@ -92,6 +92,8 @@ def test_dry_run_prints_a_json_report_without_a_database(tmp_path: Path) -> None
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
     assert report["rows"] == 2 and report["valid"] == 1 and report["errors"][0]["row"] == 3
+    # It says what only the database could have checked (ADR 0015 §1).
+    assert report["database"] is False and "未核对区划代码" in report["notices"][-1]["message"]
     bad = tmp_path / "bad.csv"
     bad.write_text("不认识\n1\n", "utf-8")
     r = subprocess.run([sys.executable, "-m", "jiuzhu.cli", "import", "health_deaths", str(bad), "--dry-run"],

@@ -41,14 +41,16 @@ def test_every_generator_feed_imports_and_twice_changes_nothing(
 ) -> None:
     path = province / f"{table}.parquet"
     n = pq.read_metadata(path).num_rows
-    result = batch_import(users["county"], key, path, path.name, "ui")
+    # The operator's command line: the generated province spans every county (a county user
+    # may only send its own people, and only the county feeds).
+    result = batch_import(None, key, path, path.name, "cli")
     b = result.batch
     assert result.created and b.state == "committed"
     assert b.rows_total == b.rows_valid == b.rows_new == n and b.errors_total == 0
     assert DepartmentRecord.objects.filter(batch=b).count() == n
     counts = (DepartmentRecord.objects.count(), AssistanceRecord.objects.count(), RegistryConflict.objects.count())
     events = AuditEvent.objects.filter(event__startswith="exchange.batch_").count()
-    again = batch_import(users["county"], key, path, "renamed.parquet", "api")
+    again = batch_import(None, key, path, "renamed.parquet", "api")
     assert not again.created and again.batch.pk == b.pk and again.batch.state == "committed"
     assert (DepartmentRecord.objects.count(), AssistanceRecord.objects.count(),
             RegistryConflict.objects.count()) == counts
@@ -56,7 +58,7 @@ def test_every_generator_feed_imports_and_twice_changes_nothing(
     assert AuditEvent.objects.filter(event__startswith="exchange.batch_").count() == events + 1
 
 
-def test_states_are_audited(users: dict[str, Any]) -> None:
+def test_states_are_audited(users: dict[str, Any], households: dict[str, Any]) -> None:
     data = csv_bytes([["id_number", "death_date"], [HEAD_INSIDE, "2025-03-07"]])
     b = _import(users["county"], "health_deaths", data).batch
     events = list(AuditEvent.objects.filter(object_type="import_batch", object_id=str(b.pk))
@@ -72,7 +74,7 @@ def test_cli_limits_stream_with_the_sqlite_key_tracker(users: dict[str, Any], pr
 
 
 def test_a_file_with_bad_rows_commits_the_valid_rows_and_reports_the_rest(
-    client: Any, users: dict[str, Any]
+    client: Any, users: dict[str, Any], households: dict[str, Any]
 ) -> None:
     bad_id = HEAD_INSIDE[:-1] + ("0" if HEAD_INSIDE[-1] != "0" else "1")
     data = csv_bytes([
@@ -110,12 +112,12 @@ def test_a_rejected_file_is_final_and_has_a_report(client: Any, users: dict[str,
     assert client.get(f"/exchange/batches/{b.pk}/report/").status_code == 200
 
 
-def test_id_numbers_are_never_stored_in_clear(users: dict[str, Any], province: Path) -> None:
+def test_id_numbers_are_never_stored_in_clear(users: dict[str, Any], households: dict[str, Any], province: Path) -> None:
     plain: set[str] = set()
     for table, key in GENERATED:
         path = province / f"{table}.parquet"
         plain.update(x for x in pq.read_table(path, columns=["id_number"]).column(0).to_pylist())
-        batch_import(users["county"], key, path, path.name, "ui")
+        batch_import(None, key, path, path.name, "cli")
     # Also a file carrying names, certificate numbers and phones (all personal).
     name_file = csv_bytes([["id_number", "registered_on", "name", "phone"],
                            [HEAD_INSIDE, "2024-01-05", "王小明", "13800138000"]])
@@ -180,12 +182,13 @@ def test_registry_conflicts_are_recorded_not_applied_and_the_trust_order_decides
     assert "cert_no" in rec.secrets_enc and "cert_no" not in rec.payload
 
 
-def test_a_corrected_file_updates_changed_facts_and_skips_unchanged(users: dict[str, Any]) -> None:
+def test_a_corrected_file_updates_changed_facts_and_skips_unchanged(users: dict[str, Any], households: dict[str, Any]) -> None:
     other = make_id("36012419700101001")
-    first = csv_bytes([["id_number", "month", "amount"], [HEAD_INSIDE, "2025-01-01", "300"],
-                       [other, "2025-01-01", "300"]])
-    second = csv_bytes([["id_number", "month", "amount"], [HEAD_INSIDE, "2025-01-01", "300"],
-                        [other, "2025-01-01", "350"]])
+    # `other` is not in the registry: the county places them with the row's region code.
+    first = csv_bytes([["id_number", "month", "amount", "region_code"], [HEAD_INSIDE, "2025-01-01", "300", ""],
+                       [other, "2025-01-01", "300", "360124"]])
+    second = csv_bytes([["id_number", "month", "amount", "region_code"], [HEAD_INSIDE, "2025-01-01", "300", ""],
+                        [other, "2025-01-01", "350", "360124"]])
     _import(users["county"], "housing_rent_subsidy", first)
     b = _import(users["county"], "housing_rent_subsidy", second).batch
     assert (b.rows_new, b.rows_updated, b.rows_unchanged) == (0, 1, 1)

@@ -29,11 +29,14 @@ def test_department_user_uploads_its_own_feed_in_the_ui(client: Any, users: dict
     assert "medical_insurance_settlements" in page and "health_deaths" not in page
     f = SimpleUploadedFile("../../结算.parquet", _settlements(province))
     r = client.post("/exchange/upload/", {"source": "medical_insurance_settlements", "file": f})
+    assert r.status_code == 302 and ImportBatch.objects.count() == 0  # a preview first
+    r = client.post(r["Location"], {"action": "confirm"})
     assert r.status_code == 302
     b = ImportBatch.objects.get()
     assert b.state == "committed" and b.filename == "结算.parquet" and b.uploaded_by == users["department"]
     f = SimpleUploadedFile("again.parquet", _settlements(province))
     r = client.post("/exchange/upload/", {"source": "medical_insurance_settlements", "file": f})
+    r = client.post(r["Location"], {"action": "confirm"})
     assert r.status_code == 302 and r["Location"].endswith("?duplicate=1")
     assert ImportBatch.objects.count() == 1
     assert client.get(r["Location"]).status_code == 200
@@ -52,7 +55,8 @@ def test_department_user_cannot_upload_or_see_another_departments_data(client: A
     assert ImportBatch.objects.count() == 0
     # A health batch uploaded by a county caseworker: invisible to the medical-insurance department user.
     client.login(username="county", password=PASSWORD)
-    client.post("/exchange/upload/", {"source": "health_deaths", "file": SimpleUploadedFile("d.csv", data)})
+    r = client.post("/exchange/upload/", {"source": "health_deaths", "file": SimpleUploadedFile("d.csv", data)})
+    client.post(r["Location"], {"action": "confirm"})
     b = ImportBatch.objects.get()
     client.login(username="department", password=PASSWORD)
     assert client.get(f"/exchange/batches/{b.pk}/").status_code == 404
@@ -90,7 +94,7 @@ def test_api_refuses_empty_and_oversized_bodies_and_unknown_sources(client: Any,
     assert ImportBatch.objects.count() == 0
 
 
-def test_a_database_error_during_commit_marks_the_batch_failed_and_a_retry_commits(users: dict[str, Any]) -> None:
+def test_a_database_error_during_commit_marks_the_batch_failed_and_a_retry_commits(users: dict[str, Any], households: dict[str, Any]) -> None:
     """K4: rollback, FAILED, retryable by importing the same file again."""
     import io
 

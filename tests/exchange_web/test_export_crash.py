@@ -49,7 +49,7 @@ def _files(root: Path) -> set[Path]:
 
 
 def test_a_kill_while_writing_the_error_report_serves_nothing_partial(
-        client: Any, users: dict[str, Any], _exchange_dir: Path) -> None:
+        client: Any, users: dict[str, Any], households: dict[str, Any], _exchange_dir: Path) -> None:
     real = services.write_error_report
 
     def dies_half_way(errors: Any, path: Path) -> None:
@@ -117,7 +117,7 @@ def test_the_chain_export_is_whole_or_nothing(client: Any, users: dict[str, Any]
     assert not _files(_exchange_dir)
 
 
-def test_a_connection_lost_at_the_final_commit_marks_the_batch_failed_and_retryable(users: dict[str, Any]) -> None:
+def test_a_connection_lost_at_the_final_commit_marks_the_batch_failed_and_retryable(users: dict[str, Any], households: dict[str, Any]) -> None:
     data = csv_bytes([["id_number", "death_date"], [HEAD_INSIDE, "2025-03-07"]])
     real_save = ImportBatch.save
 

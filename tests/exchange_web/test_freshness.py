@@ -18,10 +18,11 @@ NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 
 
 def _batch(source: str, finished: dt.datetime, state: str = "committed", rows: int = 10, errors: int = 0,
-           uploader: Any = None) -> ImportBatch:
+           uploader: Any = None, valid: int | None = None) -> ImportBatch:
     b = ImportBatch.objects.create(
         source=source, department=SOURCES[source].department, content_hash=uuid.uuid4().hex * 2, state=state,
-        channel="api", filename="f.csv", rows_total=rows, errors_total=errors, uploaded_by=uploader)
+        channel="api", filename="f.csv", rows_total=rows, errors_total=errors, uploaded_by=uploader,
+        rows_valid=rows - errors if valid is None else valid)
     ImportBatch.objects.filter(pk=b.pk).update(received_at=finished, finished_at=finished)
     b.refresh_from_db()
     return b
@@ -72,6 +73,14 @@ def test_late_on_time_and_never_received(users: dict[str, Any]) -> None:
     # The most overdue come first.
     order = [f.status for f in freshness.feed_status(users["province"], now=NOW)]
     assert order == sorted(order, key={"never": 0, "late": 1, "ok": 2}.get)
+
+
+def test_a_file_without_a_valid_row_is_not_a_delivery(users: dict[str, Any]) -> None:
+    """Issue 14 item 4: 40 rows all in error (committed before the fix) never made a feed fresh."""
+    _batch("health_deaths", dt.datetime(2026, 10, 1, tzinfo=dt.UTC))
+    _batch("health_deaths", dt.datetime(2026, 11, 19, tzinfo=dt.UTC), rows=40, errors=40, valid=0)
+    deaths = _by_key(users["province"])["health_deaths"]
+    assert deaths.status == "late" and deaths.last_batch.finished_at.date() == dt.date(2026, 10, 1)
 
 
 def test_a_quarterly_feed_is_not_late_after_two_months(users: dict[str, Any]) -> None:

@@ -200,7 +200,12 @@ def _batch(where: str, users: dict[str, Any]) -> Any:
 
 @pytest.fixture(autouse=True)
 def _exchange_dir(settings: Any, tmp_path: Any) -> None:
+    from jiuzhu.apps.exchange.scope import DEFAULT_COUNTY_FEEDS
+
     settings.JIUZHU_EXCHANGE_DIR = str(tmp_path / "exchange")
+    # The import API's entry posts a medical-insurance file: let counties send that feed here, so
+    # the matrix checks the URL's access by capability (the feed list is tested in exchange_web).
+    settings.JIUZHU_COUNTY_FEEDS = (*DEFAULT_COUNTY_FEEDS, "medical_insurance_settlements")
 
 
 def _revision(county: str) -> Any:

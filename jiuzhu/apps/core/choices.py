@@ -68,6 +68,7 @@ class Capability(models.TextChoices):
     RUN_DETERMINATION = "run_determination", _("Run the determination over the registry")
     UPLOAD_DATA = "upload_data", _("Upload department data files")
     VIEW_EXCHANGE = "view_exchange", _("View data-exchange import batches")
+    MAP_COLUMNS = "map_columns", _("Save a department's own column names for its data files")
     QUERY_LOW_INCOME = "query_low_income", _("Ask whether a person (exact ID number) is in the low-income population")
     VIEW_SHARE = "view_share", _("See the people and fields one's department's sharing catalogue allows")
     DECIDE_CONFLICTS = "decide_conflicts", _("Accept or reject a department value that conflicts with the registry")
@@ -82,16 +83,18 @@ class Capability(models.TextChoices):
     RUN_SCENARIOS = "run_scenarios", _("Draft and run what-if policy scenarios (never in force)")
     SUPERVISE_INSPECTIONS = "supervise_inspections", _("Draw double-random inspections and record their findings")
     APPROVE_EXPORTS = "approve_exports", _("Approve another person's bulk export of personal data above the cap")
+    VIEW_JOBS = "view_jobs", _("See the background jobs in one's scope (and those one started)")
 
 
 C = Capability
-_OVERSEE = {C.VIEW_REGISTRY, C.VIEW_EXCHANGE, C.VIEW_MONITORING, C.VIEW_APPLICATIONS, C.VIEW_ASSISTANCE,
+_OVERSEE = {C.VIEW_REGISTRY, C.VIEW_EXCHANGE, C.VIEW_MONITORING, C.VIEW_APPLICATIONS, C.VIEW_ASSISTANCE, C.VIEW_JOBS,
             C.VIEW_STATISTICS}
 CAPABILITIES: dict[str, frozenset[str]] = {
     # Bulk exports above the cap wait for a second caseworker of the requester's region or above
     # (ADR 0025); departments' exports for the province's.
     Role.PROVINCE: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.RUN_DETERMINATION,
-                              C.VIEW_ACCESS_LOG, C.APPROVE_EXPORTS, C.RUN_SCENARIOS, C.SUPERVISE_INSPECTIONS}),
+                              C.VIEW_ACCESS_LOG, C.APPROVE_EXPORTS, C.MAP_COLUMNS, C.RUN_SCENARIOS,
+                              C.SUPERVISE_INSPECTIONS}),
     Role.CITY: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.VIEW_ACCESS_LOG, C.APPROVE_EXPORTS,
                           C.SUPERVISE_INSPECTIONS}),
     # The county decides (审核确认), runs payrolls, handles warnings escalated to it and decides
@@ -101,10 +104,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
                             C.DECIDE_APPLICATIONS, C.MANAGE_PAYROLL, C.VIEW_ACCESS_LOG, C.APPROVE_EXPORTS,
                             C.SUPERVISE_INSPECTIONS}),
     Role.TOWNSHIP: frozenset({C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.UNMASK, C.VIEW_MONITORING, C.HANDLE_WARNINGS,
-                              C.VIEW_APPLICATIONS, C.PROCESS_APPLICATIONS, C.VIEW_ASSISTANCE, C.VIEW_STATISTICS}),
+                              C.VIEW_APPLICATIONS, C.PROCESS_APPLICATIONS, C.VIEW_ASSISTANCE, C.VIEW_JOBS,
+                              C.VIEW_STATISTICS}),
     # Departments see registry data only through their share catalogue (view_share, the exact-ID
     # query); they upload their own department's feeds and see their department's import batches.
-    Role.DEPARTMENT: frozenset({C.UPLOAD_DATA, C.VIEW_EXCHANGE, C.QUERY_LOW_INCOME, C.VIEW_SHARE}),
+    Role.DEPARTMENT: frozenset({C.UPLOAD_DATA, C.VIEW_EXCHANGE, C.QUERY_LOW_INCOME, C.VIEW_SHARE, C.VIEW_JOBS,
+                                C.MAP_COLUMNS}),
     # "Who looked at this household" (查阅记录): county level and above, and the auditor; not the
     # township, whose staff would see their colleagues' look-ups of their own neighbours.
     Role.AUDITOR: frozenset({*_OVERSEE, C.VIEW_ACCESS_LOG}),

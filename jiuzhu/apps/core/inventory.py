@@ -123,8 +123,7 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "id", "path", "region", "area", "effective_from", "value", "reference", "note", "status",
         "created_by", "created_at", "decided_by", "decided_at", "decision_note")},
     "determination.DeterminationRun": {f: (OPS, "批量认定留痕 / batch determination record") for f in (
-        "id", "as_of", "started_at", "finished_at", "status", "households", "parameter_version",
-        "started_by", "error", "seconds")},
+        "id", "job", "as_of", "households", "parameter_version")},
     "determination.DeterminationResult": {
         **{f: (OPS, "认定结果留痕 / determination record") for f in ("id", "run", "household", "as_of", "parameter_version", "error")},
         **{f: ("sensitive", _PURPOSE_ASSESS) for f in ("main_category", "categories", "benefits", "total_benefit",
@@ -144,7 +143,8 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "id", "uid", "source", "department", "content_hash", "state", "channel", "filename", "file_format", "size",
         "uploaded_by", "received_at", "validated_at", "finished_at", "rows_total", "rows_valid", "rows_error",
         "rows_new", "rows_updated", "rows_unchanged", "errors_total", "errors_preview", "error_report",
-        "file_error")},
+        "file_error", "skipped", "columns", "notices", "mapping", "period_end", "chain_added", "chain_removed",
+        "chain_removed_amount")},
     "exchange.DepartmentRecord": {
         **{f: (OPS, _PURPOSE_EXCHANGE) for f in (
             "id", "uid", "source", "department", "batch", "key_digest", "values_digest", "event_date",

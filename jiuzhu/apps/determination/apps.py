@@ -10,7 +10,10 @@ class DeterminationConfig(AppConfig):
         # Django imports app modules that touch models only once the registry of apps is ready.
         from jiuzhu.apps.core.hooks import register_demo_step, register_household_section
 
-        from . import views
+        from . import (
+            jobs,  # noqa: F401 - declares the kind of job "determination.run"
+            views,
+        )
         from .demo import local_choices_step
 
         register_household_section(0, "determination/_summary.html", views.household_section, slot="summary")

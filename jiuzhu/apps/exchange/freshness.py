@@ -4,7 +4,8 @@ Each feed declares ``schedule = (period, grace_days)`` (``jiuzhu/rules/exchange/
 A feed is *late* when no batch was committed within one period plus the grace days after its
 last committed batch: e.g. monthly + 7 days, last import 3 March → due 3 April, late from
 10 April.  A feed that never had a committed batch is "never received".  Rejected and failed
-batches do not make a feed fresh (they are shown as the latest attempt).
+batches do not make a feed fresh (they are shown as the latest attempt), nor does a committed
+batch without a single valid row (issue 14 item 4; such a file is now rejected anyway).
 """
 
 from __future__ import annotations
@@ -108,8 +109,10 @@ def _statuses(feeds: list[Source], now: dt.datetime,
     counts = dict(ImportBatch.objects.filter(source__in=keys).values("source").annotate(n=Count("id"))
                   .values_list("source", "n"))
     last_ids = {
-        r["source"]: r["last"] for r in ImportBatch.objects.filter(source__in=keys, state=BatchState.COMMITTED)
-        .values("source").annotate(last=Max("id"))
+        # A delivery is a committed file with at least one valid row (issue 14 item 4): a file of
+        # errors or blank lines never makes a feed look on time.
+        r["source"]: r["last"] for r in ImportBatch.objects.filter(
+            source__in=keys, state=BatchState.COMMITTED, rows_valid__gt=0).values("source").annotate(last=Max("id"))
     }
     attempt_ids = {
         r["source"]: r["last"] for r in ImportBatch.objects.filter(source__in=keys).values("source")

@@ -66,6 +66,18 @@ class ImportBatch(models.Model):
     errors_preview = models.JSONField(default=list, blank=True)
     error_report = models.CharField(max_length=64, blank=True)
     file_error = models.CharField(_("file error"), max_length=300, blank=True)
+    # Issue 14: what the reader did with the file (skipped titles, totals, sheets; which
+    # column went to which field, through which mapping), notices (15-digit IDs upgraded),
+    # the period the uploader said the file covers, and what the commit did to the chain.
+    skipped = models.JSONField(default=list, blank=True)
+    columns = models.JSONField(default=list, blank=True)
+    notices = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(default=dict, blank=True)
+    period_end = models.DateField(_("data up to"), null=True, blank=True)
+    chain_added = models.PositiveIntegerField(_("assistance-chain entries added"), default=0)
+    chain_removed = models.PositiveIntegerField(_("assistance-chain entries removed"), default=0)
+    chain_removed_amount = models.DecimalField(_("amount removed from the chain (yuan)"), max_digits=16,
+                                               decimal_places=2, default=0)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -260,3 +272,59 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
+
+
+class ColumnMapping(models.Model):
+    """A department's own name for a column of a feed (issue 14 item 8), saved once, used by
+    every later file of that department for that feed: 医疗总费用 → total_cost, or ignore
+    (``field`` blank) for 备注-like columns the platform does not take."""
+
+    source = models.CharField(_("data source"), max_length=48, choices=SOURCE_CHOICES)
+    department = models.CharField(_("department"), max_length=24)
+    header = models.CharField(_("column name in the file"), max_length=100)
+    header_key = models.CharField(max_length=100)
+    field = models.CharField(_("field"), max_length=48, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["source", "department", "header"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "department", "header_key"], name="exchange_mapping_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department}/{self.source}: {self.header} → {self.field or '(ignored)'}"
+
+
+class PendingUpload(models.Model):
+    """A file uploaded and previewed, waiting for the officer to confirm or cancel (item 9).
+
+    The bytes are kept under ``var/exchange/uploads/<uid>`` (never the uploader's name, U24)
+    and swept after ``JIUZHU_UPLOAD_KEEP_HOURS``; ``preview`` holds the masked summary shown.
+    Only the uploader sees it.
+    """
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    source = models.CharField(_("data source"), max_length=48, choices=SOURCE_CHOICES)
+    department = models.CharField(_("department"), max_length=24)
+    filename = models.CharField(_("file name"), max_length=120)
+    size = models.BigIntegerField(_("size (bytes)"), default=0)
+    content_hash = models.CharField(_("content hash (SM3)"), max_length=64)
+    period_end = models.DateField(_("data up to"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    preview = models.JSONField(default=dict, blank=True)
+    mapping_digest = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.filename} ({self.uid})"
+
+    @property
+    def source_label(self) -> str:
+        s = SOURCES.get(self.source)
+        return s.label_zh if s else self.source

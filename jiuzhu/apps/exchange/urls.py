@@ -1,9 +1,12 @@
 from django.urls import path
 
-from . import views, views_chain
+from . import views, views_chain, views_upload
 
 urlpatterns = [
-    path("exchange/upload/", views.upload, name="exchange_upload"),
+    path("exchange/upload/", views_upload.upload, name="exchange_upload"),
+    path("exchange/upload/<uuid:uid>/", views_upload.upload_preview, name="exchange_upload_preview"),
+    path("exchange/mappings/", views_upload.mapping_list, name="exchange_mapping_list"),
+    path("exchange/mappings/<str:source>/", views_upload.mapping_edit, name="exchange_mapping_edit"),
     path("exchange/batches/", views.batch_list, name="exchange_batch_list"),
     path("exchange/conflicts/", views_chain.conflict_list, name="exchange_conflict_list"),
     path("exchange/conflicts/<int:pk>/decide/", views_chain.conflict_decide_view, name="exchange_conflict_decide"),

@@ -1,4 +1,4 @@
-"""Exchange screens: upload a department file, list and inspect batches, download the error report."""
+"""Exchange screens: list and inspect batches, download the error report, feeds, outbox (uploads: views_upload)."""
 
 from __future__ import annotations
 
@@ -11,37 +11,17 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
 from jiuzhu.apps.core.scoping import require
-from jiuzhu.engine.exchange import UI_LIMITS
-from jiuzhu.rules.exchange.sources import DEPARTMENTS
+from jiuzhu.rules.exchange.sources import DEPARTMENTS, SOURCES
 
 from . import freshness, selectors, services
 from .choices import OutboxState
-from .forms import UploadForm
 from .models import OutboxMessage
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def upload(request: HttpRequest) -> HttpResponse:
-    """Upload one file for one source; the outcome is the batch page."""
-    require(request.user, services.UPLOAD)
-    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
-    if request.method == "POST":
-        if not form.is_valid():
-            return render(request, "exchange/upload.html", {"form": form}, status=400)
-        f = form.cleaned_data["file"]
-        result = services.batch_import(request.user, form.cleaned_data["source"], f.file, f.name, "ui",
-                                       limits=UI_LIMITS)
-        url = reverse("exchange_batch_detail", args=[result.batch.pk])
-        return redirect(url if result.created else f"{url}?duplicate=1")
-    return render(request, "exchange/upload.html", {"form": form})
 
 
 @login_required
@@ -56,9 +36,12 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.batch_get(request.user, pk)
+    source = SOURCES.get(batch.source)
+    labels = {f.name: f.label_zh for f in source.fields} if source else {}
     return render(request, "exchange/batch_detail.html", {
         "batch": batch, "duplicate": request.GET.get("duplicate") == "1",
         "has_report": services.report_path(batch) is not None,
+        "mapping_used": [(h, labels.get(f, f) if f else _("ignored")) for h, f in (batch.mapping or {}).items()],
     })
 
 

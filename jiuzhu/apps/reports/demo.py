@@ -12,7 +12,7 @@ from .services import scenario_create, scenario_run, statistics_compute
 
 
 def demo_step() -> str:
-    runs = DeterminationRun.objects.filter(status="done", statistics__isnull=True)
+    runs = DeterminationRun.objects.completed().filter(statistics__isnull=True)
     computed = [statistics_compute(run).pk for run in runs]
     actor = User.objects.filter(username="province").first()
     scenario = Scenario.objects.filter(name="低保边缘倍数 1.5 → 1.8").first()

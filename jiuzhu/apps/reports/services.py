@@ -63,7 +63,7 @@ def _results_table(run: DeterminationRun, households: Any = None) -> tuple[pa.Ta
 
 def statistics_compute(run: DeterminationRun, *, actor: Any = None) -> StatisticsRun:
     """Compute and store the statistics of a finished determination run (idempotent)."""
-    if run.status != "done":
+    if run.state != "done":
         raise ValueError(f"决定运行 {run.pk} 未完成 / determination run {run.pk} is not finished")
     existing = StatisticsRun.objects.filter(run=run).first()
     if existing is not None:

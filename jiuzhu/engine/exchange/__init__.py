@@ -6,7 +6,7 @@ Pure Python, no Django.  ``open_table`` pre-checks a file and streams its rows,
 workbook.  ``validate_file`` does all three steps for UI-sized files and dry runs.
 
 For large imports, ``Validator.batches`` validates CSV column-wise per block
-(:mod:`~jiuzhu.engine.exchange.columnar`, falling back to the per-row rules for every row
+(:mod:`~jiuzhu.engine.exchange.validate.fastcsv`, falling back to the per-row rules for every row
 it cannot prove valid) and yields typed Arrow batches for the staging file
 (:mod:`~jiuzhu.engine.exchange.staging`).
 """
@@ -16,24 +16,34 @@ from jiuzhu.engine.exchange.readers import (
     CLI_LIMITS,
     HASH_ALGORITHM,
     UI_LIMITS,
+    ColumnInfo,
+    ColumnMapping,
     Limits,
     RawRow,
+    Skipped,
     TableReader,
     display_name,
     hash_file,
     open_table,
 )
 from jiuzhu.engine.exchange.report import write_error_report
+from jiuzhu.engine.exchange.staging import StagingFile
 from jiuzhu.engine.exchange.validate import (
     KeyReport,
     MemoryKeyTracker,
+    Notice,
     PartitionedKeyTracker,
+    PersonCheck,
+    PreviewCollector,
+    SampleRow,
     SqliteKeyTracker,
     ValidationOutcome,
     Validator,
     ValidBatch,
     ValidRow,
     mask_value,
+    no_valid_rows,
+    staging_schema,
     validate_file,
 )
 
@@ -41,14 +51,22 @@ __all__ = [
     "CLI_LIMITS",
     "HASH_ALGORITHM",
     "UI_LIMITS",
+    "ColumnInfo",
+    "ColumnMapping",
     "ExchangeFileError",
     "KeyReport",
     "Limits",
     "MemoryKeyTracker",
+    "Notice",
     "PartitionedKeyTracker",
+    "PersonCheck",
+    "PreviewCollector",
     "RawRow",
     "RowError",
+    "SampleRow",
+    "Skipped",
     "SqliteKeyTracker",
+    "StagingFile",
     "TableReader",
     "ValidBatch",
     "ValidRow",
@@ -57,7 +75,9 @@ __all__ = [
     "display_name",
     "hash_file",
     "mask_value",
+    "no_valid_rows",
     "open_table",
+    "staging_schema",
     "validate_file",
     "write_error_report",
 ]

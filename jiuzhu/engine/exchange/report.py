@@ -4,9 +4,12 @@ Pure Python, no Django.  Columns: 工作表 / 行 / 列 / 错误代码 / 错误�
 
 Two export hazards are handled here rather than trusted to callers:
 
-* **Formula injection.**  Any text cell starting with ``= + - @``, TAB or CR gets a
-  leading ``'`` (R31), *and* every text cell is written with ``data_type = 's'``:
-  openpyxl otherwise stores any string starting with ``=`` as a formula.
+* **Formula injection.**  Every text cell is written with ``data_type = 's'`` (openpyxl
+  otherwise stores any string starting with ``=`` as a formula), and a text starting with
+  ``= + - @``, TAB or CR also gets Excel's own *quote prefix* (the cell style's
+  ``quotePrefix``): Excel and WPS keep it text even when the cell is edited, and the officer
+  reads the value exactly as it was (``-100``, ``=A1``), without the literal apostrophe that
+  R31 asks for in CSV exports (:func:`sanitise_cell`; issue 14 item 6).
 * **Characters XML cannot hold.**  Control characters (from a damaged upload) would make
   openpyxl raise, losing the whole report; they are shown as ``\\xNN``.
 
@@ -54,8 +57,11 @@ def _cell(ws: object, value: object, bold: bool = False) -> WriteOnlyCell:
         c = WriteOnlyCell(ws, value=None)
         # Set value and type directly: assigning a str starting with "=" through the
         # normal setter would make it a formula.
-        c._value = sanitise_cell(value)
+        text = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group(0)):02x}", value)
+        c._value = text
         c.data_type = "s"
+        if text.startswith(_FORMULA_TRIGGERS):
+            c.quotePrefix = True
     else:
         c = WriteOnlyCell(ws, value=value)
     if bold:

@@ -3,7 +3,7 @@
 Pure Python (pyarrow), no Django.  Issue 4 §3 and performance; ADR 0005.
 
 Validation streams a file once and appends each block of valid rows
-(:class:`~jiuzhu.engine.exchange.validate.ValidBatch`) to an Arrow IPC stream in a
+(:class:`~jiuzhu.engine.exchange.validate.validator.ValidBatch`) to an Arrow IPC stream in a
 temporary file (deleted on close, also if the process dies: it is unlinked at creation).
 The commit then reads it back block by block, so memory is bounded by one block at either
 end, whatever the file's size.  Rows come back as the per-row tuples
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from jiuzhu.engine.exchange.columnar import batch_items
+from jiuzhu.engine.exchange.validate.columns import batch_items
 
 __all__ = ["StagedRow", "StagingFile"]
 

@@ -22,6 +22,7 @@ generator's files, so both are optional.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -31,6 +32,9 @@ from jiuzhu.rules.text import normalise_text
 
 __all__ = [
     "DEPARTMENTS",
+    "IDENT_KINDS",
+    "IGNORED_HEADERS",
+    "IdentKind",
     "header_aliases",
     "header_key",
     "FIELD_TYPES",
@@ -41,6 +45,7 @@ __all__ = [
     "MaskKind",
     "Source",
     "get_source",
+    "suggest_field",
 ]
 
 FieldType = Literal[
@@ -58,6 +63,23 @@ FieldType = Literal[
 FIELD_TYPES: Final[frozenset[str]] = frozenset(FieldType.__args__)  # type: ignore[attr-defined]
 
 MaskKind = Literal["id", "name", "phone", "account", "partial", "none"]
+
+# Identifier columns (issue 14 item 1): text made of digits and letters that a spreadsheet
+# would damage if it stored them as numbers.  Every kind must arrive as text; the kind adds
+# its own normal form and checks:
+#   code        — a reference (settlement, contract, case, project number): kept as written;
+#   certificate — a certificate number: upper-cased (an ID-based number may end in X);
+#   account     — a bank account: digits only, spaces and hyphens removed;
+#   bank_code   — a bank code: digits only, of a declared width (leading zeros kept);
+#   credit_code — a unified social credit code: 18 characters, GB 32100 check character;
+#   plate       — a number plate: upper-cased, spaces, dots and hyphens removed.
+IdentKind = Literal["code", "certificate", "account", "bank_code", "credit_code", "plate"]
+IDENT_KINDS: Final[frozenset[str]] = frozenset(IdentKind.__args__)  # type: ignore[attr-defined]
+
+# Headers that every feed ignores (never stored): the row number and the remarks column of
+# nearly every office template.  A department's own mapping (jiuzhu mapping set) may ignore
+# more columns, or map these to a field.
+IGNORED_HEADERS: Final[tuple[str, ...]] = ("序号", "序", "行号", "No.", "备注")
 
 # The department codes of ``jiuzhu.apps.core.choices.Department`` that send feeds (a test
 # checks they agree; this package must not import Django).  Chinese labels for the
@@ -126,6 +148,15 @@ class Field:
     and, for Latin names, case folding.  ``choices`` are ``(code, Chinese label)`` pairs;
     a cell may hold either.  ``personal`` marks a personal identifier that the platform
     stores encrypted (R17) and that row reports mask (R13).
+
+    Issue 14 and 13 additions, each a declaration rather than code:
+    ``ident`` marks an identifier column (:data:`IdentKind`) and ``widths`` its allowed
+    lengths (a fixed-width code keeps its leading zeros or is refused); ``month`` makes a
+    date field a month (``2024-03``, ``2024年3月``; stored as the first day); ``future`` lets a
+    date lie after the upload day (lease end dates) — every other date may not;
+    ``negative`` lets an amount be negative (refunds, reversals); ``spellings`` are further
+    ways departments write a value of a code, bool or int field (``("肢体", "physical")``,
+    ``("在读", True)``, ``("一级", 1)``).
     """
 
     name: str
@@ -141,6 +172,12 @@ class Field:
     max_length: int = 200
     min_value: int | None = None
     max_value: int | None = None
+    ident: IdentKind | None = None
+    widths: tuple[int, ...] = ()
+    month: bool = False
+    future: bool = False
+    negative: bool = False
+    spellings: tuple[tuple[str, object], ...] = ()
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
@@ -151,6 +188,36 @@ class Field:
             raise ValueError(f"field {self.name!r}: only code fields have choices")
         if len({c for c, _ in self.choices}) != len(self.choices):
             raise ValueError(f"field {self.name!r}: duplicate choice codes")
+        if self.ident is not None and (self.type != "text" or self.ident not in IDENT_KINDS):
+            raise ValueError(f"field {self.name!r}: ident {self.ident!r} needs a text field and a known kind")
+        if self.widths and self.ident is None:
+            raise ValueError(f"field {self.name!r}: widths are for identifier fields")
+        if (self.month or self.future) and self.type != "date":
+            raise ValueError(f"field {self.name!r}: month/future are for date fields")
+        if self.negative and self.type != "money":
+            raise ValueError(f"field {self.name!r}: negative is for money fields")
+        self._check_spellings()
+
+    def _check_spellings(self) -> None:
+        if self.spellings and self.type not in ("code", "bool", "int"):
+            raise ValueError(f"field {self.name!r}: spellings are for code, bool and int fields")
+        seen: dict[str, object] = {}
+        for spelling, value in self.spellings:
+            ok = (value in self.codes if self.type == "code" else isinstance(value, bool)
+                  if self.type == "bool" else isinstance(value, int) and not isinstance(value, bool))
+            if not ok:
+                raise ValueError(f"field {self.name!r}: spelling {spelling!r} maps to an invalid value")
+            key = spelling_key(spelling)
+            if seen.setdefault(key, value) != value:
+                raise ValueError(f"field {self.name!r}: spelling {spelling!r} maps to two values")
+            clash = [c for c, zh in self.choices if c != value and key in (spelling_key(c), spelling_key(zh))]
+            if clash:
+                raise ValueError(f"field {self.name!r}: spelling {spelling!r} is code/label of {clash[0]!r}")
+
+    @property
+    def spelling_map(self) -> Mapping[str, object]:
+        """Declared spellings in :func:`spelling_key` form → value."""
+        return {spelling_key(s): v for s, v in self.spellings}
 
     @property
     def codes(self) -> frozenset[str]:
@@ -226,6 +293,8 @@ class Source:
         # wrong field.
         seen: dict[str, str] = {}
         for f in self.fields:
+            if header_aliases(f) & IGNORED_HEADER_KEYS:
+                raise ValueError(f"source {self.key!r}: field {f.name!r} uses an ignored header")
             for alias in header_aliases(f):
                 other = seen.setdefault(alias, f.name)
                 if other != f.name:
@@ -245,6 +314,18 @@ class Source:
     def required_fields(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields if f.required)
 
+    @property
+    def person_field(self) -> str:
+        """The field naming the person a record is about (``id_number``, or the first ID field)."""
+        if "id_number" in self._by_name:
+            return "id_number"
+        return next(f.name for f in self.fields if f.type == "id_number")
+
+
+def spelling_key(text: str) -> str:
+    """The form in which cell values are compared with declared spellings and labels."""
+    return normalise_text(text).casefold().replace(" ", "")
+
 
 def header_key(text: str) -> str:
     """The form in which headers are compared: normalised text, case-folded, no spaces.
@@ -258,6 +339,51 @@ def header_key(text: str) -> str:
 def header_aliases(f: Field) -> frozenset[str]:
     """Every header text (in :func:`header_key` form) that names field *f*."""
     return frozenset(header_key(a) for a in (f.name, f.label_zh, *f.aliases))
+
+
+IGNORED_HEADER_KEYS: Final[frozenset[str]] = frozenset(header_key(h) for h in IGNORED_HEADERS)
+
+
+def suggest_field(source: Source, header: str, exclude: frozenset[str] = frozenset()) -> Field | None:
+    """The field whose name, label or alias is nearest to an unknown *header*, if any is near.
+
+    A hint for the data officer ("医疗总费用" → 总费用 total_cost, "结算时间" → 结算日期
+    settle_date), never applied without their saying so.  Similarity is difflib's ratio on
+    the header-key forms, raised when one text contains the other; fields in *exclude* (the
+    ones other columns already supply) are not suggested.
+    """
+    key = header_key(header)
+    if not key:
+        return None
+    best: tuple[float, Field] | None = None
+    for f in source.fields:
+        if f.name in exclude:
+            continue
+        # A header saying what kind of value it holds (…时间, …金额, …编号) leans towards
+        # fields of that kind: 结算时间 is nearer 结算日期 than 结算编号.
+        hint = 0.1 if any(w in key for w in _TYPE_HINTS.get(f.type, ())) else 0.0
+        if f.ident is not None and any(w in key for w in ("号", "码")):
+            hint = 0.1
+        for alias in header_aliases(f):
+            score = difflib.SequenceMatcher(None, key, alias).ratio()
+            if len(alias) >= 2 and (alias in key or key in alias):
+                score = max(score, 0.75)
+            score += hint
+            if best is None or score > best[0]:
+                best = (score, f)
+    return best[1] if best is not None and best[0] >= 0.5 else None
+
+
+_TYPE_HINTS: Final[dict[str, tuple[str, ...]]] = {
+    "date": ("日期", "时间", "月份", "年月", "日"),
+    "money": ("金额", "费用", "支付", "额", "元", "补贴", "补助"),
+    "id_number": ("身份", "证件"),
+    "code": ("类别", "类型", "状态", "等级"),
+    "int": ("级", "年度", "数"),
+    "bool": ("是否",),
+    "mobile": ("电话", "手机"),
+    "region_code": ("区划", "地区"),
+}
 
 
 # --------------------------------------------------------------------------- field helpers
@@ -284,17 +410,24 @@ def _region(label: str = "行政区划代码", meaning: str = "") -> Field:
 
 
 def _date(name: str, zh: str, en: str, required: bool = True, meaning: str = "",
-          aliases: tuple[str, ...] = ()) -> Field:
-    return Field(name, "date", zh, en, required=required, meaning=meaning, aliases=aliases)
+          aliases: tuple[str, ...] = (), future: bool = False) -> Field:
+    return Field(name, "date", zh, en, required=required, meaning=meaning, aliases=aliases, future=future)
 
 
-def _money(name: str, zh: str, en: str, required: bool = True, meaning: str = "") -> Field:
-    return Field(name, "money", zh, en, required=required, meaning=meaning or "金额（元），最多两位小数")
+def _month(name: str, zh: str, en: str, required: bool = True, meaning: str = "") -> Field:
+    return Field(name, "date", zh, en, required=required, month=True,
+                 meaning=meaning or "月份（如 2024-03 或 2024年3月；保存为该月第一天）")
+
+
+def _money(name: str, zh: str, en: str, required: bool = True, meaning: str = "",
+           negative: bool = False) -> Field:
+    default = "金额（元），最多两位小数" + ("；退费、冲销为负数" if negative else "")
+    return Field(name, "money", zh, en, required=required, meaning=meaning or default, negative=negative)
 
 
 def _code(name: str, zh: str, en: str, choices: tuple[tuple[str, str], ...],
-          required: bool = True, meaning: str = "") -> Field:
-    return Field(name, "code", zh, en, required=required, choices=choices, meaning=meaning)
+          required: bool = True, meaning: str = "", spellings: tuple[tuple[str, object], ...] = ()) -> Field:
+    return Field(name, "code", zh, en, required=required, choices=choices, meaning=meaning, spellings=spellings)
 
 
 def _text(name: str, zh: str, en: str, required: bool = True, personal: bool = False,
@@ -303,8 +436,16 @@ def _text(name: str, zh: str, en: str, required: bool = True, personal: bool = F
                  max_length=max_length, meaning=meaning, mask=mask)
 
 
-def _bool(name: str, zh: str, en: str, required: bool = True, meaning: str = "") -> Field:
-    return Field(name, "bool", zh, en, required=required, meaning=meaning)
+def _bool(name: str, zh: str, en: str, required: bool = True, meaning: str = "",
+          spellings: tuple[tuple[str, object], ...] = ()) -> Field:
+    return Field(name, "bool", zh, en, required=required, meaning=meaning, spellings=spellings)
+
+
+def _ident(name: str, zh: str, en: str, kind: IdentKind, required: bool = True, personal: bool = False,
+           max_length: int = 40, meaning: str = "", mask: MaskKind | None = None,
+           widths: tuple[int, ...] = ()) -> Field:
+    return Field(name, "text", zh, en, required=required, personal=personal, max_length=max_length,
+                 meaning=meaning, mask=mask, ident=kind, widths=widths)
 
 
 def _person(*fields: Field) -> tuple[Field, ...]:
@@ -369,6 +510,40 @@ RENOVATION_TYPES: Final = (("rebuild", "拆除重建"), ("repair", "修缮加固
 LEGAL_AID_TYPES: Final = (("civil", "民事"), ("criminal", "刑事"), ("administrative", "行政"),
                           ("labour", "劳动争议"))
 
+# Further spellings of coded values that departments' own systems and templates use (issue 14
+# item 10).  Each maps to exactly one code; a test keeps them unambiguous.
+_CN_DIGITS: Final = ("一", "二", "三", "四")
+GRADE_SPELLINGS: Final = tuple(
+    (f"{word}{unit}", n) for n in range(1, 5)
+    for word in (str(n), _CN_DIGITS[n - 1], "壹贰叁肆"[n - 1], ("I", "II", "III", "IV")[n - 1])
+    for unit in ("级", "级残疾")
+)
+DISABILITY_TYPE_SPELLINGS: Final = tuple((zh.removesuffix("残疾"), c) for c, zh in DISABILITY_TYPES)
+SCHOOL_STAGE_SPELLINGS: Final = (
+    ("幼儿园", "preschool"), ("学前", "preschool"), ("高中", "senior"), ("普高", "senior"),
+    ("中职", "vocational"), ("中专", "vocational"), ("职高", "vocational"), ("技校", "vocational"),
+    ("大学", "higher"), ("本科", "higher"), ("专科", "higher"), ("高职", "higher"), ("研究生", "higher"),
+)
+ENROLLED_SPELLINGS: Final = (("在读", True), ("在校", True), ("辍学", False), ("休学", False),
+                             ("退学", False), ("离校", False))
+PAID_SPELLINGS: Final = (("已缴", True), ("已缴费", True), ("足额", True), ("未缴", False),
+                         ("未缴费", False), ("欠缴", False))
+UNEMPLOYMENT_SPELLINGS: Final = (("失业", "registered"), ("再就业", "reemployed"), ("注销", "cancelled"))
+PENSION_SPELLINGS: Final = (("企业养老", "enterprise"), ("企业职工养老保险", "enterprise"),
+                            ("城乡居民养老保险", "residents_basic"), ("居民养老", "residents_basic"))
+MONITORING_SPELLINGS: Final = (("脱贫不稳定", "unstable"), ("边缘易致贫", "edge"), ("突发严重困难", "sudden"))
+RISK_SPELLINGS: Final = (("未消除", "at_risk"), ("已消除", "eliminated"))
+HOUSE_DAMAGE_SPELLINGS: Final = (("无", "none"), ("未损坏", "none"), ("无损坏", "none"), ("一般", "minor"),
+                                 ("严重", "severe"), ("全倒", "collapsed"))
+VEHICLE_SPELLINGS: Final = (("小汽车", "small_car"), ("轿车", "small_car"), ("小型轿车", "small_car"),
+                            ("三轮车", "motor_tricycle"), ("摩托", "motorcycle"), ("拖拉机", "agricultural"))
+BUSINESS_ROLE_SPELLINGS: Final = (("法人", "legal_rep"), ("法定代表人（负责人）", "legal_rep"),
+                                  ("负责人", "legal_rep"), ("股东", "shareholder"), ("出资人", "shareholder"))
+BUSINESS_STATUS_SPELLINGS: Final = (("在业", "active"), ("开业", "active"), ("在营", "active"),
+                                    ("存续（在营、开业、在册）", "active"))
+RENOVATION_SPELLINGS: Final = (("重建", "rebuild"), ("修缮", "repair"), ("加固", "repair"))
+HUKOU_SPELLINGS: Final = (("死亡", "death"),)
+
 
 # --------------------------------------------------------------------------- the feeds
 
@@ -378,9 +553,9 @@ _DECLARED: tuple[Source, ...] = (
         label_zh="在校学生（家庭经济困难、在读与辍学）", label_en="Students (hardship, enrolment, drop-out)",
         meaning="教育部门学籍数据：学段、是否家庭经济困难学生、是否在读；辍学的学生 enrolled=否",
         fields=_person(
-            _code("school_stage", "学段", "School stage", SCHOOL_STAGES),
+            _code("school_stage", "学段", "School stage", SCHOOL_STAGES, spellings=SCHOOL_STAGE_SPELLINGS),
             _bool("hardship_flag", "家庭经济困难学生", "From a hard-up family"),
-            _bool("enrolled", "在读", "Enrolled", meaning="否 = 辍学或休学"),
+            _bool("enrolled", "在读", "Enrolled", meaning="否 = 辍学或休学", spellings=ENROLLED_SPELLINGS),
             _text("school_name", "学校名称", "School", required=False),
             _date("left_on", "辍学日期", "Drop-out date", required=False),
         ),
@@ -394,7 +569,7 @@ _DECLARED: tuple[Source, ...] = (
         meaning="人社部门失业登记：登记日期与状态（登记失业/已再就业/已注销）",
         fields=_person(
             _date("registered_on", "登记日期", "Registered on"),
-            _code("status", "状态", "Status", UNEMPLOYMENT_STATUS),
+            _code("status", "状态", "Status", UNEMPLOYMENT_STATUS, spellings=UNEMPLOYMENT_SPELLINGS),
             _money("benefit_monthly", "失业保险金（月）", "Monthly unemployment benefit",
                    required=False),
         ),
@@ -406,9 +581,9 @@ _DECLARED: tuple[Source, ...] = (
         label_zh="社会保险缴费与工资", label_en="Social-insurance contributions and wages",
         meaning="按月的缴费基数与是否足额缴纳；缴费基数近似反映工资收入",
         fields=_person(
-            _date("month", "缴费月份", "Month", meaning="月份的第一天，如 2024-03-01"),
+            _month("month", "缴费月份", "Month"),
             _money("contribution_base", "缴费基数", "Contribution base"),
-            _bool("paid", "已缴费", "Paid"),
+            _bool("paid", "已缴费", "Paid", spellings=PAID_SPELLINGS),
             _money("wage", "工资", "Wage", required=False),
             _text("employer", "参保单位", "Employer", required=False),
         ),
@@ -420,9 +595,9 @@ _DECLARED: tuple[Source, ...] = (
         label_zh="养老金领取", label_en="Pensions",
         meaning="企业职工或城乡居民基本养老保险待遇：月领取额与起始月份",
         fields=_person(
-            _code("pension_type", "养老保险类型", "Pension type", PENSION_TYPES),
+            _code("pension_type", "养老保险类型", "Pension type", PENSION_TYPES, spellings=PENSION_SPELLINGS),
             _money("monthly_amount", "月领取额", "Monthly amount"),
-            _date("start_month", "起始月份", "Start month"),
+            _month("start_month", "起始月份", "Start month"),
         ),
         natural_key=("id_number", "pension_type"), encrypt=("id_number", "name"),
         generator_table="dept_pensions",
@@ -432,9 +607,10 @@ _DECLARED: tuple[Source, ...] = (
         label_zh="防止返贫监测对象", label_en="Households monitored against falling back into poverty",
         meaning="农业农村部门防返贫监测：监测户编号、监测类型、风险状态、识别日期",
         fields=_person(
-            _text("household_ref", "监测户编号", "Monitored household ref", max_length=40),
-            _code("monitoring_type", "监测对象类型", "Monitoring type", MONITORING_TYPES),
-            _code("risk_status", "风险状态", "Risk status", RISK_STATUS),
+            _ident("household_ref", "监测户编号", "Monitored household ref", "code"),
+            _code("monitoring_type", "监测对象类型", "Monitoring type", MONITORING_TYPES,
+                  spellings=MONITORING_SPELLINGS),
+            _code("risk_status", "风险状态", "Risk status", RISK_STATUS, spellings=RISK_SPELLINGS),
             _date("identified_on", "识别日期", "Identified on"),
         ),
         natural_key=("id_number", "household_ref"), encrypt=("id_number", "name"),
@@ -456,7 +632,7 @@ _DECLARED: tuple[Source, ...] = (
         label_zh="出生登记", label_en="Births",
         meaning="出生医学证明：新生儿与父母；用于家庭人口变化",
         fields=(
-            _text("birth_cert_no", "出生医学证明编号", "Birth certificate no.", max_length=40),
+            _ident("birth_cert_no", "出生医学证明编号", "Birth certificate no.", "certificate"),
             _date("birth_date", "出生日期", "Birth date"),
             _id("mother_id_number", "母亲身份证号", en="Mother's ID number"),
             _id("father_id_number", "父亲身份证号", required=False, en="Father's ID number"),
@@ -482,16 +658,16 @@ _DECLARED: tuple[Source, ...] = (
         label_zh="医保结算", label_en="Medical-insurance settlements",
         meaning="每次结算的总费用、统筹支付、个人自付与病种；慢特病标识",
         fields=(
-            _text("settlement_id", "结算编号", "Settlement ID", max_length=40),
+            _ident("settlement_id", "结算编号", "Settlement ID", "code"),
             _id(),
             _date("settle_date", "结算日期", "Settlement date"),
-            _money("total_cost", "总费用", "Total cost"),
-            _money("insurance_paid", "医保支付", "Paid by insurance"),
-            _money("self_paid", "个人自付", "Self-paid"),
+            _money("total_cost", "总费用", "Total cost", negative=True),
+            _money("insurance_paid", "医保支付", "Paid by insurance", negative=True),
+            _money("self_paid", "个人自付", "Self-paid", negative=True),
             _code("disease_code", "病种", "Disease", SERIOUS_ILLNESSES + COMMON_DISEASES),
             _bool("chronic_or_serious", "慢特病", "Chronic or serious disease"),
             _money("assistance_paid", "医疗救助支付", "Paid by medical assistance",
-                   required=False),
+                   required=False, negative=True),
             _name(), _region(),
         ),
         natural_key=("id_number", "settle_date", "settlement_id"),
@@ -518,11 +694,12 @@ _DECLARED: tuple[Source, ...] = (
         label_zh="残疾人证", label_en="Disability certificates",
         meaning="残联残疾人证：类别、等级（1级最重）、发证与注销日期、两项补贴",
         fields=_person(
-            _text("cert_no", "残疾人证号", "Certificate no.", personal=True, mask="account",
-                  max_length=30),
-            _code("disability_type", "残疾类别", "Disability type", DISABILITY_TYPES),
+            _ident("cert_no", "残疾人证号", "Certificate no.", "certificate", personal=True, mask="account",
+                   max_length=30),
+            _code("disability_type", "残疾类别", "Disability type", DISABILITY_TYPES,
+                  spellings=DISABILITY_TYPE_SPELLINGS),
             Field("grade", "int", "残疾等级", "Grade", min_value=1, max_value=4,
-                  meaning="1–4 级，1 级最重"),
+                  meaning="1–4 级，1 级最重（也可写“一级”“1级”）", spellings=GRADE_SPELLINGS),
             _date("issued_on", "发证日期", "Issued on"),
             _date("cancelled_on", "注销日期", "Cancelled on", required=False),
             _money("living_subsidy_monthly", "困难残疾人生活补贴（月）",
@@ -552,9 +729,9 @@ _DECLARED: tuple[Source, ...] = (
         label_zh="公共租赁住房", label_en="Public rental housing",
         meaning="住建部门公租房配租：合同编号、起止日期、月租金",
         fields=_person(
-            _text("contract_no", "合同编号", "Contract no.", max_length=40),
+            _ident("contract_no", "合同编号", "Contract no.", "code"),
             _date("start_date", "起租日期", "Start date"),
-            _date("end_date", "到期日期", "End date", required=False),
+            _date("end_date", "到期日期", "End date", required=False, future=True),
             _money("monthly_rent", "月租金", "Monthly rent", required=False),
         ),
         natural_key=("contract_no",), encrypt=("id_number", "name"),
@@ -565,7 +742,7 @@ _DECLARED: tuple[Source, ...] = (
         label_zh="住房租赁补贴", label_en="Rent subsidies",
         meaning="按月发放的租赁补贴",
         fields=_person(
-            _date("month", "发放月份", "Month"),
+            _month("month", "发放月份", "Month"),
             _money("amount", "补贴金额", "Amount"),
         ),
         natural_key=("id_number", "month"), encrypt=("id_number", "name"),
@@ -576,8 +753,9 @@ _DECLARED: tuple[Source, ...] = (
         label_zh="农村危房改造", label_en="Dilapidated-house renovation",
         meaning="危房改造项目：改造方式、批准与竣工日期、补助金额",
         fields=_person(
-            _text("project_no", "项目编号", "Project no.", max_length=40),
-            _code("renovation_type", "改造方式", "Renovation type", RENOVATION_TYPES),
+            _ident("project_no", "项目编号", "Project no.", "code"),
+            _code("renovation_type", "改造方式", "Renovation type", RENOVATION_TYPES,
+                  spellings=RENOVATION_SPELLINGS),
             _date("approved_on", "批准日期", "Approved on"),
             _date("completed_on", "竣工日期", "Completed on", required=False),
             _money("subsidy_amount", "补助金额", "Subsidy"),
@@ -594,7 +772,7 @@ _DECLARED: tuple[Source, ...] = (
         fields=_person(
             _date("event_date", "受灾日期", "Event date"),
             _code("disaster_type", "灾害类型", "Disaster type", DISASTER_TYPES),
-            _code("house_damage", "房屋损坏程度", "House damage", HOUSE_DAMAGE),
+            _code("house_damage", "房屋损坏程度", "House damage", HOUSE_DAMAGE, spellings=HOUSE_DAMAGE_SPELLINGS),
             _money("relief_amount", "救助金额", "Relief given"),
         ),
         natural_key=("id_number", "event_date", "disaster_type"), encrypt=("id_number", "name"),
@@ -606,7 +784,7 @@ _DECLARED: tuple[Source, ...] = (
         label_zh="法律援助", label_en="Legal aid",
         meaning="司法行政部门法律援助案件：受理与结案日期、案件类别",
         fields=_person(
-            _text("case_no", "案件编号", "Case no.", max_length=40),
+            _ident("case_no", "案件编号", "Case no.", "code"),
             _code("case_type", "案件类别", "Case type", LEGAL_AID_TYPES),
             _date("accepted_on", "受理日期", "Accepted on"),
             _date("closed_on", "结案日期", "Closed on", required=False),
@@ -630,7 +808,7 @@ _DECLARED: tuple[Source, ...] = (
         label_zh="户籍变动", label_en="Household-registration changes",
         meaning="公安户籍变动：死亡注销、迁出/迁入、服刑等；触发终止或重新核算",
         fields=_person(
-            _code("change_type", "变动类型", "Change type", HUKOU_CHANGES),
+            _code("change_type", "变动类型", "Change type", HUKOU_CHANGES, spellings=HUKOU_SPELLINGS),
             _date("change_date", "变动日期", "Change date"),
         ),
         natural_key=("id_number", "change_type", "change_date"), encrypt=("id_number", "name"),
@@ -641,8 +819,8 @@ _DECLARED: tuple[Source, ...] = (
         label_zh="机动车登记", label_en="Vehicle registrations",
         meaning="公安交管机动车登记：号牌、车辆类型、登记日期、估值",
         fields=_person(
-            _text("plate", "号牌号码", "Plate", personal=True, max_length=20),
-            _code("vehicle_type", "车辆类型", "Vehicle type", VEHICLE_TYPES),
+            _ident("plate", "号牌号码", "Plate", "plate", personal=True, max_length=20),
+            _code("vehicle_type", "车辆类型", "Vehicle type", VEHICLE_TYPES, spellings=VEHICLE_SPELLINGS),
             _date("registered_on", "登记日期", "Registered on"),
             _money("value_estimate", "估值", "Estimated value", required=False),
         ),
@@ -654,8 +832,8 @@ _DECLARED: tuple[Source, ...] = (
         label_zh="不动产登记", label_en="Real-estate registrations",
         meaning="不动产权证号、建筑面积（平方米）、登记日期",
         fields=_person(
-            _text("property_cert_no", "不动产权证号", "Property certificate no.", personal=True,
-                  max_length=60),
+            _ident("property_cert_no", "不动产权证号", "Property certificate no.", "certificate",
+                   personal=True, max_length=60),
             Field("area_m2", "decimal", "建筑面积（平方米）", "Floor area (m²)"),
             _date("registered_on", "登记日期", "Registered on"),
         ),
@@ -668,11 +846,12 @@ _DECLARED: tuple[Source, ...] = (
         label_zh="市场主体登记", label_en="Business registrations",
         meaning="企业、个体工商户、合作社登记；本人担任的角色（法定代表人/股东/经营者）与状态",
         fields=_person(
-            _text("credit_code", "统一社会信用代码", "Unified social credit code", max_length=18),
+            _ident("credit_code", "统一社会信用代码", "Unified social credit code", "credit_code",
+                   max_length=18),
             _code("entity_type", "主体类型", "Entity type", ENTITY_TYPES),
-            _code("role", "角色", "Role", BUSINESS_ROLES),
+            _code("role", "角色", "Role", BUSINESS_ROLES, spellings=BUSINESS_ROLE_SPELLINGS),
             _date("registered_on", "登记日期", "Registered on"),
-            _code("status", "登记状态", "Status", BUSINESS_STATUS),
+            _code("status", "登记状态", "Status", BUSINESS_STATUS, spellings=BUSINESS_STATUS_SPELLINGS),
         ),
         natural_key=("id_number", "credit_code", "role"), encrypt=("id_number", "name"),
         generator_table="dept_businesses",
@@ -682,12 +861,12 @@ _DECLARED: tuple[Source, ...] = (
         label_zh="存款余额（经授权查询）", label_en="Deposit balances (under authorisation)",
         meaning="经申请人书面授权查询的存款余额：账户、余额、查询基准日、授权书编号",
         fields=_person(
-            _text("bank_code", "银行机构代码", "Bank code", max_length=20),
-            _text("account_no", "账号", "Account no.", personal=True, mask="account",
-                  max_length=40),
+            _ident("bank_code", "银行机构代码", "Bank code", "bank_code", max_length=12, widths=(8, 12),
+                   meaning="银联机构代码（8位数字，如工商银行 01020000）或支付系统行号（12位数字），按文本保存"),
+            _ident("account_no", "账号", "Account no.", "account", personal=True, mask="account"),
             _money("balance", "余额", "Balance"),
             _date("as_of", "余额日期", "Balance date"),
-            _text("authorisation_ref", "授权书编号", "Authorisation ref", max_length=60),
+            _ident("authorisation_ref", "授权书编号", "Authorisation ref", "code", max_length=60),
         ),
         natural_key=("id_number", "account_no", "as_of"),
         encrypt=("id_number", "account_no", "name"), expected_every_days=365, schedule=("yearly", 30),

@@ -3,7 +3,7 @@
 Pure Python (pyarrow + numpy), no Django.  Issue 4 performance; ADR 0005 "Column-wise
 validation".
 
-The per-row validator (:mod:`jiuzhu.engine.exchange.validate`) accepts many spellings of a
+The per-row validator (:mod:`jiuzhu.engine.exchange.validate.validator`) accepts many spellings of a
 value (``2024/3/7``, ``￥1,234.5``, a 15-digit ID, ``是``...) and explains every failure.
 Department systems, however, export the same canonical spelling on nearly every row.  This
 module checks a whole block of CSV lines at once with Arrow compute kernels and numpy and
@@ -40,6 +40,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from jiuzhu.engine.exchange.validate.cells import (
+    FALSE_WORDS,
+    PLACEHOLDERS,
+    TRUE_WORDS,
+    Bad,
+    parse_code,
+)
 from jiuzhu.rules.exchange.sources import Field, Source
 from jiuzhu.rules.identity import MAX_AGE_YEARS, PROVINCE_PREFIXES
 from jiuzhu.rules.text import normalise_text
@@ -80,13 +87,14 @@ _PROVINCES: Final = np.array(sorted(int(p) for p in PROVINCE_PREFIXES), dtype=np
 # per-row parser maps to itself (or, for numbers, to the obvious value).
 _RE_ID: Final = r"^[0-9]{17}[0-9X]$"
 _RE_DATE: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-# ADR 0005 §6 / validate._date_text: one separator used twice, 年月日, or eight digits.
+# ADR 0005 §6 / validate.parse_date_text: one separator used twice, 年月日, or eight digits.
 _RE_DATE_OTHER: Final = (r"^[0-9]{4}(?:/[0-9]{1,2}/[0-9]{1,2}|\.[0-9]{1,2}\.[0-9]{1,2}"
                          r"|-[0-9]{1,2}-[0-9]{1,2}|年[0-9]{1,2}月[0-9]{1,2}日|[0-9]{4})$")
 _RE_DATE_PARTS: Final = r"^(?P<y>[0-9]{4})[^0-9]+(?P<m>[0-9]{1,2})[^0-9]+(?P<d>[0-9]{1,2})"
 _RE_AMOUNT: Final = r"^[0-9]{1,15}(?:\.[0-9]{1,2})?$"
 _RE_MONEY_OTHER: Final = r"^(?:¥|￥|RMB|CNY)?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]{1,2})?元?$"
 _RE_MONEY_MARKS: Final = r"¥|￥|RMB|CNY|,|元"
+_RE_SIGNED_AMOUNT: Final = r"^-?[0-9]{1,15}(?:\.[0-9]{1,2})?$"
 _RE_INT: Final = r"^-?[0-9]{1,18}$"
 _RE_REGION: Final = r"^[0-9]{6}(?:[0-9]{3}(?:[0-9]{3})?)?$"
 _RE_MOBILE: Final = r"^1[3-9][0-9]{9}$"
@@ -94,6 +102,17 @@ _RE_MOBILE: Final = r"^1[3-9][0-9]{9}$"
 # unchanged by NFKC, zero-width removal and the name-dot mapping; single inner spaces only.
 _TEXT_CHARS: Final = r"[!-~\x{00b7}\x{4e00}-\x{9fff}]"
 _RE_TEXT: Final = rf"^{_TEXT_CHARS}+(?: {_TEXT_CHARS}+)*$"
+# Identifier columns (issue 14 item 1): what a number conversion leaves (an exponent, a
+# decimal point in digits, 15 significant digits then zeros) and lower-case letters where the
+# kind upper-cases go the per-row way, which explains them.
+_RE_IDENT_DOUBT: Final = r"^[+-]?[0-9]*\.|[0-9][eE][+-]?[0-9]|^[0-9]{15}0{3,}$"
+_RE_IDENT_FAST: Final[dict[str, str]] = {
+    "code": _RE_TEXT,
+    "certificate": r"^[0-9A-Z\x{4e00}-\x{9fff}()\-]+$",
+    "account": r"^[0-9]{1,40}$",
+    "bank_code": r"^[0-9]+$",
+    "plate": r"^[\x{4e00}-\x{9fff}][A-Z][A-Z0-9]{4,6}[\x{4e00}-\x{9fff}]?$",
+}
 
 
 def staging_schema(source: Source) -> pa.Schema:
@@ -229,34 +248,33 @@ class FastColumns:
     """
 
     def __init__(self, source: Source, *, today: date | None,
-                 region_ok: Callable[[str], bool] | None) -> None:
+                 region_ok: Callable[[str], bool] | None, not_after: date | None = None) -> None:
         self.source = source
         self.today = today
         self.region_ok = region_ok
+        # The last day a date may be (the upload day), as days since 1970 for the date check.
+        ref = not_after if not_after is not None else (today if today is not None else date.today())
+        self._not_after = _epoch_day(ref)
+        self._placeholders = pa.array(sorted(PLACEHOLDERS), pa.string())
         self._codes: dict[str, tuple[pa.Array, pa.Array]] = {}
         for f in source.fields:
             if f.type == "code":
                 self._codes[f.name] = self._code_table(f)
-        # deferred: validate imports this module, and these spellings are validate's own
-        from jiuzhu.engine.exchange.validate import _FALSE, _TRUE
-
-        self._true = pa.array(sorted(s for s in _TRUE if normalise_text(s).casefold() == s))
-        self._false = pa.array(sorted(s for s in _FALSE if normalise_text(s).casefold() == s))
+        self._true = pa.array(sorted(s for s in TRUE_WORDS if normalise_text(s).casefold() == s))
+        self._false = pa.array(sorted(s for s in FALSE_WORDS if normalise_text(s).casefold() == s))
 
     @staticmethod
     def _code_table(f: Field) -> tuple[pa.Array, pa.Array]:
         """Spellings of a code field that the per-row parser maps, and what to."""
-        # deferred: validate imports this module, and this parser is validate's own
-        from jiuzhu.engine.exchange.validate import _Bad, _code
-
         keys: list[str] = []
         values: list[str] = []
-        for spelling in sorted({c for c, _ in f.choices} | {zh for _, zh in f.choices}):
+        spellings = {c for c, _ in f.choices} | {zh for _, zh in f.choices} | {s for s, _ in f.spellings}
+        for spelling in sorted(spellings):
             if normalise_text(spelling) != spelling:
                 continue
             try:
-                values.append(_code(spelling, f))
-            except _Bad:  # pragma: no cover - every code and label is accepted
+                values.append(parse_code(spelling, f))
+            except Bad:  # pragma: no cover - every code and label is accepted
                 continue
             keys.append(spelling)
         return pa.array(keys, pa.string()), pa.array(values, pa.string())
@@ -276,9 +294,15 @@ class FastColumns:
         if t == "id_number":
             return self._id(arr)
         if t == "date":
-            return self._date(arr)
+            good, days = self._date(arr)
+            if f.month:  # a month is its first day; other spellings go the per-row way
+                good &= _np_bool(pc.equal(pc.day(days), 1))
+            if not f.future:
+                good &= days.cast(pa.int32()).to_numpy(zero_copy_only=False) <= self._not_after
+            return good, days
         if t in ("money", "decimal"):
-            good = _np_bool(pc.match_substring_regex(arr, _RE_AMOUNT))
+            amount = _RE_SIGNED_AMOUNT if f.negative else _RE_AMOUNT
+            good = _np_bool(pc.match_substring_regex(arr, amount))
             src = arr
             if t == "money" and not good.all():
                 # ¥/￥/RMB/CNY before, 元 after, thousands separators (rules.money accepts them).
@@ -308,8 +332,18 @@ class FastColumns:
             return _np_bool(pc.match_substring_regex(arr, _RE_REGION)), arr
         if t == "mobile":
             return _np_bool(pc.match_substring_regex(arr, _RE_MOBILE)), arr
-        good = _np_bool(pc.match_substring_regex(arr, _RE_TEXT))
-        good &= pc.utf8_length(arr).to_numpy() <= f.max_length
+        if f.ident is not None:
+            pattern = _RE_IDENT_FAST.get(f.ident)
+            if pattern is None:  # credit codes: always the per-row check (GB 32100)
+                return np.zeros(len(arr), dtype=np.bool_), arr
+            good = _np_bool(pc.match_substring_regex(arr, pattern))
+            good &= ~_np_bool(pc.match_substring_regex(arr, _RE_IDENT_DOUBT))
+            if f.widths:
+                good &= np.isin(pc.utf8_length(arr).to_numpy(zero_copy_only=False), list(f.widths))
+        else:
+            good = _np_bool(pc.match_substring_regex(arr, _RE_TEXT))
+        good &= ~_np_bool(pc.is_in(arr, value_set=self._placeholders))  # "-", "无": no value
+        good &= pc.utf8_length(arr).to_numpy(zero_copy_only=False) <= f.max_length
         return good, arr
 
     def regions_allowed(self, arr: pa.Array, ok: np.ndarray[Any, np.dtype[np.bool_]]
@@ -333,6 +367,8 @@ class FastColumns:
         valid, day = _days(_num(m, 6, 10), _num(m, 10, 12), _num(m, 12, 14))
         ref = self.today if self.today is not None else date.today()
         ok &= valid & (day <= _epoch_day(ref)) & (day >= _epoch_day(_years_before(ref, MAX_AGE_YEARS)))
+        # 18 digits ending in 000 may be a rounded number: judged per column by the validator.
+        ok &= ~((m[:, 15] == 48) & (m[:, 16] == 48) & (m[:, 17] == 48))
         good[idx] = ok
         return good, arr
 
