@@ -382,20 +382,12 @@ def cmd_whatif(rest: list[str]) -> int:
     """`jiuzhu whatif --as-of D --set PATH=VALUE … --json`: a scenario over the loaded registry."""
     parser = argparse.ArgumentParser(prog="jiuzhu whatif", description="政策模拟测算 / what-if over the registry (docs/statistics.md)")
     parser.add_argument("--as-of", type=_date_arg, help="测算日期 YYYY-MM-DD")
-    parser.add_argument("--queued", action="store_true", help="run the scenarios queued on the 政策模拟 screens")
     parser.add_argument("--set", action="append", default=[], metavar="PATH[@REGION[/AREA]]=VALUE",
                         help="e.g. dibao.marginal_multiplier=1.8, dibao.standard@360100=+5%%")
     parser.add_argument("--cliff-step", default="1", help="cliff probe: extra monthly income in yuan (default 1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(rest)
     as_of = args.as_of
-    if args.queued:
-        _need_database()
-        from jiuzhu.apps.reports.services import scenarios_run_queued
-
-        ran = scenarios_run_queued()
-        print(f"ran {len(ran)} scenario(s): {ran}")
-        return 0
     if as_of is None:
         parser.error("--as-of is required")
     if not args.set:

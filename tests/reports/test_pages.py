@@ -11,8 +11,6 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from jiuzhu.cli import main
-
 pytestmark = pytest.mark.django_db
 
 AS_OF = dt.date(2026, 10, 31)
@@ -93,6 +91,8 @@ def test_excel_export_is_formatted(client: Any, users: dict[str, Any], stats: An
 
 def test_scenario_is_saved_queued_run_outside_the_request_and_never_in_force(
         client: Any, users: dict[str, Any], stats: Any, capsys: Any) -> None:
+    from jiuzhu.apps.jobs.models import Job
+    from jiuzhu.apps.jobs.runner import run_inline
     from jiuzhu.apps.policy.selectors import current_parameters
     from jiuzhu.apps.reports.models import Scenario
 
@@ -104,10 +104,12 @@ def test_scenario_is_saved_queued_run_outside_the_request_and_never_in_force(
                                                       "changes": "dibao.marginal_multiplier=1.8\n"})
     sc = Scenario.objects.get()
     assert resp.status_code == 302 and sc.status == "draft"
-    client.post(reverse("reports_scenario", args=[sc.pk]))
+    started = client.post(reverse("reports_scenario", args=[sc.pk]))
     sc.refresh_from_db()
     assert sc.status == "queued" and not sc.result  # nothing ran inside the request
-    assert main(["whatif", "--queued"]) == 0
+    job = Job.objects.get(kind="reports.scenario")
+    assert started.status_code == 302 and started["Location"] == reverse("job_detail", args=[job.pk])
+    run_inline(job)  # what the worker does
     sc.refresh_from_db()
     assert sc.status == "done" and sc.result["entering"]["marginal"] > 0
     page = client.get(reverse("reports_scenario", args=[sc.pk]))
@@ -138,3 +140,23 @@ def test_application_figures_as_of_a_date(households: dict[str, Any]) -> None:
     # as of an earlier date: the refusal had not happened yet, so it counts as overdue then
     assert application_figures(county, dt.date(2026, 10, 16))["overdue"] == 2
     assert application_figures(Region.objects.get(code="360730"), dt.date(2026, 10, 31))["received"] == 0
+
+
+def test_statistics_of_a_run_are_computed_by_a_job(client: Any, users: dict[str, Any], households: dict[str, Any]) -> None:
+    from jiuzhu.apps.determination.services import run_all
+    from jiuzhu.apps.jobs.models import Job
+    from jiuzhu.apps.jobs.runner import run_inline
+    from jiuzhu.apps.reports.models import StatisticsRun
+
+    run = run_all(actor=None, as_of=AS_OF)
+    client.force_login(users["province"])
+    assert run.pk in [r.pk for r in client.get(reverse("reports_dashboard")).context["pending_runs"]]
+    resp = client.post(reverse("reports_statistics_start"), {"run": run.pk})
+    job = Job.objects.get(kind="reports.statistics")
+    assert resp.status_code == 302 and not StatisticsRun.objects.exists()  # nothing computed in the request
+    run_inline(job)
+    stats = StatisticsRun.objects.get(run=run)
+    assert stats.rows.exists()
+    assert client.post(reverse("reports_statistics_start"), {"run": run.pk}).status_code == 400  # done already
+    client.force_login(users["county"])
+    assert client.post(reverse("reports_statistics_start"), {"run": run.pk}).status_code == 403

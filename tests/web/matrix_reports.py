@@ -16,6 +16,7 @@ STATS, SCEN = "view_statistics", "run_scenarios"
 
 ENTRIES = {
     "reports_dashboard": Entry(None, [Check("get", STATS, 200)]),
+    "reports_statistics_start": Entry(None, [Check("post", "run_determination", 400)]),  # no run chosen
     "reports_monthly": Entry(None, [Check("get", STATS, 200)]),
     "reports_export": Entry(None, [Check("get", STATS, 200)]),  # no statistics in the fixture: a workbook saying so
     "reports_scenarios": Entry(None, [Check("get", SCEN, 200), Check("post", SCEN, 400)]),

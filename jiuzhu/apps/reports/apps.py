@@ -10,6 +10,7 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from jiuzhu.apps.core.hooks import register_demo_step, register_nav
 
+        from . import jobs  # noqa: F401 - declares the kinds of job "reports.scenario" and "reports.statistics"
         from .demo import demo_step
 
         register_nav(80, _("Statistics"), "reports_dashboard", "view_statistics")

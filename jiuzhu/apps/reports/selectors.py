@@ -12,6 +12,7 @@ from django.http import Http404
 from jiuzhu.apps.applications.models import Application
 from jiuzhu.apps.core.models import Region, RegionClosure
 from jiuzhu.apps.core.scoping import require, scoped
+from jiuzhu.apps.determination.models import DeterminationRun
 from jiuzhu.apps.monitoring.models import Warning as EarlyWarning
 from jiuzhu.engine.monitoring.indicators import INDICATORS
 from jiuzhu.rules.determination.categories import CATEGORIES, label
@@ -51,6 +52,17 @@ def statistics_run(pk: Any = None) -> StatisticsRun | None:
         except (TypeError, ValueError):
             return None
     return qs.first()
+
+
+def runs_without_statistics() -> list[DeterminationRun]:
+    return list(DeterminationRun.objects.completed().filter(statistics__isnull=True).order_by("-id")[:10])
+
+
+def run_without_statistics(pk: Any) -> DeterminationRun | None:
+    try:
+        return DeterminationRun.objects.completed().filter(statistics__isnull=True, pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
 
 
 def _rows(user: Any, stats: StatisticsRun, region: Region) -> Any:

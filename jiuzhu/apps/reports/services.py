@@ -9,7 +9,6 @@ never saved as the parameters in force (that stays the approved-revision path of
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterable
@@ -26,6 +25,9 @@ from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.models import Region, RegionClosure
 from jiuzhu.apps.determination.models import DeterminationResult, DeterminationRun
 from jiuzhu.apps.determination.services import export_snapshot
+from jiuzhu.apps.jobs.models import Job
+from jiuzhu.apps.jobs.runner import run_inline
+from jiuzhu.apps.jobs.services import job_start
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.apps.registry.models import Household
 from jiuzhu.engine.determination.batch import run_batch
@@ -63,15 +65,23 @@ def _results_table(run: DeterminationRun, households: Any = None) -> tuple[pa.Ta
 
 def statistics_compute(run: DeterminationRun, *, actor: Any = None) -> StatisticsRun:
     """Compute and store the statistics of a finished determination run (idempotent)."""
-    if run.state != "done":
-        raise ValueError(f"决定运行 {run.pk} 未完成 / determination run {run.pk} is not finished")
     existing = StatisticsRun.objects.filter(run=run).first()
     if existing is not None:
         return existing
+    return _statistics_store(run, *_statistics_rows(run), actor=actor)
+
+
+def _statistics_rows(run: DeterminationRun) -> tuple[list[dict[str, Any]], dict[str, str], int]:
+    if run.state != "done":
+        raise ValueError(f"认定批次 {run.pk} 未完成 / determination run {run.pk} is not finished")
     table, county_of = _results_table(run)
-    rows = aggregate(table)
+    return aggregate(table), county_of, table.num_rows
+
+
+def _statistics_store(run: DeterminationRun, rows: list[dict[str, Any]], county_of: dict[str, str], households: int,
+                      *, actor: Any = None) -> StatisticsRun:
     with transaction.atomic():
-        stats = StatisticsRun.objects.create(run=run, as_of=run.as_of, households=table.num_rows)
+        stats = StatisticsRun.objects.create(run=run, as_of=run.as_of, households=households)
         StatRow.objects.bulk_create([
             StatRow(statistics=stats, county_id=county_of[r["township"]], township_id=r["township"],
                     area_type=r["area_type"], kind=r["kind"], key=r["key"], households=r["households"],
@@ -150,43 +160,55 @@ def scenario_create(*, actor: Any, name: str, as_of: dt.date, changes: list[str]
     return scenario
 
 
-def scenario_run(scenario: Scenario, *, actor: Any = None, progress: Progress | None = None) -> Scenario:
-    """Run a saved scenario over the registry now; store its figures (the parameters in force are untouched)."""
-    Scenario.objects.filter(pk=scenario.pk).update(status="running", error="")
-    try:
-        result = whatif_over_registry(scenario.as_of, scenario.overrides, progress=progress)
-    except Exception as err:
-        Scenario.objects.filter(pk=scenario.pk).update(status="failed", error=str(err)[:2000], finished_at=timezone.now())
-        raise
-    with transaction.atomic():
-        scenario.result, scenario.status, scenario.finished_at = result, "done", timezone.now()
-        scenario.save(update_fields=["result", "status", "finished_at"])
-        audit("scenario.run", actor=actor, object_type="scenario", object_id=scenario.pk,
-              monthly_cost_change=result["monthly_cost_change"])
-    return scenario
+def scenario_queue(scenario: Scenario, *, actor: Any = None) -> Job:
+    """Start the scenario's run as a job (``reports.scenario``): it runs in the worker, never in the request."""
+    job = job_start(actor=actor, kind="reports.scenario", params={"scenario": scenario.pk, "name": scenario.name},
+                    scope_key=f"scenario:{scenario.pk}")
+    Scenario.objects.filter(pk=scenario.pk).update(status="queued", error="")
+    return job
 
 
-def scenario_queue(scenario: Scenario, *, actor: Any = None) -> Scenario:
-    """Ask for a scenario run: it runs outside the request (``jiuzhu whatif --queued``; the jobs layer's
-    worker once it is on main), never in an HTTP request."""
-    with transaction.atomic():
-        updated = Scenario.objects.filter(pk=scenario.pk).exclude(status__in=("queued", "running")).update(
-            status="queued", error="")
-        if updated:
-            audit("scenario.queue", actor=actor, object_type="scenario", object_id=scenario.pk)
+def scenario_run(scenario: Scenario, *, actor: Any = None) -> Scenario:
+    """Run a scenario in this process (the demo, commands): the same job, in the foreground."""
+    job = job_start(actor=actor, kind="reports.scenario", params={"scenario": scenario.pk, "name": scenario.name},
+                    scope_key=f"scenario:{scenario.pk}", channel="ui" if getattr(actor, "pk", None) else "cli",
+                    enqueue=False)
+    run_inline(job)
     scenario.refresh_from_db()
     return scenario
 
 
-def scenarios_run_queued(*, progress: Progress | None = None) -> list[int]:
-    """Run every queued scenario, oldest first; the ids run."""
-    done = []
-    for scenario in Scenario.objects.filter(status="queued").order_by("created_at"):
-        # a failure is recorded on the scenario (status failed, error) by scenario_run; go on with the next
-        with contextlib.suppress(Exception):
-            scenario_run(scenario, progress=progress)
-        done.append(scenario.pk)
-    return done
+def scenario_job(ctx: Any, *, scenario: int, name: str = "") -> dict[str, Any]:
+    """The job ``reports.scenario``: baseline and scenario over the registry; the figures stored at the end."""
+    sc = Scenario.objects.get(pk=scenario)
+    Scenario.objects.filter(pk=sc.pk).update(status="running", error="")
+    try:
+        ctx.phase("simulate")
+        result = whatif_over_registry(sc.as_of, sc.overrides, progress=ctx.progress)
+        with ctx.commit():
+            Scenario.objects.filter(pk=sc.pk).update(result=result, status="done", finished_at=timezone.now())
+            audit("scenario.run", actor=ctx.actor, object_type="scenario", object_id=sc.pk, job=ctx.job_id,
+                  monthly_cost_change=result["monthly_cost_change"])
+            ctx.set_result({"scenario": sc.pk, "monthly_cost_change": result["monthly_cost_change"],
+                            "households": result["households"]})
+    except BaseException as err:
+        Scenario.objects.filter(pk=sc.pk).exclude(status="done").update(
+            status="failed", error=str(err)[:2000] or type(err).__name__, finished_at=timezone.now())
+        raise
+    return {"scenario": sc.pk, "monthly_cost_change": result["monthly_cost_change"]}
+
+
+def statistics_job(ctx: Any, *, run: int) -> dict[str, Any]:
+    """The job ``reports.statistics``: the statistics of one finished determination run (read and
+    aggregated outside the transaction, stored in the job's commit; nothing if they exist)."""
+    det = DeterminationRun.objects.get(pk=run)
+    ctx.phase("aggregate")
+    existing = StatisticsRun.objects.filter(run=det).first()
+    rows = None if existing else _statistics_rows(det)
+    with ctx.commit():
+        stats = existing or _statistics_store(det, *rows, actor=ctx.actor)  # type: ignore[misc]
+        ctx.set_result({"statistics": stats.pk, "run": run, "as_of": stats.as_of.isoformat()})
+    return {"statistics": stats.pk}
 
 
 def region_names(codes: list[str]) -> dict[str, str]:

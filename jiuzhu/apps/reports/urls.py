@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("reports/", views.dashboard, name="reports_dashboard"),
+    path("reports/statistics/", views.statistics_start, name="reports_statistics_start"),
     path("reports/monthly/", views.monthly, name="reports_monthly"),
     path("reports/export.xlsx", views.export, name="reports_export"),
     path("reports/scenarios/", views.scenario_list, name="reports_scenarios"),

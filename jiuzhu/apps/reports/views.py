@@ -13,10 +13,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.scoping import require
+from jiuzhu.apps.jobs.answers import started
+from jiuzhu.apps.jobs.services import job_start
 from jiuzhu.rules.determination.categories import label
 from jiuzhu.rules.params import ParameterError
 
@@ -59,6 +61,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """统计分析: the region's population, money, trend; drill down by clicking a region."""
     ctx = _context(request)
     lang = _lang()
+    if request.user.has_capability("run_determination"):
+        ctx["pending_runs"] = selectors.runs_without_statistics()
     if ctx["stats"] is not None:
         ov = selectors.overview(request.user, ctx["stats"], ctx["region"], lang)
         for b in ov["benefits"]:
@@ -83,6 +87,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                       "series": [_("Low-income households"), _("Low-income persons"), _("Monthly benefits (yuan)")]},
         }
     return render(request, "reports/dashboard.html", ctx)
+
+
+@login_required
+@require_POST
+def statistics_start(request: HttpRequest) -> HttpResponse:
+    """Compute the statistics of a finished determination run, as a job (province: run_determination)."""
+    user: Any = request.user
+    require(user, "run_determination")
+    run = selectors.run_without_statistics(request.POST.get("run"))
+    if run is None:
+        return render(request, "reports/dashboard.html", {**_context(request), "error": _("Choose a finished determination run.")},
+                      status=400)
+    return started(request, lambda: job_start(actor=user, kind="reports.statistics", params={"run": run.pk},
+                                              scope_key=f"statistics:{run.pk}"))
 
 
 def _monthly_headers() -> list[str]:
@@ -223,8 +241,7 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     sc = selectors.scenario(user, pk)
     if request.method == "POST":
-        services.scenario_queue(sc, actor=user)
-        return redirect("reports_scenario", pk=sc.pk)
+        return started(request, lambda: services.scenario_queue(sc, actor=user))
     return render(request, "reports/scenario.html", {"scenario": sc, **_scenario_view(sc)})
 
 
