@@ -483,7 +483,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                             period_end=period_end)
         report = out.to_dict()
         report["database"] = False
-        report["notices"] = [*list(report.get("notices") or []), {
+        prior: Any = report.get("notices") or []
+        report["notices"] = [*prior, {
             "code": "no_database", "count": 0, "rows": [],
             "message": "数据库尚未建立，未核对区划代码、人员所属地区、本部门的列名对应和是否已导入",
             "message_en": "No database yet: region codes, persons' regions, the department's column "

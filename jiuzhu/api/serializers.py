@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from .parsers import is_json_float
 
 
-class StrictSerializer(serializers.Serializer):
+class StrictSerializer(serializers.Serializer[Any]):
     """Refuses unknown fields (no mass assignment, RELIABILITY A1) and JSON floats anywhere."""
 
     def to_internal_value(self, data: Any) -> Any:

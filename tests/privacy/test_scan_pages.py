@@ -169,7 +169,7 @@ def world(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -
 
 
 # URL patterns no role reads without changing something (the download is scanned with the exports).
-WRITES_ONLY = ("applications_review_done", "exchange_outbox_retry", "item_delete", "logout",
+WRITES_ONLY = ("applications_review_done", "exchange_outbox_retry", "item_delete", "job_cancel", "job_retry", "logout",
                "monitoring_visit_autosave", "privacy_export_download", "revision_decide", "set_language",
                "user_active", "user_otp_reset")
 

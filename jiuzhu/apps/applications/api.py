@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from jiuzhu.api.pagination import ClampedPagination
 from jiuzhu.api.serializers import StrictSerializer
 from jiuzhu.apps.core.errors import ConflictError
+from jiuzhu.apps.core.requests import AuthedAPIRequest
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 
 from . import selectors, services
@@ -21,7 +22,7 @@ from .models import State
 from .workflow import PROCESS, TRANSITIONS, VIEW
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(serializers.Serializer[Any]):
     action = serializers.CharField()
     from_state = serializers.CharField()
     to_state = serializers.CharField()
@@ -33,7 +34,7 @@ class TransitionSerializer(serializers.Serializer):
     parameter_version = serializers.CharField()
 
 
-class ApplicationSerializer(serializers.Serializer):
+class ApplicationSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     number = serializers.CharField()
     household = serializers.IntegerField(source="household_id")
@@ -105,7 +106,7 @@ class ApplicationTransitionView(APIView):
 
     @extend_schema(operation_id="applications_transition_create", request=StepRequestSerializer,
                    responses={200: ApplicationDetailSerializer})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthedAPIRequest, pk: int) -> Response:
         app = get_scoped_or_404(selectors.applications(request.user), request.user, PROCESS, pk=pk)
         body = StepRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -6,7 +6,7 @@ from django.urls import path
 
 from . import api
 
-urlpatterns: list = [
+urlpatterns = [
     path("applications/", api.ApplicationListView.as_view(), name="api-applications-list"),
     path("applications/<int:pk>/", api.ApplicationDetailView.as_view(), name="api-applications-detail"),
     path("applications/<int:pk>/transition/", api.ApplicationTransitionView.as_view(),

@@ -48,7 +48,7 @@ class NewHouseholdForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = village_choices(user)
+        self.fields["village"].choices = village_choices(user)  # type: ignore[attr-defined]  # a ChoiceField
 
 
 def village_choices(user: Any = None) -> list[tuple[str, str]]:
@@ -160,7 +160,7 @@ class RelativeForm(forms.Form):
         if user.region_id and user.region.level != "province":
             regions = regions.filter(
                 code__in=RegionClosure.objects.filter(ancestor_id=user.region_id).values("descendant_id"))
-        self.fields["region"].choices = [(r.code, f"{r.code} {r.name}") for r in regions.order_by("code")[:3000]]
+        self.fields["region"].choices = [(r.code, f"{r.code} {r.name}") for r in regions.order_by("code")[:3000]]  # type: ignore[attr-defined]  # a ChoiceField
 
 
 class AppealForm(forms.Form):

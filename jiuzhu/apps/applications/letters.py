@@ -241,7 +241,7 @@ def basis_for(app: Any) -> dict[str, Any]:
         "tekun_members": [], "individual_members": [],
         "amount": str(app.decision_amount) if app.decision_amount is not None else None,
         "payments": [{"programme": e.programme, "label": PROGRAMMES.get(e.programme, (e.programme,))[0],
-                      "who": e.member.name if e.member_id else "", "amount": str(e.monthly_amount),
+                      "who": e.member.name if e.member else "", "amount": str(e.monthly_amount),
                       "start_month": e.start_month.isoformat()} for e in ents],
         "review_on": review.isoformat() if review else None, "contrary_to_determination": False,
         "also_qualifies": [], "income": {},

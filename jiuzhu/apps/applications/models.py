@@ -8,6 +8,7 @@ version and parameter version), written with the audit record in the same transa
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.apps.core.models import Region
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class Channel(models.TextChoices):

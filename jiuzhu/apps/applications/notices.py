@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import ConflictError
-from jiuzhu.apps.core.models import Region
+from jiuzhu.apps.core.models import Region, User
 from jiuzhu.apps.core.scoping import region_in_scope
 from jiuzhu.rules.determination.codes import CATEGORY_LABELS
 
@@ -117,7 +117,7 @@ def current_notices(village: Region, on: dt.date | None = None) -> list[dict[str
 
 # ------------------------------------------------------------------ objections
 
-def new_objection(app: Application, actor: Any, on: dt.date, summary: str, data: dict[str, Any],
+def new_objection(app: Application, actor: User, on: dt.date, summary: str, data: dict[str, Any],
                   substantiated: bool) -> Objection:
     """An objection of the running notice (inside the caller's transaction, the row locked)."""
 
@@ -146,7 +146,7 @@ def new_objection(app: Application, actor: Any, on: dt.date, summary: str, data:
                                     received_in=where, recorded_at=timezone.now())
 
 
-def objection_record(*, actor: Any, application: Application, summary: str, substantiated: bool,
+def objection_record(*, actor: User, application: Application, summary: str, substantiated: bool,
                      data: dict[str, Any] | None = None, on: dt.date | None = None,
                      expected_version: int | None = None) -> Objection:
     """Record an objection received during the notice (the one entry point of the screens).

@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.keys import keyring
-from jiuzhu.apps.core.models import Region
+from jiuzhu.apps.core.models import Region, User
 from jiuzhu.apps.core.scoping import region_in_scope
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.apps.registry.models import Member
@@ -348,7 +348,7 @@ def _application_stage(app: Application) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ the township's side
 
-def _check(actor: Any, intake: PublicIntake) -> None:
+def _check(actor: User, intake: PublicIntake) -> None:
     if not (actor.is_authenticated and actor.has_capability(PROCESS)):
         raise PermissionDenied(PROCESS)
     if not region_in_scope(actor, intake.village_id):
@@ -356,7 +356,7 @@ def _check(actor: Any, intake: PublicIntake) -> None:
 
 
 @transaction.atomic
-def accept(*, actor: Any, intake: PublicIntake, household_data: dict[str, Any] | None = None,
+def accept(*, actor: User, intake: PublicIntake, household_data: dict[str, Any] | None = None,
            head: dict[str, Any] | None = None, on: dt.date | None = None) -> Application:
     """The township accepts a pending intake: the existing household of the applicant, or a new one
     registered through the registry's services with the caseworker's completed head data."""
@@ -386,7 +386,7 @@ def accept(*, actor: Any, intake: PublicIntake, household_data: dict[str, Any] |
 
 
 @transaction.atomic
-def reject(*, actor: Any, intake: PublicIntake, note: str, reason: str = "other") -> PublicIntake:
+def reject(*, actor: User, intake: PublicIntake, note: str, reason: str = "other") -> PublicIntake:
     """Not taken in: a reason the resident reads on the status page, and an internal note."""
     _check(actor, intake)
     intake = PublicIntake.objects.select_for_update().get(pk=intake.pk)

@@ -32,7 +32,7 @@ def counties() -> list[dict[str, str]]:
         return [{"code": c, "name": n, "city": cities.get(p or "", ""), "city_code": p or ""}
                 for c, n, p in _current().filter(level="county").order_by("code").values_list("code", "name",
                                                                                                 "parent_id")]
-    return cache.get_or_set("applications.regions.counties", load, CACHE_SECONDS)  # type: ignore[no-any-return]
+    return cache.get_or_set("applications.regions.counties", load, CACHE_SECONDS)
 
 
 def counties_by_city() -> list[tuple[str, list[dict[str, str]]]]:

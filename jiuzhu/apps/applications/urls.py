@@ -4,7 +4,7 @@ from django.urls import path
 
 from . import views
 
-urlpatterns: list = [
+urlpatterns = [
     path("applications/", views.application_list, name="applications_list"),
     path("applications/new/", views.application_create, name="applications_create"),
     path("applications/for-household/<int:pk>/", views.application_create_for, name="applications_create_for"),

@@ -17,6 +17,7 @@ from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.clientip import client_ip
 from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.models import Region
+from jiuzhu.apps.core.requests import AuthedRequest
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 from jiuzhu.apps.registry import selectors as rselectors
 
@@ -76,7 +77,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _application_form_view(request: HttpRequest, household: Any = None) -> HttpResponse:
+def _application_form_view(request: AuthedRequest, household: Any = None) -> HttpResponse:
     form = ApplicationForm(request.POST or None)
     hh_form = NewHouseholdForm(request.POST or None, user=request.user, prefix="hh") if household is None else None
     status = 200
@@ -107,7 +108,7 @@ def _application_form_view(request: HttpRequest, household: Any = None) -> HttpR
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def application_create(request: HttpRequest) -> HttpResponse:
+def application_create(request: AuthedRequest) -> HttpResponse:
     """The township desk: an application for a household not yet registered."""
     require(request.user, PROCESS)
     return _application_form_view(request)
@@ -115,7 +116,7 @@ def application_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def application_create_for(request: HttpRequest, pk: int) -> HttpResponse:
+def application_create_for(request: AuthedRequest, pk: int) -> HttpResponse:
     """The township desk: an application for a registered household."""
     require(request.user, PROCESS)
     household = rselectors.household_get(request.user, pk)
@@ -123,11 +124,11 @@ def application_create_for(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     app = get_scoped_or_404(selectors.applications(request.user), request.user, VIEW, pk=pk)
     # Objections are recorded with the form on the page (notices.objection_record), not as a bare step.
     steps = [s for s in available(app.state)
-             if request.user.has_capability(s.capability) and s.action != "object"]  # type: ignore[attr-defined]
+             if request.user.has_capability(s.capability) and s.action != "object"]
     today = timezone.localdate()
     return render(request, "applications/detail.html", {
         "app": app, "steps": steps, "transitions": [
@@ -145,8 +146,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if app.state in (State.NOTICE, State.OBJECTION) else None,
         "documents": [(k, v, k in app.documents) for k, v in services.DOCUMENTS.items()],
         "missing": [services.DOCUMENTS[d] for d in app.missing_notice_items if d in services.DOCUMENTS],
-        "appeal_form": AppealForm(), "can_process": request.user.has_capability(PROCESS),  # type: ignore[attr-defined]
-        "can_decide": request.user.has_capability(DECIDE),  # type: ignore[attr-defined]
+        "appeal_form": AppealForm(), "can_process": request.user.has_capability(PROCESS),
+        "can_decide": request.user.has_capability(DECIDE),
     })
 
 
@@ -172,7 +173,7 @@ def _state_label(state: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def application_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def application_step(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     step = TRANSITIONS.get(action)
     if step is None:
         raise Http404
@@ -212,7 +213,7 @@ def application_step(request: HttpRequest, pk: int, action: str) -> HttpResponse
 
 @login_required
 @require_POST
-def application_objection(request: HttpRequest, pk: int) -> HttpResponse:
+def application_objection(request: AuthedRequest, pk: int) -> HttpResponse:
     """An objection received during the public notice, recorded against the case (notices.py)."""
     app = get_scoped_or_404(selectors.applications(request.user), request.user, PROCESS, pk=pk)
     form = ObjectionForm(request.POST, app=app)
@@ -233,7 +234,7 @@ def application_objection(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def application_letter(request: HttpRequest, pk: int) -> HttpResponse:
+def application_letter(request: AuthedRequest, pk: int) -> HttpResponse:
     app = get_scoped_or_404(selectors.applications(request.user), request.user, VIEW, pk=pk)
     try:
         pdf = letters.decision_letter(app)
@@ -259,7 +260,7 @@ def application_notice_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def application_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+def application_appeal(request: AuthedRequest, pk: int) -> HttpResponse:
     app = get_scoped_or_404(selectors.applications(request.user), request.user, PROCESS, pk=pk)
     form = AppealForm(request.POST)
     if form.is_valid():
@@ -275,7 +276,7 @@ def application_appeal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def appeal_conclude(request: HttpRequest, pk: int) -> HttpResponse:
+def appeal_conclude(request: AuthedRequest, pk: int) -> HttpResponse:
     """The county concludes a request for review (upheld / overturned, with reasons)."""
     appeal = get_scoped_or_404(Appeal.objects.select_related("application"), request.user, DECIDE, pk=pk)
     try:
@@ -296,7 +297,7 @@ def intake_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def intake_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def intake_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     intake = get_scoped_or_404(selectors.intakes(request.user), request.user, PROCESS, pk=pk)
     form = IntakeForm(request.POST or None)
     status = 200
@@ -320,7 +321,7 @@ def intake_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def relative_list(request: HttpRequest) -> HttpResponse:
+def relative_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, VIEW)
     form = RelativeForm(request.POST or None, user=request.user)
     status = 200
@@ -336,7 +337,7 @@ def relative_list(request: HttpRequest) -> HttpResponse:
     flagged = selectors.applications(request.user).filter(related_to_staff=True)[:200]
     return render(request, "applications/relatives.html", {
         "form": form, "relatives": selectors.relatives(request.user)[:500], "flagged": flagged,
-        "can_process": request.user.has_capability(PROCESS)}, status=status)  # type: ignore[attr-defined]
+        "can_process": request.user.has_capability(PROCESS)}, status=status)
 
 
 @login_required
@@ -350,7 +351,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_done(request: HttpRequest, pk: int) -> HttpResponse:
+def review_done(request: AuthedRequest, pk: int) -> HttpResponse:
     task = get_scoped_or_404(selectors.reviews(request.user), request.user, PROCESS, pk=pk)
     try:
         services.review_done(actor=request.user, task=task, note=request.POST.get("note", ""))

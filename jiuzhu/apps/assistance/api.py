@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiuzhu.apps.core.requests import AuthedAPIRequest
 from jiuzhu.apps.core.scoping import get_scoped_or_404
 from jiuzhu.apps.registry.models import Household
 
@@ -22,7 +23,7 @@ class ProgrammesView(APIView):
     """The programme matrix (实施意见 §15–§26) with the parameter values in force."""
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedAPIRequest) -> Response:
         if not any(request.user.has_capability(c) for c in LISTS):
             raise PermissionDenied(LISTS[0])
         out: list[dict[str, Any]] = []

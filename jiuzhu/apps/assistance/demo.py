@@ -24,7 +24,7 @@ def _amount(benefits: dict[str, Any], *keys: str) -> Decimal:
     return sum((Decimal(str(benefits.get(k) or "0")) for k in keys), Decimal("0")).quantize(Decimal("0.01"))
 
 
-def start_demo_entitlements(county: str, approved_on: dt.date, actor: Any = None) -> int:
+def start_demo_entitlements(county: str, approved_on: dt.date, actor: User | None = None) -> int:
     """Start entitlements from each household's determination (latest result, else determined now)."""
     done = set(Entitlement.objects.filter(household__county_id=county, decision_ref__startswith="demo:")
                .values_list("household_id", flat=True))

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import RefusedError
+from jiuzhu.apps.core.models import User
 from jiuzhu.apps.determination.models import DeterminationResult, DeterminationRun
 from jiuzhu.apps.determination.services import determine_one
 from jiuzhu.apps.exchange.models import AssistanceRecord
@@ -311,7 +312,7 @@ def match_registry(ctx: Any, *, as_of: str, county: str | None = None,
     return {}
 
 
-def run_matching(*, actor: Any, as_of: dt.date, determination_run: DeterminationRun | None = None,
+def run_matching(*, actor: User | None, as_of: dt.date, determination_run: DeterminationRun | None = None,
                  county: str | None = None) -> MatchRun:
     """Matching in this process (commands, tests): the job ``assistance.matching`` in the foreground."""
 

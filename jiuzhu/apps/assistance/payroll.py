@@ -30,7 +30,7 @@ from django.utils import timezone
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import RefusedError
 from jiuzhu.apps.core.keys import keyring
-from jiuzhu.apps.core.models import Region
+from jiuzhu.apps.core.models import Region, User
 from jiuzhu.apps.core.scoping import region_in_scope, require
 from jiuzhu.apps.exchange.choices import AmountBasis
 from jiuzhu.apps.exchange.models import DepartmentRecord
@@ -68,11 +68,11 @@ class PayrollError(RefusedError):
     pass
 
 
-def _actor(actor: Any) -> Any:
+def _actor(actor: User | None) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
 
-def _check(actor: Any, capability: str, county_code: str | None = None) -> None:
+def _check(actor: User | None, capability: str, county_code: str | None = None) -> None:
     if actor is None:
         return
 
@@ -244,7 +244,7 @@ def _explain(lines: list[dict[str, Any]], previous: Payroll | None, month: dt.da
     return ended, unexplained
 
 
-def generate_payroll(*, actor: Any, county: str, month: dt.date, ctx: Any = None) -> Payroll:
+def generate_payroll(*, actor: User | None, county: str, month: dt.date, ctx: Any = None) -> Payroll:
     """The payroll of ``county`` for ``month``: generated once; again with the same inputs → the same payroll.
 
     With *ctx* (the job ``assistance.payroll``) it writes inside the job's ``commit()`` and reports progress.
@@ -310,7 +310,7 @@ def payroll_job(ctx: Any, *, county: str, month: str) -> dict[str, Any]:
     return {}
 
 
-def discard_payroll(*, actor: Any, payroll: Payroll) -> None:
+def discard_payroll(*, actor: User, payroll: Payroll) -> None:
     """Throw away a payroll not yet approved (e.g. to regenerate after a correction)."""
     _check(actor, "manage_payroll", payroll.county_id)
     with transaction.atomic():
@@ -323,7 +323,7 @@ def discard_payroll(*, actor: Any, payroll: Payroll) -> None:
         p.delete()
 
 
-def approve_payroll(*, actor: Any, payroll: Payroll) -> Payroll:
+def approve_payroll(*, actor: User, payroll: Payroll) -> Payroll:
     """Four eyes: a second person approves; every difference with last month must be explained."""
     if actor is None or not getattr(actor, "pk", None):
         raise PayrollError("actor", "审批须由经办人员本人进行", "A person must approve")
@@ -368,7 +368,7 @@ def bank_rows(payroll: Payroll, columns: list[str]) -> list[list[str]]:
     return out
 
 
-def export_bank_file(*, actor: Any, payroll: Payroll, fmt: str = "csv") -> tuple[bytes, str, str]:
+def export_bank_file(*, actor: User, payroll: Payroll, fmt: str = "csv") -> tuple[bytes, str, str]:
     """The bank file of an approved payroll: (content, file name, content type). Audited."""
     _check(actor, "manage_payroll", payroll.county_id)
     if fmt not in ("csv", "xlsx"):
@@ -460,7 +460,7 @@ def _read_return(content: bytes, filename: str) -> list[dict[str, str]]:
     return rows
 
 
-def reconcile(*, actor: Any, payroll: Payroll, content: bytes, filename: str) -> Payroll:
+def reconcile(*, actor: User, payroll: Payroll, content: bytes, filename: str) -> Payroll:
     """Apply the bank's return file. A file not matching the payroll exactly is refused, nothing saved."""
     _check(actor, "manage_payroll", payroll.county_id)
     digest = hashlib.sha256(content).hexdigest()

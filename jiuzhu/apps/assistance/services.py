@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import RefusedError
+from jiuzhu.apps.core.models import User
 from jiuzhu.apps.core.scoping import require
 from jiuzhu.apps.exchange.choices import AmountBasis
 from jiuzhu.apps.exchange.outbox import enqueue
@@ -62,7 +63,7 @@ def _chain(e: Entitlement) -> None:
             in_kind="" if paid else "随户享受（家庭成员）")
 
 
-def start_entitlement(*, actor: Any, household: Any, programme: str, monthly_amount: Decimal, approved_on: dt.date,
+def start_entitlement(*, actor: User | None, household: Any, programme: str, monthly_amount: Decimal, approved_on: dt.date,
                       decision_ref: str, category: str = "", member: Any = None, members_covered: int | None = None,
                       parameter_version: str = "") -> Entitlement:
     """Start paying ``programme`` from the month after ``approved_on``; idempotent on decision_ref.
@@ -96,7 +97,7 @@ def start_entitlement(*, actor: Any, household: Any, programme: str, monthly_amo
     return e
 
 
-def end_entitlement(*, actor: Any, entitlement: Entitlement, last_month: dt.date, reason: str) -> Entitlement:
+def end_entitlement(*, actor: User, entitlement: Entitlement, last_month: dt.date, reason: str) -> Entitlement:
     """Stop after ``last_month`` (any day of it); the chain entry gets its end date. Idempotent."""
     if not reason.strip():
         raise EntitlementError("reason", "请填写终止原因", "Give the reason for ending")
@@ -123,11 +124,11 @@ AUTO_TOPIC = "assistance.auto_enrolment"
 DECLINE_TOPIC = "assistance.enrolment_declined"
 
 
-def _actor(actor: Any) -> Any:
+def _actor(actor: User | None) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
 
-def _check(actor: Any, capability: str) -> None:
+def _check(actor: User | None, capability: str) -> None:
     """Users need the capability; ``None`` is the system (management command, demo)."""
     if actor is not None:
         require(actor, capability)
@@ -140,7 +141,7 @@ def _notice(name: str, label: str, clause: str, on: dt.date, notice_no: str) -> 
             f"通知编号：{notice_no}。")
 
 
-def auto_enrol(*, actor: Any, as_of: dt.date, county: str | None = None, households: Any = None) -> dict[str, int]:
+def auto_enrol(*, actor: User | None, as_of: dt.date, county: str | None = None, households: Any = None) -> dict[str, int]:
     """Enrol everyone the latest matching found *missing* a programme granted without application.
 
     Idempotent: one enrolment per person and programme, ever (a declined one is not made
@@ -204,7 +205,7 @@ def auto_enrol(*, actor: Any, as_of: dt.date, county: str | None = None, househo
     return counts
 
 
-def decline_enrolment(*, actor: Any, enrolment: Any, reason: str, on: dt.date | None = None) -> Any:
+def decline_enrolment(*, actor: User, enrolment: Any, reason: str, on: dt.date | None = None) -> Any:
     """The person declines: recorded, the chain entry ends, the department is told; never re-enrolled."""
 
     _check(actor, "process_applications")
@@ -233,7 +234,7 @@ def decline_enrolment(*, actor: Any, enrolment: Any, reason: str, on: dt.date | 
 # --- gradual exit and temporary assistance (issue 7 §4) ----------------------------------------------------
 
 
-def start_gradual_exit(*, actor: Any, entitlement: Entitlement, income_rose_on: dt.date, reason: str) -> Entitlement:
+def start_gradual_exit(*, actor: User, entitlement: Entitlement, income_rose_on: dt.date, reason: str) -> Entitlement:
     """渐退: income rose above the line because a member found work; pay CONFIG more months, then end."""
     _check(actor, "decide_applications")
     if not reason.strip():
@@ -246,7 +247,7 @@ def start_gradual_exit(*, actor: Any, entitlement: Entitlement, income_rose_on: 
                            reason=f"渐退（{months}个月）：{reason.strip()}"[:200])
 
 
-def grant_temporary(*, actor: Any, member: Any, amount: Decimal, kind: str, reason: str, on: dt.date,
+def grant_temporary(*, actor: User, member: Any, amount: Decimal, kind: str, reason: str, on: dt.date,
                     case_by_case: bool = False) -> Any:
     """临时救助: small amounts (≤ CONFIG) approved and paid first by the township, more by the county.
 

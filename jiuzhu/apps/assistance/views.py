@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
+from jiuzhu.apps.core.requests import AuthedRequest
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 from jiuzhu.apps.determination.selectors import page_determination
 from jiuzhu.apps.jobs.answers import started
@@ -56,7 +57,7 @@ def programmes(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def department_list(request: HttpRequest) -> HttpResponse:
+def department_list(request: AuthedRequest) -> HttpResponse:
     """The people a department has to serve: missing (omissions) and enrolled without application."""
     selectors.require_any(request.user, LISTS)
     status = request.GET.get("status") or "missing"
@@ -82,7 +83,7 @@ def department_list(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode()})
 
 
-def household_section(request: HttpRequest, household: Any) -> dict[str, Any] | None:
+def household_section(request: AuthedRequest, household: Any) -> dict[str, Any] | None:
     """The household page section: programmes qualified for, given, missing, duplicates, enrolments."""
     user = request.user
     if not user.has_capability(VIEW):
@@ -112,7 +113,7 @@ def household_section(request: HttpRequest, household: Any) -> dict[str, Any] | 
 
 
 @login_required
-def enrolment_notice(request: HttpRequest, pk: int) -> HttpResponse:
+def enrolment_notice(request: AuthedRequest, pk: int) -> HttpResponse:
     """The printable notice (告知书) of an enrolment without application."""
     e = get_scoped_or_404(Enrolment.objects.select_related("member", "household__county"), request.user, VIEW, pk=pk)
     audit("assistance.notice_viewed", actor=request.user, object_type="household", object_id=e.household_id,
@@ -122,7 +123,7 @@ def enrolment_notice(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def enrolment_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def enrolment_decline(request: AuthedRequest, pk: int) -> HttpResponse:
     e = get_scoped_or_404(Enrolment.objects.all(), request.user, "process_applications", pk=pk)
     back = reverse("household_detail", args=[e.household_id])
     try:
@@ -134,7 +135,7 @@ def enrolment_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def temporary_grant(request: HttpRequest, pk: int) -> HttpResponse:
+def temporary_grant(request: AuthedRequest, pk: int) -> HttpResponse:
     """临时救助 from the household page: small amounts by the township, more by the county."""
 
     household = get_scoped_or_404(Household.objects.all(), request.user, "process_applications", pk=pk)
@@ -163,7 +164,7 @@ def temporary_grant(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def payroll_list(request: HttpRequest) -> HttpResponse:
+def payroll_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, VIEW if request.method == "GET" else PAY)
     if request.method == "POST":
         county, month = request.POST.get("county", ""), request.POST.get("month", "")
@@ -192,7 +193,7 @@ def _payroll(request: HttpRequest, pk: int, cap: str) -> Payroll:
 
 
 @login_required
-def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def payroll_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     p = _payroll(request, pk, VIEW)
     show = request.GET.get("show", "changes")
     page = Paginator(selectors.payroll_lines(p, show), 100).get_page(request.GET.get("page"))
@@ -203,7 +204,7 @@ def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def payroll_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def payroll_approve(request: AuthedRequest, pk: int) -> HttpResponse:
     p = _payroll(request, pk, PAY)
     try:
         pay.approve_payroll(actor=request.user, payroll=p)
@@ -214,7 +215,7 @@ def payroll_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def payroll_discard(request: HttpRequest, pk: int) -> HttpResponse:
+def payroll_discard(request: AuthedRequest, pk: int) -> HttpResponse:
     p = _payroll(request, pk, PAY)
     try:
         pay.discard_payroll(actor=request.user, payroll=p)
@@ -224,7 +225,7 @@ def payroll_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def payroll_export(request: HttpRequest, pk: int) -> HttpResponse:
+def payroll_export(request: AuthedRequest, pk: int) -> HttpResponse:
     p = _payroll(request, pk, PAY)
     try:
         content, name, ctype = pay.export_bank_file(actor=request.user, payroll=p,
@@ -238,7 +239,7 @@ def payroll_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def payroll_return(request: HttpRequest, pk: int) -> HttpResponse:
+def payroll_return(request: AuthedRequest, pk: int) -> HttpResponse:
     p = _payroll(request, pk, PAY)
     back = reverse("assistance_payroll_detail", args=[p.pk])
     f = request.FILES.get("file")
@@ -255,7 +256,7 @@ def payroll_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def matching(request: HttpRequest) -> HttpResponse:
+def matching(request: AuthedRequest) -> HttpResponse:
     """Batch matching of the registry against the programme matrix: its runs; the province starts one (a job)."""
     require(request.user, VIEW if request.method == "GET" else "run_determination")
     if request.method == "POST":
@@ -264,7 +265,7 @@ def matching(request: HttpRequest) -> HttpResponse:
                                                   params={"as_of": today, "county": None, "determination_run": None}))
     runs = MatchRun.objects.select_related("job", "determination_run")[:30]
     return render(request, "assistance/matching.html", {
-        "runs": runs, "can_run": request.user.has_capability("run_determination"),  # type: ignore[attr-defined]
+        "runs": runs, "can_run": request.user.has_capability("run_determination"),
         "active_jobs": active_for(request.user, "assistance.matching")})
 
 

@@ -29,7 +29,7 @@ def audit(
     """Append one audit record.  Details must already be masked: never pass plaintext IDs."""
     request = current_request()
     if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user  # type: ignore[assignment]
+        actor = request.user
     ip = ""
     request_id = ""
     if request is not None:

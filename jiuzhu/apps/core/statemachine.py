@@ -59,6 +59,7 @@ from django.utils.translation import gettext as _
 
 from .audit import audit
 from .errors import ConflictError, RefusedError
+from .models import User
 from .scoping import region_in_scope
 
 M = TypeVar("M", bound=models.Model)
@@ -103,7 +104,7 @@ class Step(Generic[M]):
 
     machine: StateMachine[M]
     transition: Transition
-    actor: Any
+    actor: User
     obj: M
     from_state: str
     reason: str
@@ -115,7 +116,7 @@ class Step(Generic[M]):
         return self.transition.action
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: User) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
 
@@ -195,7 +196,7 @@ class StateMachine(Generic[M]):
     def run(
         self,
         *,
-        actor: Any,
+        actor: User,
         obj: M,
         action: str,
         expected_version: int | None = None,
@@ -238,7 +239,7 @@ class StateMachine(Generic[M]):
                 self._audit_refusal(actor, obj, action, "refused", str(getattr(err, "code", "refused")))
             raise
 
-    def lock(self, actor: Any, obj: M, expected_version: int | None = None, *, capability: str = "") -> M:
+    def lock(self, actor: User, obj: M, expected_version: int | None = None, *, capability: str = "") -> M:
         """Inside a transaction: the row locked, in the actor's region, at the expected version.
 
         *capability*: also required of the actor (for writes on the way of a step, e.g. a draft).
@@ -257,7 +258,7 @@ class StateMachine(Generic[M]):
 
     def apply(
         self,
-        actor: Any,
+        actor: User,
         locked: M,
         action: str,
         *,
@@ -304,7 +305,7 @@ class StateMachine(Generic[M]):
         return self.history._default_manager.filter(
             **{self.history_fk: step.obj, "action__in": t.not_same_as, "actor": user}).exists()
 
-    def blocked(self, actor: Any, obj: M, action: str, context: dict[str, Any] | None = None) -> str:
+    def blocked(self, actor: User, obj: M, action: str, context: dict[str, Any] | None = None) -> str:
         """What a separation-of-duties refusal would tell *actor* about *action* now, or "" (for screens)."""
         t = self.transitions[action]
         step = Step(machine=self, transition=t, actor=actor, obj=obj, from_state=str(getattr(obj, self.state_field)),
@@ -344,7 +345,7 @@ class StateMachine(Generic[M]):
         audit(self.audit_event.format(action=t.action), actor=user, object_type=object_type, object_id=object_id,
               action=t.action, from_state=step.from_state, to_state=getattr(step.obj, self.state_field), **extra)
 
-    def _audit_refusal(self, actor: Any, obj: M, action: str, outcome: str, code: str, **detail: Any) -> None:
+    def _audit_refusal(self, actor: User, obj: M, action: str, outcome: str, code: str, **detail: Any) -> None:
         object_type, object_id = self.object_ref(obj)
         audit(self.audit_event.format(action=action), actor=_user(actor), object_type=object_type,
               object_id=object_id, outcome=outcome, action=action, code=code, **detail)

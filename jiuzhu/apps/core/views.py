@@ -25,6 +25,7 @@ from .auth import LockoutAuthenticationForm
 from .choices import Department, Role
 from .hooks import home_sections
 from .models import AuditEvent, Region, User
+from .requests import AuthedRequest
 from .scoping import require
 
 
@@ -102,8 +103,8 @@ def _form_errors(form: forms.Form, err: ValidationError) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def user_role(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: Any = request.user
+def user_role(request: AuthedRequest, pk: int) -> HttpResponse:
+    actor: User = request.user
     require(actor, "manage_roles")
     target = get_object_or_404(User, pk=pk)
     form = RoleForm(request.POST or None, initial={"role": target.role, "region": target.region_id or "", "department": target.department})
@@ -126,9 +127,9 @@ def user_role(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+def user_password_reset(request: AuthedRequest, pk: int) -> HttpResponse:
     """The system administrator gives an account a new initial password."""
-    actor: Any = request.user
+    actor: User = request.user
     require(actor, "manage_accounts")
     target = get_object_or_404(User, pk=pk)
     form = PasswordResetForm(request.POST or None)
@@ -151,8 +152,8 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def user_active(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: Any = request.user
+def user_active(request: AuthedRequest, pk: int) -> HttpResponse:
+    actor: User = request.user
     require(actor, "manage_accounts")
     target = get_object_or_404(User, pk=pk)
     try:
@@ -166,8 +167,8 @@ def user_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def user_otp_reset(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: Any = request.user
+def user_otp_reset(request: AuthedRequest, pk: int) -> HttpResponse:
+    actor: User = request.user
     require(actor, "manage_roles")
     target = get_object_or_404(User, pk=pk)
     try:

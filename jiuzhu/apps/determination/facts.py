@@ -11,13 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.models import User
 
 from .models import CaseFact
 
 FACTS = frozenset(code for code, _ in CaseFact.FACTS)
 
 
-def record_fact(*, household: Any, fact: str, on: dt.date, actor: Any = None, member: Any = None,
+def record_fact(*, household: Any, fact: str, on: dt.date, actor: User | None = None, member: Any = None,
                 reason: str = "", ref: str = "", until: dt.date | None = None) -> CaseFact:
     """Record one fact (idempotent on household, member, fact, date and reference); audited.
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import RefusedError
+from jiuzhu.apps.core.models import User
 from jiuzhu.apps.jobs.runner import run_inline
 from jiuzhu.apps.jobs.services import job_start
 from jiuzhu.apps.policy.selectors import current_parameters
@@ -234,7 +235,7 @@ def determine_registry(ctx: Any, *, as_of: str) -> dict[str, Any]:
     return ctx.job.result
 
 
-def run_all(*, actor: Any, as_of: dt.date, progress: Progress | None = None) -> DeterminationRun:
+def run_all(*, actor: User | None, as_of: dt.date, progress: Progress | None = None) -> DeterminationRun:
     """The registry-wide determination in this process (commands, the demo): the same job, run in the foreground.
 
     Raises ``RefusedError`` when the job did not complete (its Chinese/English message).

@@ -16,7 +16,7 @@ import secrets
 import tempfile
 import time
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -39,6 +39,7 @@ from rest_framework.views import APIView
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
 from jiuzhu.apps.core.models import User
+from jiuzhu.apps.core.requests import AuthedAPIRequest
 from jiuzhu.apps.core.scoping import require
 from jiuzhu.apps.jobs.answers import accepted
 from jiuzhu.apps.jobs.services import JobRefused
@@ -138,14 +139,14 @@ class SignatureAuthentication(BaseAuthentication):
                   reason=err.code if known else "unknown_key", path=request.path[:200], method=request.method)
             raise exceptions.AuthenticationFailed(
                 {"code": err.code, "message_zh": err.message_zh, "message_en": err.message_en}) from None
-        django_request.jiuzhu_signed_body = body
+        django_request.jiuzhu_signed_body = body  # type: ignore[attr-defined]
         if size <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:  # lets DRF's parsers read a small body again
             django_request._body = body.read()
             body.seek(0)
         elif not isinstance((request.parser_context or {}).get("view"), ExchangeImportView):
             body.close()  # only the import endpoint takes large bodies (as a file)
             raise TooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        return user, "signature"
+        return cast(User, user), "signature"  # known: else the random secret failed above
 
 
 class SignatureScheme(OpenApiAuthenticationExtension):
@@ -192,7 +193,7 @@ class ExchangeImportView(APIView):
                        OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                                         description="the same key with the same file answers the first batch"),
                    ])
-    def post(self, request: Request, source: str) -> Response:
+    def post(self, request: AuthedAPIRequest, source: str) -> Response:
         if source not in SOURCES:
             raise Http404(source)
         limits = UI_LIMITS
@@ -230,7 +231,7 @@ class ExchangeImportView(APIView):
             if body is not None:
                 body.close()
 
-    def _import(self, request: Request, source: str, body: IO[bytes], name: str, idem_key: str | None) -> Response:
+    def _import(self, request: AuthedAPIRequest, source: str, body: IO[bytes], name: str, idem_key: str | None) -> Response:
         record = None
         if idem_key is not None:
             fingerprint = signing.sm3_hex(f"exchange.import\n{source}\n{hash_file(body)}".encode())
@@ -289,7 +290,7 @@ def _idempotency_record(user: Any, key: str, fingerprint: str) -> tuple[Idempote
         return IdempotencyRecord.objects.get(scope=scope, key=key), False
 
 
-class AckSerializer(serializers.Serializer):
+class AckSerializer(serializers.Serializer[Any]):
     keys = serializers.ListField(child=serializers.CharField(max_length=128), min_length=1, max_length=1000)
 
 
@@ -307,7 +308,7 @@ class OutboxAckView(APIView):
             "acked": serializers.ListField(child=serializers.CharField()),
             "unknown": serializers.ListField(child=serializers.CharField())}),
         **{code: OpenApiTypes.OBJECT for code in (400, 401, 403, 413)}})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedAPIRequest) -> Response:
         require(request.user, ACK)
         s = AckSerializer(data=request.data)
         s.is_valid(raise_exception=True)

@@ -339,7 +339,7 @@ def _shown(f: Any, value: object) -> str:
     if f.personal or f.type in ("id_number", "mobile"):
         return mask_value(f, str(value))
     if f.type == "code":
-        return dict(f.choices).get(str(value), str(value))
+        return str(dict(f.choices).get(str(value), str(value)))
     if f.type == "bool":
         return "是" if value else "否"
     if isinstance(value, dt.date):

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import RefusedError
+from jiuzhu.apps.core.models import User
 from jiuzhu.apps.core.scoping import get_scoped_or_404
 from jiuzhu.apps.registry.services import member_update
 from jiuzhu.rules.exchange.sources import SOURCES
@@ -42,7 +43,7 @@ def conflict_get(user: Any, pk: Any) -> RegistryConflict:
     return get_scoped_or_404(RegistryConflict.objects.select_related("member__household"), user, DECIDE, pk=pk)
 
 
-def conflict_decide(*, actor: Any, conflict: RegistryConflict, decision: str, reason: str) -> RegistryConflict:
+def conflict_decide(*, actor: User, conflict: RegistryConflict, decision: str, reason: str) -> RegistryConflict:
     if decision not in ("accept", "reject"):
         raise ConflictDecisionError("decision", "请选择采纳或不采纳", "Choose accept or reject")
     reason = (reason or "").strip()

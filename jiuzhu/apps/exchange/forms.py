@@ -24,7 +24,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["source"].choices = [(s.key, s.label_zh) for s in allowed_sources(user)]
+        self.fields["source"].choices = [(s.key, s.label_zh) for s in allowed_sources(user)]  # type: ignore[attr-defined]  # a ChoiceField
 
 
 class MappingRowForm(forms.Form):
@@ -33,12 +33,12 @@ class MappingRowForm(forms.Form):
 
     def __init__(self, *args: Any, source: Source, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = [
+        self.fields["target"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
             ("", "—"), (IGNORE, _("Ignore this column (not imported)")),
             *((f.name, f.label_zh) for f in source.fields)]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("header", "").strip() and not data.get("target"):
             self.add_error("target", _("Choose the field this column feeds, or ignore it."))
         return data

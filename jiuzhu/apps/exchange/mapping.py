@@ -37,7 +37,7 @@ def can_map(actor: Any, department: str) -> bool:
         return True
     if not (actor.is_authenticated and actor.has_capability(MAP_COLUMNS)):
         return False
-    return actor.role != Role.DEPARTMENT or actor.department == department
+    return bool(actor.role != Role.DEPARTMENT or actor.department == department)
 
 
 def mappable_sources(actor: Any) -> list[Source]:
@@ -112,9 +112,9 @@ def mapping_set(actor: Any, source_key: str, department: str, entries: Mapping[s
         targets = [name for _h, name in final.values() if name]
         if len(targets) != len(set(targets)):
             raise ValidationError(_("Two columns are mapped to the same field."), code="duplicate_field")
-        for key, m in current.items():
+        for key, old in current.items():
             if key not in final:
-                m.delete()
+                old.delete()
         for key, (text, name) in final.items():
             m = current.get(key)
             if m is None:

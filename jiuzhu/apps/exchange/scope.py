@@ -92,7 +92,7 @@ def _unscoped(actor: Any) -> bool:
     if actor is None:
         return True
     if actor.region_id is None:
-        return actor.role == Role.DEPARTMENT
+        return bool(actor.role == Role.DEPARTMENT)
     return bool(actor.region is not None and actor.region.level == "province")
 
 

@@ -45,6 +45,7 @@ from django.utils.translation import gettext as _
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
 from jiuzhu.apps.core.keys import keyring
+from jiuzhu.apps.core.models import User
 from jiuzhu.apps.core.scoping import require
 from jiuzhu.apps.registry.models import Member
 from jiuzhu.engine.exchange import (
@@ -96,7 +97,7 @@ class ImportResult:
 
 
 def batch_import(
-    actor: Any,
+    actor: User | None,
     source_key: str,
     file: IO[bytes] | str | os.PathLike[str],
     filename: str,
@@ -121,7 +122,7 @@ def batch_import(
     sweep_stale_temp()
     used = resolve_mapping(source, department, mapping)
     owns = not hasattr(file, "read")
-    f: IO[bytes] = open(file, "rb") if owns else file  # type: ignore[arg-type,assignment]  # noqa: SIM115
+    f: IO[bytes] = open(file, "rb") if owns else file  # type: ignore[assignment]  # noqa: SIM115
     try:
         content_hash = hash_file(f)
         f.seek(0, os.SEEK_END)
@@ -150,7 +151,7 @@ def batch_import(
             f.close()
 
 
-def _receive(actor: Any, source: Source, content_hash: str, size: int, filename: str,
+def _receive(actor: User | None, source: Source, content_hash: str, size: int, filename: str,
              channel: str) -> tuple[ImportBatch, bool]:
     defaults = {
         "department": source.department, "channel": channel, "filename": display_name(filename or "upload"),
@@ -226,7 +227,7 @@ def _validate(actor: Any, batch: ImportBatch, source: Source, f: IO[bytes], file
     return checked
 
 
-def _fail(actor: Any, batch: ImportBatch, err: Exception) -> None:
+def _fail(actor: User | None, batch: ImportBatch, err: Exception) -> None:
     """K4: the commit was rolled back; record FAILED (retryable) in a fresh transaction."""
     with transaction.atomic():
         ImportBatch.objects.filter(pk=batch.pk).update(state=BatchState.FAILED, finished_at=timezone.now())
@@ -454,7 +455,7 @@ def _conflicts(batch: ImportBatch, source: Source, stored: list[DepartmentRecord
 OUTBOX_OPERATOR_ROLES = frozenset({Role.PROVINCE, Role.COUNTY})
 
 
-def outbox_ack(actor: Any, keys: list[str], now: dt.datetime | None = None) -> dict[str, list[str]]:
+def outbox_ack(actor: User, keys: list[str], now: dt.datetime | None = None) -> dict[str, list[str]]:
     """A department acknowledges messages (asynchronous acks): only its own department's.
 
     Returns ``{"acked": [...], "unknown": [...]}``; keys of other departments count as unknown
@@ -483,7 +484,7 @@ def outbox_ack(actor: Any, keys: list[str], now: dt.datetime | None = None) -> d
     return {"acked": acked, "unknown": unknown}
 
 
-def outbox_retry(actor: Any, pk: int, now: dt.datetime | None = None) -> Any:
+def outbox_retry(actor: User, pk: int, now: dt.datetime | None = None) -> Any:
     """An operator sends a ``dead`` message again: attempts reset, due now."""
     require(actor, VIEW)
     if actor.role not in OUTBOX_OPERATOR_ROLES:

@@ -82,14 +82,14 @@ def upload_refresh(actor: Any, pending: PendingUpload) -> dict[str, Any]:
     pending.preview = preview.to_dict(max_errors=200)
     pending.mapping_digest = mapping_digest(mapping)
     pending.save(update_fields=["preview", "mapping_digest"])
-    return pending.preview
+    return dict(pending.preview)
 
 
 def upload_preview(actor: Any, pending: PendingUpload) -> dict[str, Any]:
     """The preview to show: recomputed if the department's mapping changed since."""
     if pending.mapping_digest != mapping_digest(mapping_for(pending.source, pending.department)):
         return upload_refresh(actor, pending)
-    return pending.preview
+    return dict(pending.preview)
 
 
 def upload_confirm(actor: Any, pending: PendingUpload) -> ImportResult:

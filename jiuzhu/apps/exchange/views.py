@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
+from jiuzhu.apps.core.requests import AuthedRequest
 from jiuzhu.apps.core.scoping import require
 from jiuzhu.rules.exchange.sources import DEPARTMENTS, SOURCES
 
@@ -25,7 +26,7 @@ from .models import OutboxMessage
 
 
 @login_required
-def batch_list(request: HttpRequest) -> HttpResponse:
+def batch_list(request: AuthedRequest) -> HttpResponse:
     qs = selectors.batches_for(request.user)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     can_upload = request.user.has_capability(services.UPLOAD)
@@ -46,7 +47,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def batch_report(request: HttpRequest, pk: int) -> Any:
+def batch_report(request: AuthedRequest, pk: int) -> Any:
     """The row-error report (XLSX, values masked); the download is audited."""
     batch = selectors.batch_get(request.user, pk)
     path = services.report_path(batch)
@@ -69,7 +70,7 @@ def can_see_outbox(user: Any) -> bool:
 
 
 @login_required
-def sources(request: HttpRequest) -> HttpResponse:
+def sources(request: AuthedRequest) -> HttpResponse:
     """The data-source page: per feed its schedule, last import, rows, errors and lateness."""
     feeds = freshness.feed_status(request.user)
     return render(request, "exchange/sources.html", {
@@ -79,7 +80,7 @@ def sources(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def outbox(request: HttpRequest) -> HttpResponse:
+def outbox(request: AuthedRequest) -> HttpResponse:
     """Operators' view of the outbox: counts per state and department, messages given up on."""
     require(request.user, services.VIEW)
     if request.user.role not in OUTBOX_VIEW_ROLES:
@@ -103,7 +104,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def outbox_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def outbox_retry(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         services.outbox_retry(request.user, pk)
     except ValidationError as err:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.exports import csv_line
+from jiuzhu.apps.core.requests import AuthedRequest
 from jiuzhu.apps.core.scoping import require, scoped
 from jiuzhu.apps.determination.selectors import determination_for_page
 from jiuzhu.apps.privacy.exports import sm3_hex
@@ -35,7 +36,7 @@ def household_section(request: HttpRequest, household: Any) -> dict[str, Any]:
 
 
 @login_required
-def household_chain_export(request: HttpRequest, pk: int) -> HttpResponse:
+def household_chain_export(request: AuthedRequest, pk: int) -> HttpResponse:
     """The household's assistance chain as CSV (UTF-8 with BOM), audited."""
     household = registry.household_get(request.user, pk, "export_registry")
     entries = household_chain(household)["entries"]
@@ -73,7 +74,7 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def conflict_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
+def conflict_decide_view(request: AuthedRequest, pk: int) -> HttpResponse:
     conflict = conflict_get(request.user, pk)
     try:
         conflict_decide(actor=request.user, conflict=conflict, decision=request.POST.get("decision", ""),

@@ -158,7 +158,7 @@ def mapping_edit(request: HttpRequest, source: str) -> HttpResponse:
             try:
                 mappings.mapping_set(request.user, feed.key, feed.department, entries, replace=True)
             except ValidationError as err:
-                formset._non_form_errors = formset.error_class(err.messages)  # shown above the table
+                formset._non_form_errors = formset.error_class(err.messages)  # type: ignore[attr-defined]  # shown above the table
             else:
                 messages.success(request, _("The column names were saved; later files of this department use them."))
                 return redirect(back or reverse("exchange_mapping_edit", args=[feed.key]))
@@ -167,7 +167,7 @@ def mapping_edit(request: HttpRequest, source: str) -> HttpResponse:
         initial = [{"header": h, "target": f or IGNORE} for h, f in saved.items()]
         known = {h for h in saved}
         # Columns sent from a preview come with the nearest field chosen (the officer checks it).
-        initial += [{"header": c, "target": getattr(suggest_field(feed, c, exclude=frozenset(saved.values()) - {None}),
+        initial += [{"header": c, "target": getattr(suggest_field(feed, c, exclude=frozenset(v for v in saved.values() if v)),
                                                     "name", "")}
                     for c in request.GET.getlist("column") if c not in known]
         initial += [{"header": "", "target": ""} for _ in range(3)]

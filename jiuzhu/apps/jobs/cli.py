@@ -67,7 +67,7 @@ def list_jobs(*, as_json: bool = False, state: str = "", kind: str = "", limit: 
         amount = f"{j.done:,}/{j.total:,}" if j.total else ""
         flag = " (cancelling)" if j.cancel_requested and j.is_active else ""
         print(f"{j.pk:>5}  {j.kind:<24} {j.state:<10} {j.phase:<10} {amount:>21}  "
-              f"{j.created_at:%Y-%m-%d %H:%M}  {j.started_by.username if j.started_by_id else 'cli'}{flag}")
+              f"{j.created_at:%Y-%m-%d %H:%M}  {j.started_by.username if j.started_by else 'cli'}{flag}")
         if j.error_en and j.state != JobState.DONE:
             print(f"       {j.error_zh} / {j.error_en}")
     return 0

@@ -110,7 +110,7 @@ def job_json(job: Job, url: str = "") -> dict[str, Any]:
         "id": job.pk, "kind": job.kind, "label": str(job.kind_label), "state": job.state,
         "cancel_requested": job.cancel_requested, "attempt": job.attempt,
         "phase": job.phase, "phase_label": str(p.phase_label), "done": job.done, "total": job.total,
-        "percent": p.percent, "region": job.region_id or "", "started_by": job.started_by.username if job.started_by_id else "",
+        "percent": p.percent, "region": job.region_id or "", "started_by": job.started_by.username if job.started_by else "",
         "channel": job.channel, "created_at": _iso(job.created_at), "started_at": _iso(job.started_at),
         "finished_at": _iso(job.finished_at), "heartbeat_at": _iso(job.heartbeat_at),
         "elapsed_seconds": round(p.elapsed.total_seconds(), 1) if p.elapsed else None,

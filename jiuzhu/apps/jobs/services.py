@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import RefusedError
-from jiuzhu.apps.core.models import Region
+from jiuzhu.apps.core.models import Region, User
 from jiuzhu.apps.core.scoping import region_in_scope, require
 
 from .choices import ACTIVE_STATES, RETRYABLE_STATES, JobState
@@ -38,7 +38,7 @@ class JobRefused(RefusedError):
 
 
 def _who(job: Job) -> str:
-    return job.started_by.username if job.started_by_id else "命令行"
+    return job.started_by.username if job.started_by else "命令行"
 
 
 def _busy(job: Job) -> JobRefused:
@@ -49,7 +49,7 @@ def _busy(job: Job) -> JobRefused:
         f"已有同类任务正在进行：任务 #{job.pk}「{job.kind_label}」（{_who(job)} 于 {local:%Y-%m-%d %H:%M} 启动，{state}）。"
         "请等待它完成，或先取消它。",
         f"A job of this kind is already {job.state} for this scope: job #{job.pk} ({job.kind}), started by "
-        f"{job.started_by.username if job.started_by_id else 'the command line'} at {local:%Y-%m-%d %H:%M}. "
+        f"{job.started_by.username if job.started_by else 'the command line'} at {local:%Y-%m-%d %H:%M}. "
         "Wait for it to finish or cancel it first.",
         job)
 
@@ -65,7 +65,7 @@ def _enqueue(job: Job) -> None:
     job.save(update_fields=["task_id"])
 
 
-def job_start(*, actor: Any, kind: str, params: dict[str, Any] | None = None, region_code: str | None = PROVINCE,
+def job_start(*, actor: User | None, kind: str, params: dict[str, Any] | None = None, region_code: str | None = PROVINCE,
               scope_key: str | None = None, channel: str = "ui", enqueue: bool = True) -> Job:
     """Queue a job (or, with ``enqueue=False``, create it for ``runner.run_inline``); answers at once.
 
@@ -107,12 +107,12 @@ def _region_exists(code: str) -> bool:
     return Region.objects.filter(code=code).exists()
 
 
-def _can_steer(actor: Any, job: Job) -> None:
+def _can_steer(actor: User | None, job: Job) -> None:
     if actor is not None:
         require(actor, get_kind(job.kind).start_cap)
 
 
-def job_cancel(*, actor: Any, job: Job) -> Job:
+def job_cancel(*, actor: User | None, job: Job) -> Job:
     """Cancel a queued job at once; ask a running one to stop at its next cancel point."""
     _can_steer(actor, job)
     with transaction.atomic():
@@ -136,7 +136,7 @@ def job_cancel(*, actor: Any, job: Job) -> Job:
     return j
 
 
-def job_retry(*, actor: Any, job: Job) -> Job:
+def job_retry(*, actor: User | None, job: Job) -> Job:
     """Queue a failed, cancelled or interrupted job again (the same job, next attempt)."""
     _can_steer(actor, job)
     mark_abandoned(only=job.pk)

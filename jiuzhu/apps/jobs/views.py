@@ -8,10 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.requests import AuthedRequest
 from jiuzhu.apps.core.scoping import require
 
 from . import selectors, services
@@ -75,7 +77,7 @@ def _steerable(request: HttpRequest, pk: int) -> Job:
 
 @login_required
 @require_POST
-def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def job_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _steerable(request, pk)
     try:
         services.job_cancel(actor=request.user, job=job)
@@ -86,7 +88,7 @@ def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def job_retry(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _steerable(request, pk)
     try:
         services.job_retry(actor=request.user, job=job)
@@ -96,7 +98,7 @@ def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def job_download(request: HttpRequest, pk: int) -> HttpResponse:
+def job_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """The file a job produced (a large export), for the user who started it only; audited."""
     job = selectors.job_get(request.user, pk)
     if job.started_by_id != request.user.pk or job.state != JobState.DONE or not job.result.get("file"):

@@ -7,7 +7,7 @@ walk-through only happens while no warning of 进贤县 has left the ``pushed`` 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import F
 from django.utils import timezone
@@ -24,7 +24,7 @@ from .visits import colleagues
 DEMO_COUNTY = "360124"
 
 
-def _visit(actor: Any, w: Warning) -> Warning:
+def _visit(actor: User, w: Warning) -> Warning:
     """A visit by *actor* with a colleague's account as the second visitor (two-person rule)."""
     n = len(get_indicator(w.indicator).checklist)
     data = {f"check_{i}": "yes" for i in range(n)}
@@ -83,7 +83,7 @@ def walk_states(township: Any, county: Any) -> dict[str, int]:
                                     else Outcome.RECALCULATED, reason="核实后数据有误（演示）" if step ==
                                     "false_positive" else "已重新核算待遇（演示）")
                 # whoever recorded the outcome does not close (two-person rule): the county checks and closes
-                services.close(actor=county if actor != county else colleagues(w, actor).first(), warning=w,
+                services.close(actor=county if actor != county else cast(User, colleagues(w, actor).first()), warning=w,
                                note="已反馈")
             elif step in ("escalated", "decided"):
                 w = services.escalate(actor=actor, warning=w, reason="情况复杂，提请县级一事一议")

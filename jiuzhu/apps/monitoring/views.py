@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import ConflictError
+from jiuzhu.apps.core.requests import AuthedRequest
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 from jiuzhu.apps.jobs.answers import started
 from jiuzhu.apps.jobs.selectors import active_for
@@ -98,11 +99,11 @@ def overdue(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/overdue.html", {"page": page, "query": ""})
 
 
-def _detail_context(request: HttpRequest, w: Any, forms: dict[str, Any] | None = None) -> dict[str, Any]:
+def _detail_context(request: AuthedRequest, w: Any, forms: dict[str, Any] | None = None) -> dict[str, Any]:
     ind = get_indicator(w.indicator)
-    can = request.user.has_capability(HANDLE)  # type: ignore[attr-defined]
+    can = request.user.has_capability(HANDLE)
     actions = [a for a in allowed_actions(w.state) if a not in ("push", "verify")] if can else []
-    if "decide" in actions and getattr(request.user.region, "level", "") != "county":  # type: ignore[attr-defined]
+    if "decide" in actions and getattr(request.user.region, "level", "") != "county":
         actions.remove("decide")
     # Steps the table keeps for another person (two-person rule): said, not offered.
     blocked = [msg for a in actions if (msg := MACHINE.blocked(request.user, w, a))]
@@ -121,16 +122,16 @@ def _detail_context(request: HttpRequest, w: Any, forms: dict[str, Any] | None =
     return {
         "w": w, "ind": ind, "events": events, "visit": visit, "action_forms": action_forms, "blocked": blocked,
         "can_visit": can and w.state in (State.PUSHED, State.VERIFYING),
-        "can_reveal": request.user.has_capability("unmask") and w.household_id is None,  # type: ignore[attr-defined]
+        "can_reveal": request.user.has_capability("unmask") and w.household_id is None,
         "attachments": list(visit.attachments.all()) if visit else [],
         "decision": getattr(w, "county_decision", None) if w.state in (State.HANDLED, State.CLOSED) else None,
     }
 
 
 @login_required
-def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def warning_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     w = selectors.warning_get(request.user, pk)
-    audit("monitoring.view", actor=request.user, object_type="warning", object_id=w.uid)  # type: ignore[arg-type]
+    audit("monitoring.view", actor=request.user, object_type="warning", object_id=w.uid)
     return render(request, "monitoring/warning_detail.html", _detail_context(request, w))
 
 
@@ -144,7 +145,7 @@ def _errors_to_form(form: Any, err: ValidationError) -> None:
 
 @login_required
 @require_POST
-def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def warning_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     """One lifecycle step; a refused step re-renders the page with the reason (400)."""
     w = selectors.warning_get(request.user, pk, HANDLE)
     if action not in ("transfer", "accept", "start_visit", "handle", "escalate", "decide", "close"):
@@ -177,7 +178,7 @@ def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return render(request, "monitoring/warning_detail.html", ctx, status=status)
 
 
-def _visit_context(request: HttpRequest, w: Any, data: dict[str, Any] | None = None,
+def _visit_context(request: AuthedRequest, w: Any, data: dict[str, Any] | None = None,
                    errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
     ind = get_indicator(w.indicator)
     visit = Visit.objects.filter(warning=w).first()
@@ -222,7 +223,7 @@ def _visit_context(request: HttpRequest, w: Any, data: dict[str, Any] | None = N
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def visit(request: HttpRequest, pk: int) -> HttpResponse:
+def visit(request: AuthedRequest, pk: int) -> HttpResponse:
     """The visit form (mobile): checklist of the indicator, two visitors, findings, member facts."""
     w = selectors.warning_get(request.user, pk, HANDLE)
     if w.state not in (State.PUSHED, State.VERIFYING):
@@ -247,7 +248,7 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def visit_autosave(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_autosave(request: AuthedRequest, pk: int) -> HttpResponse:
     """htmx: keep the half-filled form (a draft) as it is typed."""
     w = selectors.warning_get(request.user, pk, HANDLE)
     try:
@@ -260,7 +261,7 @@ def visit_autosave(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_add(request: AuthedRequest, pk: int) -> HttpResponse:
     w = selectors.warning_get(request.user, pk, HANDLE)
     form = AttachmentForm(request.POST, request.FILES)
     error = ""
@@ -319,10 +320,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def indicators(request: HttpRequest) -> HttpResponse:
+def indicators(request: AuthedRequest) -> HttpResponse:
     """The declared indicators with the parameters in force for the user's region today."""
     require(request.user, VIEW)
-    region = request.user.region_id or PROVINCE  # type: ignore[union-attr]
+    region = request.user.region_id or PROVINCE
     code = region[:6] if len(region) >= 6 else PROVINCE
     params, today = current_parameters(), timezone.localdate()
     rows = []
@@ -340,7 +341,7 @@ def indicators(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def runs(request: HttpRequest) -> HttpResponse:
+def runs(request: AuthedRequest) -> HttpResponse:
     """Comparison runs; the province starts one (daily incremental or monthly full)."""
     require(request.user, VIEW)
     if request.method == "POST":
@@ -353,14 +354,14 @@ def runs(request: HttpRequest) -> HttpResponse:
         return started(request, lambda: job_start(actor=request.user, kind="monitoring.comparison", params=params))
     page = Paginator(ComparisonRun.objects.select_related("job"), 30).get_page(request.GET.get("page"))
     return render(request, "monitoring/runs.html", {
-        "page": page, "can_run": request.user.has_capability(RUN), "query": "",  # type: ignore[attr-defined]
+        "page": page, "can_run": request.user.has_capability(RUN), "query": "",
         "active_jobs": active_for(request.user, "monitoring.comparison"),
     })
 
 
-def household_section(request: HttpRequest, household: Any) -> dict[str, Any] | None:
+def household_section(request: AuthedRequest, household: Any) -> dict[str, Any] | None:
     """The household page's section: its warnings and their history (None without the capability)."""
-    if not request.user.has_capability(VIEW):  # type: ignore[attr-defined]
+    if not request.user.has_capability(VIEW):
         return None
     rows = _decorate(selectors.household_warnings(request.user, household))
     for w in rows:

@@ -48,7 +48,7 @@ def two_staff_required(w: Warning, on: dt.date | None = None) -> bool:
     return w.kind in kinds
 
 
-def colleagues(w: Warning, actor: Any) -> QuerySet[User]:
+def colleagues(w: Warning, actor: User) -> QuerySet[User]:
     """Who may be the second visitor of *w*: active staff who handle warnings, in the responsible unit
     or its county, other than *actor*."""
     roles = [role for role, caps in CAPABILITIES.items() if HANDLE in caps]
@@ -64,7 +64,7 @@ def display_name(user: Any) -> str:
     return str(getattr(user, "first_name", "") or getattr(user, "username", ""))
 
 
-def _second(w: Warning, actor: Any, raw: Any) -> User | None:
+def _second(w: Warning, actor: User, raw: Any) -> User | None:
     """The chosen second visitor, if it is one of the colleagues (anything else is ignored)."""
     try:
         pk = int(str(raw or "").strip())
@@ -73,7 +73,7 @@ def _second(w: Warning, actor: Any, raw: Any) -> User | None:
     return colleagues(w, actor).filter(pk=pk).first()
 
 
-def clean_draft(w: Warning, actor: Any, data: dict[str, Any]) -> dict[str, Any]:
+def clean_draft(w: Warning, actor: User, data: dict[str, Any]) -> dict[str, Any]:
     """What a draft keeps: everything typed so far, trimmed; nothing is validated yet."""
     checklist = {}
     for i in range(len(get_indicator(w.indicator).checklist)):
@@ -99,7 +99,7 @@ def clean_draft(w: Warning, actor: Any, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def visit_errors(w: Warning, actor: Any, data: dict[str, Any]) -> dict[str, list[str]]:
+def visit_errors(w: Warning, actor: User, data: dict[str, Any]) -> dict[str, list[str]]:
     """Why the submitted visit is not complete yet (field → messages); empty when it is."""
     clean = clean_draft(w, actor, data)
     errors: dict[str, list[str]] = {}

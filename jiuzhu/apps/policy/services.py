@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
-from jiuzhu.apps.core.models import Region
+from jiuzhu.apps.core.models import Region, User
 from jiuzhu.apps.core.scoping import region_in_scope
 from jiuzhu.rules.params import ParameterError
 
@@ -26,7 +25,7 @@ def _msg(err: ParameterError) -> str:
     return err.message_en if (get_language() or "").startswith("en") else err.message_zh
 
 
-def _check(actor: Any, region_code: str) -> None:
+def _check(actor: User, region_code: str) -> None:
     if not (actor.is_authenticated and actor.has_capability(CAP)):
         raise PermissionDenied
     if not region_in_scope(actor, region_code):
@@ -35,7 +34,7 @@ def _check(actor: Any, region_code: str) -> None:
 
 @transaction.atomic
 def revision_create(
-    *, actor: Any, path: str, region: str, area: str, effective_from: dt.date, value: str, reference: str, note: str = ""
+    *, actor: User, path: str, region: str, area: str, effective_from: dt.date, value: str, reference: str, note: str = ""
 ) -> ParameterRevision:
     """Record a draft.  It is validated now against the tree as it would be once approved."""
     _check(actor, region)
@@ -70,7 +69,7 @@ def revision_create(
 
 
 @transaction.atomic
-def revision_decide(*, actor: Any, revision: ParameterRevision, approve: bool, note: str = "") -> ParameterRevision:
+def revision_decide(*, actor: User, revision: ParameterRevision, approve: bool, note: str = "") -> ParameterRevision:
     """Approve or reject a draft.  Never by its author; approved revisions are final."""
     revision = ParameterRevision.objects.select_for_update().get(pk=revision.pk)
     _check(actor, revision.region_id)

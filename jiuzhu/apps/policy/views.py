@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jiuzhu.apps.core.requests import AuthedRequest
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require, scoped
 from jiuzhu.rules.params import ParameterError
 
@@ -38,7 +39,7 @@ class RevisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         en = (get_language() or "").startswith("en")
         nodes = current_parameters().nodes
-        self.fields["path"].choices = [
+        self.fields["path"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
             (p, f"{p} — {nodes[p].label_en if en else nodes[p].label_zh}") for p in sorted(nodes)
         ]
 
@@ -78,7 +79,7 @@ def parameter_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def revision_list(request: HttpRequest) -> HttpResponse:
+def revision_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, CAP)
     form = RevisionForm(request.POST or None, initial={"region": _region_code(request.user)})
     status = 200
@@ -101,7 +102,7 @@ def revision_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def revision_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def revision_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     revision = get_scoped_or_404(ParameterRevision.objects.all(), request.user, CAP, pk=pk)
     decision = request.POST.get("decision")
     if decision not in ("approve", "reject"):

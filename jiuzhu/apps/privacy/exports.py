@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
+from django.utils.functional import Promise
 
 from jiuzhu.engine.exchange.report import sanitise_cell
 
@@ -31,7 +32,7 @@ class ExportKind:
     count: Callable[[Any, dict[str, str]], int]  # (requester, filters) → rows
     table: Callable[[Any, dict[str, str], str], tuple[list[str], Iterable[list[Any]]]]  # (requester, filters, purpose)
     filename: str
-    back: str  # URL of the page the export belongs to
+    back: str | Promise  # URL of the page the export belongs to (reverse_lazy: the URLconf loads later)
 
 
 EXPORTS: dict[str, ExportKind] = {}

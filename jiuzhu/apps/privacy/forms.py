@@ -15,7 +15,7 @@ class ExportRequestForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["purpose"].choices = [("", "—"), *purpose_choices()]
+        self.fields["purpose"].choices = [("", "—"), *purpose_choices()]  # type: ignore[attr-defined]  # a ChoiceField
 
 
 class DecisionForm(forms.Form):

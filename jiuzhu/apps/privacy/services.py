@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import RefusedError
-from jiuzhu.apps.core.models import RegionClosure
+from jiuzhu.apps.core.models import RegionClosure, User
 from jiuzhu.rules.text import normalise_text
 
 from .config import approval_rows, purposes
@@ -42,7 +42,7 @@ def check_purpose(purpose: str) -> str:
     return code
 
 
-def export_request(*, actor: Any, kind_key: str, query: Mapping[str, str], purpose: str, note: str = "") -> ExportRequest:
+def export_request(*, actor: User, kind_key: str, query: Mapping[str, str], purpose: str, note: str = "") -> ExportRequest:
     """Record a request for a bulk export; within the cap it is ready at once, above it it waits.
 
     Raises PermissionDenied (may not ask for this export), ValidationError (no purpose from the
@@ -100,7 +100,7 @@ def export_get(user: Any, uid: Any) -> ExportRequest:
         raise Http404 from exc
 
 
-def export_decide(*, actor: Any, uid: Any, action: str, note: str = "") -> ExportRequest:
+def export_decide(*, actor: User, uid: Any, action: str, note: str = "") -> ExportRequest:
     """Approve or refuse (a second person in scope), or withdraw (the requester) a pending export."""
     req = export_get(actor, uid)
     note = normalise_text(note or "")[:200]
@@ -128,7 +128,7 @@ def export_decide(*, actor: Any, uid: Any, action: str, note: str = "") -> Expor
     return req
 
 
-def export_claim(*, actor: Any, uid: Any) -> tuple[ExportRequest, ExportKind]:
+def export_claim(*, actor: User, uid: Any) -> tuple[ExportRequest, ExportKind]:
     """Take an approved export for download: once, by its requester only."""
     req = export_get(actor, uid)
     if req.requested_by_id != actor.pk:

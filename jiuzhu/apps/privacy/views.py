@@ -8,11 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.errors import RefusedError
+from jiuzhu.apps.core.requests import AuthedRequest
 
 from . import services
 from .config import approval_rows, purpose_label
@@ -35,7 +37,7 @@ def _message(err: RefusedError) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def export_new(request: HttpRequest, kind: str) -> HttpResponse:
+def export_new(request: AuthedRequest, kind: str) -> HttpResponse:
     """Ask for an export: what it holds (the filters of the page it came from), how many rows, why."""
     export = get_kind(kind)
     if export is None:
@@ -91,7 +93,7 @@ def export_detail(request: HttpRequest, uid: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def export_decide(request: HttpRequest, uid: str) -> HttpResponse:
+def export_decide(request: AuthedRequest, uid: str) -> HttpResponse:
     _require_part(request.user)
     services.export_get(request.user, uid)  # 404 before anything else for a request one may not see
     form = DecisionForm(request.POST)
@@ -114,7 +116,7 @@ def _bad_action() -> str:
 
 
 @login_required
-def export_download(request: HttpRequest, uid: str) -> HttpResponse:
+def export_download(request: AuthedRequest, uid: str) -> HttpResponseBase:
     """The file, produced now, once, for the requester; its SM3 and row count are audited at the end."""
     _require_part(request.user)
     try:

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from jiuzhu.api.pagination import ClampedPagination
 from jiuzhu.api.serializers import StrictSerializer
+from jiuzhu.apps.core.requests import AuthedAPIRequest
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 from jiuzhu.apps.privacy.volume import charge, listing_purpose
 from jiuzhu.pii.masking import mask_certificate_number
@@ -36,7 +37,7 @@ def _age_today(birth: dt.date) -> int:
     return age_on(birth, timezone.localdate())
 
 
-class MemberReadSerializer(serializers.ModelSerializer):
+class MemberReadSerializer(serializers.ModelSerializer[Any]):
     """A member as the API shows it: identifiers masked, the age instead of the birth date (ADR 0024).
 
     The hidden digits of a masked ID number are the birth date: returning both would return
@@ -60,7 +61,7 @@ class MemberReadSerializer(serializers.ModelSerializer):
         return _age_today(member.birth_date)
 
 
-class HouseholdReadSerializer(serializers.ModelSerializer):
+class HouseholdReadSerializer(serializers.ModelSerializer[Any]):
     members = MemberReadSerializer(many=True, read_only=True)
 
     class Meta:
@@ -180,7 +181,7 @@ class HouseholdListView(APIView):
 
     @extend_schema(operation_id="households_create", request=HouseholdWriteSerializer,
                    responses={201: HouseholdReadSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedAPIRequest) -> Response:
         require(request.user, EDIT)
         ser = HouseholdWriteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -230,7 +231,7 @@ class HouseholdDetailView(APIView):
 
     @extend_schema(operation_id="households_partial_update", request=HouseholdWriteSerializer,
                    responses=HouseholdReadSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthedAPIRequest, pk: int) -> Response:
         household = get_scoped_or_404(Household.objects.all(), request.user, EDIT, pk=pk)
         ser = HouseholdWriteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -248,7 +249,7 @@ class MemberListView(APIView):
 
     @extend_schema(operation_id="members_create", request=MemberWriteSerializer,
                    responses={201: MemberReadSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedAPIRequest) -> Response:
         require(request.user, EDIT)
         ser = MemberWriteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -270,7 +271,7 @@ class MemberDetailView(APIView):
 
     @extend_schema(operation_id="members_partial_update", request=MemberWriteSerializer,
                    responses=MemberReadSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthedAPIRequest, pk: int) -> Response:
         member = get_scoped_or_404(Member.objects.select_related("household"), request.user, EDIT, pk=pk)
         ser = MemberWriteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)

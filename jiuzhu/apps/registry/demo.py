@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+
+from jiuzhu.apps.core.models import User
 
 from . import services
 from .models import ChangeRecord, Household
@@ -26,7 +27,7 @@ STEPS = [
 
 
 @transaction.atomic
-def add_demo_history(actor: Any, county: str, households: int = 40) -> int:
+def add_demo_history(actor: User, county: str, households: int = 40) -> int:
     """Apply three dated edits to the first `households` households of `county`."""
     tz = ZoneInfo(settings.TIME_ZONE)
     done = 0

@@ -33,7 +33,7 @@ class HouseholdForm(VersionedForm):
             villages = villages.filter(
                 code__in=RegionClosure.objects.filter(ancestor_id=user.region_id).values("descendant_id")
             )
-        self.fields["village"].choices = [
+        self.fields["village"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
             (v.code, f"{v.parent.name if v.parent else ''} {v.name}") for v in villages.select_related("parent")[:3000]
         ]
 
@@ -176,4 +176,4 @@ class UnmaskForm(forms.Form):
             # Only numbers this member has: asking for an empty one would just be refused.
             stored = {"id_number": True, "disability_cert_no": bool(member.disability_cert_no_enc),
                       "phone": bool(member.phone_enc), "bank_account": bool(member.bank_account_enc)}
-            self.fields["field"].choices = [(k, v) for k, v in UNMASK_FIELDS if stored[k]]
+            self.fields["field"].choices = [(k, v) for k, v in UNMASK_FIELDS if stored[k]]  # type: ignore[attr-defined]  # a ChoiceField

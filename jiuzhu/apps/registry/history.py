@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from jiuzhu.apps.core.models import User
+
 from .models import ChangeRecord, Expense, Household, IncomeItem, Member, PropertyItem, Supporter
 
 # object_type in ChangeRecord -> model
@@ -98,7 +100,7 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
 
 def record(
     *,
-    actor: Any,
+    actor: User,
     household: Household,
     obj: models.Model,
     action: str,

@@ -10,6 +10,7 @@ which a household can be read as it was on any past date.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -20,7 +21,7 @@ from jiuzhu.apps.core.models import Region
 
 from . import choices
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class Household(models.Model):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.keys import keyring
-from jiuzhu.apps.core.models import Region, RegionClosure
+from jiuzhu.apps.core.models import Region, RegionClosure, User
 from jiuzhu.apps.core.scoping import region_in_scope
 from jiuzhu.pii.crypto import blind_index, encrypt_field
 from jiuzhu.pii.masking import (
@@ -67,7 +67,7 @@ def _set_secret(obj: Any, field: str, value: str, table: str, masker: Any) -> No
         setattr(obj, f"{field}_masked", "")
 
 
-def _check_can_edit(actor: Any, household: Household | None = None) -> None:
+def _check_can_edit(actor: User, household: Household | None = None) -> None:
     if not (actor.is_authenticated and actor.has_capability(EDIT)):
         raise PermissionDenied
     if household is not None and not region_in_scope(actor, household.village_id):
@@ -90,7 +90,7 @@ def _bump(household: Household) -> None:
 
 # ---------------------------------------------------------------- households
 
-def _village(actor: Any, code: Any) -> Region:
+def _village(actor: User, code: Any) -> Region:
     region = Region.objects.filter(code=str(code), level="village").first()
     if region is None:
         raise ValidationError({"village": _("Unknown village code.")})
@@ -109,7 +109,7 @@ HOUSEHOLD_FIELDS = {
 }
 
 
-def _apply_household(actor: Any, household: Household, data: dict[str, Any]) -> None:
+def _apply_household(actor: User, household: Household, data: dict[str, Any]) -> None:
     clean = collect(HOUSEHOLD_FIELDS, data)
     if "village" in data:
         village = _village(actor, data["village"])
@@ -127,7 +127,7 @@ def _apply_household(actor: Any, household: Household, data: dict[str, Any]) -> 
 
 
 @transaction.atomic
-def household_create(*, actor: Any, data: dict[str, Any], head: dict[str, Any]) -> Household:
+def household_create(*, actor: User, data: dict[str, Any], head: dict[str, Any]) -> Household:
     """Register a new household with its head (户主)."""
     _check_can_edit(actor)
     missing = [f for f in ("village", "area_type", "address") if not data.get(f)]
@@ -169,7 +169,7 @@ def _next_household_code(county: str) -> str:
 
 @transaction.atomic
 def household_update(
-    *, actor: Any, household: Household, data: dict[str, Any], expected_version: int | None = None, reason: str = ""
+    *, actor: User, household: Household, data: dict[str, Any], expected_version: int | None = None, reason: str = ""
 ) -> Household:
     _check_can_edit(actor, household)
     household = _lock(household, expected_version)
@@ -300,7 +300,7 @@ def _save_member(member: Member) -> None:
 
 
 @transaction.atomic
-def member_add(*, actor: Any, household: Household, data: dict[str, Any], expected_version: int | None = None) -> Member:
+def member_add(*, actor: User, household: Household, data: dict[str, Any], expected_version: int | None = None) -> Member:
     _check_can_edit(actor, household)
     household = _lock(household, expected_version)
     if data.get("relation") == "head" and household.members.filter(relation="head").exists():
@@ -314,7 +314,7 @@ def member_add(*, actor: Any, household: Household, data: dict[str, Any], expect
 
 @transaction.atomic
 def member_update(
-    *, actor: Any, member: Member, data: dict[str, Any], expected_version: int | None = None, reason: str = ""
+    *, actor: User, member: Member, data: dict[str, Any], expected_version: int | None = None, reason: str = ""
 ) -> Member:
     household = member.household
     _check_can_edit(actor, household)
@@ -448,7 +448,7 @@ def _save_supported(item: Any) -> None:
 
 
 @transaction.atomic
-def item_add(*, actor: Any, household: Household, kind: str, data: dict[str, Any], expected_version: int | None = None) -> Any:
+def item_add(*, actor: User, household: Household, kind: str, data: dict[str, Any], expected_version: int | None = None) -> Any:
     _check_can_edit(actor, household)
     household = _lock(household, expected_version)
     item = ITEM_MODELS[kind]()
@@ -461,7 +461,7 @@ def item_add(*, actor: Any, household: Household, kind: str, data: dict[str, Any
 
 
 @transaction.atomic
-def item_update(*, actor: Any, item: Any, data: dict[str, Any], expected_version: int | None = None, reason: str = "") -> Any:
+def item_update(*, actor: User, item: Any, data: dict[str, Any], expected_version: int | None = None, reason: str = "") -> Any:
     kind = history.OBJECT_TYPE[type(item)]
     _check_can_edit(actor, item.household)
     household = _lock(item.household, expected_version)
@@ -476,7 +476,7 @@ def item_update(*, actor: Any, item: Any, data: dict[str, Any], expected_version
 
 
 @transaction.atomic
-def item_delete(*, actor: Any, item: Any, expected_version: int | None = None, reason: str = "") -> None:
+def item_delete(*, actor: User, item: Any, expected_version: int | None = None, reason: str = "") -> None:
     _check_can_edit(actor, item.household)
     household = _lock(item.household, expected_version)
     before = history.snapshot(item)

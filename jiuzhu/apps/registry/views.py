@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.hooks import household_sections
+from jiuzhu.apps.core.requests import AuthedRequest
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 
 from . import history, selectors, services
@@ -123,7 +124,7 @@ def household_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def household_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(request.user, pk)
     as_of_raw = request.GET.get("as_of", "")
     as_of = None
@@ -149,8 +150,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "members_by_uid": {m["uid"]: m for m in (state or {}).get("member", [])},
             # Ages (周岁), never birth dates, beside masked ID numbers (ADR 0024).
             "ages_on": as_of or timezone.localdate(),
-            "can_edit": request.user.has_capability(EDIT) and as_of is None,  # type: ignore[attr-defined]
-            "can_unmask": request.user.has_capability("unmask"),  # type: ignore[attr-defined]
+            "can_edit": request.user.has_capability(EDIT) and as_of is None,
+            "can_unmask": request.user.has_capability("unmask"),
             # The apps built on the registry add their sections through core.hooks: the determination
             # under the facts; the assistance chain, warnings, applications and programmes after the
             # records.  They describe the household now, so a past date shows none of them.
@@ -171,7 +172,7 @@ def household_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def household_create(request: HttpRequest) -> HttpResponse:
+def household_create(request: AuthedRequest) -> HttpResponse:
     require(request.user, EDIT)
     form = HouseholdForm(request.POST or None, user=request.user)
     head = MemberForm(request.POST or None, prefix="head")
@@ -198,7 +199,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def household_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     household = get_scoped_or_404(selectors.Household.objects.all(), request.user, EDIT, pk=pk)
     initial = {
         "village": household.village_id,
@@ -223,7 +224,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_create(request: HttpRequest, pk: int) -> HttpResponse:
+def member_create(request: AuthedRequest, pk: int) -> HttpResponse:
     household = get_scoped_or_404(selectors.Household.objects.all(), request.user, EDIT, pk=pk)
     form = MemberForm(request.POST or None, initial={"version": household.version})
     return _edit_view(
@@ -242,7 +243,7 @@ def member_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def member_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     member = get_scoped_or_404(
         Member.objects.select_related("household"), request.user, EDIT, pk=pk
     )
@@ -268,7 +269,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+def member_unmask(request: AuthedRequest, pk: int) -> HttpResponse:
     """查看完整号码: one identifier of one member, with a reason; the only way to see it (audited)."""
     member = get_scoped_or_404(
         Member.objects.select_related("household"), request.user, "unmask", pk=pk
@@ -313,7 +314,7 @@ def _item_model(kind: str) -> Any:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def item_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def item_create(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
     _item_model(kind)
     household = get_scoped_or_404(selectors.Household.objects.all(), request.user, EDIT, pk=pk)
     form = with_members(
@@ -337,7 +338,7 @@ def item_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def item_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def item_edit(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
     model = _item_model(kind)
     item = get_scoped_or_404(model.objects.select_related("household"), request.user, EDIT, pk=pk)
     household = item.household
@@ -371,7 +372,7 @@ def item_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def item_delete(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
     model = _item_model(kind)
     item = get_scoped_or_404(model.objects.select_related("household"), request.user, EDIT, pk=pk)
     household_pk = item.household_id

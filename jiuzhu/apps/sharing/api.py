@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from jiuzhu.api.pagination import ClampedPagination
 from jiuzhu.api.serializers import StrictSerializer
+from jiuzhu.apps.core.requests import AuthedAPIRequest
 from jiuzhu.apps.core.scoping import require
 from jiuzhu.apps.privacy.config import purposes
 from jiuzhu.apps.privacy.volume import charge, listing_purpose
@@ -36,7 +37,7 @@ class QueryRequestSerializer(StrictSerializer):
         return super().to_internal_value(data)
 
 
-class QueryAnswerSerializer(serializers.Serializer):
+class QueryAnswerSerializer(serializers.Serializer[Any]):
     in_low_income_population = serializers.BooleanField()
     category = serializers.CharField(allow_null=True)
     category_label = serializers.CharField(allow_null=True)
@@ -70,7 +71,7 @@ class SharedPeopleView(APIView):
         ],
         responses={200: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT, 429: OpenApiTypes.OBJECT},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedAPIRequest) -> Response:
         selectors.entry_of(request.user)
         purpose = listing_purpose(request, "api-sharing-people")
         county = request.query_params.get("county", "")
@@ -92,7 +93,7 @@ class SharedPersonView(APIView):
 
     @extend_schema(operation_id="sharing_person_retrieve", parameters=[OpenApiParameter("purpose", str)],
                    responses={200: OpenApiTypes.OBJECT})
-    def get(self, request: Request, uid: str) -> Response:
+    def get(self, request: AuthedAPIRequest, uid: str) -> Response:
         member = selectors.person_get(request.user, uid)
         purpose = _purpose(request)
         row = _plain(next(selectors.rows(request.user, [member], purpose=purpose)))
@@ -105,7 +106,7 @@ class LowIncomeQueryView(APIView):
 
     @extend_schema(operation_id="sharing_query", request=QueryRequestSerializer,
                    responses={200: QueryAnswerSerializer, 400: OpenApiTypes.OBJECT, 429: OpenApiTypes.OBJECT})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedAPIRequest) -> Response:
         require(request.user, services.QUERY)
         ser = QueryRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)

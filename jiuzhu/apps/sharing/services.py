@@ -110,7 +110,7 @@ def _retry_after(user: User, now: dt.datetime) -> int:
     return max(1, math.ceil(wait)) if wait > 0 else 0
 
 
-def low_income_query(*, actor: Any, id_number: str, purpose: str = "") -> dict[str, Any]:
+def low_income_query(*, actor: User, id_number: str, purpose: str = "") -> dict[str, Any]:
     """Answer the exact-ID query (see the module docstring).
 
     Raises PermissionDenied (no capability, or the catalogue shares no query with this
@@ -177,7 +177,7 @@ def _zh() -> bool:
     return not (get_language() or "").startswith("en")
 
 
-def audit_people_access(actor: Any, *, action: str, rows: int, purpose: str = "", **detail: Any) -> None:
+def audit_people_access(actor: User, *, action: str, rows: int, purpose: str = "", **detail: Any) -> None:
     """Record a department's bulk access to the catalogue's people (list page, export, API)."""
     audit(f"sharing.{action}", actor=actor, department=getattr(actor, "department", ""), rows=rows,
           purpose=normalise_text(purpose or "")[:200], **detail)

@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.apps.core.models import Region
+from jiuzhu.apps.core.requests import AuthedRequest
 from jiuzhu.apps.core.scoping import require
 from jiuzhu.apps.privacy.config import purpose_choices, purposes
 from jiuzhu.apps.privacy.volume import DailyVolumeExceeded, charge
@@ -67,7 +68,7 @@ def _headers(fields: list[str]) -> list[tuple[str, Any]]:
 
 
 @login_required
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: AuthedRequest) -> HttpResponse:
     entry = selectors.entry_of(request.user)
     f = filters(request)
     purpose = f["purpose"] if _purpose_ok(f["purpose"]) else ""
@@ -101,7 +102,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person(request: HttpRequest, uid: str) -> HttpResponse:
+def person(request: AuthedRequest, uid: str) -> HttpResponse:
     entry = selectors.entry_of(request.user)
     member = selectors.person_get(request.user, uid)
     purpose = normalise_text(request.GET.get("purpose", ""))[:200]
@@ -127,9 +128,9 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def query(request: HttpRequest) -> HttpResponse:
+def query(request: AuthedRequest) -> HttpResponse:
     require(request.user, QUERY)
-    entry = entry_for(request.user.department or "")  # type: ignore[union-attr]
+    entry = entry_for(request.user.department or "")
     form = QueryForm(request.POST or None)
     answer, status = None, 200
     if request.method == "POST" and form.is_valid():

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.models import User
 
 from ..models import Appeal, Application, State
 from ..workflow import DECIDE, ApplicationError
@@ -16,7 +16,7 @@ from .common import _check_scope, today
 
 
 @transaction.atomic
-def appeal_record(*, actor: Any, application: Application, kind: str, grounds: str,
+def appeal_record(*, actor: User, application: Application, kind: str, grounds: str,
                   on: dt.date | None = None) -> Appeal:
     """An applicant's request for review of a decision, linked to the decision and its reasons."""
     on = on or today()
@@ -38,7 +38,7 @@ def appeal_record(*, actor: Any, application: Application, kind: str, grounds: s
 
 
 @transaction.atomic
-def appeal_conclude(*, actor: Any, appeal: Appeal, outcome: str, text: str, on: dt.date | None = None) -> Appeal:
+def appeal_conclude(*, actor: User, appeal: Appeal, outcome: str, text: str, on: dt.date | None = None) -> Appeal:
     on = on or today()
     _check_scope(actor, appeal.application.village_id, DECIDE)
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)

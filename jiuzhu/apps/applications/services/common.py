@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from jiuzhu.apps.core.models import User
 from jiuzhu.apps.core.scoping import region_in_scope
 from jiuzhu.apps.registry.models import Household
 from jiuzhu.rules.calendar import default_calendar
@@ -42,7 +43,7 @@ def state_label(state: str) -> str:
     return str(State(state).label)
 
 
-def _check_scope(actor: Any, village_id: str, capability: str = PROCESS) -> None:
+def _check_scope(actor: User, village_id: str, capability: str = PROCESS) -> None:
     if not (actor.is_authenticated and actor.has_capability(capability)):
         raise PermissionDenied(capability)
     if not region_in_scope(actor, village_id):

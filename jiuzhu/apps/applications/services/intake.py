@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.keys import keyring
+from jiuzhu.apps.core.models import User
 from jiuzhu.apps.core.scoping import region_in_scope
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.apps.registry import services as registry
@@ -35,7 +36,7 @@ def _id_index(value: str) -> str:
 
 
 @transaction.atomic
-def staff_relative_add(*, actor: Any, region: str, staff_kind: str, staff_name: str, relative_name: str,
+def staff_relative_add(*, actor: User, region: str, staff_kind: str, staff_name: str, relative_name: str,
                        relative_id: str, relation: str, staff_user: Any = None) -> StaffRelative:
     """Register a close relative of a caseworker or village-committee member (近亲属备案)."""
     if not (actor.is_authenticated and actor.has_capability(PROCESS)):
@@ -88,7 +89,7 @@ def _number(on: dt.date) -> str:
     return f"SQ{on:%Y%m%d}{uuid.uuid4().hex[:8].upper()}"
 
 
-def create_application(*, actor: Any, household: Household, channel: str, applicant_name: str = "",
+def create_application(*, actor: User, household: Household, channel: str, applicant_name: str = "",
                        agent_name: str = "", agent_relation: str = "", hotline_ref: str = "", reason: str = "",
                        consent_next_tier: bool = True, documents: Any = (), authorisation_ref: str = "",
                        authorisation_on: dt.date | None = None, declared_relation: str = "",
@@ -106,7 +107,7 @@ def create_application(*, actor: Any, household: Household, channel: str, applic
         raise
 
 
-def _create(actor: Any, household: Household, channel: str, applicant_name: str, agent_name: str,
+def _create(actor: User, household: Household, channel: str, applicant_name: str, agent_name: str,
             agent_relation: str, hotline_ref: str, reason: str, consent_next_tier: bool, documents: Any,
             authorisation_ref: str, authorisation_on: dt.date | None, declared_relation: str,
             on: dt.date) -> Application:
@@ -145,7 +146,7 @@ def _create(actor: Any, household: Household, channel: str, applicant_name: str,
 
 
 @transaction.atomic
-def create_with_new_household(*, actor: Any, household_data: dict[str, Any], head: dict[str, Any],
+def create_with_new_household(*, actor: User, household_data: dict[str, Any], head: dict[str, Any],
                               **application: Any) -> Application:
     """The desk form for a household not yet registered: registry first (its services), then the application."""
     if not (actor.is_authenticated and actor.has_capability(PROCESS)):
@@ -154,7 +155,7 @@ def create_with_new_household(*, actor: Any, household_data: dict[str, Any], hea
     return create_application(actor=actor, household=household, **application)
 
 
-def _record(app: Application, action: str, from_state: str, to_state: str, actor: Any, on: dt.date,
+def _record(app: Application, action: str, from_state: str, to_state: str, actor: User, on: dt.date,
             reason: str, params: ParameterSet, detail: dict[str, Any]) -> Transition:
     """The first history row (submitted), written with its audit record; later steps: ``workflow.MACHINE``."""
     household_version = Household.objects.filter(pk=app.household_id).values_list("version", flat=True).get()

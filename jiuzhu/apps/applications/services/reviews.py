@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jiuzhu.apps.assistance.models import Entitlement
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.models import User
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.apps.registry.models import Household
 from jiuzhu.rules.params import ParameterSet
@@ -41,7 +41,7 @@ def _schedule_review(app: Application, on: dt.date, params: ParameterSet) -> Rev
 
 
 @transaction.atomic
-def review_done(*, actor: Any, task: ReviewTask, note: str = "", on: dt.date | None = None) -> ReviewTask:
+def review_done(*, actor: User, task: ReviewTask, note: str = "", on: dt.date | None = None) -> ReviewTask:
     """Mark a periodic review done and schedule the next one of the same kind."""
     on = on or today()
     _check_scope(actor, task.household.village_id)

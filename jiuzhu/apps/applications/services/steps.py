@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiuzhu.apps.assistance.services import EntitlementError, start_entitlement
+from jiuzhu.apps.core.models import User
 from jiuzhu.apps.core.scoping import region_in_scope
 from jiuzhu.apps.determination.facts import record_fact
 from jiuzhu.apps.policy.selectors import current_parameters
@@ -32,7 +33,7 @@ from .common import DOCUMENTS, _clean_documents, calendar, param, today
 from .reviews import _schedule_review
 
 
-def act(*, actor: Any, application: Application, action: str, expected_version: int | None = None,
+def act(*, actor: User, application: Application, action: str, expected_version: int | None = None,
         reason: str = "", data: dict[str, Any] | None = None, on: dt.date | None = None) -> Application:
     """Take one workflow step (see ``workflow.TRANSITIONS``)."""
     on = on or today()
@@ -67,7 +68,7 @@ def _take_documents(app: Application, data: dict[str, Any], on: dt.date) -> None
             app.documents = [*app.documents, "authorisation"]
 
 
-def _h_notify_missing(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
+def _h_notify_missing(app: Application, actor: User, on: dt.date, reason: str, data: dict[str, Any],
                       params: ParameterSet) -> dict[str, Any]:
     _take_documents(app, data, on)
     missing = _missing(app, params, on)
@@ -77,7 +78,7 @@ def _h_notify_missing(app: Application, actor: Any, on: dt.date, reason: str, da
     return {"missing": missing}
 
 
-def _h_accept(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
+def _h_accept(app: Application, actor: User, on: dt.date, reason: str, data: dict[str, Any],
               params: ParameterSet) -> dict[str, Any]:
     _take_documents(app, data, on)
     missing = _missing(app, params, on)
@@ -90,7 +91,7 @@ def _h_accept(app: Application, actor: Any, on: dt.date, reason: str, data: dict
     return {"due_on": app.due_on.isoformat()}
 
 
-def _h_check(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
+def _h_check(app: Application, actor: User, on: dt.date, reason: str, data: dict[str, Any],
              params: ParameterSet) -> dict[str, Any]:
     if not app.authorisation_on:
         raise ApplicationError("authorisation", _("The written authorisation for the economic check is missing."))
@@ -114,7 +115,7 @@ def _is_county_level(user: Any) -> bool:
     return bool(user.region_id) and user.region.level in ("county", "city", "province")
 
 
-def _h_visit(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
+def _h_visit(app: Application, actor: User, on: dt.date, reason: str, data: dict[str, Any],
              params: ParameterSet) -> dict[str, Any]:
     second = _visit_user(data.get("staff_2"))
     if second is None or second.pk == actor.pk:
@@ -157,7 +158,7 @@ def _h_visit(app: Application, actor: Any, on: dt.date, reason: str, data: dict[
             "opinion_due_on": app.opinion_due_on.isoformat()}
 
 
-def _h_opinion(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
+def _h_opinion(app: Application, actor: User, on: dt.date, reason: str, data: dict[str, Any],
                params: ParameterSet) -> dict[str, Any]:
     proposal = data.get("proposal")
     if proposal not in ("approve", "refuse"):
@@ -178,7 +179,7 @@ def _notice(app: Application, on: dt.date, params: ParameterSet) -> None:
         app.notice_end, int(param(params, "decision_working_days", app.household, on)))
 
 
-def _h_publish(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
+def _h_publish(app: Application, actor: User, on: dt.date, reason: str, data: dict[str, Any],
                params: ParameterSet) -> dict[str, Any]:
     if app.opinion != "approve":
         raise ApplicationError("not_published", _("Only a proposed approval is published; refuse the application "
@@ -189,7 +190,7 @@ def _h_publish(app: Application, actor: Any, on: dt.date, reason: str, data: dic
             "boards": [v.code for v in notices.boards(app)]}
 
 
-def _h_object(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
+def _h_object(app: Application, actor: User, on: dt.date, reason: str, data: dict[str, Any],
               params: ParameterSet) -> dict[str, Any]:
     # What counts is the day the objection was received (within the period: notices.new_objection),
     # not the day it is recorded — a letter of the last day may be entered the next morning.
@@ -208,19 +209,19 @@ def _close_objections(app: Application, on: dt.date, reason: str) -> int:
                                                                                       resolved_on=on)
 
 
-def _h_resolve(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
+def _h_resolve(app: Application, actor: User, on: dt.date, reason: str, data: dict[str, Any],
                params: ParameterSet) -> dict[str, Any]:
     closed = _close_objections(app, on, reason)
     app.decision_due_on = calendar().add_working_days(on, int(param(params, "decision_working_days", app.household, on)))
     return {"objections_closed": closed}
 
 
-def _h_republish(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
+def _h_republish(app: Application, actor: User, on: dt.date, reason: str, data: dict[str, Any],
                  params: ParameterSet) -> dict[str, Any]:
     closed = _close_objections(app, on, reason)
     notices.set_residence(app, data)
     _notice(app, on, params)
-    return {"objections_closed": closed, "notice_end": app.notice_end.isoformat()}  # type: ignore[union-attr]
+    return {"objections_closed": closed, "notice_end": app.notice_end.isoformat()}
 
 
 def _notice_over(app: Application, on: dt.date) -> None:
@@ -240,7 +241,7 @@ def _decide(app: Application, decision: str, on: dt.date, reason: str, result: d
     app.decision_reasons = letters.reason_lines(app.decision_basis)
 
 
-def _h_approve(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
+def _h_approve(app: Application, actor: User, on: dt.date, reason: str, data: dict[str, Any],
                params: ParameterSet) -> dict[str, Any]:
     _notice_over(app, on)
     result = assess(app.household, on)
@@ -276,7 +277,7 @@ def _h_approve(app: Application, actor: Any, on: dt.date, reason: str, data: dic
             "lower_tier": not started}
 
 
-def _h_refuse(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
+def _h_refuse(app: Application, actor: User, on: dt.date, reason: str, data: dict[str, Any],
               params: ParameterSet) -> dict[str, Any]:
     if app.state == State.OPINION and app.opinion != "refuse":
         raise ApplicationError("opinion_approve", _("The township proposed approval: publish the notice first."))
@@ -293,7 +294,7 @@ def _h_refuse(app: Application, actor: Any, on: dt.date, reason: str, data: dict
             "contrary_to_determination": app.decision_basis["contrary_to_determination"]}
 
 
-def _h_send_letter(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
+def _h_send_letter(app: Application, actor: User, on: dt.date, reason: str, data: dict[str, Any],
                    params: ParameterSet) -> dict[str, Any]:
     if app.letter_sent_on:
         raise ApplicationError("letter_sent", _("The written notice was already recorded as sent."))
@@ -301,7 +302,7 @@ def _h_send_letter(app: Application, actor: Any, on: dt.date, reason: str, data:
     return {"late": bool(app.letter_due_on and on > app.letter_due_on)}
 
 
-def _h_extend(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
+def _h_extend(app: Application, actor: User, on: dt.date, reason: str, data: dict[str, Any],
               params: ParameterSet) -> dict[str, Any]:
     if app.extended:
         raise ApplicationError("extended", _("The time limit was already extended once."))
@@ -311,7 +312,7 @@ def _h_extend(app: Application, actor: Any, on: dt.date, reason: str, data: dict
     return {"due_on": app.due_on.isoformat()}
 
 
-def _h_withdraw(app: Application, actor: Any, on: dt.date, reason: str, data: dict[str, Any],
+def _h_withdraw(app: Application, actor: User, on: dt.date, reason: str, data: dict[str, Any],
                 params: ParameterSet) -> dict[str, Any]:
     return {}
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import ConflictError
-from jiuzhu.apps.core.models import Region, RegionClosure
+from jiuzhu.apps.core.models import Region, RegionClosure, User
 from jiuzhu.apps.core.statemachine import Step
 from jiuzhu.apps.determination.facts import record_fact
 from jiuzhu.apps.determination.selectors import determine_for_page
@@ -38,7 +38,7 @@ MONITORED_CATEGORIES = frozenset({"marginal", "rigid", "other", "poverty_monitor
 
 # --------------------------------------------------------------------------- overdue escalation
 
-def escalate_overdue(*, actor: Any = None, today: dt.date | None = None) -> int:
+def escalate_overdue(*, actor: User | None = None, today: dt.date | None = None) -> int:
     """Escalate overdue open warnings to the level above their unit (督办); returns how many moved."""
     today = today or timezone.localdate()
     actor = actor if getattr(actor, "pk", None) else None
@@ -74,7 +74,7 @@ def _require_text(value: str, field: str, message: str) -> str:
     return value
 
 
-def transfer(*, actor: Any, warning: Warning, to_region: str, reason: str,
+def transfer(*, actor: User, warning: Warning, to_region: str, reason: str,
              expected_version: int | None = None) -> Warning:
     """Hand the warning to another unit (a township or the county of the same county), with a reason."""
     def effect(step: Step[Warning]) -> dict[str, Any]:
@@ -96,25 +96,25 @@ def transfer(*, actor: Any, warning: Warning, to_region: str, reason: str,
                        reason=reason, effect=effect, fields=("unit_region",))
 
 
-def accept(*, actor: Any, warning: Warning, expected_version: int | None = None) -> Warning:
+def accept(*, actor: User, warning: Warning, expected_version: int | None = None) -> Warning:
     return MACHINE.run(actor=actor, obj=warning, action="accept", expected_version=expected_version)
 
 
-def _visit_for(actor: Any, w: Warning) -> Visit:
+def _visit_for(actor: User, w: Warning) -> Visit:
     visit = Visit.objects.filter(warning=w).first()
     if visit is None:
         visit = Visit.objects.create(warning=w, created_by=actor)
     return visit
 
 
-def start_visit(*, actor: Any, warning: Warning, expected_version: int | None = None) -> Warning:
+def start_visit(*, actor: User, warning: Warning, expected_version: int | None = None) -> Warning:
     """Begin verification: the warning is being verified and its visit form exists (a draft)."""
     return MACHINE.run(actor=actor, obj=warning, action="start_visit", expected_version=expected_version,
                        effect=lambda step: _visit_for(actor, step.obj) and None)
 
 
 @transaction.atomic
-def visit_save_draft(*, actor: Any, warning: Warning, data: dict[str, Any]) -> Visit:
+def visit_save_draft(*, actor: User, warning: Warning, data: dict[str, Any]) -> Visit:
     """Keep what has been typed (autosave): never refused for being incomplete, never loses data."""
     w = MACHINE.lock(actor, warning, capability=HANDLE)
     if w.state == State.PUSHED:
@@ -129,7 +129,7 @@ def visit_save_draft(*, actor: Any, warning: Warning, data: dict[str, Any]) -> V
     return visit
 
 
-def visit_submit(*, actor: Any, warning: Warning, data: dict[str, Any],
+def visit_submit(*, actor: User, warning: Warning, data: dict[str, Any],
                  expected_version: int | None = None) -> Warning:
     """Submit the visit (``verify``): complete checklist, a date, findings, the second visitor's
     account where the kind requires two staff (``visits.visit_complete``); member facts updated.
@@ -176,7 +176,7 @@ def _stays_monitored(household: Any) -> bool:
     return bool(result and MONITORED_CATEGORIES & set(result.get("categories") or []))
 
 
-def handle(*, actor: Any, warning: Warning, outcome: str, reason: str = "", ref: str = "",
+def handle(*, actor: User, warning: Warning, outcome: str, reason: str = "", ref: str = "",
            expected_version: int | None = None) -> Warning:
     """Record the outcome of a verified warning (§12–§14)."""
     reason, ref = (reason or "").strip(), (ref or "").strip()
@@ -210,7 +210,7 @@ def handle(*, actor: Any, warning: Warning, outcome: str, reason: str = "", ref:
                        fields=("outcome", "outcome_reason", "outcome_ref", "handled_at", "stays_monitored"))
 
 
-def escalate(*, actor: Any, warning: Warning, reason: str, expected_version: int | None = None) -> Warning:
+def escalate(*, actor: User, warning: Warning, reason: str, expected_version: int | None = None) -> Warning:
     """Ask the county's coordination mechanism for a case-by-case collective decision (一事一议)."""
     def effect(step: Step[Warning]) -> None:
         _require_text(reason, "reason", _("Say why the case needs the county's decision."))
@@ -221,7 +221,7 @@ def escalate(*, actor: Any, warning: Warning, reason: str, expected_version: int
                        reason=reason, effect=effect)
 
 
-def decide(*, actor: Any, warning: Warning, meeting_date: dt.date | None, members: str, approved: bool,
+def decide(*, actor: User, warning: Warning, meeting_date: dt.date | None, members: str, approved: bool,
            decision: str, expected_version: int | None = None) -> Warning:
     """Record the county's collective decision; a confirmed hardship becomes a determination fact."""
     def effect(step: Step[Warning]) -> dict[str, Any]:
@@ -254,7 +254,7 @@ def decide(*, actor: Any, warning: Warning, meeting_date: dt.date | None, member
                        fields=("outcome", "outcome_reason", "handled_at"))
 
 
-def close(*, actor: Any, warning: Warning, note: str = "", expected_version: int | None = None) -> Warning:
+def close(*, actor: User, warning: Warning, note: str = "", expected_version: int | None = None) -> Warning:
     """Feed back and close a handled warning."""
     def effect(step: Step[Warning]) -> None:
         step.obj.closed_at = timezone.now()

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.models import User
 
 from ..lifecycle import HANDLE, MACHINE, TransitionError
 from ..models import Attachment, State, Warning
@@ -39,7 +40,7 @@ def attachment_path(a: Attachment) -> Path:
 
 
 @transaction.atomic
-def attachment_add(*, actor: Any, warning: Warning, upload: Any) -> Attachment:
+def attachment_add(*, actor: User, warning: Warning, upload: Any) -> Attachment:
     """Store a photo or document of the visit (JPEG, PNG or PDF, at most 5 MB; checked by content)."""
     w = MACHINE.lock(actor, warning, capability=HANDLE)
     if w.state == State.PUSHED:

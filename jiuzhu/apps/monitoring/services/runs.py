@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core.errors import RefusedError
-from jiuzhu.apps.core.models import Region
+from jiuzhu.apps.core.models import Region, User
 from jiuzhu.apps.exchange.outbox import enqueue
 from jiuzhu.apps.jobs.runner import run_inline
 from jiuzhu.apps.jobs.services import job_start
@@ -53,7 +53,7 @@ def comparison_backend(backend: str | None = None) -> str:
     return chosen
 
 
-def comparison_run(*, actor: Any, mode: str, as_of: dt.date | None = None,
+def comparison_run(*, actor: User | None, mode: str, as_of: dt.date | None = None,
                    progress: Progress | None = None, backend: str | None = None) -> ComparisonRun:
     """A comparison run in this process (commands, the demo): the job ``monitoring.comparison`` in the foreground.
 
