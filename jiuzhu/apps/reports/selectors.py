@@ -31,7 +31,8 @@ def region_for(user: Any, code: str | None) -> Region:
     if not code:
         if user.region_id is None:
             raise Http404
-        return user.region
+        own: Region = user.region
+        return own
     region = Region.objects.filter(code=code).first()
     if region is None:
         raise Http404
@@ -225,10 +226,11 @@ def application_figures(region: Region, as_of: Any) -> dict[str, int]:
     """Applications as of a date: received, decided (within the deadline), refused, overdue (one query)."""
     decided = Q(state__in=("approved", "refused"), decided_on__lte=as_of)
     qs = _in_region(Application.objects.filter(submitted_on__lte=as_of), "county", region)
-    return qs.aggregate(
+    figures: dict[str, int] = qs.aggregate(
         received=Count("id"), decided=Count("id", filter=decided),
         in_time=Count("id", filter=decided & Q(decided_on__lte=F("due_on"))),
         approved=Count("id", filter=Q(state="approved", decided_on__lte=as_of)),
         refused=Count("id", filter=Q(state="refused", decided_on__lte=as_of)),
         overdue=Count("id", filter=~decided & ~Q(state="withdrawn") & Q(due_on__lt=as_of)),
     )
+    return figures
