@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
 import time
@@ -326,6 +327,96 @@ def cmd_determine(rest: list[str]) -> int:
     return run_cli("determination.run", {"as_of": as_of.isoformat()}, background=args.background, summary=summary)
 
 
+def _stats_json(obj: dict[str, Any]) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=1, default=str))
+
+
+def cmd_stats(rest: list[str]) -> int:
+    """`jiuzhu stats --as-of D [--region CODE] [--run ID] --json`: households and persons per category."""
+    parser = argparse.ArgumentParser(prog="jiuzhu stats", description="低收入人口统计 / counts per category (docs/statistics.md)")
+    parser.add_argument("--as-of", required=True, type=_date_arg, help="统计日期 YYYY-MM-DD")
+    parser.add_argument("--region", help="区划代码（省、市、县、乡镇） / region code (default: the province)")
+    parser.add_argument("--run", type=int, help="认定批次号（默认：该日期最近完成的批次；没有则按当前登记数据现算）")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(rest)
+    as_of = args.as_of
+    _need_database()
+    from jiuzhu.apps.core.models import Region
+    from jiuzhu.apps.determination.models import DeterminationRun
+    from jiuzhu.apps.reports.services import live_statistics, stored_rows
+    from jiuzhu.engine.stats import totals
+    from jiuzhu.rules.money import from_fen
+
+    region = None
+    if args.region:
+        region = Region.objects.filter(code=args.region).first()
+        if region is None:
+            print(f"区划代码不存在：{args.region} / unknown region code: {args.region}", file=sys.stderr)
+            return 2
+    runs = DeterminationRun.objects.completed()
+    run = runs.filter(pk=args.run).first() if args.run else runs.filter(as_of=as_of).order_by("-pk").first()
+    if args.run and (run is None or run.as_of != as_of):
+        print(f"没有该日期的已完成认定批次 {args.run} / no finished run {args.run} as of {as_of}", file=sys.stderr)
+        return 2
+    rows = stored_rows(run, region) if run else live_statistics(as_of, region)
+    cats = totals(rows)
+    money = totals(rows, kind="benefit")
+    out = {
+        "as_of": as_of.isoformat(), "region": region.code if region else "360000",
+        "source": f"run {run.pk}" if run else "registry (determined now, not stored)",
+        "households": {k: v["households"] for k, v in cats.items() if k != "all"},
+        "persons": {k: v["persons"] for k, v in cats.items() if k != "all"},
+        "low_income_households": cats.get("all", {}).get("households", 0),
+        "low_income_persons": cats.get("all", {}).get("persons", 0),
+        "monthly_benefits": {k: str(from_fen(v["amount_fen"])) for k, v in money.items()},
+    }
+    if args.json:
+        _stats_json(out)
+    else:
+        for key in ("households", "persons"):
+            print(key, ", ".join(f"{k} {v:,}" for k, v in out[key].items()))
+    return 0
+
+
+def cmd_whatif(rest: list[str]) -> int:
+    """`jiuzhu whatif --as-of D --set PATH=VALUE … --json`: a scenario over the loaded registry."""
+    parser = argparse.ArgumentParser(prog="jiuzhu whatif", description="政策模拟测算 / what-if over the registry (docs/statistics.md)")
+    parser.add_argument("--as-of", type=_date_arg, help="测算日期 YYYY-MM-DD")
+    parser.add_argument("--set", action="append", default=[], metavar="PATH[@REGION[/AREA]]=VALUE",
+                        help="e.g. dibao.marginal_multiplier=1.8, dibao.standard@360100=+5%%")
+    parser.add_argument("--cliff-step", default="1", help="cliff probe: extra monthly income in yuan (default 1)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(rest)
+    as_of = args.as_of
+    if as_of is None:
+        parser.error("--as-of is required")
+    if not args.set:
+        print("至少需要一个 --set / give at least one --set PATH=VALUE", file=sys.stderr)
+        return 2
+    _need_database()
+    from decimal import Decimal, InvalidOperation
+
+    from jiuzhu.apps.reports.services import whatif_over_registry
+    from jiuzhu.rules.money import to_fen
+    from jiuzhu.rules.params import ParameterError
+
+    try:
+        step = to_fen(Decimal(args.cliff_step))
+    except (InvalidOperation, ValueError):
+        print(f"--cliff-step 应为金额：{args.cliff_step}", file=sys.stderr)
+        return 2
+    try:
+        out = whatif_over_registry(as_of, args.set, cliff_step_fen=step)
+    except ParameterError as err:
+        print(f"{err.message_zh} / {err.message_en}", file=sys.stderr)
+        return 2
+    if args.json:
+        _stats_json(out)
+    else:
+        print(f"entering {out['entering']}\nleaving {out['leaving']}\nmonthly cost change {out['monthly_cost_change']} yuan")
+    return 0
+
+
 def cmd_sources(args: argparse.Namespace) -> int:
     """The declared department feeds: one line per feed (key, department, fields), then one
     indented line per field (name, type, required, Chinese label, aliases).  No database needed."""
@@ -593,6 +684,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("indicators", help="list the early-warning indicators (see docs/monitoring.md)", add_help=False)
     sub.add_parser("audit", help="verify | anchor | archive the hash-chained audit log (docs/operators.md)",
                    add_help=False)
+    sub.add_parser("stats", help="households and persons per category as of a date (see docs/statistics.md)", add_help=False)
+    sub.add_parser("whatif", help="what-if scenario over the registry: entering/leaving, cost change, cliffs", add_help=False)
     sub.add_parser("otp", help="print a demo account's current two-factor code (demo mode only)", add_help=False)
     return parser
 
@@ -649,6 +742,10 @@ def _dispatch(argv: list[str]) -> int:
         return cmd_management(argv[0], argv[1:])
     if argv and argv[0] == "determine":
         return cmd_determine(argv[1:])
+    if argv and argv[0] == "stats":
+        return cmd_stats(argv[1:])
+    if argv and argv[0] == "whatif":
+        return cmd_whatif(argv[1:])
     if argv and argv[0] == "indicators":  # the monitoring indicators, no database needed
         from jiuzhu.engine.monitoring.cli import main as indicators_main
 

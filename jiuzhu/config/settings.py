@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "jiuzhu.apps.applications",
     "jiuzhu.apps.assistance",
     "jiuzhu.apps.privacy",
+    "jiuzhu.apps.reports",
+    "jiuzhu.apps.supervision",
 ]
 
 MIDDLEWARE = [

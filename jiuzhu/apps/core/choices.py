@@ -79,25 +79,33 @@ class Capability(models.TextChoices):
     DECIDE_APPLICATIONS = "decide_applications", _("Approve or refuse applications (county)")
     VIEW_ASSISTANCE = "view_assistance", _("See the programme matrix, matching and payments")
     MANAGE_PAYROLL = "manage_payroll", _("Generate, approve, export and reconcile monthly payrolls")
+    VIEW_STATISTICS = "view_statistics", _("See the statistics and dashboards of one's region")
+    RUN_SCENARIOS = "run_scenarios", _("Draft and run what-if policy scenarios (never in force)")
+    SUPERVISE_INSPECTIONS = "supervise_inspections", _("Draw double-random inspections and record their findings")
     APPROVE_EXPORTS = "approve_exports", _("Approve another person's bulk export of personal data above the cap")
     VIEW_JOBS = "view_jobs", _("See the background jobs in one's scope (and those one started)")
 
 
 C = Capability
-_OVERSEE = {C.VIEW_REGISTRY, C.VIEW_EXCHANGE, C.VIEW_MONITORING, C.VIEW_APPLICATIONS, C.VIEW_ASSISTANCE, C.VIEW_JOBS}
+_OVERSEE = {C.VIEW_REGISTRY, C.VIEW_EXCHANGE, C.VIEW_MONITORING, C.VIEW_APPLICATIONS, C.VIEW_ASSISTANCE, C.VIEW_JOBS,
+            C.VIEW_STATISTICS}
 CAPABILITIES: dict[str, frozenset[str]] = {
     # Bulk exports above the cap wait for a second caseworker of the requester's region or above
     # (ADR 0025); departments' exports for the province's.
     Role.PROVINCE: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.RUN_DETERMINATION,
-                              C.VIEW_ACCESS_LOG, C.APPROVE_EXPORTS, C.MAP_COLUMNS}),
-    Role.CITY: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.VIEW_ACCESS_LOG, C.APPROVE_EXPORTS}),
+                              C.VIEW_ACCESS_LOG, C.APPROVE_EXPORTS, C.MAP_COLUMNS, C.RUN_SCENARIOS,
+                              C.SUPERVISE_INSPECTIONS}),
+    Role.CITY: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.VIEW_ACCESS_LOG, C.APPROVE_EXPORTS,
+                          C.SUPERVISE_INSPECTIONS}),
     # The county decides (审核确认), runs payrolls, handles warnings escalated to it and decides
     # registry conflicts; the township takes in applications, visits and verifies warnings.
     Role.COUNTY: frozenset({*_OVERSEE, C.EDIT_REGISTRY, C.EXPORT_REGISTRY, C.UNMASK, C.EDIT_PARAMETERS,
                             C.UPLOAD_DATA, C.DECIDE_CONFLICTS, C.HANDLE_WARNINGS, C.PROCESS_APPLICATIONS,
-                            C.DECIDE_APPLICATIONS, C.MANAGE_PAYROLL, C.VIEW_ACCESS_LOG, C.APPROVE_EXPORTS}),
+                            C.DECIDE_APPLICATIONS, C.MANAGE_PAYROLL, C.VIEW_ACCESS_LOG, C.APPROVE_EXPORTS,
+                            C.SUPERVISE_INSPECTIONS}),
     Role.TOWNSHIP: frozenset({C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.UNMASK, C.VIEW_MONITORING, C.HANDLE_WARNINGS,
-                              C.VIEW_APPLICATIONS, C.PROCESS_APPLICATIONS, C.VIEW_ASSISTANCE, C.VIEW_JOBS}),
+                              C.VIEW_APPLICATIONS, C.PROCESS_APPLICATIONS, C.VIEW_ASSISTANCE, C.VIEW_JOBS,
+                              C.VIEW_STATISTICS}),
     # Departments see registry data only through their share catalogue (view_share, the exact-ID
     # query); they upload their own department's feeds and see their department's import batches.
     Role.DEPARTMENT: frozenset({C.UPLOAD_DATA, C.VIEW_EXCHANGE, C.QUERY_LOW_INCOME, C.VIEW_SHARE, C.VIEW_JOBS,

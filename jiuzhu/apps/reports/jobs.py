@@ -1,0 +1,34 @@
+"""The reports' long operations as jobs (jiuzhu.apps.jobs): a scenario run, the statistics of a run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from jiuzhu.apps.jobs.kinds import Phase, register
+
+from .services import scenario_job, statistics_job
+
+register(
+    "reports.scenario", label=_("Policy simulation"), start_cap="run_scenarios", view_cap="run_scenarios",
+    phases=(Phase("simulate", _("Simulating over the registry"), 1),),
+    result_link=lambda r: (_("Scenario figures"), reverse("reports_scenario", args=[r["scenario"]]))
+    if r.get("scenario") else None,
+    result_lines=lambda r: [(_("Monthly cost change (yuan)"), r.get("monthly_cost_change", "")),
+                            (_("Households simulated"), f"{r.get('households', 0):,}")],
+    params_lines=lambda p: [(_("Name"), p.get("name", ""))],
+)(scenario_job)
+
+register(
+    "reports.statistics", label=_("Statistics of a determination run"), start_cap="run_determination",
+    view_cap="view_statistics",
+    phases=(Phase("aggregate", _("Counting"), 1),),
+    result_link=lambda r: (_("Statistics"), reverse("reports_dashboard") + f"?stats={r['statistics']}")
+    if r.get("statistics") else None,
+    result_lines=lambda r: [(_("As of"), r.get("as_of", ""))],
+    params_lines=lambda p: [(_("Determination run"), p.get("run", ""))],
+)(statistics_job)
+
+__all__: list[Any] = []

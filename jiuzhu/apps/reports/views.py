@@ -1,0 +1,289 @@
+"""Statistics dashboard, monthly report, Excel exports and what-if scenario screens (issue 18)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_http_methods, require_POST
+
+from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.models import Region
+from jiuzhu.apps.core.scoping import require
+from jiuzhu.apps.jobs.answers import started
+from jiuzhu.apps.jobs.services import job_start
+from jiuzhu.rules.determination.categories import label
+from jiuzhu.rules.params import ParameterError
+
+from . import selectors, services
+from .excel import Sheet, workbook
+from .models import Scenario
+
+BENEFIT_LABELS = {
+    "dibao": _l("dibao top-up"), "dibao_supplement": _l("supplement"), "tekun_basic": _l("tekun basic living"),
+    "tekun_care": _l("care allowance"), "single_inclusion": _l("single-person inclusion"), "total": _l("Total"),
+}
+LEVEL_LABELS = {"city": _l("City"), "county": _l("County"), "township": _l("Township")}
+BUCKET_LABELS = {"below_10": _l("5–10 % below the line"), "below_5": _l("within 5 % below the line"),
+                 "above_5": _l("within 5 % above the line"), "above_10": _l("5–10 % above the line")}
+LINE_LABELS = {"dibao": _l("Dibao standard"), "marginal": _l("Marginal line")}
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "").startswith("en") else "zh"
+
+
+def _context(request: HttpRequest) -> dict[str, Any]:
+    user: Any = request.user
+    region = selectors.region_for(user, request.GET.get("region"))
+    stats = selectors.statistics_run(request.GET.get("stats"))
+    if request.GET.get("stats") and stats is None:
+        raise Http404
+    crumbs: list[Region] = []
+    r: Region | None = region
+    while r is not None:
+        crumbs.insert(0, r)
+        if r.pk == user.region_id:
+            break
+        r = r.parent
+    return {"region": region, "stats": stats, "crumbs": crumbs, "runs": selectors.statistics_runs(), "user": user}
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """统计分析: the region's population, money, trend; drill down by clicking a region."""
+    ctx = _context(request)
+    lang = _lang()
+    if getattr(request.user, "has_capability", lambda _c: False)("run_determination"):
+        ctx["pending_runs"] = selectors.runs_without_statistics()
+    if ctx["stats"] is not None:
+        ov = selectors.overview(request.user, ctx["stats"], ctx["region"], lang)
+        for b in ov["benefits"]:
+            b["label"] = str(BENEFIT_LABELS[b["code"]])
+        tr = selectors.trend(request.user, ctx["region"])
+        ctx.update(overview=ov, trend=tr, level_label=LEVEL_LABELS.get(ov["child_level"] or "", ""),
+                   warnings=selectors.monitoring_figures(ctx["region"], ctx["stats"].as_of, lang),
+                   applications=selectors.application_figures(ctx["region"], ctx["stats"].as_of))
+        ctx["chart"] = {
+            "categories": {"labels": [c["label"] for c in ov["categories"]],
+                           "households": [c["households"] for c in ov["categories"]],
+                           "persons": [c["persons"] for c in ov["categories"]],
+                           "series": [_("Households"), _("Persons")]},
+            "children": {"labels": [c["name"] for c in ov["children"]], "codes": [c["code"] for c in ov["children"]],
+                         "values": [c["persons"] for c in ov["children"]], "series": _("Low-income persons"),
+                         "urls": [f"?region={c['code']}&stats={ctx['stats'].pk}" for c in ov["children"]],
+                         "drill": bool(ov["children"] and ov["children"][0]["drill"])},
+            "benefits": {"labels": [b["label"] for b in ov["benefits"] if b["code"] != "total"],
+                         "values": [str(b["amount"]) for b in ov["benefits"] if b["code"] != "total"]},
+            "trend": {"labels": [t["month"] for t in tr], "persons": [t["persons"] for t in tr],
+                      "households": [t["households"] for t in tr], "amount": [str(t["amount"]) for t in tr],
+                      "series": [_("Low-income households"), _("Low-income persons"), _("Monthly benefits (yuan)")]},
+        }
+    return render(request, "reports/dashboard.html", ctx)
+
+
+@login_required
+@require_POST
+def statistics_start(request: HttpRequest) -> HttpResponse:
+    """Compute the statistics of a finished determination run, as a job (province: run_determination)."""
+    user: Any = request.user
+    require(user, "run_determination")
+    run = selectors.run_without_statistics(request.POST.get("run"))
+    if run is None:
+        return render(request, "reports/dashboard.html", {**_context(request), "error": _("Choose a finished determination run.")},
+                      status=400)
+    return started(request, lambda: job_start(actor=user, kind="reports.statistics", params={"run": run.pk},
+                                              scope_key=f"statistics:{run.pk}"))
+
+
+def _monthly_headers() -> list[str]:
+    head = [str(_("County"))]
+    names = {("dibao", "urban"): _("Urban dibao"), ("dibao", "rural"): _("Rural dibao"),
+             ("tekun", "urban"): _("Urban tekun"), ("tekun", "rural"): _("Rural tekun"),
+             ("dibao_individual", None): label("dibao_individual", _lang(), short=True),
+             ("marginal", None): label("marginal", _lang(), short=True), ("rigid", None): label("rigid", _lang(), short=True)}
+    for key in selectors.MONTHLY_COLUMNS:
+        n = str(names[key])
+        head += [f"{n} {_('households')}", f"{n} {_('persons')}"]
+        if key[0] in ("dibao", "tekun", "dibao_individual"):
+            head.append(f"{n} {_('amount (yuan)')}")
+    head += [str(_("Total households")), str(_("Total persons")), str(_("Total amount (yuan)"))]
+    return head
+
+
+@login_required
+def monthly(request: HttpRequest) -> HttpResponse:
+    """The monthly statistical table by county, in the layout of the civil-affairs monthly report."""
+    ctx = _context(request)
+    if ctx["stats"] is not None:
+        report = selectors.monthly_report(request.user, ctx["stats"], ctx["region"])
+        # one number format on the page: counts 1,234 and yuan 1,234.00 (as the dashboard)
+        for row in [*report["rows"], {"cells": report["totals"]}]:
+            row["shown"] = [f"{c:,.2f}" if isinstance(c, Decimal) else f"{c:,}" for c in row["cells"]]
+        report["totals_shown"] = [f"{c:,.2f}" if isinstance(c, Decimal) else f"{c:,}" for c in report["totals"]]
+        ctx["report"], ctx["headers"] = report, _monthly_headers()
+    return render(request, "reports/monthly.html", ctx)
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """The dashboard's tables as one formatted workbook (one sheet per table)."""
+    ctx = _context(request)
+    stats, region = ctx["stats"], ctx["region"]
+    if stats is None:  # nothing computed yet: a workbook that says so, rather than an error
+        resp = HttpResponse(workbook([Sheet(str(_("Categories")), [str(_("Category"))], [], str(_("No statistics yet.")))]),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        resp["Content-Disposition"] = f'attachment; filename="statistics-{region.code}.xlsx"'
+        return resp
+    lang = _lang()
+    ov = selectors.overview(request.user, stats, region, lang)
+    report = selectors.monthly_report(request.user, stats, region)
+    tr = selectors.trend(request.user, region)
+    note = str(_("%(region)s, as of %(date)s, determination run %(run)s") % {
+        "region": region.name, "date": stats.as_of.isoformat(), "run": stats.run_id})
+    sheets = [
+        Sheet(str(_("Categories")), [str(_("Category")), str(_("Households")), str(_("Persons")), str(_("Urban households")),
+              str(_("Rural households")), str(_("Urban persons")), str(_("Rural persons"))],
+              [[c["label"], c["households"], c["persons"], c["urban_households"], c["rural_households"],
+                c["urban_persons"], c["rural_persons"]] for c in ov["categories"]], note),
+        Sheet(str(_("Benefits")), [str(_("Benefit")), str(_("Households")), str(_("Persons")), str(_("Monthly amount (yuan)")),
+              str(_("Average per person (yuan)"))],
+              [[str(BENEFIT_LABELS[b["code"]]), b["households"], b["persons"], b["amount"], b["average"]] for b in ov["benefits"]], note),
+        Sheet(str(_("By region")), [str(LEVEL_LABELS.get(ov["child_level"] or "", _("Region"))), str(_("Code")),
+              str(_("Low-income households")), str(_("Low-income persons")), str(_("Monthly benefits (yuan)")),
+              *[label(c, lang, short=True) for c in selectors.CATEGORY_ORDER]],
+              [[c["name"], c["code"], c["households"], c["persons"], c["amount"], *c["categories"]] for c in ov["children"]], note),
+        Sheet(str(_("Monthly report")), _monthly_headers(),
+              [[r["name"], *r["cells"]] for r in report["rows"]] + ([[str(_("Total")), *report["totals"]]] if report["rows"] else []), note),
+        Sheet(str(_("Trend")), [str(_("Month")), str(_("As of")), str(_("Low-income households")), str(_("Low-income persons")),
+              str(_("Monthly benefits (yuan)"))],
+              [[t["month"], t["as_of"], t["households"], t["persons"], t["amount"]] for t in tr], note),
+    ]
+    audit("statistics.export", actor=ctx["user"], object_type="statistics_run", object_id=stats.pk, region=region.code)
+    resp = HttpResponse(workbook(sheets), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="statistics-{region.code}-{stats.as_of.isoformat()}.xlsx"'
+    return resp
+
+
+# --- scenarios ------------------------------------------------------------------------------
+
+
+def _changes(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scenario_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    items = selectors.scenarios(user)
+    form = {"name": "", "as_of": timezone.localdate().isoformat(), "changes": "", "note": ""}
+    error = ""
+    if request.method == "POST":
+        form = {k: request.POST.get(k, "") for k in form}
+        changes = _changes(form["changes"])
+        try:
+            as_of = dt.date.fromisoformat(form["as_of"])
+        except ValueError:
+            error = _("Enter a valid date (YYYY-MM-DD).")
+        else:
+            if not form["name"].strip() or not changes:
+                error = _("Give the scenario a name and at least one parameter change.")
+            else:
+                try:
+                    sc = services.scenario_create(actor=user, name=form["name"].strip()[:120], as_of=as_of,
+                                                  changes=changes, note=form["note"])
+                except ParameterError as err:
+                    error = err.message_en if _lang() == "en" else err.message_zh
+                else:
+                    return redirect("reports_scenario", pk=sc.pk)
+    return render(request, "reports/scenarios.html", {"scenarios": items[:100], "form": form, "error": error},
+                  status=400 if error else 200)
+
+
+def _scenario_view(sc: Scenario) -> dict[str, Any]:
+    r = sc.result or {}
+    lang = _lang()
+    if not r:
+        return {}
+    cats = [{"code": c, "label": label(c, lang), "base": r["base_households"].get(c, 0),
+             "scenario": r["scenario_households"].get(c, 0), "entering": r["entering"].get(c, 0),
+             "leaving": r["leaving"].get(c, 0), "persons_entering": r["persons_entering"].get(c, 0),
+             "persons_leaving": r["persons_leaving"].get(c, 0)} for c in selectors.CATEGORY_ORDER]
+    costs = [{"code": p, "label": str(BENEFIT_LABELS[p]), "base": Decimal(r["monthly_cost_base"][p]),
+              "scenario": Decimal(r["monthly_cost_scenario"][p]),
+              "monthly": Decimal(r["monthly_cost_change_by_programme"][p]),
+              "annual": Decimal(r["annual_cost_change_by_programme"][p])} for p in selectors.BENEFIT_ORDER]
+    from_names = services.region_names(list(r.get("by_county", {})))
+    counties = [{"code": code, "name": from_names.get(code, code), "entering": sum(c["entering"].values()),
+                 "leaving": sum(c["leaving"].values()), "monthly": Decimal(c["monthly_cost_change"]),
+                 "annual": Decimal(c["annual_cost_change"]), "cliffs": c["cliffs"]["households"],
+                 "households": c["households"]} for code, c in r.get("by_county", {}).items()]
+    distance = [{"line": str(LINE_LABELS[line]), "buckets": [
+        {"label": str(BUCKET_LABELS[b]), "base": sides["base"][b], "scenario": sides["scenario"][b]} for b in BUCKET_LABELS]}
+        for line, sides in r["distance"].items()]
+    return {"categories": cats, "costs": costs, "counties": counties, "distance": distance, "cliffs": r["cliffs"],
+            "r": r, "monthly": Decimal(r["monthly_cost_change"]), "annual": Decimal(r["annual_cost_change"]),
+            "chart": {"labels": [c["label"] for c in cats], "entering": [c["entering"] for c in cats],
+                      "leaving": [-c["leaving"] for c in cats], "series": [_("Entering"), _("Leaving")]}}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    sc = selectors.scenario(user, pk)
+    if request.method == "POST":
+        return started(request, lambda: services.scenario_queue(sc, actor=user))
+    return render(request, "reports/scenario.html", {"scenario": sc, **_scenario_view(sc)})
+
+
+@login_required
+def scenario_compare(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    require(user, "run_scenarios")
+    ids = [int(i) for i in request.GET.getlist("ids") if i.isdigit()][:4]
+    items = [selectors.scenario(user, i) for i in ids]
+    views = [(sc, _scenario_view(sc)) for sc in items]
+    rows = []
+    for k, code in enumerate(selectors.CATEGORY_ORDER):
+        rows.append({"label": label(code, _lang()),
+                     "cells": [(v["categories"][k]["entering"], v["categories"][k]["leaving"]) if v else None for _sc, v in views]})
+    return render(request, "reports/compare.html", {"views": views, "rows": rows, "all": selectors.scenarios(user)[:100]})
+
+
+@login_required
+def scenario_export(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    sc = selectors.scenario(user, pk)
+    v = _scenario_view(sc)
+    if not v:
+        raise Http404
+    note = f"{sc.name} · {sc.as_of.isoformat()} · " + "; ".join(sc.overrides)
+    sheets = [
+        Sheet(str(_("Entering and leaving")), [str(_("Category")), str(_("Households now")), str(_("Households in the scenario")),
+              str(_("Households entering")), str(_("Households leaving")), str(_("Persons entering")), str(_("Persons leaving"))],
+              [[c["label"], c["base"], c["scenario"], c["entering"], c["leaving"], c["persons_entering"], c["persons_leaving"]]
+               for c in v["categories"]], note),
+        Sheet(str(_("Cost")), [str(_("Benefit")), str(_("Monthly now (yuan)")), str(_("Monthly in the scenario (yuan)")),
+              str(_("Monthly change (yuan)")), str(_("Annual change (yuan)"))],
+              [[c["label"], c["base"], c["scenario"], c["monthly"], c["annual"]] for c in v["costs"]], note),
+        Sheet(str(_("By county")), [str(_("County")), str(_("Code")), str(_("Households")), str(_("Households entering")),
+              str(_("Households leaving")), str(_("Monthly change (yuan)")), str(_("Annual change (yuan)")), str(_("Cliff households"))],
+              [[c["name"], c["code"], c["households"], c["entering"], c["leaving"], c["monthly"], c["annual"], c["cliffs"]]
+               for c in v["counties"]], note),
+        Sheet(str(_("Distance to the lines")), [str(_("Line")), str(_("Band")), str(_("Households now")), str(_("Households in the scenario"))],
+              [[d["line"], b["label"], b["base"], b["scenario"]] for d in v["distance"] for b in d["buckets"]], note),
+    ]
+    audit("scenario.export", actor=user, object_type="scenario", object_id=sc.pk)
+    resp = HttpResponse(workbook(sheets), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="scenario-{sc.pk}.xlsx"'
+    return resp
