@@ -164,3 +164,41 @@ def create_missing(model: type[models.Model], objs: Sequence[models.Model], conf
         marks = ", ".join(["%s"] * len(data_cols))
         cur.executemany(f"INSERT OR IGNORE INTO {table} ({', '.join(data_cols)}) VALUES ({marks})", rows)  # noqa: S608
         return int(connection.connection.total_changes - before)
+
+
+def update(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]) -> None:
+    """``bulk_update`` set-based: *fields* (attribute names) of stored *objs*, by primary key.
+
+    PostgreSQL: COPY the new values into a temporary table, one ``UPDATE … FROM``. SQLite: one
+    executemany of ``UPDATE … WHERE id = ?``. ``auto_now`` fields among *fields* are stamped.
+    """
+    _require_transaction()
+    if not objs:
+        return
+    meta = model._meta
+    table, pk_col = meta.db_table, meta.pk.column
+    chosen = [meta.get_field(name) for name in fields]
+    now = timezone.now()
+    for f in chosen:
+        if getattr(f, "auto_now", False):
+            for obj in objs:
+                setattr(obj, f.attname, now)
+    adapters = _adapters(model)
+    index = {f.column: i for i, f in enumerate(meta.concrete_fields)}
+    fns = [adapters.get(index[f.column], lambda v: v) for f in chosen]
+    rows = [(*(fn(getattr(o, f.attname)) for fn, f in zip(fns, chosen, strict=True)), o.pk) for o in objs]
+    cols = [f.column for f in chosen]
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            stage = f"_upd_{table}"
+            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS "  # noqa: S608
+                        f"SELECT {', '.join(cols)}, {pk_col} FROM {table} WITH NO DATA")
+            cur.execute(f"TRUNCATE {stage}")  # noqa: S608
+            with cur.cursor.copy(f"COPY {stage} ({', '.join(cols)}, {pk_col}) FROM STDIN") as copy:  # noqa: S608
+                for row in rows:
+                    copy.write_row(row)
+            sets = ", ".join(f"{c} = s.{c}" for c in cols)
+            cur.execute(f"UPDATE {table} t SET {sets} FROM {stage} s WHERE t.{pk_col} = s.{pk_col}")  # noqa: S608
+        else:
+            sets = ", ".join(f"{c} = %s" for c in cols)
+            cur.executemany(f"UPDATE {table} SET {sets} WHERE {pk_col} = %s", rows)  # noqa: S608
