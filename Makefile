@@ -8,7 +8,7 @@ PORT ?= 8000
 # Under /tmp: the postgres user must be able to reach it even when the checkout is in /root.
 PGDIR := $(shell mktemp -u /tmp/jiuzhu-pg.XXXXXX)
 
-.PHONY: run test install fonts lint test-sqlite test-postgres test-browser messages clean bench
+.PHONY: run dev test install fonts lint test-sqlite test-postgres test-browser messages clean bench
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,11 +28,16 @@ fonts:
 messages: install
 	$(PY) scripts/compile_messages.py
 
-## make run: install, migrate, load regions + a demo province, create demo users, serve.
+## make run: install, migrate, load regions + a demo province, create demo users, then serve with
+## gunicorn (static files by WhiteNoise) and run the job worker: one command, Ctrl-C stops both.
 run: install messages
 	$(PY) -m jiuzhu.cli demo --households $${DEMO_HOUSEHOLDS:-20000}
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(PY) manage.py runserver --insecure --noreload $(HOST):$(PORT)
+	$(PY) -m jiuzhu.cli serve --host $(HOST) --port $(PORT)
+
+## make dev: Django's development server (auto-reload, DEBUG) for development only; jobs need
+## `jiuzhu worker` in another terminal.
+dev: install messages
+	JIUZHU_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## lint: ruff, mypy (strict on the pure packages) and the declared dependencies between the apps
 ## (import-linter contracts in pyproject.toml; docs/developers.md "Layers").
@@ -53,7 +58,7 @@ test-sqlite:
 
 # Every suite that touches the database runs on PostgreSQL too; the pure ones (rules, pii, engine,
 # determination engine, exchange parsing, command line) do not depend on the database and run once.
-DB_TESTS := tests/web tests/exchange_web tests/sharing tests/monitoring tests/applications tests/assistance
+DB_TESTS := tests/web tests/exchange_web tests/sharing tests/monitoring tests/applications tests/assistance tests/jobs
 
 test-postgres:
 	@echo "== tests on PostgreSQL =="

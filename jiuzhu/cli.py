@@ -92,13 +92,16 @@ def _parameters() -> tuple[Any, str]:
 
 
 def _progress(stage: str, done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        width = 30
-        filled = int(width * done / total) if total else width
-        sys.stderr.write(f"\r{stage:<12} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+    """A progress bar on a terminal, plain progress lines otherwise (jiuzhu.apps.jobs.terminal)."""
+    global _REPORTER
+    if _REPORTER is None:
+        from jiuzhu.apps.jobs.terminal import reporter
+
+        _REPORTER = reporter()
+    _REPORTER(stage, done, total)
+
+
+_REPORTER: Any = None
 
 
 def cmd_idcheck(args: argparse.Namespace) -> int:
@@ -130,13 +133,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     _need_database()
     from jiuzhu.apps.core.keys import ensure_demo_keyring
-    from jiuzhu.apps.registry.bulk import load_province
+    from jiuzhu.apps.jobs.cli import run_cli
 
     ensure_demo_keyring()
     with tempfile.TemporaryDirectory(prefix="jiuzhu-gen-") as tmp:
         generate(args.households, args.seed, Path(tmp), as_of=as_of, progress=_progress)
-        counts = load_province(Path(tmp), progress=_progress)
-        print(f"loaded into the database: {counts}")
+        # The registry load is the job "registry.load", in the foreground (the directory is temporary).
+        code = run_cli("registry.load", {"directory": tmp}, summary=lambda job: f"loaded into the database: {job.result}")
+        if code:
+            return code
         _import_feeds(Path(tmp))
     return 0
 
@@ -156,16 +161,12 @@ def _import_feeds(directory: Path) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    """The job ``registry.load`` in the foreground with progress (or queued with --background)."""
     _need_database(keys=True)
-    from jiuzhu.apps.registry.bulk import LoadError, load_province
+    from jiuzhu.apps.jobs.cli import run_cli
 
-    try:
-        counts = load_province(Path(args.dir), progress=_progress)
-    except LoadError as err:
-        print(f"导入失败，未写入任何数据 / Load failed, nothing written: {err}", file=sys.stderr)
-        return 1
-    print(f"loaded: {counts}")
-    return 0
+    return run_cli("registry.load", {"directory": str(Path(args.dir).resolve())}, background=args.background,
+                   summary=lambda job: f"loaded: {job.result} (job {job.pk})")
 
 
 def _demo_history() -> None:
@@ -305,6 +306,7 @@ def cmd_determine(rest: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="jiuzhu determine --all")
     parser.add_argument("--all", action="store_true", required=True)
     parser.add_argument("--as-of", required=True)
+    parser.add_argument("--background", action="store_true", help="queue the job for `jiuzhu worker` and return")
     args = parser.parse_args(rest)
     try:
         as_of = dt.date.fromisoformat(args.as_of)
@@ -312,17 +314,14 @@ def cmd_determine(rest: list[str]) -> int:
         print(f"日期格式应为 YYYY-MM-DD / --as-of must be YYYY-MM-DD: {args.as_of}", file=sys.stderr)
         return 2
     _need_database()
-    from jiuzhu.apps.determination.services import run_all
-    from jiuzhu.rules.params import ParameterError
+    from jiuzhu.apps.jobs.cli import run_cli
 
-    try:
-        run = run_all(actor=None, as_of=as_of, progress=_progress)
-    except ParameterError as err:
-        print(f"{err.message_zh} / {err.message_en}", file=sys.stderr)
-        return 1
-    print(f"run {run.pk}: {run.households:,} households as of {as_of} in {run.seconds}s "
-          f"(parameter version {run.parameter_version})")
-    return 0
+    def summary(job: Any) -> str:
+        r = job.result
+        return (f"run {r['run']}: {r['households']:,} households as of {r['as_of']} (job {job.pk}, "
+                f"parameter version {r['parameter_version']})")
+
+    return run_cli("determination.run", {"as_of": as_of.isoformat()}, background=args.background, summary=summary)
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
@@ -372,6 +371,33 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if b.state == "rejected" else 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the background jobs' queue (docs/operators.md "Jobs")."""
+    _need_database()
+    from jiuzhu.apps.jobs.worker import serve
+
+    return serve(interval=args.interval, once=args.once, verbosity=args.verbosity)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """gunicorn and the job worker together (`make run`); Ctrl-C stops both."""
+    from jiuzhu.serve import main as serve_main
+
+    return serve_main(host=args.host, port=args.port, workers=args.workers)
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    """List jobs (newest first), or retry / cancel one."""
+    _need_database()
+    from jiuzhu.apps.jobs.cli import list_jobs, steer
+    from jiuzhu.apps.jobs.services import mark_abandoned
+
+    mark_abandoned()  # so a dead worker's job shows as interrupted, ready for --retry
+    if args.retry is not None or args.cancel is not None:
+        return steer(retry=args.retry, cancel=args.cancel)
+    return list_jobs(as_json=args.json, state=args.state, kind=args.kind, limit=args.limit)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jiuzhu", description="江西省社会救助平台命令行 / jiuzhu platform command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -389,6 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("load", help="load generator output (a directory of Parquet) into the database")
     p.add_argument("dir")
+    p.add_argument("--background", action="store_true", help="queue the job for `jiuzhu worker` and return")
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("demo", help="set up the demo: migrate, regions, keys, province, users")
@@ -410,6 +437,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date_arg, help="parameters in force on this date (YYYY-MM-DD, default today)")
     p.add_argument("--region", type=_region_arg, default="360000", help="county or city code for the parameters")
     p.set_defaults(func=cmd_programmes)
+
+    p = sub.add_parser("worker", help="run the background jobs (determination, comparison runs, payrolls…)")
+    p.add_argument("--once", action="store_true", help="run what is queued, then exit")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between looks at an empty queue")
+    p.add_argument("-v", "--verbosity", type=int, default=1, choices=[0, 1, 2])
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("serve", help="serve the platform (gunicorn + static files) and run the job worker")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, help="gunicorn worker processes (default: 2 × cores + 1, at most 9)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("jobs", help="list background jobs (--json for machines); --retry/--cancel ID")
+    p.add_argument("--json", action="store_true", help="a JSON list: id, kind, state, done, total, …")
+    p.add_argument("--state", default="", help="queued, running, done, failed, cancelled or abandoned")
+    p.add_argument("--kind", default="")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--retry", type=int, metavar="ID", help="queue a failed, cancelled or interrupted job again")
+    p.add_argument("--cancel", type=int, metavar="ID", help="cancel a queued or running job")
+    p.set_defaults(func=cmd_jobs)
 
     p = sub.add_parser("parameters", help="list the parameters in force (see docs/determination.md); no database needed")
     p.add_argument("--as-of", type=_date_arg, help="in force on this date (YYYY-MM-DD, default today)")

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("jiuzhu.apps.sharing.api_urls")),
     path("", include("jiuzhu.apps.applications.api_urls")),
     path("", include("jiuzhu.apps.assistance.api_urls")),
+    path("", include("jiuzhu.apps.jobs.api_urls")),
 ]

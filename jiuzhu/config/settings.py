@@ -62,7 +62,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "jiuzhu.apps.core",
+    "jiuzhu.apps.jobs",
     "jiuzhu.apps.registry",
     "jiuzhu.apps.policy",
     "jiuzhu.apps.determination",
@@ -75,6 +78,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files served by the application itself (gunicorn has no static handler; no --insecure).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jiuzhu.apps.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -215,6 +220,22 @@ JIUZHU_SHARING_QUERY_LIMITS = {
     "per_day": int(os.environ.get("JIUZHU_SHARING_QUERIES_PER_DAY", "500")),
 }
 
+# Background jobs (docs/operators.md "Jobs"): django-tasks with its database backend is the queue,
+# `jiuzhu worker` runs it; jiuzhu.apps.jobs keeps one Job record per long operation.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+JIUZHU_JOBS = {
+    # The worker writes a heartbeat this often; a running job without one for `abandoned_after`
+    # seconds (and whose worker process is gone) is marked abandoned and can be retried.
+    "heartbeat_seconds": float(os.environ.get("JIUZHU_JOBS_HEARTBEAT_SECONDS", "5")),
+    "abandoned_after": float(os.environ.get("JIUZHU_JOBS_ABANDONED_AFTER", "120")),
+    # Department files larger than this are imported in the background (bytes).
+    "import_background_bytes": int(os.environ.get("JIUZHU_JOBS_IMPORT_BACKGROUND_BYTES", str(2 * 1024 * 1024))),
+    # Exports of more rows than this are written by a job and downloaded from its page.
+    "export_background_rows": int(os.environ.get("JIUZHU_JOBS_EXPORT_BACKGROUND_ROWS", "5000")),
+    # Files produced by jobs (large exports) are kept this long for their starter to download.
+    "file_keep_hours": float(os.environ.get("JIUZHU_JOBS_FILE_KEEP_HOURS", "24")),
+}
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -224,7 +245,18 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = PROJECT_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("JIUZHU_STATIC_ROOT", VAR_DIR / "static"))
+# `make run` collects the static files (hashed, compressed: cached for a year by browsers) and sets
+# JIUZHU_STATIC_COLLECTED=1; elsewhere (tests, development) WhiteNoise finds them in the apps directly.
+if os.environ.get("JIUZHU_STATIC_COLLECTED") == "1":
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+else:
+    WHITENOISE_USE_FINDERS = True  # found in the apps, served after anything collected
+    WHITENOISE_AUTOREFRESH = DEBUG
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # Field encryption keys (SM4-GCM data keys, HMAC-SM3 index key).  In
 # production these come from a certified key service; here from a JSON file

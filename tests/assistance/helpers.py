@@ -47,8 +47,8 @@ def determined(household: Any, categories: list[str], as_of: dt.date, benefits: 
     """A stored determination result (as a batch run would leave it)."""
     from jiuzhu.apps.determination.models import DeterminationResult, DeterminationRun
 
-    run = DeterminationRun.objects.filter(status="done").order_by("-id").first() or \
-        DeterminationRun.objects.create(as_of=as_of, status="done", parameter_version="test")
+    run = DeterminationRun.objects.completed().order_by("-id").first() or \
+        DeterminationRun.objects.create(as_of=as_of, parameter_version="test")
     return DeterminationResult.objects.create(run=run, household=household, as_of=as_of,
                                               main_category=categories[0] if categories else "",
                                               categories=categories, benefits=benefits or {},

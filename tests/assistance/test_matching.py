@@ -106,7 +106,7 @@ def test_batch_agrees_with_the_household_page(family: dict[str, Any], households
     h = family["h"]
     determined(households["outside"], ["marginal"], ON)
     run = run_matching(actor=None, as_of=ON)
-    assert run.status == "done" and run.households == 2
+    assert run.state == "done" and run.job.kind == "assistance.matching" and run.households == 2
     stored = {(m.member_id, m.programme, m.status) for m in Match.objects.filter(household=h)}
     single = {(r["member_id"], r["programme"], r["status"]) for r in household_matches(h, ON)["rows"]}
     assert stored == single and stored

@@ -102,8 +102,18 @@ def test_payroll_screens(client: Any, users: dict[str, Any], dibao_home: Any) ->
                       approved_on=dt.date(2026, 9, 10), decision_ref="application:z")
     login(client, "county")
     response = client.post(reverse("assistance_payrolls"), {"county": "360124", "month": "2026-11"})
-    assert response.status_code == 302
+    # The answer is the queued job's page; the worker generates the payroll.
+    from jiuzhu.apps.jobs.models import Job
+    from jiuzhu.apps.jobs.runner import execute
+
+    job = Job.objects.get(kind="assistance.payroll")
+    assert response.status_code == 302 and response["Location"] == reverse("job_detail", args=[job.pk])
+    assert job.state == "queued" and not Payroll.objects.exists()
+    assert execute(job.pk, job.attempt) == "done"
     p = Payroll.objects.get()
+    assert reverse("assistance_payroll_detail", args=[p.pk]) in client.get(response["Location"]).content.decode()
+    outside = client.post(reverse("assistance_payrolls"), {"county": "360730", "month": "2026-11"})
+    assert outside.status_code == 400 and Job.objects.count() == 1
     detail = client.get(reverse("assistance_payroll_detail", args=[p.pk])).content.decode()
     assert "700.00" in detail and dibao_home.code in detail
     refused = client.post(reverse("assistance_payroll_approve", args=[p.pk]))

@@ -64,7 +64,7 @@ def test_run_raises_pushes_with_deadlines_and_second_run_raises_nothing(househol
     _ill(INSIDE_HEAD)
     run = _run()
     w = _one()
-    assert run.status == "done" and run.raised >= 1
+    assert run.state == "done" and run.raised >= 1
     assert w.state == State.PUSHED and w.household == households["inside"]
     assert w.member.id_number_masked == w.person_masked
     assert w.unit_region_id == "360124100" and w.county_id == "360124"

@@ -288,7 +288,7 @@ def test_platform_run_on_spark_then_duckdb_raises_nothing_new(households: Any, s
     call_command("monitor_run", "--full", "--backend", "spark", stdout=out)
     assert "spark" in out.getvalue()
     on_spark = ComparisonRun.objects.get()
-    assert on_spark.status == "done" and on_spark.raised >= 2
+    assert on_spark.state == "done" and on_spark.raised >= 2
     assert {"serious_illness", "difficult_worker_unmonitored"} <= set(Warning.objects.values_list("indicator",
                                                                                                   flat=True))
     again = services.comparison_run(actor=None, mode="full", backend="duckdb")

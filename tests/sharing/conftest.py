@@ -21,8 +21,10 @@ def pid(first17: str) -> str:
 def determine(results: dict[Any, list[str]], as_of: dt.date = AS_OF, status: str = "done") -> Any:
     """One determination run with the given categories per household (empty list = none)."""
     from jiuzhu.apps.determination.models import DeterminationResult, DeterminationRun
+    from tests.jobs.factories import job_record
 
-    run = DeterminationRun.objects.create(as_of=as_of, status=status, households=len(results), parameter_version="test")
+    run = DeterminationRun.objects.create(as_of=as_of, job=job_record("determination.run", status), households=len(results),
+                                          parameter_version="test")
     for household, categories in results.items():
         main = categories[0] if categories and categories[0] in ("tekun", "dibao", "marginal", "rigid") else "none"
         DeterminationResult.objects.create(run=run, household=household, as_of=as_of, main_category=main,

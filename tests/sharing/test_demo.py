@@ -18,7 +18,7 @@ def test_demo_step_is_registered_and_idempotent(households: dict[str, Any]) -> N
     assert any(step.run is demo_step for step in DEMO_STEPS)
     line = demo_step()
     assert "ran the determination (3 households)" in line and "dept_education" in line
-    assert DeterminationRun.objects.filter(status="done").count() == 1
+    assert DeterminationRun.objects.completed().count() == 1
     assert set(User.objects.filter(role="department").values_list("username", flat=True)) >= set(DEMO_DEPARTMENTS)
     again = demo_step()
     assert "ran the determination" not in again

@@ -69,7 +69,7 @@ def test_real_batch_run_feeds_the_status(households: dict[str, Any], users: dict
 
     h = _poor_household(users)
     run = run_all(actor=users["province"], as_of=dt.date(2026, 11, 15))
-    assert run.status == "done"
+    assert run.state == "done"
     status = _status(h)
     assert status.in_population and status.category == "dibao" and status.since == dt.date(2026, 11, 15)
     from jiuzhu.apps.determination.models import DeterminationResult

@@ -19,6 +19,8 @@ ENTRIES = {
     # No member or amount: refused with a message (400).
     "assistance_temporary_grant": Entry("household", [Check("post", DECLINE, 400)]),
     "assistance_payrolls": Entry(None, [Check("get", V, 200), Check("post", PAY, 400)]),
+    # Starting a matching answers at once with the job's page (the work is the worker's).
+    "assistance_matching": Entry(None, [Check("get", V, 200), Check("post", "run_determination", 302)]),
     "assistance_totals": Entry(None, [Check("get", V, 200)]),
     "assistance_payroll_detail": Entry("payroll", [Check("get", V, 200)]),
     # The target payroll is already approved: approving again / discarding is refused (400).

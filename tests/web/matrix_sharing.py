@@ -32,7 +32,7 @@ def _share_person(where: str, households: dict[str, Any], users: dict[str, Any])
 
     household = households[where]
     if where == "inside" and not DeterminationResult.objects.filter(household=household).exists():
-        run = DeterminationRun.objects.create(as_of=dt.date(2026, 10, 31), status="done", parameter_version="test")
+        run = DeterminationRun.objects.create(as_of=dt.date(2026, 10, 31), parameter_version="test")
         DeterminationResult.objects.create(run=run, household=household, as_of=run.as_of, main_category="dibao",
                                            categories=["dibao"], parameter_version="test")
     return {"uid": household.members.get(relation="head").uid}

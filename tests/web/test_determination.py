@@ -61,7 +61,7 @@ def test_one_household_on_screen(users: dict[str, Any]) -> None:
 def test_batch_over_the_registry_equals_the_single_path(households: dict[str, Any], users: dict[str, Any]) -> None:
     _poor_household(users)
     run = services.run_all(actor=users["province"], as_of=AS_OF)
-    assert run.status == "done" and run.households == Household.objects.count()
+    assert run.state == "done" and run.job.state == "done" and run.households == Household.objects.count()
     for result in DeterminationResult.objects.filter(run=run).select_related("household"):
         single = services.determine_one(result.household, AS_OF)
         assert result.categories == single["categories"], result.household.code

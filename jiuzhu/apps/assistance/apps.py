@@ -17,6 +17,7 @@ class AssistanceConfig(AppConfig):
             register_nav,
         )
 
+        from . import jobs  # noqa: F401 - declares the kinds "assistance.matching" and "assistance.payroll"
         from .demo import demo_step
         from .selectors import entitlement_categories
         from .views import household_section

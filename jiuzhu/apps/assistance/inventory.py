@@ -20,8 +20,7 @@ _PURPOSE_AUTO = "免申即享：主动纳入、告知、放弃 / assistance with
 
 INVENTORY.update({
     "assistance.MatchRun": {f: (_OPS, _PURPOSE_MATCH) for f in (
-        "id", "as_of", "determination_run", "status", "households", "rows", "missing", "parameter_version",
-        "seconds", "started_by", "started_at", "finished_at")},
+        "id", "job", "as_of", "determination_run", "county", "households", "rows", "missing", "parameter_version")},
     "assistance.Match": {
         **{f: (_OPS, _PURPOSE_MATCH) for f in ("id", "run", "household", "member", "department")},
         **{f: ("sensitive", _PURPOSE_MATCH) for f in ("programme", "status", "reason")},

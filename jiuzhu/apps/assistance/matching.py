@@ -13,21 +13,22 @@ columns per (county, area) group, then stores rows with ``bulk_create``.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.errors import RefusedError
 from jiuzhu.apps.determination.models import DeterminationResult, DeterminationRun
 from jiuzhu.apps.determination.services import determine_one
 from jiuzhu.apps.exchange.models import AssistanceRecord
+from jiuzhu.apps.jobs.runner import run_inline
+from jiuzhu.apps.jobs.services import job_start
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.apps.registry.models import Household, Member
 from jiuzhu.rules.params import ParameterSet
@@ -251,18 +252,19 @@ def household_matches(household: Household, as_of: dt.date | None = None, *, cat
 # --- the whole registry (batch) ----------------------------------------------------------------------------
 
 
-def run_matching(*, actor: Any, as_of: dt.date, determination_run: DeterminationRun | None = None,
-                 county: str | None = None) -> MatchRun:
-    """Match every low-income household of the latest determination run (or ``county``'s) and store the rows.
+def match_registry(ctx: Any, *, as_of: str, county: str | None = None,
+                   determination_run: int | None = None) -> dict[str, Any]:
+    """The job ``assistance.matching``: match every low-income household of the latest determination run
+    (or ``county``'s) and store the rows.
 
     Replaces the rows of earlier runs (the run records stay).  Set-based: a few queries, numpy
-    masks per (county, area), bulk inserts.
+    masks per (county, area), bulk inserts — written in the job's ``commit()``, in chunks.
     """
+    on = dt.date.fromisoformat(as_of)
     params = current_parameters()
-    det = determination_run or DeterminationRun.objects.filter(status="done").order_by("-started_at", "-id").first()
-    run = MatchRun.objects.create(as_of=as_of, determination_run=det, parameter_version=params.version,
-                                  started_by=actor if getattr(actor, "pk", None) else None)
-    started = time.perf_counter()
+    runs = DeterminationRun.objects.completed().order_by("-id")
+    det = runs.filter(pk=determination_run).first() if determination_run else runs.first()
+    ctx.phase("read", total=1)
     results = DeterminationResult.objects.filter(run=det).exclude(categories=[]) if det else \
         DeterminationResult.objects.none()
     if county:
@@ -275,39 +277,58 @@ def run_matching(*, actor: Any, as_of: dt.date, determination_run: Determination
     index: dict[str, tuple[int, int]] = {}
     for v in Member.objects.filter(household__in=ids).values(*_MEMBER_FIELDS).iterator(chunk_size=20000):
         c, a = households[v["household_id"]]
-        people.append(_person(v, c, a, cats[v["household_id"]], as_of))
+        people.append(_person(v, c, a, cats[v["household_id"]], on))
         index[v["id_number_index"]] = (v["id"], v["household_id"])
     _heads_fixed(people)
     inputs = Inputs()
-    lookback = int(params.resolve("assistance.matching.given_lookback_days", "360000", "rural", as_of).value)
-    inputs.load(index, ids, as_of, lookback)
+    lookback = int(params.resolve("assistance.matching.given_lookback_days", "360000", "rural", on).value)
+    inputs.load(index, ids, on, lookback)
+    ctx.progress(1)
     lookups: dict[tuple[str, str], Lookup] = {}
 
     def get(c: str, a: str) -> Lookup:
         if (c, a) not in lookups:
-            lookups[(c, a)] = lookup_for(params, c, a, as_of)
+            lookups[(c, a)] = lookup_for(params, c, a, on)
         return lookups[(c, a)]
 
+    ctx.phase("match", total=len(people))
     rows = _match(people, get, inputs)
-    with transaction.atomic():
+    ctx.progress(len(people))
+    ctx.phase("store", total=len(rows))
+    with ctx.commit():
+        missing = sum(1 for r in rows if r["status"] == MatchStatus.MISSING)
+        run = MatchRun.objects.create(job_id=ctx.job_id, as_of=on, determination_run=det, county=county or "",
+                                      parameter_version=params.version, households=len(cats), rows=len(rows),
+                                      missing=missing)
         old = Match.objects.filter(run_id__lt=run.pk)
         (old.filter(household__county_id=county) if county else old).delete()
-        _insert(run.pk, rows)
-        run.status, run.households, run.rows = "done", len(cats), len(rows)
-        run.missing = sum(1 for r in rows if r["status"] == MatchStatus.MISSING)
-        run.finished_at = timezone.now()
-        run.seconds = Decimal(f"{time.perf_counter() - started:.2f}")
-        run.save()
-        audit("assistance.match_run", actor=actor if getattr(actor, "pk", None) else None, object_type="match_run",
-              object_id=run.pk, as_of=as_of.isoformat(), households=len(cats), rows=len(rows), missing=run.missing,
-              county=county or "")
-    return run
+        _insert(run.pk, rows, progress=ctx.progress)
+        audit("assistance.match_run", actor=ctx.actor, object_type="match_run", object_id=run.pk,
+              as_of=on.isoformat(), households=len(cats), rows=len(rows), missing=missing, county=county or "",
+              job=ctx.job_id)
+        ctx.set_result({"run": run.pk, "as_of": on.isoformat(), "county": county or "", "households": len(cats),
+                        "rows": len(rows), "missing": missing})
+    return {}
+
+
+def run_matching(*, actor: Any, as_of: dt.date, determination_run: DeterminationRun | None = None,
+                 county: str | None = None) -> MatchRun:
+    """Matching in this process (commands, tests): the job ``assistance.matching`` in the foreground."""
+
+    job = job_start(actor=actor, kind="assistance.matching", region_code=county or "360000",
+                    params={"as_of": as_of.isoformat(), "county": county,
+                            "determination_run": determination_run.pk if determination_run else None},
+                    channel="ui" if getattr(actor, "pk", None) else "cli", enqueue=False)
+    job = run_inline(job)
+    if job.state != "done":
+        raise RefusedError(job.state, job.error_zh or "匹配未完成", job.error_en or "the matching did not complete")
+    return MatchRun.objects.get(job=job)
 
 
 _COLUMNS = ("run_id", "household_id", "member_id", "programme", "department", "status", "reason")
 
 
-def _insert(run_id: int, rows: list[dict[str, Any]]) -> None:
+def _insert(run_id: int, rows: list[dict[str, Any]], progress: Callable[[int, int], None] | None = None) -> None:
     """Plain parameterised INSERTs (executemany): the rows are simple and model instances cost 5× more."""
     qn = connection.ops.quote_name
     table, names, marks = qn(Match._meta.db_table), ", ".join(qn(c) for c in _COLUMNS), ", ".join(["%s"] * len(_COLUMNS))
@@ -316,7 +337,9 @@ def _insert(run_id: int, rows: list[dict[str, Any]]) -> None:
         for start in range(0, len(rows), 5000):
             cur.executemany(sql, [(run_id, r["household_id"], r["member_id"], r["programme"], r["department"],
                                    str(r["status"]), r["reason"]) for r in rows[start:start + 5000]])
+            if progress:
+                progress(min(start + 5000, len(rows)), len(rows))
 
 
 def latest_run() -> MatchRun | None:
-    return MatchRun.objects.filter(status="done").order_by("-id").first()
+    return MatchRun.objects.completed().order_by("-id").first()

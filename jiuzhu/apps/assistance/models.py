@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from jiuzhu.apps.jobs.models import JobRun
 from jiuzhu.rules.exchange.sources import PROGRAMMES
 
 
@@ -79,28 +80,26 @@ class MatchStatus(models.TextChoices):
     TWO_HOUSEHOLDS = "two_households", _("Person on another household's record")
 
 
-class MatchRun(models.Model):
-    """One batch matching of the registry against the programme matrix (from a determination run)."""
+class MatchRun(JobRun):
+    """One batch matching of the registry against the programme matrix (from a determination run).
+
+    Its state, timing and starter are its job's (``jobs.Job``, kind ``assistance.matching``).
+    """
 
     as_of = models.DateField(_("as of"))
     determination_run = models.ForeignKey("determination.DeterminationRun", null=True, blank=True,
                                           on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(max_length=10, default="running")  # running / done / failed
+    county = models.CharField(_("county"), max_length=12, blank=True)  # "" = the whole registry
     households = models.PositiveIntegerField(default=0)
     rows = models.PositiveIntegerField(default=0)
     missing = models.PositiveIntegerField(default=0)
     parameter_version = models.CharField(max_length=80, blank=True)
-    seconds = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-started_at", "-id"]
+        ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"match run {self.pk} as of {self.as_of} ({self.status})"
+        return f"match run {self.pk} as of {self.as_of} ({self.state})"
 
 
 class Match(models.Model):

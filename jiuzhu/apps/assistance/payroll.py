@@ -243,21 +243,28 @@ def _explain(lines: list[dict[str, Any]], previous: Payroll | None, month: dt.da
     return ended, unexplained
 
 
-def generate_payroll(*, actor: Any, county: str, month: dt.date) -> Payroll:
-    """The payroll of ``county`` for ``month``: generated once; again with the same inputs → the same payroll."""
+def generate_payroll(*, actor: Any, county: str, month: dt.date, ctx: Any = None) -> Payroll:
+    """The payroll of ``county`` for ``month``: generated once; again with the same inputs → the same payroll.
+
+    With *ctx* (the job ``assistance.payroll``) it writes inside the job's ``commit()`` and reports progress.
+    """
     _check(actor, "manage_payroll", county)
     region = Region.objects.filter(code=county, level="county").first()
     if region is None:
         raise PayrollError("county", f"{county} 不是县级区划", f"{county} is not a county")
     month = month_start(month)
     params = current_parameters()
-    with transaction.atomic():
+    if ctx is not None:
+        ctx.phase("plan", total=1)
+    with (ctx.commit() if ctx is not None else transaction.atomic()):
         Region.objects.select_for_update().filter(pk=region.pk).first()  # one generation per county at a time
         lines = _plan(region, month, params)
         digest = _digest(lines)
         existing = Payroll.objects.filter(county=region, month=month).first()
         if existing is not None:
             if existing.digest == digest:
+                if ctx is not None:
+                    ctx.set_result(_summary(existing))
                 return existing
             raise PayrollError(
                 "exists", f"{region.name}{month:%Y年%m月}的发放名册已生成（状态：{existing.get_state_display()}），"
@@ -271,16 +278,35 @@ def generate_payroll(*, actor: Any, county: str, month: dt.date) -> Payroll:
             lines_count=len(lines), previous=previous, ended=ended, unexplained=unexplained,
             total_amount=sum((x["amount"] for x in lines if x["status"] == LineStatus.PENDING), Decimal("0")),
             held_count=sum(1 for x in lines if x["status"] == LineStatus.HELD), generated_by=_actor(actor))
-        PayrollLine.objects.bulk_create([PayrollLine(
+        objs = [PayrollLine(
             payroll=payroll, line_ref=f"{county}{month:%Y%m}{i:06d}", kind=x["kind"], entitlement=x["entitlement"],
             household_id=x["household_id"], member=x["member"], programme=x["programme"], amount=x["amount"],
             members_covered=x["members_covered"], status=x["status"], hold_reason=x["hold_reason"][:200],
             change=x["change"], previous_amount=x["previous_amount"], note=x["note"][:300],
-            carried_from=x["carried_from"]) for i, x in enumerate(lines, start=1)], batch_size=2000)
+            carried_from=x["carried_from"]) for i, x in enumerate(lines, start=1)]
+        if ctx is not None:
+            ctx.phase("store", total=len(objs))
+        for start in range(0, len(objs), 2000):
+            PayrollLine.objects.bulk_create(objs[start:start + 2000], batch_size=2000)
+            if ctx is not None:
+                ctx.progress(min(start + 2000, len(objs)))
         audit("assistance.payroll_generated", actor=_actor(actor), object_type="payroll", object_id=payroll.pk,
               county=county, month=f"{month:%Y-%m}", lines=len(lines), total=str(payroll.total_amount),
               held=payroll.held_count, unexplained=unexplained)
+        if ctx is not None:
+            ctx.set_result(_summary(payroll))
     return payroll
+
+
+def _summary(p: Payroll) -> dict[str, Any]:
+    return {"payroll": p.pk, "county": p.county_id, "month": f"{p.month:%Y-%m}", "lines": p.lines_count,
+            "total": f"{p.total_amount:.2f}", "held": p.held_count}
+
+
+def payroll_job(ctx: Any, *, county: str, month: str) -> dict[str, Any]:
+    """The job ``assistance.payroll``: generate ``county``'s payroll for ``month`` (YYYY-MM)."""
+    generate_payroll(actor=ctx.actor, county=county, month=dt.date.fromisoformat(f"{month}-01"), ctx=ctx)
+    return {}
 
 
 def discard_payroll(*, actor: Any, payroll: Payroll) -> None:

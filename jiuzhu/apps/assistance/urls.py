@@ -10,6 +10,7 @@ urlpatterns = [
     path("assistance/enrolments/<int:pk>/notice/", views.enrolment_notice, name="assistance_enrolment_notice"),
     path("assistance/enrolments/<int:pk>/decline/", views.enrolment_decline, name="assistance_enrolment_decline"),
     path("assistance/households/<int:pk>/temporary/", views.temporary_grant, name="assistance_temporary_grant"),
+    path("assistance/matching/", views.matching, name="assistance_matching"),
     path("assistance/payrolls/", views.payroll_list, name="assistance_payrolls"),
     path("assistance/payrolls/totals/", views.payroll_totals, name="assistance_totals"),
     path("assistance/payrolls/<int:pk>/", views.payroll_detail, name="assistance_payroll_detail"),

@@ -78,10 +78,11 @@ class Capability(models.TextChoices):
     DECIDE_APPLICATIONS = "decide_applications", _("Approve or refuse applications (county)")
     VIEW_ASSISTANCE = "view_assistance", _("See the programme matrix, matching and payments")
     MANAGE_PAYROLL = "manage_payroll", _("Generate, approve, export and reconcile monthly payrolls")
+    VIEW_JOBS = "view_jobs", _("See the background jobs in one's scope (and those one started)")
 
 
 C = Capability
-_OVERSEE = {C.VIEW_REGISTRY, C.VIEW_EXCHANGE, C.VIEW_MONITORING, C.VIEW_APPLICATIONS, C.VIEW_ASSISTANCE}
+_OVERSEE = {C.VIEW_REGISTRY, C.VIEW_EXCHANGE, C.VIEW_MONITORING, C.VIEW_APPLICATIONS, C.VIEW_ASSISTANCE, C.VIEW_JOBS}
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.PROVINCE: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.RUN_DETERMINATION,
                               C.VIEW_ACCESS_LOG}),
@@ -92,10 +93,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
                             C.UPLOAD_DATA, C.DECIDE_CONFLICTS, C.HANDLE_WARNINGS, C.PROCESS_APPLICATIONS,
                             C.DECIDE_APPLICATIONS, C.MANAGE_PAYROLL, C.VIEW_ACCESS_LOG}),
     Role.TOWNSHIP: frozenset({C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.UNMASK, C.VIEW_MONITORING, C.HANDLE_WARNINGS,
-                              C.VIEW_APPLICATIONS, C.PROCESS_APPLICATIONS, C.VIEW_ASSISTANCE}),
+                              C.VIEW_APPLICATIONS, C.PROCESS_APPLICATIONS, C.VIEW_ASSISTANCE, C.VIEW_JOBS}),
     # Departments see registry data only through their share catalogue (view_share, the exact-ID
     # query); they upload their own department's feeds and see their department's import batches.
-    Role.DEPARTMENT: frozenset({C.UPLOAD_DATA, C.VIEW_EXCHANGE, C.QUERY_LOW_INCOME, C.VIEW_SHARE}),
+    Role.DEPARTMENT: frozenset({C.UPLOAD_DATA, C.VIEW_EXCHANGE, C.QUERY_LOW_INCOME, C.VIEW_SHARE, C.VIEW_JOBS}),
     # "Who looked at this household" (查阅记录): county level and above, and the auditor; not the
     # township, whose staff would see their colleagues' look-ups of their own neighbours.
     Role.AUDITOR: frozenset({*_OVERSEE, C.VIEW_ACCESS_LOG}),

@@ -118,8 +118,7 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "id", "path", "region", "area", "effective_from", "value", "reference", "note", "status",
         "created_by", "created_at", "decided_by", "decided_at", "decision_note")},
     "determination.DeterminationRun": {f: (OPS, "批量认定留痕 / batch determination record") for f in (
-        "id", "as_of", "started_at", "finished_at", "status", "households", "parameter_version",
-        "started_by", "error", "seconds")},
+        "id", "job", "as_of", "households", "parameter_version")},
     "determination.DeterminationResult": {
         **{f: (OPS, "认定结果留痕 / determination record") for f in ("id", "run", "household", "as_of", "parameter_version", "error")},
         **{f: ("sensitive", _PURPOSE_ASSESS) for f in ("main_category", "categories", "benefits", "total_benefit")},

@@ -10,6 +10,9 @@ class DeterminationConfig(AppConfig):
         # Django imports app modules that touch models only once the registry of apps is ready.
         from jiuzhu.apps.core.hooks import register_household_section
 
-        from . import views
+        from . import (
+            jobs,  # noqa: F401 - declares the kind of job "determination.run"
+            views,
+        )
 
         register_household_section(0, "determination/_summary.html", views.household_section, slot="summary")

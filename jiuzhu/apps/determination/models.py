@@ -6,27 +6,25 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiuzhu.apps.jobs.models import JobRun
 from jiuzhu.apps.registry.models import Household
 
 
-class DeterminationRun(models.Model):
-    """One batch run of the determination over the registry (as of a date, one parameter version)."""
+class DeterminationRun(JobRun):
+    """One batch run of the determination over the registry (as of a date, one parameter version).
+
+    Its state, timing and starter are its job's (``jobs.Job``, kind ``determination.run``).
+    """
 
     as_of = models.DateField(_("as of"))
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=10, default="running")  # running / done / failed
     households = models.PositiveIntegerField(default=0)
     parameter_version = models.CharField(max_length=80, blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    error = models.TextField(blank=True)
-    seconds = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
 
     class Meta:
-        ordering = ["-started_at", "-id"]
+        ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"run {self.pk} as of {self.as_of} ({self.status})"
+        return f"run {self.pk} as of {self.as_of} ({self.state})"
 
 
 class DeterminationResult(models.Model):

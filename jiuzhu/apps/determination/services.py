@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -18,10 +17,13 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.errors import RefusedError
+from jiuzhu.apps.jobs.runner import run_inline
+from jiuzhu.apps.jobs.services import job_start
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.apps.registry.models import (
     Expense,
@@ -148,8 +150,12 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def export_snapshot(out_dir: Path, households: Any = None) -> dict[str, int]:
-    """Write the registry (or a queryset of households) as the engine's Parquet snapshot."""
+def export_snapshot(out_dir: Path, households: Any = None,
+                    progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """Write the registry (or a queryset of households) as the engine's Parquet snapshot.
+
+    *progress(tables written, tables)* after each table.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     households = households if households is not None else Household.objects.all()
     counts = {}
@@ -158,6 +164,8 @@ def export_snapshot(out_dir: Path, households: Any = None) -> dict[str, int]:
         arrow = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
         pq.write_table(conform(arrow, table), out_dir / f"{table}.parquet")
         counts[table] = len(rows)
+        if progress:
+            progress(len(counts), len(SNAPSHOT_SCHEMAS))
     return counts
 
 
@@ -166,30 +174,46 @@ def determine_one(household: Household, as_of: dt.date | None = None, params: Pa
     return determine_household(interchange(household), as_of or timezone.localdate(), params or current_parameters())
 
 
-def run_all(*, actor: Any, as_of: dt.date, progress: Progress | None = None, households: Any = None) -> DeterminationRun:
-    """Determine every household of the registry in batch (DuckDB) and store the results in bulk."""
+def determine_registry(ctx: Any, *, as_of: str) -> dict[str, Any]:
+    """The job ``determination.run``: every household of the registry in batch (DuckDB), results stored in bulk.
+
+    Reads and computes outside any transaction; the run and its results are written in the
+    job's ``commit()`` (chunked, a cancel point between chunks), so a cancelled, failed or
+    killed run leaves nothing and a retry stores them exactly once.
+    """
+    on = dt.date.fromisoformat(as_of)
     params = current_parameters()
-    run = DeterminationRun.objects.create(as_of=as_of, started_by=actor if getattr(actor, "pk", None) else None,
-                                          parameter_version=params.version)
-    started = time.perf_counter()
-    try:
-        with tempfile.TemporaryDirectory(prefix="jiuzhu-snapshot-") as tmp:
-            snap, out = Path(tmp) / "snapshot", Path(tmp) / "results.parquet"
-            counts = export_snapshot(snap, households)
-            if progress:
-                progress("snapshot", counts["households"], counts["households"])
-            run_batch(snap, as_of, out, params, detail="summary",
-                      progress=(lambda done, total: progress("determine", done, total)) if progress else None)
-            stored = _store_results(run, pq.read_table(out), params.version)
-    except Exception as err:
-        DeterminationRun.objects.filter(pk=run.pk).update(status="failed", error=str(err)[:2000], finished_at=timezone.now())
-        raise
-    run.status, run.households, run.finished_at = "done", stored, timezone.now()
-    run.seconds = Decimal(f"{time.perf_counter() - started:.2f}")
-    run.save(update_fields=["status", "households", "finished_at", "seconds"])
-    audit("determination.run", actor=actor, object_type="determination_run", object_id=run.pk,
-          as_of=as_of.isoformat(), households=stored, parameter_version=params.version)
-    return run
+    with tempfile.TemporaryDirectory(prefix="jiuzhu-snapshot-") as tmp:
+        snap, out = Path(tmp) / "snapshot", Path(tmp) / "results.parquet"
+        ctx.phase("snapshot", total=len(SNAPSHOT_SCHEMAS))
+        counts = export_snapshot(snap, progress=ctx.progress)
+        ctx.phase("determine", total=counts["households"])
+        run_batch(snap, on, out, params, detail="summary", progress=ctx.progress)
+        table = pq.read_table(out)
+    ctx.phase("store", total=table.num_rows)
+    with ctx.commit():
+        run = DeterminationRun.objects.create(job_id=ctx.job_id, as_of=on, parameter_version=params.version)
+        stored = _store_results(run, table, params.version, progress=ctx.progress)
+        DeterminationRun.objects.filter(pk=run.pk).update(households=stored)
+        audit("determination.run", actor=ctx.actor, object_type="determination_run", object_id=run.pk,
+              as_of=on.isoformat(), households=stored, parameter_version=params.version, job=ctx.job_id)
+        ctx.set_result({"run": run.pk, "households": stored, "as_of": on.isoformat(),
+                        "parameter_version": params.version})
+    return ctx.job.result
+
+
+def run_all(*, actor: Any, as_of: dt.date, progress: Progress | None = None) -> DeterminationRun:
+    """The registry-wide determination in this process (commands, the demo): the same job, run in the foreground.
+
+    Raises ``RefusedError`` when the job did not complete (its Chinese/English message).
+    """
+
+    job = job_start(actor=actor, kind="determination.run", params={"as_of": as_of.isoformat()},
+                    channel="ui" if getattr(actor, "pk", None) else "cli", enqueue=False)
+    job = run_inline(job, reporter=progress)
+    if job.state != "done":
+        raise RefusedError(job.state, job.error_zh or "认定未完成", job.error_en or "the determination did not complete")
+    return DeterminationRun.objects.get(job=job)
 
 
 # Result column (integer fen) → benefit name in the interchange output.
@@ -199,8 +223,12 @@ _BENEFITS = {
 }
 
 
-@transaction.atomic
-def _store_results(run: DeterminationRun, table: pa.Table, version: str) -> int:
+STORE_CHUNK = 5000
+
+
+def _store_results(run: DeterminationRun, table: pa.Table, version: str,
+                   progress: Callable[[int, int], None] | None = None) -> int:
+    """Insert the results in chunks (inside the caller's transaction); *progress* after each chunk."""
     ids = dict(Household.objects.values_list("code", "id"))
     cols = {name: table.column(name).to_pylist() for name in table.column_names}
     rows = []
@@ -212,5 +240,9 @@ def _store_results(run: DeterminationRun, table: pa.Table, version: str) -> int:
             total_benefit=Decimal(benefits["total"]), parameter_version=version,
             error=str(cols["error_zh"][i] or "")[:300],
         ))
-    DeterminationResult.objects.bulk_create(rows, batch_size=2000 if connection.vendor == "sqlite" else 5000)
+    batch = 2000 if connection.vendor == "sqlite" else 5000
+    for start in range(0, len(rows), STORE_CHUNK):
+        DeterminationResult.objects.bulk_create(rows[start:start + STORE_CHUNK], batch_size=batch)
+        if progress:
+            progress(min(start + STORE_CHUNK, len(rows)), len(rows))
     return len(rows)

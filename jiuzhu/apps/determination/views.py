@@ -9,15 +9,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.apps.core.scoping import require, scoped
+from jiuzhu.apps.jobs.answers import started
+from jiuzhu.apps.jobs.selectors import active_for
+from jiuzhu.apps.jobs.services import job_start
 from jiuzhu.apps.registry import selectors as registry
 
-from . import services
 from .models import DeterminationResult, DeterminationRun
 from .selectors import determination_for_page, determine_for_page
 
@@ -54,7 +56,10 @@ def household_determination(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def run_list(request: HttpRequest) -> HttpResponse:
-    """Registry-wide runs (province) and, for everyone who sees the registry, the latest totals in scope."""
+    """Registry-wide runs (province) and, for everyone who sees the registry, the latest totals in scope.
+
+    Starting a run queues the job ``determination.run`` and answers at once with its page.
+    """
     require(request.user, "view_registry")
     user: Any = request.user
     message = ""
@@ -64,11 +69,11 @@ def run_list(request: HttpRequest) -> HttpResponse:
             as_of = dt.date.fromisoformat(request.POST.get("as_of", ""))
         except ValueError:
             return render(request, "determination/runs.html", {"error": _("Enter a valid date (YYYY-MM-DD).")}, status=400)
-        run = services.run_all(actor=user, as_of=as_of)
-        return redirect(f"{request.path}?run={run.pk}")
-    runs = DeterminationRun.objects.all()[:50]
-    latest = DeterminationRun.objects.filter(status="done").first()
-    selected = DeterminationRun.objects.filter(pk=request.GET.get("run") or 0).first() or latest
+        return started(request, lambda: job_start(actor=user, kind="determination.run",
+                                                  params={"as_of": as_of.isoformat()}))
+    runs = DeterminationRun.objects.select_related("job", "job__started_by")[:50]
+    latest = DeterminationRun.objects.completed().first()
+    selected = DeterminationRun.objects.completed().filter(pk=request.GET.get("run") or 0).first() or latest
     totals = []
     if selected is not None:
         results = scoped(DeterminationResult.objects.filter(run=selected), user, "view_registry")
@@ -79,4 +84,5 @@ def run_list(request: HttpRequest) -> HttpResponse:
     return render(request, "determination/runs.html", {
         "runs": page, "selected": selected, "totals": totals, "message": message,
         "today": timezone.localdate(), "can_run": user.has_capability("run_determination"),
+        "active_jobs": active_for(user, "determination.run"),
     })

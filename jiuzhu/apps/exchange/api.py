@@ -40,11 +40,13 @@ from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
 from jiuzhu.apps.core.models import User
 from jiuzhu.apps.core.scoping import require
+from jiuzhu.apps.jobs.answers import accepted
+from jiuzhu.apps.jobs.services import JobRefused
 from jiuzhu.apps.registry import selectors as registry
 from jiuzhu.engine.exchange import UI_LIMITS, hash_file
 from jiuzhu.rules.exchange.sources import SOURCES
 
-from . import services, signing
+from . import jobs, services, signing
 from .models import IdempotencyRecord, ImportBatch
 from .selectors import CHAIN_FIELDS, household_chain, person_chain
 
@@ -237,6 +239,20 @@ class ExchangeImportView(APIView):
                                   "This Idempotency-Key was used for a different file")
                 if record.batch is not None:
                     return Response(batch_json(record.batch), status=200)
+        if jobs.in_background(_size(body)):
+            # A large file: imported by the worker; 202 with the job's URL (the batch is in its result).
+            try:
+                queued = jobs.queue_import(request.user, source, body, name, "api",
+                                           idempotency_record=record.pk if record is not None else None)
+            except JobRefused as err:  # the same file is being imported right now: that job
+                if err.job is None:
+                    raise
+                return accepted(request, err.job)
+            if isinstance(queued, ImportBatch):
+                if record is not None:
+                    IdempotencyRecord.objects.filter(pk=record.pk).update(batch=queued)
+                return Response(batch_json(queued), status=200)
+            return accepted(request, queued)
         try:
             result = services.batch_import(request.user, source, body, name, "api", limits=UI_LIMITS)
         except BaseException:

@@ -10,7 +10,10 @@ class ExchangeConfig(AppConfig):
         # Django imports app modules that touch models only once the registry of apps is ready.
         from jiuzhu.apps.core.hooks import register_demo_step, register_household_section
 
-        from . import views_chain
+        from . import (
+            jobs,  # noqa: F401 - declares the kind "exchange.import"
+            views_chain,
+        )
         from .demo import chain_examples
 
         register_household_section(10, "exchange/_chain.html", views_chain.household_section)

@@ -18,13 +18,15 @@ from django.views.decorators.http import require_http_methods
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
 from jiuzhu.apps.core.scoping import require
+from jiuzhu.apps.jobs.answers import refused
+from jiuzhu.apps.jobs.services import JobRefused
 from jiuzhu.engine.exchange import UI_LIMITS
 from jiuzhu.rules.exchange.sources import DEPARTMENTS
 
-from . import freshness, selectors, services
+from . import freshness, jobs, selectors, services
 from .choices import OutboxState
 from .forms import UploadForm
-from .models import OutboxMessage
+from .models import ImportBatch, OutboxMessage
 
 
 @login_required
@@ -37,6 +39,14 @@ def upload(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             return render(request, "exchange/upload.html", {"form": form}, status=400)
         f = form.cleaned_data["file"]
+        if jobs.in_background(f.size):  # a large file: imported by the worker, the answer is the job's page
+            try:
+                queued = jobs.queue_import(request.user, form.cleaned_data["source"], f.file, f.name, "ui")
+            except JobRefused as err:
+                return refused(request, err)
+            if isinstance(queued, ImportBatch):
+                return redirect(reverse("exchange_batch_detail", args=[queued.pk]) + "?duplicate=1")
+            return redirect("job_detail", queued.pk)
         result = services.batch_import(request.user, form.cleaned_data["source"], f.file, f.name, "ui",
                                        limits=UI_LIMITS)
         url = reverse("exchange_batch_detail", args=[result.batch.pk])

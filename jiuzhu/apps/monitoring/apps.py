@@ -15,7 +15,7 @@ class MonitoringConfig(AppConfig):
             register_nav,
         )
 
-        from . import demo, views
+        from . import demo, jobs, views  # noqa: F401 - jobs declares the kind "monitoring.comparison"
 
         register_nav(30, _("Early warnings"), "monitoring_workbench", "view_monitoring")
         register_household_section(30, "monitoring/_household_section.html", views.household_section)

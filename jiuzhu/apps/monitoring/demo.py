@@ -102,7 +102,7 @@ def walk_states(township: Any, county: Any) -> dict[str, int]:
 
 
 def demo_step() -> str:
-    if not ComparisonRun.objects.filter(status="done").exists():
+    if not ComparisonRun.objects.completed().exists():
         services.comparison_run(actor=None, mode="full")
     walked = Warning.objects.filter(county_id=DEMO_COUNTY).exclude(state=State.PUSHED).exists()
     moved: dict[str, int] = {}

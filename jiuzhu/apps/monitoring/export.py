@@ -43,7 +43,7 @@ def recipients(as_of: dt.date) -> set[int]:
     out = set(AssistanceRecord.objects.filter(
         programme__in=RECIPIENT_PROGRAMMES, household__isnull=False,
     ).filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of)).values_list("household_id", flat=True))
-    run = DeterminationRun.objects.filter(status="done").order_by("-finished_at", "-id").first()
+    run = DeterminationRun.objects.completed().order_by("-id").first()
     if run is not None:
         out |= set(DeterminationResult.objects.filter(run=run, main_category__in=RECIPIENT_CATEGORIES)
                    .values_list("household_id", flat=True))

@@ -10,9 +10,8 @@ _HISTORY = "留痕可追溯 / record who did what, when"
 
 INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
     "monitoring.ComparisonRun": {f: (OPS, _RUN) for f in (
-        "id", "mode", "as_of", "started_at", "finished_at", "status", "since", "records_until", "findings", "raised",
-        "already_open", "already_seen", "escalated", "counts", "parameter_version", "seconds", "error",
-        "started_by")},
+        "id", "job", "mode", "as_of", "since", "records_until", "findings", "raised", "already_open", "already_seen",
+        "escalated", "counts", "parameter_version")},
     "monitoring.Warning": {
         **{f: (OPS, _WARN) for f in (
             "id", "uid", "indicator", "severity", "kind", "state", "subject", "fingerprint", "household", "member",

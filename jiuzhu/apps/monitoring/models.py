@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.apps.core.models import Region
+from jiuzhu.apps.jobs.models import JobRun
 
 
 class RunMode(models.TextChoices):
@@ -23,14 +24,14 @@ class RunMode(models.TextChoices):
     DAILY = "daily", _("Daily incremental run")
 
 
-class ComparisonRun(models.Model):
-    """One comparison run (大数据比对) over the registry and the department data."""
+class ComparisonRun(JobRun):
+    """One comparison run (大数据比对) over the registry and the department data.
+
+    Its state, timing and starter are its job's (``jobs.Job``, kind ``monitoring.comparison``).
+    """
 
     mode = models.CharField(_("mode"), max_length=5, choices=RunMode.choices)
     as_of = models.DateField(_("as of"))
-    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=8, default="running")  # running / done / failed
     since = models.DateTimeField(_("department data loaded after"), null=True, blank=True)
     records_until = models.DateTimeField(_("department data loaded up to"), null=True, blank=True)
     findings = models.PositiveIntegerField(_("findings"), default=0)
@@ -40,16 +41,12 @@ class ComparisonRun(models.Model):
     escalated = models.PositiveIntegerField(_("overdue escalated"), default=0)
     counts = models.JSONField(default=dict, blank=True)
     parameter_version = models.CharField(_("parameter version"), max_length=80, blank=True)
-    seconds = models.DecimalField(_("seconds"), max_digits=10, decimal_places=2, null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
 
     class Meta:
-        ordering = ["-started_at", "-id"]
+        ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"comparison {self.pk} {self.mode} {self.as_of} ({self.status})"
+        return f"comparison {self.pk} {self.mode} {self.as_of} ({self.state})"
 
 
 class State(models.TextChoices):

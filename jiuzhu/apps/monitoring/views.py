@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -19,6 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
+from jiuzhu.apps.jobs.answers import started
+from jiuzhu.apps.jobs.selectors import active_for
+from jiuzhu.apps.jobs.services import job_start
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.engine.monitoring.cli import deadlines, target_label
 from jiuzhu.engine.monitoring.compare import PROVINCE, settings_for
@@ -345,16 +347,13 @@ def runs(request: HttpRequest) -> HttpResponse:
         mode = request.POST.get("mode", RunMode.DAILY)
         if mode not in RunMode.values:
             mode = RunMode.DAILY
-        try:
-            run = services.comparison_run(actor=request.user, mode=mode)
-            messages.success(request, _("Comparison run %(n)d: %(raised)d new warnings.") % {
-                "n": run.pk, "raised": run.raised})
-        except (ParameterError, ValidationError) as err:
-            messages.error(request, str(getattr(err, "message_zh", err)))
-        return redirect(reverse("monitoring_runs"))
-    page = Paginator(ComparisonRun.objects.all(), 30).get_page(request.GET.get("page"))
+        # Queued for the worker; the answer is the job's page (progress, cancel).
+        params = {"mode": mode, "as_of": timezone.localdate().isoformat(), "backend": services.comparison_backend()}
+        return started(request, lambda: job_start(actor=request.user, kind="monitoring.comparison", params=params))
+    page = Paginator(ComparisonRun.objects.select_related("job"), 30).get_page(request.GET.get("page"))
     return render(request, "monitoring/runs.html", {
         "page": page, "can_run": request.user.has_capability(RUN), "query": "",  # type: ignore[attr-defined]
+        "active_jobs": active_for(request.user, "monitoring.comparison"),
     })
 
 

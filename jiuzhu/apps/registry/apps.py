@@ -22,7 +22,10 @@ class RegistryConfig(AppConfig):
         # Django imports app modules that touch models only once the registry of apps is ready.
         from jiuzhu.apps.core.hooks import register_home_section, register_read_audit
 
-        from . import views
+        from . import (
+            jobs,  # noqa: F401 - declares the kinds "registry.load" and "registry.export"
+            views,
+        )
 
         register_home_section(10, "registry/_home.html", views.home_section)
 

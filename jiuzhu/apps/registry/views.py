@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -15,11 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
-from jiuzhu.apps.core.exports import csv_line
 from jiuzhu.apps.core.hooks import household_sections
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
+from jiuzhu.apps.jobs.answers import started
+from jiuzhu.apps.jobs.services import job_start
 
 from . import history, selectors, services
+from .exports import household_csv
 from .forms import ITEM_FORMS, ITEM_TITLES, HouseholdForm, MemberForm, UnmaskForm, with_members
 from .models import Member
 
@@ -103,36 +106,25 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def household_export(request: HttpRequest) -> StreamingHttpResponse:
-    """CSV of the households in scope (masked), UTF-8 with BOM for Excel; audited."""
+@require_http_methods(["GET", "POST"])
+def household_export(request: HttpRequest) -> HttpResponse:
+    """CSV of the households in scope (masked), UTF-8 with BOM for Excel; audited.
+
+    Up to ``JIUZHU_JOBS["export_background_rows"]`` rows stream at once; a larger export is a job
+    (registry.export) — the page asks first, the POST queues it and answers with the job's page.
+    """
     require(request.user, "export_registry")
-    qs = selectors.households_for(request.user, "export_registry").annotate(n_members=Count("members")).order_by("code")
-    audit("registry.export", actor=request.user, rows=qs.count(), format="csv")
-
-    def rows() -> Any:
-        yield "\ufeff"
-        header = [
-            _("Household number"),
-            _("County"),
-            _("Township"),
-            _("Village"),
-            _("Urban or rural"),
-            _("Members"),
-        ]
-        yield csv_line(header)
-        for h in qs.iterator(chunk_size=2000):
-            yield csv_line(
-                [
-                    h.code,
-                    h.county.name,
-                    h.township.name,
-                    h.village.name,
-                    h.get_area_type_display(),
-                    h.members.count(),
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    user: Any = request.user
+    if request.method == "POST":
+        return started(request, lambda: job_start(actor=user, kind="registry.export", region_code=user.region_id,
+                                                  scope_key=f"user:{user.pk}"))
+    qs = selectors.households_for(user, "export_registry")
+    rows = qs.count()
+    limit = int(settings.JIUZHU_JOBS["export_background_rows"])
+    if rows > limit:
+        return render(request, "registry/export_confirm.html", {"rows": rows, "limit": limit})
+    audit("registry.export", actor=user, rows=rows, format="csv")
+    response = StreamingHttpResponse(household_csv(qs), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="households.csv"'
     return response
 

@@ -25,7 +25,7 @@ DEMO_DEPARTMENTS = {
 def demo_step() -> str:
     """Idempotent: runs the determination once if none has completed, creates the accounts if missing."""
     ran = ""
-    if Household.objects.exists() and not DeterminationRun.objects.filter(status="done").exists():
+    if Household.objects.exists() and not DeterminationRun.objects.completed().exists():
         run = run_all(actor=User.objects.filter(username="province").first(), as_of=timezone.localdate())
         ran = f"ran the determination ({run.households:,} households); "
     for username, (department, full_name) in DEMO_DEPARTMENTS.items():

@@ -36,7 +36,7 @@ VIEW = "view_share"
 
 
 def _done_results() -> models.QuerySet[DeterminationResult]:
-    return DeterminationResult.objects.filter(run__status="done", error="")
+    return DeterminationResult.objects.filter(Q(run__job__isnull=True) | Q(run__job__state="done"), error="")
 
 
 def latest_results() -> models.QuerySet[DeterminationResult]:

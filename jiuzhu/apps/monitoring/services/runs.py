@@ -9,35 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import tempfile
-import time
 from collections.abc import Callable
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiuzhu.apps.core import bulkwrite
-from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.core.errors import RefusedError
 from jiuzhu.apps.core.models import Region
-from jiuzhu.apps.exchange.models import DepartmentRecord
 from jiuzhu.apps.exchange.outbox import enqueue_many
-from jiuzhu.apps.policy.selectors import current_parameters
+from jiuzhu.apps.jobs.runner import run_inline
+from jiuzhu.apps.jobs.services import job_start
 from jiuzhu.apps.registry.models import Household, Member
 from jiuzhu.engine.monitoring.cli import deadlines
-from jiuzhu.engine.monitoring.compare import BACKENDS, run_comparison, settings_for
+from jiuzhu.engine.monitoring.compare import BACKENDS, settings_for
 from jiuzhu.engine.monitoring.indicators import get_indicator
 from jiuzhu.rules.params import ParameterSet
 
-from ..export import PROVINCE, export_tables
+from ..export import PROVINCE
 from ..models import ComparisonRun, RunMode, State, Warning, WarningEvent
-from .actions import escalate_overdue
 
 TOPIC = "monitoring.warning"
 Progress = Callable[[str, int, int], None]
@@ -46,7 +40,7 @@ Progress = Callable[[str, int, int], None]
 def _since(mode: str) -> dt.datetime | None:
     if mode == RunMode.FULL:
         return None
-    last = ComparisonRun.objects.filter(status="done").exclude(records_until__isnull=True).order_by("-id").first()
+    last = ComparisonRun.objects.completed().exclude(records_until__isnull=True).order_by("-id").first()
     return last.records_until if last is not None else dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
@@ -60,46 +54,20 @@ def comparison_backend(backend: str | None = None) -> str:
 
 def comparison_run(*, actor: Any, mode: str, as_of: dt.date | None = None,
                    progress: Progress | None = None, backend: str | None = None) -> ComparisonRun:
-    """Run the comparison (full or daily), store new warnings, push them and escalate overdue ones.
+    """A comparison run in this process (commands, the demo): the job ``monitoring.comparison`` in the foreground.
 
-    *backend* (``duckdb`` / ``spark``) defaults to :func:`comparison_backend`.
+    The screen queues the same job for the worker (``jobs.compare_registry`` does the work).
+    Raises ``RefusedError`` when the run did not complete.
     """
     if mode not in RunMode.values:
         raise ValidationError(_("Unknown run mode."))
-    backend = comparison_backend(backend)
-    as_of = as_of or timezone.localdate()
-    params = current_parameters()
-    since = _since(mode)
-    records_until = DepartmentRecord.objects.aggregate(m=Max("updated_at"))["m"]
-    run = ComparisonRun.objects.create(
-        mode=mode, as_of=as_of, since=since, records_until=records_until, parameter_version=params.version,
-        started_by=actor if getattr(actor, "pk", None) else None)
-    started = time.perf_counter()
-    try:
-        with tempfile.TemporaryDirectory(prefix="jiuzhu-monitor-") as tmp:
-            snap, data = Path(tmp) / "snapshot", Path(tmp) / "data"
-            counts = export_tables(snap, data, as_of)
-            if progress:
-                progress("export", counts["households"], counts["households"])
-            found = run_comparison(snap, data, as_of, params, since=since, backend=backend)
-        stored = _store_findings(run, found.table.to_pylist(), params, as_of)
-        escalated = escalate_overdue(actor=actor)
-    except Exception as err:
-        ComparisonRun.objects.filter(pk=run.pk).update(status="failed", error=str(err)[:2000],
-                                                        finished_at=timezone.now())
-        raise
-    run.status, run.finished_at = "done", timezone.now()
-    run.findings = found.table.num_rows
-    run.raised, run.already_open, run.already_seen = stored
-    run.escalated = escalated
-    run.counts = found.counts
-    run.seconds = Decimal(f"{time.perf_counter() - started:.2f}")
-    run.save()
-    audit("monitoring.run", actor=actor if getattr(actor, "pk", None) else None, object_type="comparison_run",
-          object_id=run.pk, mode=mode, as_of=as_of.isoformat(), findings=run.findings, raised=run.raised,
-          already_open=run.already_open, already_seen=run.already_seen, parameter_version=params.version,
-          backend=backend)
-    return run
+    params = {"mode": mode, "as_of": (as_of or timezone.localdate()).isoformat(), "backend": comparison_backend(backend)}
+    job = job_start(actor=actor, kind="monitoring.comparison", params=params,
+                    channel="ui" if getattr(actor, "pk", None) else "cli", enqueue=False)
+    job = run_inline(job, reporter=progress)
+    if job.state != "done":
+        raise RefusedError(job.state, job.error_zh or "比对未完成", job.error_en or "the comparison did not complete")
+    return ComparisonRun.objects.get(job=job)
 
 
 class _Router:
@@ -145,6 +113,7 @@ class _Router:
 # (SQLITE_MAX_VARIABLE_NUMBER: 32,766 by default, 250,000 in Debian's build), and the 1 M-household
 # monthly run has ~430,000 findings (docs/benchmarks.md, "Storing the findings").
 LOOKUP_CHUNK = 10_000
+STORE_CHUNK = 20_000  # warnings stored between two progress reports (cancel points)
 
 
 def _chunks(values: set[Any]) -> list[list[Any]]:
@@ -153,8 +122,11 @@ def _chunks(values: set[Any]) -> list[list[Any]]:
 
 
 def _store_findings(run: ComparisonRun, rows: list[dict[str, Any]], params: ParameterSet,
-                    as_of: dt.date) -> tuple[int, int, int]:
-    """New warnings for new findings: (raised, already open, same facts seen before)."""
+                    as_of: dt.date, progress: Callable[[int, int], None] | None = None) -> tuple[int, int, int]:
+    """New warnings for new findings: (raised, already open, same facts seen before).
+
+    *progress(stored, to store)* after each chunk (a job's cancel point).
+    """
     today = timezone.localdate()
     now = timezone.now()
     router = _Router(params, today)
@@ -206,17 +178,25 @@ def _store_findings(run: ComparisonRun, rows: list[dict[str, Any]], params: Para
     unit_names = dict(Region.objects.filter(code__in={w.unit_region_id for w in new}).values_list("code", "name"))
     with transaction.atomic():
         # Set-based (core.bulkwrite: COPY on PostgreSQL, executemany on SQLite); same rows as before.
-        bulkwrite.create(Warning, new)
-        events = []
-        for w in new:
-            events.append(WarningEvent(warning_id=w.pk, at=now, action="raise", to_state=State.RAISED,
-                                       detail={"run": run.pk}))
-            events.append(WarningEvent(warning_id=w.pk, at=now, action="push", from_state=State.RAISED,
-                                       to_state=State.PUSHED,
-                                       detail={"unit": f"{unit_names.get(w.unit_region_id, '')}（{w.unit_region_id}）"}))
-        bulkwrite.create(WarningEvent, events)
-        enqueue_many([_message(w) for w in new if w.department])
+        for start in range(0, len(new), STORE_CHUNK):
+            _store_chunk(run, new[start:start + STORE_CHUNK], now, unit_names)
+            if progress:
+                progress(min(start + STORE_CHUNK, len(new)), len(new))
     return len(new), n_open, n_seen
+
+
+def _store_chunk(run: ComparisonRun, new: list[Warning], now: dt.datetime, unit_names: dict[str, str]) -> None:
+    """One chunk of new warnings, their two events each and the departments' pushes."""
+    bulkwrite.create(Warning, new)
+    events = []
+    for w in new:
+        events.append(WarningEvent(warning_id=w.pk, at=now, action="raise", to_state=State.RAISED,
+                                   detail={"run": run.pk}))
+        events.append(WarningEvent(warning_id=w.pk, at=now, action="push", from_state=State.RAISED,
+                                   to_state=State.PUSHED,
+                                   detail={"unit": f"{unit_names.get(w.unit_region_id, '')}（{w.unit_region_id}）"}))
+    bulkwrite.create(WarningEvent, events)
+    enqueue_many([_message(w) for w in new if w.department])
 
 
 def _message(w: Warning) -> tuple[str, str, dict[str, Any], str]:

@@ -1,4 +1,7 @@
-"""`jiuzhu manage assistance_payroll --county 360124 --month 2026-12`: generate a month's payroll."""
+"""`jiuzhu manage assistance_payroll --county 360124 --month 2026-12`: generate a month's payroll.
+
+The job ``assistance.payroll``, here in the foreground (``--background``: queued for `jiuzhu worker`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jiuzhu.apps.assistance.payroll import PayrollError, generate_payroll
+from jiuzhu.apps.jobs.cli import run_cli
 
 
 class Command(BaseCommand):
@@ -16,15 +19,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--county", required=True)
         parser.add_argument("--month", required=True, help="YYYY-MM")
+        parser.add_argument("--background", action="store_true", help="queue the job for `jiuzhu worker` and return")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
             month = dt.date.fromisoformat(f"{opts['month']}-01")
         except ValueError as exc:
             raise CommandError("--month must be YYYY-MM") from exc
-        try:
-            p = generate_payroll(actor=None, county=opts["county"], month=month)
-        except PayrollError as err:
-            raise CommandError(err.message_zh) from err
-        self.stdout.write(f"payroll {p.pk} {p.county_id} {p.month:%Y-%m}: {p.lines_count} lines, "
-                          f"{p.total_amount} yuan, {p.held_count} held, {p.unexplained} unexplained")
+
+        def summary(job: Any) -> str:
+            r = job.result
+            return (f"payroll {r['payroll']} {r['county']} {r['month']}: {r['lines']} lines, {r['total']} yuan, "
+                    f"{r['held']} held (job {job.pk})")
+
+        code = run_cli("assistance.payroll", {"county": opts["county"], "month": f"{month:%Y-%m}"},
+                       region_code=opts["county"], background=opts["background"], summary=summary, out=self.stdout)
+        if code:
+            raise CommandError(f"名册未生成 / the payroll was not generated (exit {code})", returncode=code)

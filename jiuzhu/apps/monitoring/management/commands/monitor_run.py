@@ -1,6 +1,8 @@
-"""``jiuzhu manage monitor_run --full|--daily [--as-of D] [--backend duckdb|spark]``: a comparison run.
+"""``jiuzhu manage monitor_run --full|--daily [--as-of D] [--backend duckdb|spark] [--background]``: a comparison run.
 
 Then overdue escalation.  The backend defaults to setting ``JIUZHU_MONITORING_BACKEND`` (else DuckDB).
+The run is the job ``monitoring.comparison``, here in the foreground with progress (or, with
+``--background``, queued for `jiuzhu worker`).
 """
 
 from __future__ import annotations
@@ -9,11 +11,12 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
+from jiuzhu.apps.jobs.cli import run_cli
 from jiuzhu.apps.monitoring.models import RunMode
-from jiuzhu.apps.monitoring.services import comparison_backend, comparison_run
+from jiuzhu.apps.monitoring.services import comparison_backend
 from jiuzhu.engine.monitoring.compare import BACKENDS
-from jiuzhu.rules.params import ParameterError
 
 
 class Command(BaseCommand):
@@ -26,6 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", help="YYYY-MM-DD (default today)")
         parser.add_argument("--backend", help=f"{' | '.join(BACKENDS)} (default: setting JIUZHU_MONITORING_BACKEND, "
                                               "else duckdb)")
+        parser.add_argument("--background", action="store_true", help="queue the job for `jiuzhu worker` and return")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -37,15 +41,22 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError(f"比对引擎应为 {' / '.join(BACKENDS)} / --backend (or JIUZHU_MONITORING_BACKEND) "
                                f"must be one of {', '.join(BACKENDS)}") from None
-        try:
-            run = comparison_run(actor=None, mode=RunMode.FULL if options["full"] else RunMode.DAILY, as_of=as_of,
-                                 backend=backend)
-        except ParameterError as err:
-            raise CommandError(f"{err.message_zh} / {err.message_en}") from err
-        except ImportError as err:
-            raise CommandError(f"Spark 比对引擎需要安装 pyspark 与 Java / the spark backend needs pyspark and Java "
-                               f"({err})") from err
-        self.stdout.write(
-            f"run {run.pk} ({run.mode}, {backend}) as of {run.as_of}: {run.findings:,} findings, {run.raised:,} new warnings, "
-            f"{run.already_open:,} already open, {run.already_seen:,} same facts seen before, "
-            f"{run.escalated:,} overdue escalated, {run.seconds}s")
+        if backend == "spark":
+            try:
+                import pyspark  # noqa: F401
+            except ImportError as err:
+                raise CommandError(f"Spark 比对引擎需要安装 pyspark 与 Java / the spark backend needs pyspark and Java "
+                                   f"({err})") from err
+        mode = RunMode.FULL if options["full"] else RunMode.DAILY
+        params = {"mode": mode, "as_of": (as_of or timezone.localdate()).isoformat(), "backend": backend}
+
+        def summary(job: Any) -> str:
+            r = job.result
+            return (f"run {r['run']} ({r['mode']}, {r['backend']}) as of {r['as_of']}: {r['findings']:,} findings, "
+                    f"{r['raised']:,} new warnings, {r['already_open']:,} already open, {r['already_seen']:,} same "
+                    f"facts seen before, {r['escalated']:,} overdue escalated (job {job.pk})")
+
+        code = run_cli("monitoring.comparison", params, background=options["background"], summary=summary,
+                       out=self.stdout)
+        if code:
+            raise CommandError(f"比对未完成 / the comparison did not complete (exit {code})", returncode=code)
