@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "jiuzhu.apps.exchange",
     "jiuzhu.apps.sharing",
     "jiuzhu.apps.monitoring",
+    "jiuzhu.apps.cycle",
     "jiuzhu.apps.applications",
     "jiuzhu.apps.assistance",
 ]
