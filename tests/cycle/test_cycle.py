@@ -159,3 +159,16 @@ def test_bad_month_is_refused_with_a_message(template: tuple[Path, Path]) -> Non
     db = _copy(template[0], "badmonth")
     r = _run(_env(db), "cycle", "--month", "2026-13", "--feeds", str(template[1]), check=False)
     assert r.returncode == 2 and "YYYY-MM" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.spark
+def test_backend_spark_stores_exactly_what_duckdb_stores(template: tuple[Path, Path],
+                                                         once: tuple[Path, dict[str, Any]]) -> None:
+    """§4 parity: the engine phases on Spark (local[2] here; SPARK_MASTER for a cluster) store the same rows."""
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java")
+    db = _copy(template[0], "spark")
+    r = _run(_env(db), "cycle", "--month", MONTH, "--feeds", str(template[1]), "--backend", "spark", "--json")
+    assert json.loads(r.stdout)["backend"] == "spark"
+    assert _state(db) == _state(once[0])

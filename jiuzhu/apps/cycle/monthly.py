@@ -176,7 +176,8 @@ class Cycle:
 
     def determination(self) -> None:
         self.ctx.phase("determination", total=1)
-        job, clock, start, end = self.child("determination.run", {"as_of": self.as_of.isoformat()})
+        job, clock, start, end = self.child("determination.run",
+                                            {"as_of": self.as_of.isoformat(), "backend": self.backend})
         if job is None:
             self.record("snapshot", 0, 0, True)
             self.record("determination", 0, 0, True)
