@@ -42,6 +42,8 @@ from jiuzhu.engine.exchange import CLI_LIMITS
 from jiuzhu.rules.exchange.sources import SOURCES, Source
 
 PHASES = ("import", "snapshot", "determination", "comparison", "warnings", "matching", "payroll")
+PHASE_ZH = {"import": "导入部门数据", "snapshot": "读取救助对象库", "determination": "认定", "comparison": "大数据比对",
+            "warnings": "保存并推送预警", "matching": "救助项目匹配", "payroll": "生成发放名册"}
 FEED_SUFFIXES = (".parquet", ".csv", ".jsonl", ".xlsx")
 PROVINCE = "360000"
 
@@ -137,7 +139,7 @@ class Cycle:
 
     def record(self, name: str, seconds: float, rows: int, skipped: bool = False, **extra: Any) -> None:
         self.phases.append({"name": name, "seconds": round(seconds, 3), "rows": int(rows), "skipped": skipped, **extra})
-        self.ctx.log(f"{name}：{rows:,} 行，{seconds:.1f} 秒" + ("（本月已完成，跳过）" if skipped else ""),
+        self.ctx.log(f"{PHASE_ZH.get(name, name)}：{rows:,} 行，{seconds:.1f} 秒" + ("（本月已完成，跳过）" if skipped else ""),
                      f"{name}: {rows:,} rows, {seconds:.1f} s" + (" (done before this month: skipped)" if skipped else ""))
 
     def child(self, kind: str, params: dict[str, Any], *, region: str = PROVINCE,
