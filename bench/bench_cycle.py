@@ -70,8 +70,14 @@ class PeakRSS(threading.Thread):
             time.sleep(0.2)
 
 
+CPU: dict[str, float] = {}  # CPU seconds (user + system) of each command's process tree, by its first argument
+
+
 def run(env: dict[str, str], *args: str) -> tuple[float, int, str]:
-    """(seconds, peak RSS bytes, stdout) of ``jiuzhu ARGS``."""
+    """(seconds, peak RSS bytes, stdout) of ``jiuzhu ARGS``; its CPU time goes to ``CPU[args[0]]``."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     p = subprocess.Popen([PY, "-m", "jiuzhu.cli", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
@@ -80,6 +86,8 @@ def run(env: dict[str, str], *args: str) -> tuple[float, int, str]:
     out, err = p.communicate()
     rss.stop.set()
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[args[0]] = CPU.get(args[0], 0.0) + (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if p.returncode != 0:
         raise SystemExit(f"jiuzhu {' '.join(args)} failed ({p.returncode}):\n{out[-3000:]}\n{err[-3000:]}")
     return seconds, rss.peak, out
@@ -212,7 +220,7 @@ def report(n: int, info: dict[str, Any]) -> str:
     for p in cyc["phases"]:
         f = floors.get(p["name"])
         rate = f"{p['rows'] / p['seconds']:,.0f}" if p["seconds"] > 0 and p["rows"] else "—"
-        if f and f["seconds"] > 0:
+        if f and f["seconds"] > 0 and p["rows"]:
             fl, what, ratio = f"{f['seconds']:.2f}", f["what"], f"{p['seconds'] / f['seconds']:.1f}×"
         else:
             fl, what, ratio = "—", (f or {}).get("what", "—"), "—"
@@ -220,6 +228,9 @@ def report(n: int, info: dict[str, Any]) -> str:
     lines += [
         f"| **whole cycle** | **{cyc['total_seconds']:.1f}** | | | | | |",
         "",
+        f"- CPU time (user + system, all processes of the command): cycle {info['cycle_cpu']:.1f} s for "
+        f"{cyc['total_seconds']:.1f} s of wall time; load {info['load_cpu']:.1f} s. Under this load the wall "
+        "times are inflated by waiting for a core; the CPU time is the better guide to an unloaded machine.",
         f"- Peak RSS of the cycle's process tree: {info['cycle_rss'] / 2**20:,.0f} MB. Re-run of the same month "
         f"(nothing to do, every phase skipped, nothing changed): {info['rerun_seconds']:.1f} s.",
         f"- One-time registry load (`jiuzhu load`): {info['load_seconds']:.1f} s = "
@@ -280,6 +291,7 @@ def main() -> None:
         import pyarrow.parquet as pq
 
         info["load_seconds"], info["load_rss"], _ = run(env, "load", str(feeds))
+        info["load_cpu"] = CPU["load"]
         info["load_floor"], info["load_floor_rows"] = copy_floor_parquet(
             url, [feeds / f"{n}.parquet" for n in REGISTRY_FILES if (feeds / f"{n}.parquet").exists()])
         info["households"] = pq.ParquetFile(feeds / "households.parquet").metadata.num_rows
@@ -289,6 +301,7 @@ def main() -> None:
         info["files"] = len(dept)
         seconds, info["cycle_rss"], out = run(env, "cycle", "--month", args.month, "--feeds", str(feeds), "--json")
         info["cycle"] = json.loads(out)
+        info["cycle_cpu"] = CPU.pop("cycle")
         info["rerun_seconds"], _, _ = run(env, "cycle", "--month", args.month, "--feeds", str(feeds), "--json")
         floors: dict[str, dict[str, Any]] = {}
         s, _n = copy_floor_parquet(url, dept)
