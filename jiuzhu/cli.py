@@ -389,6 +389,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """gunicorn and the job worker together (`make run`); Ctrl-C stops both."""
+    _need_database()  # before starting anything: gunicorn and the worker would both fail on a fresh machine
     from jiuzhu.serve import main as serve_main
 
     return serve_main(host=args.host, port=args.port, workers=args.workers)

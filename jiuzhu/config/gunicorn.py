@@ -19,7 +19,11 @@ threads = int(os.environ.get("JIUZHU_WEB_THREADS", "4"))
 # Nothing long runs in a request any more (jobs do); a request that takes this long is stuck.
 timeout = int(os.environ.get("JIUZHU_WEB_TIMEOUT", "60"))
 graceful_timeout = 30
-keepalive = 5
+# Idle keep-alive connections are closed after this many seconds.  Longer than a caseworker's pause
+# between clicks (3–10 s): at 5 s the load test saw a few "connection reset" errors, a client
+# reusing a connection at the moment gunicorn closed it.  gthread parks idle connections in its
+# poller (no thread held), so a longer value costs little.
+keepalive = int(os.environ.get("JIUZHU_WEB_KEEPALIVE", "20"))
 # Recycle workers now and then (memory growth in long-lived processes), staggered.
 max_requests = 5000
 max_requests_jitter = 500

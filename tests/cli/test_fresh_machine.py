@@ -40,6 +40,9 @@ NEEDS_DATABASE = {
     "manage assistance_payroll": ["manage", "assistance_payroll", "--county", "360124", "--month", "2026-11"],
     "manage applications_reviews": ["manage", "applications_reviews"],
     "manage outbox_deliver": ["manage", "outbox_deliver"],
+    "worker": ["worker", "--once"],
+    "jobs": ["jobs", "--json"],
+    "serve": ["serve", "--port", "8108"],
 }
 # `jiuzhu demo` is what sets a fresh machine up (make run); the demo tests and `make run` run it.
 SETS_UP = {"demo"}

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -12,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 
 from .audit import audit
 from .hooks import READ_AUDITS
@@ -51,7 +51,7 @@ class AccountGateMiddleware:
         if name == "api-schema" or request.path.startswith("/static/"):
             return None
         login_at = request.session.get("jiuzhu_login_at")
-        if login_at is not None and time.time() - float(login_at) > settings.JIUZHU_SESSION_ABSOLUTE_SECONDS:
+        if login_at is not None and timezone.now().timestamp() - float(login_at) > settings.JIUZHU_SESSION_ABSOLUTE_SECONDS:
             audit("auth.session_expired", actor=user, reason="absolute_limit")
             logout(request)
             if _api(request):

@@ -24,18 +24,18 @@ from jiuzhu.apps.jobs.kinds import Phase, register
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.engine.monitoring.compare import run_comparison
 
+from . import services
 from .export import export_tables
 from .models import ComparisonRun, RunMode
-from .services import comparison_backend, escalate_overdue
-from .services.runs import _since, _store_findings
+from .services import runs
 
 
 def compare_registry(ctx: Any, *, mode: str, as_of: str, backend: str = "duckdb") -> dict[str, Any]:
     """The job ``monitoring.comparison``: export, run the indicators, store new warnings, push, escalate."""
     on = dt.date.fromisoformat(as_of)
-    backend = comparison_backend(backend)
+    backend = runs.comparison_backend(backend)
     params = current_parameters()
-    since = _since(mode)
+    since = runs._since(mode)
     records_until = DepartmentRecord.objects.aggregate(m=Max("updated_at"))["m"]
     with tempfile.TemporaryDirectory(prefix="jiuzhu-monitor-") as tmp:
         snap, data = Path(tmp) / "snapshot", Path(tmp) / "data"
@@ -51,8 +51,8 @@ def compare_registry(ctx: Any, *, mode: str, as_of: str, backend: str = "duckdb"
         run = ComparisonRun.objects.create(
             job_id=ctx.job_id, mode=mode, as_of=on, since=since, records_until=records_until,
             parameter_version=params.version, findings=found.table.num_rows, counts=found.counts)
-        raised, already_open, already_seen = _store_findings(run, rows, params, on, progress=ctx.progress)
-        escalated = escalate_overdue(actor=ctx.actor)
+        raised, already_open, already_seen = runs._store_findings(run, rows, params, on, progress=ctx.progress)
+        escalated = services.escalate_overdue(actor=ctx.actor)
         ComparisonRun.objects.filter(pk=run.pk).update(raised=raised, already_open=already_open,
                                                        already_seen=already_seen, escalated=escalated)
         audit("monitoring.run", actor=ctx.actor, object_type="comparison_run", object_id=run.pk, mode=mode,

@@ -1,8 +1,9 @@
 """Comparison runs (大数据比对): export, run the indicators (DuckDB or Spark), store new warnings.
 
-``comparison_run`` is the one service that starts a run (the screen, ``monitor_run`` and the demo
-call it); it stores the findings as warnings (pushed at once), enqueues the departments' pushes
-and escalates overdue warnings.
+A run is the job ``monitoring.comparison`` (``monitoring/jobs.py``: the screen queues it for the
+worker); ``comparison_run`` runs the same job in this process (``monitor_run``, the demo).  The job
+stores the findings as warnings (pushed at once), enqueues the departments' pushes and escalates
+overdue warnings, all in its one writing transaction.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def comparison_run(*, actor: Any, mode: str, as_of: dt.date | None = None,
     The screen queues the same job for the worker (``jobs.compare_registry`` does the work).
     Raises ``RefusedError`` when the run did not complete.
     """
+
     if mode not in RunMode.values:
         raise ValidationError(_("Unknown run mode."))
     params = {"mode": mode, "as_of": (as_of or timezone.localdate()).isoformat(), "backend": comparison_backend(backend)}
@@ -138,6 +140,7 @@ def _store_findings(run: ComparisonRun, rows: list[dict[str, Any]], params: Para
     for chunk in _chunks({r["member_key"] for r in rows if r["member_key"] is not None}):
         members.update((m["id"], m) for m in Member.objects.filter(id__in=chunk).values(
             "id", "id_number_masked", "household__county_id", "household__township_id"))
+
     houses: dict[int, dict[str, Any]] = {}
     for chunk in _chunks({r["household_key"] for r in rows if r["household_key"] is not None}):
         houses.update((h["id"], h) for h in Household.objects.filter(id__in=chunk).values(
