@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from jiuzhu.pii.files import private_umask
+
 EXIT_NOT_SET_UP = 4  # the database (or the keyring) is not set up: the message says what to run
 NOT_SET_UP = ("数据库尚未建立：请先运行 make run，或 jiuzhu demo（装入演示数据）、jiuzhu manage migrate（空库）"
               " / The database is not set up: run `make run`, or `jiuzhu demo` (demo data) or "
@@ -510,6 +512,9 @@ def cmd_management(name: str, rest: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # What the subcommands write (generated provinces, results, exports) may hold personal data:
+    # owner-only files, also for the commands that never load the Django settings (ADR 0024).
+    private_umask()
     try:
         return _dispatch(argv)
     except NotSetUp as err:

@@ -23,7 +23,7 @@ TEMPLATE_PATTERNS = [
     re.compile(r"""_\("((?:[^"\\]|\\.)*)"\)"""),
 ]
 BLOCK = re.compile(r"{%\s*blocktranslate[^%]*%}(.*?){%\s*endblocktranslate\s*%}", re.S)
-PY = re.compile(r"""(?<![\w.])_\(\s*\n?\s*"((?:[^"\\]|\\.)*)"\s*[,)]""")
+PY = re.compile(r"""(?<![\w.])(?:_|gettext_lazy)\(\s*\n?\s*"((?:[^"\\]|\\.)*)"\s*[,)]""")
 
 
 def collect() -> set[str]:

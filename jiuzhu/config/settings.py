@@ -12,6 +12,12 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from jiuzhu.pii.files import ensure_private_dir, make_private, private_umask
+
+# Personal data on disk (ADR 0024): every file this process creates (the SQLite database and its
+# -wal/-shm, the keyring, exports, uploads, snapshots) is readable by its owner only.
+private_umask()
+
 BASE_DIR = Path(__file__).resolve().parent.parent  # the jiuzhu package
 PROJECT_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("JIUZHU_VAR_DIR", PROJECT_DIR / "var"))
@@ -75,6 +81,7 @@ INSTALLED_APPS = [
     "jiuzhu.apps.cycle",
     "jiuzhu.apps.applications",
     "jiuzhu.apps.assistance",
+    "jiuzhu.apps.privacy",
 ]
 
 MIDDLEWARE = [
@@ -138,15 +145,23 @@ def _database_from_url(url: str) -> dict[str, object]:
 if os.environ.get("JIUZHU_DATABASE_URL"):
     DATABASES = {"default": _database_from_url(os.environ["JIUZHU_DATABASE_URL"])}
 else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(VAR_DIR)
+    _SQLITE_PATH = os.environ.get("JIUZHU_SQLITE_PATH", str(VAR_DIR / "jiuzhu.sqlite3"))
+    # A database (and its -wal/-shm) created world-readable by an older version is tightened.
+    make_private(_SQLITE_PATH, f"{_SQLITE_PATH}-wal", f"{_SQLITE_PATH}-shm")
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("JIUZHU_SQLITE_PATH", str(VAR_DIR / "jiuzhu.sqlite3")),
+            "NAME": _SQLITE_PATH,
             # Durability (RELIABILITY R25): WAL with synchronous=FULL; IMMEDIATE
             # transactions so concurrent writers wait instead of failing mid-way.
+            # secure_delete: deleted rows and dropped columns are zeroed in the file, not left
+            # readable in free pages (ADR 0024).
             "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                    "PRAGMA secure_delete=ON;"
+                ),
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
@@ -236,6 +251,14 @@ JIUZHU_JOBS = {
     # Files produced by jobs (large exports) are kept this long for their starter to download.
     "file_keep_hours": float(os.environ.get("JIUZHU_JOBS_FILE_KEEP_HOURS", "24")),
 }
+# Bulk disclosure of personal data (docs/privacy.md, ADR 0025): rows an export may have without a
+# second person's approval, the largest API page, records one user may list by API in a day.
+# The purposes one may state are in jiuzhu/apps/privacy/config.py (JIUZHU_EXPORT_PURPOSES overrides,
+# as JSON {"code": ["中文", "English"]}).
+JIUZHU_EXPORT_APPROVAL_ROWS = int(os.environ.get("JIUZHU_EXPORT_APPROVAL_ROWS", "2000"))
+JIUZHU_API_PAGE_SIZE_MAX = int(os.environ.get("JIUZHU_API_PAGE_SIZE_MAX", "100"))
+JIUZHU_API_DAILY_ROWS = int(os.environ.get("JIUZHU_API_DAILY_ROWS", "2000"))
+JIUZHU_EXPORT_PURPOSES = json.loads(os.environ.get("JIUZHU_EXPORT_PURPOSES", "null") or "null")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -278,6 +301,9 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded files kept on disk are owner-only, like everything else under VAR_DIR (ADR 0024).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "jiuzhu 救助平台 API",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("jiuzhu.apps.applications.urls")),
     path("", include("jiuzhu.apps.assistance.urls")),
     path("", include("jiuzhu.apps.jobs.urls")),
+    path("", include("jiuzhu.apps.privacy.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("jiuzhu.api.urls")),
 ]

@@ -12,13 +12,22 @@ almost all of it.
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from typing import Final
 
 from jiuzhu.rules.contact import ContactError, normalise_mobile
+from jiuzhu.rules.identity import is_valid_id_number
 from jiuzhu.rules.text import normalise_text, remove_zero_width
 
-__all__ = ["mask_bank_account", "mask_id_number", "mask_name", "mask_phone"]
+__all__ = [
+    "mask_bank_account",
+    "mask_certificate_number",
+    "mask_date",
+    "mask_id_number",
+    "mask_name",
+    "mask_phone",
+]
 
 STAR: Final = "*"
 # A partial mask must hide at least this many characters, otherwise mask everything.
@@ -55,6 +64,44 @@ def mask_id_number(value: str) -> str:
     if len(s) == 18:
         return _keep_ends(s, 6, 4)
     return _keep_ends(s, 2, 2)
+
+
+def _embedded_id(s: str) -> bool:
+    """Whether the first 18 characters of *s* are a valid ID number (a certificate built on it)."""
+    return len(s) >= 18 and is_valid_id_number(s[:18])
+
+
+def mask_certificate_number(value: str) -> str:
+    """A certificate number, masked so that it reveals no more than the masked ID beside it.
+
+    A 残疾人证 number is the holder's ID number followed by a type digit and a grade digit
+    (``"36012419800101001112"``).  Masked: the ID part exactly as :func:`mask_id_number`
+    masks it, and the trailing characters starred (``"360124********0011**"``); type and
+    grade are shown as their own fields.  So a page showing both the masked ID and the
+    masked certificate shows the same fragment twice, never more of the number.  A
+    certificate that does not start with a valid ID number keeps its first 2 and last 2
+    characters (or nothing, if short), like any other identifier.
+    """
+    s = _compact(value).upper()
+    if _embedded_id(s):
+        return mask_id_number(s[:18]) + STAR * (len(s) - 18)
+    return _keep_ends(s, 2, 2)
+
+
+def mask_date(value: dt.date | str | None) -> str:
+    """A date shown beside a masked ID: the year only, ``"1956-**-**"``.
+
+    The hidden digits of a masked ID number *are* the birth date, so wherever the ID is
+    masked the birth date may not be shown in full (ADR 0024).  Accepts a date or an
+    ISO ``YYYY-MM-DD`` text (as change records store it); anything else is starred.
+    """
+    if value is None or value == "":
+        return ""
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    year = text[:4]
+    if len(text) >= 10 and year.isdigit() and text[4] == "-":
+        return f"{year}-**-**"
+    return STAR * len(text)
 
 
 def mask_phone(value: str) -> str:

@@ -263,7 +263,7 @@ def quantize_yuan(
 
     *rounding_mode* is a configuration string such as ``"HALF_UP"`` or ``"ROUND_HALF_UP"``
     (case-insensitive; see :data:`ROUNDING_MODES`).  Jiangxi practice is to pay benefits
-    in whole yuan (policy notes), but the mode is configuration, not code.  The result
+    in whole yuan (docs/policy-notes.md §4.1), but the mode is configuration, not code.  The result
     always has two decimals (``Decimal("751.00")``) so it can go straight to
     :func:`to_fen`.
 

@@ -39,6 +39,18 @@ class WorkCapacity(StrEnum):
     NONE = "none"  # 无劳动能力
 
 
+class CapacityAssessor(StrEnum):
+    """Who assessed a member as unable to work (劳动能力评定机构).
+
+    Which of these count for the determination is a dated province parameter
+    (``tekun.no_capacity_assessed_by``; docs/decisions/0016).
+    """
+
+    LABOUR_APPRAISAL = "labour_appraisal"  # 劳动能力鉴定委员会鉴定（人力资源社会保障部门）
+    HOSPITAL = "hospital"  # 二级以上医疗机构诊断证明
+    CIVIL_AFFAIRS = "civil_affairs"  # 县级民政部门组织认定
+
+
 class DisabilityType(StrEnum):
     """残疾类别 (残疾人证)."""
 
@@ -123,6 +135,10 @@ _ZH: dict[type[StrEnum], dict[str, str]] = {
         "sibling": "兄弟姐妹", "child_in_law": "儿媳/女婿", "other": "其他",
     },
     WorkCapacity: {"full": "有劳动能力", "partial": "部分丧失劳动能力", "none": "无劳动能力"},
+    CapacityAssessor: {
+        "labour_appraisal": "劳动能力鉴定委员会", "hospital": "二级以上医疗机构",
+        "civil_affairs": "县级民政部门",
+    },
     DisabilityType: {
         "none": "无", "visual": "视力残疾", "hearing": "听力残疾", "speech": "言语残疾",
         "physical": "肢体残疾", "intellectual": "智力残疾", "mental": "精神残疾",
@@ -145,6 +161,15 @@ _ZH: dict[type[StrEnum], dict[str, str]] = {
         "vehicle": "车辆/船舶/大型农机具", "real_estate": "不动产", "business": "市场主体",
     },
     ExpenseType: {"medical": "医疗自付支出", "education": "教育支出", "rehabilitation": "残疾康复支出"},
+}
+
+# Income details (subtype) the data commonly carries, as words; other details are free text.
+INCOME_SUBTYPE_LABELS_ZH: dict[str, str] = {
+    "salary": "工资", "odd_jobs": "零工收入", "small_business": "个体经营收入", "farming": "农业经营收入",
+    "rent": "租金", "interest": "利息", "pension_enterprise": "企业职工基本养老金", "alimony": "赡养（抚养、扶养）费",
+    "basic_pension": "城乡居民基本养老保险基础养老金", "disability_subsidy": "残疾人两项补贴",
+    "elderly_allowance": "高龄津贴", "social_assistance": "社会救助款物", "special_care": "优待抚恤金",
+    "family_planning_award": "计划生育奖励与扶助金", "scholarship": "奖学金", "heroism_award": "见义勇为奖励",
 }
 
 ADL_LABELS_ZH: dict[str, str] = {

@@ -129,9 +129,13 @@ def test_marginal_approval_gives_the_income_reason_and_no_empty_amount(staff: di
     app = run(staff["county"], app, "approve", D(2026, 10, 15))
     text = pdf_text(app)
     assert_clean(text)
-    per_capita = letters.format_amount(_income_figures(app)["per_capita_monthly_income"])
     assert "确认你家庭为低保边缘家庭。" in text
-    assert f"月人均收入{per_capita}低于1.5倍低保标准1,260.00元" in text
+    # the exact per-capita income (a fraction of a fen here) is cut to the fen, never rounded up
+    # toward the line (docs/decisions/0016 §5): within a fen below the stored, rounded figure
+    shown = re.search(r"月人均收入([\d,]+\.\d\d)元低于1\.5倍低保标准1,260\.00元", text)
+    assert shown, text
+    stored = Decimal(str(_income_figures(app)["per_capita_monthly_income"]))
+    assert stored - Decimal("0.01") <= Decimal(shown.group(1).replace(",", "")) <= stored
     assert "金融资产（不含豁免）5,000.00元，不超过上限30,240.00元" in text
     assert "本次确认的类别不按月发放基本生活救助金" in text and "月救助金额" not in text
     assert "下一次定期核查时间为2027年4月15日" in text
@@ -202,3 +206,10 @@ def test_the_refuse_step_warns_when_the_determination_finds_the_household_eligib
     page = client.get(reverse("applications_step", args=[app.pk, "refuse"])).content.decode()
     assert "认定结果显示该家庭符合条件（最低生活保障对象）" in page
     assert "认定结果显示" not in client.get(reverse("applications_step", args=[app.pk, "withdraw"])).content.decode()
+
+
+def test_an_exact_per_capita_figure_is_cut_to_the_fen_never_rounded_up_to_the_line() -> None:
+    """The determination shows 849.9966… as ≈849.9966 (exact comparison, docs/decisions/0016 §5); the
+    letter must not turn it into 850.00元 "below" a standard of 850.00元."""
+    text = letters.sentence("月人均收入 ≈849.9966 元低于低保标准 850.00 元（低 ≈0.0033 元），符合。")
+    assert text == "月人均收入849.99元低于低保标准850.00元（低0.00元）。"

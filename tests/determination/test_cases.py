@@ -83,6 +83,8 @@ def _check(case: PolicyCase, res: dict[str, Any], path: str) -> None:
             assert bool(mf["m_single"]) == exp["individual"], f"{where}: member {mid} individual"
         if "care_level" in exp:
             assert CARE_LEVELS[int(mf["m_care_level"])] == exp["care_level"], f"{where}: member {mid} care"
+        if "category" in exp:
+            assert res["member_categories"][f"{hid}-{mid}"] == exp["category"], f"{where}: member {mid} category"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -101,5 +103,6 @@ def test_case_both_paths(case: PolicyCase, batch_results: dict[str, dict[str, An
         assert single["benefits"] == batch["benefits"]
         assert single["figures"] == batch["figures"]
         assert single["member_figures"] == batch["member_figures"]
+        assert single["member_categories"] == batch["member_categories"]
         assert single["parameter_version"] == batch["parameter_version"]
         assert single["explanation"]["household_id"] == hid

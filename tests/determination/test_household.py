@@ -44,6 +44,14 @@ def _base() -> dict[str, Any]:
         (lambda h: h["members"].append({"member_id": "M1", "birth_date": "1990-01-01"}), "duplicate", "members[1].member_id"),
         (lambda h: h.update(property_items=[{"property_type": "deposit", "value": "-1.00"}]), "money_negative", "property_items[0].value"),
         (lambda h: h.update(supporters=[{"relation": "child"}]), "missing", "supporters[0].able_to_support"),
+        (lambda h: h.update(supporters=[{"able_to_support": True, "supported_member_ids": ["M9"]}]), "member_unknown",
+         "supporters[0].supported_member_ids[0]"),
+        (lambda h: h.update(supporters=[{"able_to_support": True, "supported_member_ids": ["M1", "M1"]}]), "duplicate",
+         "supporters[0].supported_member_ids[1]"),
+        (lambda h: h.update(supporters=[{"able_to_support": True, "supported_member_ids": "M1"}]), "type",
+         "supporters[0].supported_member_ids"),
+        (lambda h: h["income_items"][0].update(counted=False), "missing", "income_items[0].exclusion_reason"),
+        (lambda h: h["members"][0].update(work_capacity_assessed_by="neighbour"), "code", "members[0].work_capacity_assessed_by"),
     ],
 )
 def test_errors_name_the_field(mutate: Any, code: str, field: str) -> None:
@@ -101,9 +109,23 @@ def test_schema_fields_match_snapshot_columns() -> None:
         "income_items": set(defs["income_item"]["properties"]),
         "property_items": set(defs["property_item"]["properties"]),
         "expenses": set(defs["expense"]["properties"]),
-        "supporters": set(defs["supporter"]["properties"]),
+        "supporters": set(defs["supporter"]["properties"]) - {"supported_member_ids"},
+        # each supporter's supported members travel as rows of their own
+        "support_links": {"supporter_id", "member_id"},
     }
     for table, fields in pairs.items():
         # the integer surrogate keys are the snapshot's own (derived from the ids), not input fields
         cols = set(SNAPSHOT_SCHEMAS[table].names) - {"household_id"} - set(KEY_COLUMNS[table])
         assert fields == cols, (table, fields ^ cols)
+
+
+def test_supported_members_become_links_and_absent_means_not_recorded() -> None:
+    h = _base()
+    h["members"].append({"member_id": "M2", "birth_date": "2015-01-01", "relation": "grandchild"})
+    h["supporters"] = [
+        {"supporter_id": "S1", "able_to_support": True, "supported_member_ids": ["M1"]},
+        {"able_to_support": False, "reason": "服刑"},
+    ]
+    rows = parse_household(h, AS_OF)
+    assert rows["support_links"] == [{"household_id": "H1", "supporter_id": "S1", "member_id": "M1"}]
+    assert [s["supporter_id"] for s in rows["supporters"]] == ["S1", "H1-s1"]

@@ -42,6 +42,9 @@ from jiuzhu.apps.registry.models import Household
 
 from .conftest import HEAD_INSIDE, csv_bytes
 
+# Listing people by API states a configured purpose (issue 12 item 6, ADR 0025).
+PURPOSE = {"purpose": "case_handling"}
+
 pytestmark = pytest.mark.django_db
 SETTLEMENTS = "/api/exchange/medical_insurance_settlements/"
 HEAD = {"id_number": "360124199001010032", "name": "王芳", "work_capacity": "full", "employment": "farming"}
@@ -308,19 +311,19 @@ def test_a3_a_100_mb_json_body_is_refused_not_500(client: Any, users: dict[str, 
 
 def test_a4_paging_and_sorting_parameters(client: Any, users: dict[str, Any], households: dict[str, Any]) -> None:
     client.force_login(users["province"])
-    default = [h["id"] for h in client.get("/api/households/").json()["results"]]
+    default = [h["id"] for h in client.get("/api/households/", PURPOSE).json()["results"]]
     assert len(default) == 3
     for params in ({"page_size": -5}, {"page_size": "abc"}, {"offset": -1}, {"limit": 10**9},
                    {"ordering": "id_number_enc"}, {"ordering": "-members__id_number_index"}, {"sort": "password"}):
-        r = client.get("/api/households/", params)
+        r = client.get("/api/households/", {**PURPOSE, **params})
         assert r.status_code in (200, 400), (params, r.status_code)
         if r.status_code == 200:  # clamped or ignored: the default page, in the default order
             assert [h["id"] for h in r.json()["results"]] == default, params
-    r = client.get("/api/households/", {"page_size": 1, "page": 10**9})
+    r = client.get("/api/households/", {**PURPOSE, "page_size": 1, "page": 10**9})
     assert r.status_code in (400, 404)
-    r = client.get("/api/households/", {"page": -1})
+    r = client.get("/api/households/", {**PURPOSE, "page": -1})
     assert r.status_code in (400, 404)
-    r = client.get("/api/households/", {"page_size": 10**9})
+    r = client.get("/api/households/", {**PURPOSE, "page_size": 10**9})
     assert r.status_code == 200 and len(r.json()["results"]) == 3
 
 
@@ -332,13 +335,17 @@ def test_a4_paging_and_sorting_parameters(client: Any, users: dict[str, Any], ho
 def test_a5_partial_and_wildcard_id_searches_match_nothing(client: Any, users: dict[str, Any],
                                                            households: dict[str, Any], q: str) -> None:
     client.force_login(users["county"])
-    r = client.get("/api/households/", {"q": q})
+    # An ID (or a part of one) is searched in the body of a POST, never in a URL (issue 12 item 9).
+    r = client.post("/api/households/search/", json.dumps({"q": q, **PURPOSE}), content_type="application/json")
+    assert r.status_code == 400 or r.json()["count"] == 0, (q, r.content)
+    r = client.get("/api/households/", {"q": q, **PURPOSE})
     assert r.status_code == 400 or r.json()["count"] == 0, (q, r.content)
 
 
 def test_a5_id_search_is_exact_and_audited_masked(client: Any, users: dict[str, Any], households: dict[str, Any]) -> None:
     client.force_login(users["county"])
-    r = client.get("/api/households/", {"q": HEAD_INSIDE})
+    r = client.post("/api/households/search/", json.dumps({"q": HEAD_INSIDE, **PURPOSE}),
+                    content_type="application/json")
     assert [h["id"] for h in r.json()["results"]] == [households["inside"].pk]
     event = AuditEvent.objects.filter(event="registry.search").latest("id")
     assert event.detail["kind"] == "id_number" and HEAD_INSIDE not in json.dumps(event.detail)

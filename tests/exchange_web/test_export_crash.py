@@ -95,7 +95,12 @@ def test_the_masked_household_export_streams_and_writes_nothing(
         client: Any, settings: Any, users: dict[str, Any], households: dict[str, Any], _exchange_dir: Path) -> None:
     before = _files(Path(settings.VAR_DIR)) | _files(_exchange_dir)
     client.force_login(users["province"])
-    r = client.get("/households/export.csv")
+    # A bulk export is asked for with a purpose (ADR 0025), then streamed from the privacy app.
+    start = client.get("/households/export.csv")
+    assert start.status_code == 302 and start["Location"] == "/exports/new/registry.households/"
+    made = client.post(start["Location"], {"purpose": "case_handling"})
+    assert made.status_code == 302
+    r = client.get(made["Location"] + "download/")
     assert r.status_code == 200 and r.streaming and "Content-Length" not in r
     chunks = iter(r.streaming_content)
     next(chunks)

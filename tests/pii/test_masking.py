@@ -104,3 +104,40 @@ def test_masks_never_raise_and_never_return_long_unmasked_runs(s: str) -> None:
         assert "*" in out or out == ""
     name = mask_name(s)
     assert name == "" or "*" in name
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        # 残疾人证号 = ID number + type digit + grade digit: the ID part as mask_id_number masks it.
+        ("36012419800101001112", "360124********0011**"),
+        ("3601241980010100111 2", "360124********0011**"),
+        ("36012419800101002X12", "360124********002X**"),
+        ("CJ2024-000123", "CJ*********23"),  # not built on an ID number: generic rule
+        ("1234", "****"),
+        ("", ""),
+    ],
+)
+def test_mask_certificate_number(raw: str, masked: str) -> None:
+    from jiuzhu.pii.masking import mask_certificate_number
+
+    assert mask_certificate_number(raw) == masked
+
+
+def test_masked_certificate_reveals_nothing_the_masked_id_hides() -> None:
+    from jiuzhu.pii.masking import mask_certificate_number
+
+    number = "360124198001010011"
+    assert mask_certificate_number(number + "12").startswith(mask_id_number(number))
+    assert "19800101" not in mask_certificate_number(number + "12")
+
+
+def test_mask_date() -> None:
+    import datetime as dt
+
+    from jiuzhu.pii.masking import mask_date
+
+    assert mask_date(dt.date(1956, 7, 15)) == "1956-**-**"
+    assert mask_date("1956-07-15") == "1956-**-**"
+    assert mask_date(None) == "" and mask_date("") == ""
+    assert mask_date("15/07/1956") == "**********"

@@ -1,4 +1,4 @@
-"""ID numbers (GB 11643-1999): policy notes §6, RELIABILITY R29, U1–U6."""
+"""ID numbers (GB 11643-1999): docs/policy-notes.md §6, RELIABILITY R29, U1–U6."""
 
 from __future__ import annotations
 

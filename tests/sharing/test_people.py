@@ -39,9 +39,12 @@ def _people(population: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+PURPOSE = "assistance_delivery"  # a configured purpose (ADR 0025): every listing states one
+
+
 def _api(client: Any, user: Any, **params: Any) -> dict[str, Any]:
     assert client.login(username=user.username, password=PASSWORD)
-    response = client.get(reverse("api-sharing-people"), {"page_size": 500, **params})
+    response = client.get(reverse("api-sharing-people"), {"page_size": 100, "purpose": PURPOSE, **params})
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -111,27 +114,34 @@ def test_ui_person_page_with_a_purpose_shows_the_conditional_items(client: Any, 
     user = department_user("housing")
     assert client.login(username=user.username, password=PASSWORD)
     url = reverse("sharing_person", kwargs={"uid": population["dibao_head"].uid})
-    page = client.get(url, {"purpose": "危房改造对象核实"}).content.decode()
+    page = client.get(url, {"purpose": PURPOSE}).content.decode()
     assert "360124198001010011" in page and "某组1号" in page
     event = AuditEvent.objects.filter(event="sharing.person", actor=user).latest("id")
-    assert event.detail["purpose"] == "危房改造对象核实" and event.detail["person"] == str(population["dibao_head"].uid)
+    assert event.detail["purpose"] == PURPOSE and event.detail["person"] == str(population["dibao_head"].uid)
+    # Any four characters were a purpose; now only a configured one is.
+    free_text = client.get(url, {"purpose": "危房改造对象核实"}).content.decode()
+    assert "360124198001010011" not in free_text
 
 
 def test_conditional_items_need_a_stated_purpose_and_are_audited(client: Any, population: dict[str, Any]) -> None:
     from jiuzhu.apps.registry.models import Member
 
     user = department_user("housing")
-    body = _api(client, user, purpose="危房改造对象核实")
+    body = _api(client, user, conditional=1)
     head = next(r for r in body["results"] if r["ref"] == str(population["dibao_head"].uid))
     assert head["id_number"] == "360124198001010011" and head["address"] == "某组1号"
     assert head["household_size"] == Member.objects.filter(household=population["dibao"]).count() == 4
     event = AuditEvent.objects.filter(event="sharing.api_people", actor=user).latest("id")
-    assert event.detail["purpose"] == "危房改造对象核实" and event.detail["rows"] == 4
+    assert event.detail["purpose"] == PURPOSE and event.detail["rows"] == 4 and event.detail["conditional"]
     assert "360124198001010011" not in str(event.detail)
-    short = _api(client, user, purpose="看看")[ "results"]  # under 4 characters: no purpose, no conditional items
-    assert short and all("id_number" not in r and "address" not in r for r in short)
+    plain = _api(client, user)["results"]  # a purpose, but the conditional items not asked for
+    assert plain and all("id_number" not in r and "address" not in r for r in plain)
+    # A free-text purpose (any four characters used to do) is refused: 403 naming the configured ones.
+    refused = client.get(reverse("api-sharing-people"), {"purpose": "危房改造对象核实", "conditional": 1})
+    assert refused.status_code == 403 and refused.json()["code"] == "purpose_required"
+    assert PURPOSE in refused.json()["purposes"]
     # The conditional items are the catalogue's: medical insurance has no address even with a purpose.
-    rows = _api(client, department_user("medical_insurance"), purpose="资助参保核定")["results"]
+    rows = _api(client, department_user("medical_insurance"), conditional=1)["results"]
     assert all("address" not in r and "id_number" in r for r in rows)
 
 
@@ -144,7 +154,7 @@ def test_filters_and_pagination(client: Any, population: dict[str, Any]) -> None
     assert _api(client, user, category="not-a-category")["count"] == 0
     page = _api(client, user, page_size=2)
     assert page["count"] == 7 and len(page["results"]) == 2 and page["next"]
-    clamped = client.get(reverse("api-sharing-people"), {"page_size": 100000})
+    clamped = client.get(reverse("api-sharing-people"), {"page_size": 100000, "purpose": PURPOSE})
     assert clamped.status_code == 200
 
 
@@ -174,7 +184,11 @@ def test_csv_export_is_the_same_list_formula_safe_and_audited(client: Any, popul
     Member.objects.filter(pk=population["son"].pk).update(name="=HYPERLINK(\"http://x\")")
     user = department_user("trade_union")
     assert client.login(username=user.username, password=PASSWORD)
-    response = client.get(reverse("sharing_people_export"))
+    start = client.get(reverse("sharing_people_export"))  # asked for with a purpose (ADR 0025)
+    assert start.status_code == 302 and "/exports/new/sharing.people/" in start["Location"]
+    made = client.post(start["Location"], {"purpose": PURPOSE})
+    assert made.status_code == 302
+    response = client.get(made["Location"] + "download/")
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode("utf-8")
     assert text.startswith("\ufeff")
@@ -183,8 +197,8 @@ def test_csv_export_is_the_same_list_formula_safe_and_audited(client: Any, popul
     assert header == [str(FIELDS[k][0]) for k in CATALOGUE["trade_union"].fields(purpose=False)]
     assert len(rows) == 1 and rows[0][0] == "'=HYPERLINK(\"http://x\")"
     assert "最低生活保障对象" in rows[0] and "受雇就业" in rows[0]
-    event = AuditEvent.objects.filter(event="sharing.export", actor=user).latest("id")
-    assert event.detail["rows"] == 1 and event.detail["format"] == "csv"
+    event = AuditEvent.objects.filter(event="privacy.export_produced", actor=user).latest("id")
+    assert event.detail["rows"] == 1 and event.detail["format"] == "csv" and len(event.detail["sm3"]) == 64
 
 
 def test_departments_without_a_list_see_nobody(client: Any, population: dict[str, Any]) -> None:

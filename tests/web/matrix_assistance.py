@@ -12,7 +12,8 @@ LISTS = ("view_assistance", "view_share")
 
 ENTRIES = {
     "assistance_programmes": Entry(None, [Check("get", LISTS, 200)]),
-    "assistance_department_list": Entry(None, [Check("get", LISTS, 200), Check("get", LISTS, 200, {"format": "csv"})]),
+    # The CSV is asked for with a purpose on the privacy app's page (ADR 0025): a redirect there.
+    "assistance_department_list": Entry(None, [Check("get", LISTS, 200), Check("get", LISTS, 302, {"format": "csv"})]),
     "assistance_enrolment_notice": Entry("enrolment", [Check("get", V, 200)]),
     # No reason given: refused with a message (400).
     "assistance_enrolment_decline": Entry("enrolment", [Check("post", DECLINE, 400)]),

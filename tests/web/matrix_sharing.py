@@ -17,11 +17,12 @@ SHARE, QUERY = "view_share", "query_low_income"
 
 ENTRIES = {
     "sharing_catalogue": Entry(None, [Check("get", (SHARE, QUERY), 200)]),
-    "sharing_people": Entry(None, [Check("get", SHARE, 200), Check("get", SHARE, 200, {"purpose": "资助参保核定"})]),
-    "sharing_people_export": Entry(None, [Check("get", SHARE, 200)]),
+    "sharing_people": Entry(None, [Check("get", SHARE, 200), Check("get", SHARE, 200, {"purpose": "assistance_delivery"})]),
+    # Asked for with a purpose on the privacy app's page (ADR 0025).
+    "sharing_people_export": Entry(None, [Check("get", SHARE, 302)]),
     "sharing_person": Entry("share_person", [Check("get", SHARE, 200)]),
     "sharing_query": Entry(None, [Check("get", QUERY, 200), Check("post", QUERY, 400)]),
-    "api-sharing-people": Entry(None, [Check("get", SHARE, 200)], api=True),
+    "api-sharing-people": Entry(None, [Check("get", SHARE, 200, {"purpose": "assistance_delivery"})], api=True),
     "api-sharing-person": Entry("share_person", [Check("get", SHARE, 200)], api=True),
     "api-sharing-query": Entry(None, [Check("post", QUERY, 400)], api=True),
 }

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from jiuzhu.apps.registry.models import Household, Member
+from jiuzhu.rules.identity import age_on
 
 pytestmark = pytest.mark.django_db
 
+PURPOSE = "case_handling"
 HEAD = {"id_number": "360124199001010032", "name": "王芳", "work_capacity": "full", "employment": "farming"}
 
 
@@ -28,7 +32,10 @@ def test_create_and_read_household(client: Any, users: dict[str, Any]) -> None:
     assert body["members"][0]["id_number_masked"] == "360124********0032"
     assert "360124199001010032" not in r.content.decode()
     detail = client.get(f"/api/households/{body['id']}/").json()
-    assert detail["members"][0]["sex"] == "M" and detail["members"][0]["birth_date"] == "1990-01-01"
+    # The age, never the birth date, beside the masked number: the hidden digits are the birth date.
+    member = detail["members"][0]
+    assert member["sex"] == "M" and "birth_date" not in member
+    assert member["age"] == age_on(dt.date(1990, 1, 1), timezone.localdate())
 
 
 @pytest.mark.parametrize(
@@ -61,18 +68,28 @@ def test_hostile_json_is_400_not_500(client: Any, users: dict[str, Any]) -> None
 
 def test_page_size_is_clamped(client: Any, households: dict[str, Any], users: dict[str, Any]) -> None:
     client.force_login(users["province"])
-    r = client.get("/api/households/", {"page_size": 10**9})
+    r = client.get("/api/households/", {"page_size": 10**9, "purpose": PURPOSE})
     assert r.status_code == 200 and r.json()["count"] == 3
 
 
 def test_search_by_exact_id_only(client: Any, households: dict[str, Any], users: dict[str, Any]) -> None:
     client.force_login(users["county"])
-    found = client.get("/api/households/", {"q": "360124198001010011"}).json()
+    found = _post(client, "/api/households/search/", {"q": "360124198001010011", "purpose": PURPOSE}).json()
     assert [h["id"] for h in found["results"]] == [households["inside"].pk]
     # A county-A user searching a county-B person's number finds nothing.
-    assert client.get("/api/households/", {"q": "360730195607150023"}).json()["count"] == 0
+    assert _post(client, "/api/households/search/", {"q": "360730195607150023", "purpose": PURPOSE}).json()["count"] == 0
     # A partial number is refused rather than matched by prefix.
-    assert client.get("/api/households/", {"q": "360124198001010"}).status_code == 400
+    assert _post(client, "/api/households/search/", {"q": "360124198001010", "purpose": PURPOSE}).status_code == 400
+
+
+def test_an_id_number_is_never_taken_from_a_url(client: Any, households: dict[str, Any], users: dict[str, Any]) -> None:
+    """Item 9: an exact-ID search put the number in the URL (logs, histories); it goes in a POST body."""
+    client.force_login(users["county"])
+    for q in ("360124198001010011", "360124 19800101 0011", "360124198001010"):
+        r = client.get("/api/households/", {"q": q, "purpose": PURPOSE})
+        assert r.status_code == 400 and "POST /api/households/search/" in r.content.decode(), q
+    # Other searches may still use the query string.
+    assert client.get("/api/households/", {"q": "张三", "purpose": PURPOSE}).json()["count"] == 2
 
 
 def test_stale_version_is_409(client: Any, households: dict[str, Any], users: dict[str, Any]) -> None:
@@ -91,18 +108,25 @@ def test_as_of_via_api(client: Any, households: dict[str, Any], users: dict[str,
     client.force_login(users["county"])
     h = households["inside"]
     assert client.get(f"/api/households/{h.pk}/", {"as_of": "2000-01-01"}).status_code == 404
-    body = client.get(f"/api/households/{h.pk}/", {"as_of": "2999-01-01"}).json()
+    body = client.get(f"/api/households/{h.pk}/", {"as_of": timezone.localdate().isoformat()}).json()
     assert body["household"]["code"] == h.code and len(body["income"]) == 1
+    # Read from change records, masked like the live API: the age on that day, never the birth date.
+    assert "birth_date" not in body["member"][0] and body["member"][0]["age"] >= 46
     assert client.get(f"/api/households/{h.pk}/", {"as_of": "yesterday"}).status_code == 400
+    # Far future or far past: a clear 400, never a 500 (the end of 9999-12-31 is not a date).
+    for day in ("9999-12-31", "2999-01-01", "0001-01-01"):
+        r = client.get(f"/api/households/{h.pk}/", {"as_of": day})
+        assert r.status_code == 400 and "as_of" in r.json(), (day, r.content)
 
 
 def test_token_authentication(client: Any, households: dict[str, Any], users: dict[str, Any]) -> None:
     county_token = Token.objects.create(user=users["county"])
     dept_token = Token.objects.create(user=users["department"])
-    r = client.get("/api/households/", HTTP_AUTHORIZATION=f"Token {county_token.key}")
+    r = client.get("/api/households/", {"purpose": PURPOSE}, HTTP_AUTHORIZATION=f"Token {county_token.key}")
     assert r.status_code == 200 and r.json()["count"] == 2
     # Departments see registry data only through their share catalogue (none yet).
-    assert client.get("/api/households/", HTTP_AUTHORIZATION=f"Token {dept_token.key}").status_code == 403
+    assert client.get("/api/households/", {"purpose": PURPOSE},
+                      HTTP_AUTHORIZATION=f"Token {dept_token.key}").status_code == 403
     assert client.get("/api/households/", HTTP_AUTHORIZATION="Token wrong").status_code == 401
 
 

@@ -33,6 +33,11 @@ def test_load_is_complete_and_encrypted(regions: None, province: Path) -> None:
     assert counts["households"] == Household.objects.count() == 300
     assert counts["members"] == Member.objects.count() == members.num_rows
     assert IncomeItem.objects.count() == pq.read_table(province / "income_items.parquet").num_rows
+    # supporters: one row per (household, person) with the member(s) he must support (issue 15)
+    sup = pq.read_table(province / "supporters.parquet").to_pylist()
+    assert Supporter.objects.count() == len({(r["household_id"], r["supporter_id_number"]) for r in sup})
+    linked = [r for r in sup if r["supported_member_id"]]
+    assert Supporter.supported_members.through.objects.count() == counts["supporter_links"] == len(linked)
     # Every ID number decrypts to the source value, bound to its own row.
     source = {r["id_number"] for r in members.select(["id_number"]).to_pylist()}
     stored = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -46,7 +47,10 @@ def test_interchange_has_no_id_numbers(users: dict[str, Any]) -> None:
     text = json.dumps(body, ensure_ascii=False)
     assert "360124197501010013" not in text
     assert {m["person_key"] for m in body["members"]} == set(h.members.values_list("id_number_index", flat=True))
-    assert len(body["income_items"]) == 1  # the basic pension was excluded by the caseworker
+    # the basic pension the caseworker excluded travels with its reason, counted nowhere
+    assert len(body["income_items"]) == 2
+    excluded = [i for i in body["income_items"] if i.get("counted") is False]
+    assert len(excluded) == 1 and excluded[0]["exclusion_reason"].startswith("城乡居民基本养老保险")
 
 
 def test_one_household_on_screen(users: dict[str, Any]) -> None:
@@ -132,3 +136,122 @@ def test_api_household_determination_is_scoped_json(client: Any, households: dic
     body = r.json()
     assert body["household_id"] == inside.code and "dibao" in body["explanation"]["categories"]
     assert client.get(f"/api/households/{outside.pk}/determination/").status_code == 404
+
+
+def _grandmother_and_grandson(users: dict[str, Any]) -> Household:
+    """A grandmother (70) and her grandson (10), no income; her son elsewhere supports her only;
+    the boy's father is in prison (recorded as his supporter, unable)."""
+    from tests.conftest import make_household
+
+    h = make_household(users["county"], "360124101001", "360124195601010038")
+    registry.member_update(actor=users["county"], member=h.members.get(), data={"work_capacity": "none", "employment": "not_working"})
+    boy = registry.member_add(actor=users["county"], household=h, data={
+        "id_number": "36012420160101001X", "name": "李小宝", "relation": "grandchild", "work_capacity": "none",
+        "employment": "not_working", "school_stage": "primary",
+    })
+    gran = h.members.get(relation="head")
+    registry.item_add(actor=users["county"], household=h, kind="supporter", data={
+        "name": "李大", "relation": "子", "able_to_support": True, "supported_members": [gran.pk],
+    })
+    registry.item_add(actor=users["county"], household=h, kind="supporter", data={
+        "name": "李二", "relation": "父", "able_to_support": False, "reason": "在监狱服刑", "supported_members": [str(boy.pk)],
+    })
+    return Household.objects.get(pk=h.pk)
+
+
+def test_supporters_are_someones_supporters_on_screen_and_in_batch(users: dict[str, Any]) -> None:
+    """Issue 15 item 2 through the registry: the son's support of his mother does not block the boy."""
+    h = _grandmother_and_grandson(users)
+    body = services.interchange(h)
+    assert sorted(len(s.get("supported_member_ids", [])) for s in body["supporters"]) == [1, 1]
+    result = services.determine_one(h, AS_OF)
+    boy = str(h.members.get(relation="grandchild").pk)
+    gran = str(h.members.get(relation="head").pk)
+    assert result["categories"] == ["dibao", "tekun"]
+    assert result["member_categories"] == {gran: "dibao", boy: "tekun"}
+    run = services.run_all(actor=users["province"], as_of=AS_OF)
+    stored = DeterminationResult.objects.get(run=run, household=h)
+    assert stored.categories == result["categories"]
+    assert stored.member_categories == result["member_categories"]
+
+
+def test_supporter_form_records_whom_he_supports(client: Any, users: dict[str, Any]) -> None:
+    """The registry form ticks the member(s) a supporter must support; the edit form shows them ticked."""
+    from jiuzhu.apps.registry.models import Supporter
+
+    h = _grandmother_and_grandson(users)
+    gran = h.members.get(relation="head")
+    client.force_login(users["county"])
+    r = client.post(f"/households/{h.pk}/supporter/new/", {
+        "version": Household.objects.get(pk=h.pk).version, "name": "李三", "relation": "女",
+        "able_to_support": "on", "supported_members": [str(gran.pk)],
+    })
+    assert r.status_code == 302, r.content.decode()[:2000]
+    s = Supporter.objects.get(household=h, name="李三")
+    assert list(s.supported_members.values_list("pk", flat=True)) == [gran.pk]
+    page = client.get(f"/items/supporter/{s.pk}/edit/").content.decode()
+    ticked = re.findall(r'<input type="checkbox" name="supported_members" value="(\d+)"[^>]*checked', page)
+    assert ticked == [str(gran.pk)]
+    # a member of another household is refused, nothing saved
+    other = _poor_household(users).members.first()
+    r = client.post(f"/households/{h.pk}/supporter/new/", {
+        "version": Household.objects.get(pk=h.pk).version, "name": "王五", "relation": "子",
+        "able_to_support": "on", "supported_members": [str(other.pk)],
+    })
+    assert r.status_code != 302
+    assert not Supporter.objects.filter(name="王五").exists()
+
+
+def test_statistics_count_each_person_once(client: Any, households: dict[str, Any], users: dict[str, Any]) -> None:
+    """Issue 15 item 5: a mixed household's members are counted in their own categories, once each."""
+    from jiuzhu.apps.determination import selectors
+    from jiuzhu.apps.determination.models import DeterminationTotal
+    from jiuzhu.apps.registry.models import Member
+
+    h = _grandmother_and_grandson(users)
+    run = services.run_all(actor=users["province"], as_of=AS_OF)
+    totals = DeterminationTotal.objects.filter(run=run)
+    assert sum(t.persons for t in totals) == Member.objects.count()
+    mine = {t.category: (t.persons, t.households) for t in totals.filter(township=h.township)}
+    assert mine["tekun"][0] >= 1 and mine["dibao"][0] >= 1
+    rows = selectors.persons_by_category(run, users["province"])
+    assert sum(r["persons"] for r in rows) == Member.objects.count()
+    assert len({r["category"] for r in rows}) == len(rows)  # one row per category
+    client.force_login(users["province"])
+    page = client.get("/determination/runs/").content.decode()
+    assert "按人统计（每人只计一类）" in page and "特困人员" in page
+
+
+def test_sheet_totals_are_the_sums_of_the_lines_on_it(client: Any, users: dict[str, Any]) -> None:
+    """Issue 13 item 6: the pension the caseworker excluded is listed and summed under "not counted"
+    (the sheet said "not counted 0.00" above it); a pro-rated item says so; each member has a category."""
+    h = _poor_household(users)
+    registry.item_add(actor=users["county"], household=h, kind="income", data={
+        "income_type": "wages", "subtype": "salary", "amount": "1200.00",
+        "period_start": "2026-10-01", "period_end": "2026-11-30",  # half of it inside the window
+    })
+    client.force_login(users["county"])
+    sheet = client.get(f"/households/{h.pk}/determination/", {"as_of": AS_OF.isoformat()}).content.decode()
+    foot = sheet[sheet.index("<tfoot>"):sheet.index("</tfoot>")]
+    counted = re.search(r"<th colspan=\"6\">计入收入合计[^<]*</th><th class=\"num\">([\d,.]+)<", foot)
+    not_counted = re.search(r"<th colspan=\"6\">不计入收入合计[^<]*</th><th class=\"num\">([\d,.]+)<", foot)
+    assert counted and not_counted, foot
+    assert Decimal(not_counted.group(1).replace(",", "")) == Decimal("2000.00")
+    # 7200 farming + 1200 × 31/61 days of wages
+    assert Decimal(counted.group(1).replace(",", "")) == Decimal("7200.00") + (Decimal("1200") * 31 / 61).quantize(Decimal("0.01"))
+    assert "31 / 61" in sheet
+    names = set(h.members.values_list("name", flat=True))
+    section = sheet[sheet.index("成员认定类别"):]
+    assert all(n in section for n in names)
+
+
+def test_household_page_names_each_members_category(client: Any, users: dict[str, Any]) -> None:
+    """Issue 15 item 5 on the household page (a section through core.hooks): the mixed household's
+    members by name with their categories (the names were missing: the section had no member list)."""
+    h = _grandmother_and_grandson(users)
+    client.force_login(users["county"])
+    page = client.get(f"/households/{h.pk}/").content.decode()
+    line = page[page.index("成员认定类别"):]
+    line = line[:line.index("</p>")]
+    gran, boy = h.members.get(relation="head"), h.members.get(relation="grandchild")
+    assert f"{gran.name} 最低生活保障对象" in line and f"{boy.name} 特困人员" in line

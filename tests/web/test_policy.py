@@ -84,3 +84,34 @@ def test_screens(client: Any, users: dict[str, Any]) -> None:
     assert client.post(f"/policy/revisions/{rev.pk}/decide/", {"decision": "approve"}).status_code == 403
     client.force_login(users["city"])
     assert client.post(f"/policy/revisions/{rev.pk}/decide/", {"decision": "approve"}).status_code == 302
+
+
+def test_local_choices_are_listed_first_with_their_reference(client: Any, users: dict[str, Any]) -> None:
+    """Issue 15 item 6: the employment-cost deduction (not in the implementing opinions) is shown as a
+    local choice, with its reason, reference and demo mark, before the full list."""
+    client.force_login(users["county"])
+    page = client.get("/policy/parameters/").content.decode()
+    start = page.index('id="local-choices"')
+    section = page[start:page.index("</section>", start)]
+    assert "就业成本扣减" in section and "实施意见未规定就业成本扣减" in section
+    assert "docs/policy-notes.md §1.1" in section and "演示" in section
+    assert "tekun.no_capacity_assessed_by" in section
+    assert "最低生活保障标准<" not in section  # the dibao standard is the opinions' own, not a local choice
+
+
+def test_demo_prints_the_local_choices() -> None:
+    from jiuzhu.apps.determination.demo import local_choices_step
+
+    text = local_choices_step()
+    assert "income.employment_cost_rate" in text and "[演示值]" in text
+    assert "dibao.standard" not in text
+
+
+def test_parameter_values_read_as_words_and_dates_in_one_format(client: Any, users: dict[str, Any]) -> None:
+    """A caseworker reads 全体居民, not the code "all", and dates as 2023-01-01 like every other page."""
+    client.force_login(users["county"])
+    page = client.get("/policy/parameters/").content.decode()
+    row = page[page.index("benchmark.disposable_income_basis"):]
+    row = row[:row.index("</tr>")]
+    assert "全体居民" in row and ">all<" not in row
+    assert "2023-01-01" in row and "2023年" not in page

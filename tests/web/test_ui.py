@@ -12,6 +12,7 @@ from django.utils import timezone
 from jiuzhu.apps.core.models import AuditEvent, User
 from jiuzhu.apps.registry.models import Household, Member
 from tests.conftest import PASSWORD
+from tests.privacy.helpers import export_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -42,12 +43,12 @@ def test_household_list_is_scoped_and_searchable(client: Any, households: dict[s
     page = client.get("/households/").content.decode()
     assert households["inside"].code in page
     assert households["other_town"].code not in page and households["outside"].code not in page
-    by_name = client.get("/households/", {"q": "张三"}).content.decode()
+    by_name = client.post("/households/", {"q": "张三"}).content.decode()
     assert households["inside"].code in by_name and households["outside"].code not in by_name
-    by_village = client.get("/households/", {"q": "东门村"}).content.decode()
+    by_village = client.post("/households/", {"q": "东门村"}).content.decode()
     assert households["inside"].code in by_village
-    by_id = client.get("/households/", {"q": "360124 19800101 001x".replace("x", "1")}).content.decode()
-    assert households["inside"].code in by_id
+    by_id = client.post("/households/", {"q": "360124 19800101 001x".replace("x", "1")})
+    assert households["inside"].code in by_id.content.decode() and by_id["Cache-Control"] == "no-store"
     assert AuditEvent.objects.filter(event="registry.search").exists()
     logged = [str(e.detail) for e in AuditEvent.objects.filter(event="registry.search")]
     assert not any("360124198001010011" in d for d in logged)
@@ -106,12 +107,10 @@ def test_edit_member_and_stale_form_conflict(client: Any, households: dict[str, 
 
 def test_export_contains_only_the_users_region(client: Any, households: dict[str, Any], users: dict[str, Any]) -> None:
     client.force_login(users["county"])
-    r = client.get("/households/export.csv")
-    body = b"".join(r.streaming_content).decode("utf-8")
-    assert body.startswith("\ufeff")
+    body = export_csv(client, "/households/export.csv")
     assert households["inside"].code in body and households["other_town"].code in body
     assert households["outside"].code not in body
-    assert AuditEvent.objects.filter(event="registry.export", actor=users["county"]).exists()
+    assert AuditEvent.objects.filter(event="privacy.export_produced", actor=users["county"]).exists()
     client.force_login(users["department"])
     assert client.get("/households/export.csv").status_code == 403
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -83,15 +83,26 @@ def format_amount(value: Any) -> str:
     return f"{amount:,.2f}元"
 
 
-_MONEY = re.compile(r"(-?\d+(?:\.\d+)?)\s*元")
+_MONEY = re.compile(r"(≈?)(-?\d+(?:\.\d+)?)\s*元")
 _VERDICT = re.compile(r"[，,：:]\s*(?:不符合|符合|met|not met)\s*[。.]?\s*$")
+
+
+def _money(m: re.Match[str]) -> str:
+    # An exact quotient the determination shows as "≈849.9966元" (docs/decisions/0016 §5) is cut to
+    # the fen, never rounded: 849.9966 below a line of 850 must not read "850.00元低于…850.00元".
+    if m.group(1):
+        try:
+            return format_amount(Decimal(m.group(2)).quantize(Decimal("0.01"), rounding=ROUND_DOWN))
+        except InvalidOperation:
+            pass
+    return format_amount(m.group(2))
 
 
 def sentence(text: str) -> str:
     """An explanation sentence in letter typography: amounts as 1,234.50元, no spaces between
     Chinese and figures, no trailing verdict (the letter says what was decided), one full stop."""
     text = _VERDICT.sub("", (text or "").strip())
-    text = _MONEY.sub(lambda m: format_amount(m.group(1)), text)
+    text = _MONEY.sub(_money, text)
     text = re.sub(r"\s+", "", text)
     text = text.rstrip("。.；;，,")
     return f"{text}。" if text else ""

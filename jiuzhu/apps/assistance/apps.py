@@ -19,6 +19,7 @@ class AssistanceConfig(AppConfig):
 
         from . import jobs  # noqa: F401 - declares the kinds "assistance.matching" and "assistance.payroll"
         from .demo import demo_step
+        from .exports import register
         from .selectors import entitlement_categories
         from .views import household_section
 
@@ -28,3 +29,4 @@ class AssistanceConfig(AppConfig):
         register_household_section(40, "assistance/_household.html", household_section)
         register_held_categories(10, "assistance.entitlements", entitlement_categories)
         register_demo_step(60, "assistance", demo_step)
+        register()  # the people to serve as a bulk export (purpose, cap, approval: jiuzhu.apps.privacy)

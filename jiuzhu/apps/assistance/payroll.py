@@ -36,6 +36,7 @@ from jiuzhu.apps.exchange.choices import AmountBasis
 from jiuzhu.apps.exchange.models import DepartmentRecord
 from jiuzhu.apps.exchange.platform import record_platform_assistance
 from jiuzhu.apps.policy.selectors import current_parameters
+from jiuzhu.apps.privacy.exports import sm3_hex
 from jiuzhu.apps.registry.models import Member
 from jiuzhu.pii.crypto import decrypt_field
 from jiuzhu.rules.exchange.sources import PROGRAMMES
@@ -404,8 +405,11 @@ def export_bank_file(*, actor: Any, payroll: Payroll, fmt: str = "csv") -> tuple
         if p.state == PayrollState.APPROVED:
             p.state, p.exported_at = PayrollState.EXPORTED, timezone.now()
             p.save(update_fields=["state", "exported_at"])
+        # The bank file is the county's legitimate bulk need (its own four-eyes approval of the payroll);
+        # what left the platform is identified by its SM3 (ADR 0025).
         audit("assistance.bank_file_exported", actor=_actor(actor), object_type="payroll", object_id=p.pk,
-              format=fmt, rows=len(rows), total=str(p.total_amount), columns=",".join(columns))
+              format=fmt, rows=len(rows), total=str(p.total_amount), columns=",".join(columns),
+              sm3=sm3_hex(content))
     payroll.refresh_from_db()
     return content, name, ctype
 

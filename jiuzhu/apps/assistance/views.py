@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -68,21 +66,11 @@ def department_list(request: HttpRequest) -> HttpResponse:
     masked = request.user.role == Role.DEPARTMENT
     labels = {p.key: p.label_zh for p in PROGRAMMES}
     if request.GET.get("format") == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(["户编号", "姓名", "身份证号（脱敏）", "救助项目", "责任部门", "状态", "原因"])
-        n = 0
-        for m in qs.order_by("household__code", "programme").iterator(chunk_size=5000):
-            name = m.member.name if m.member else ""
-            w.writerow([m.household.code, mask_name(name) if masked and name else name,
-                        m.member.id_number_masked if m.member else "", labels.get(m.programme, m.programme),
-                        m.department, m.get_status_display(), m.reason])
-            n += 1
-        audit("assistance.list_exported", actor=request.user, object_type="match_list", object_id=status, rows=n,
-              department=department or getattr(request.user, "department", ""), programme=programme)
-        response = HttpResponse(buf.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="assistance-{status}.csv"'
-        return response
+        # A bulk export of personal data: asked for with a purpose, approved above the cap (ADR 0025).
+        query = request.GET.copy()
+        query.pop("format")
+        target = reverse("privacy_export_new", kwargs={"kind": "assistance.people"})
+        return redirect(f"{target}?{query.urlencode()}" if query else target)
     page = Paginator(qs.order_by("household__code", "programme", "id"), 50).get_page(request.GET.get("page"))
     for m in page:
         name = m.member.name if m.member else ""

@@ -36,7 +36,7 @@ ROLE_REGION_LEVEL = {
 
 
 class Department(models.TextChoices):
-    """The departments that share data with the platform (seed §8, issue 4)."""
+    """The departments that share data with the platform (实施意见 §8, issue 4)."""
 
     EDUCATION = "education", _("Education")
     HRSS = "hrss", _("Human resources and social security")
@@ -79,19 +79,22 @@ class Capability(models.TextChoices):
     VIEW_ASSISTANCE = "view_assistance", _("See the programme matrix, matching and payments")
     MANAGE_PAYROLL = "manage_payroll", _("Generate, approve, export and reconcile monthly payrolls")
     VIEW_JOBS = "view_jobs", _("See the background jobs in one's scope (and those one started)")
+    APPROVE_EXPORTS = "approve_exports", _("Approve another person's bulk export of personal data above the cap")
 
 
 C = Capability
 _OVERSEE = {C.VIEW_REGISTRY, C.VIEW_EXCHANGE, C.VIEW_MONITORING, C.VIEW_APPLICATIONS, C.VIEW_ASSISTANCE, C.VIEW_JOBS}
 CAPABILITIES: dict[str, frozenset[str]] = {
+    # Bulk exports above the cap wait for a second caseworker of the requester's region or above
+    # (ADR 0025); departments' exports for the province's.
     Role.PROVINCE: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.RUN_DETERMINATION,
-                              C.VIEW_ACCESS_LOG}),
-    Role.CITY: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.VIEW_ACCESS_LOG}),
+                              C.VIEW_ACCESS_LOG, C.APPROVE_EXPORTS}),
+    Role.CITY: frozenset({*_OVERSEE, C.EXPORT_REGISTRY, C.EDIT_PARAMETERS, C.VIEW_ACCESS_LOG, C.APPROVE_EXPORTS}),
     # The county decides (审核确认), runs payrolls, handles warnings escalated to it and decides
     # registry conflicts; the township takes in applications, visits and verifies warnings.
     Role.COUNTY: frozenset({*_OVERSEE, C.EDIT_REGISTRY, C.EXPORT_REGISTRY, C.UNMASK, C.EDIT_PARAMETERS,
                             C.UPLOAD_DATA, C.DECIDE_CONFLICTS, C.HANDLE_WARNINGS, C.PROCESS_APPLICATIONS,
-                            C.DECIDE_APPLICATIONS, C.MANAGE_PAYROLL, C.VIEW_ACCESS_LOG}),
+                            C.DECIDE_APPLICATIONS, C.MANAGE_PAYROLL, C.VIEW_ACCESS_LOG, C.APPROVE_EXPORTS}),
     Role.TOWNSHIP: frozenset({C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.UNMASK, C.VIEW_MONITORING, C.HANDLE_WARNINGS,
                               C.VIEW_APPLICATIONS, C.PROCESS_APPLICATIONS, C.VIEW_ASSISTANCE, C.VIEW_JOBS}),
     # Departments see registry data only through their share catalogue (view_share, the exact-ID

@@ -100,8 +100,9 @@ class AccessAuditMiddleware:
                 if household is not None:
                     audit("record.read", actor=user, object_type="household", object_id=household,
                           view=match.url_name, **detail)
-        # Pages and API answers may carry personal data: never kept by browsers or proxies.
-        if not request.path.startswith("/static/"):
+        # Pages and API answers may carry personal data: never kept by browsers or proxies — unless
+        # the view declared its own caching (the public region lists of /apply/ hold no personal data).
+        if not request.path.startswith("/static/") and not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
         return response

@@ -81,8 +81,12 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "birth_date": ("personal", "年龄条件（特困、无劳动能力） / age conditions"),
         "relation": ("personal", "共同生活家庭成员认定 / who belongs to the household"),
         "hukou_code": ("location", "户籍地条件 / household-registration condition"),
-        "work_capacity": ("sensitive", _PURPOSE_ASSESS), "disability_type": ("sensitive", _PURPOSE_ASSESS),
-        "disability_grade": ("sensitive", _PURPOSE_ASSESS), "disability_cert_no": ("sensitive", _PURPOSE_ASSESS),
+        "work_capacity": ("sensitive", _PURPOSE_ASSESS), "work_capacity_assessed_by": ("sensitive", _PURPOSE_ASSESS),
+        "disability_type": ("sensitive", _PURPOSE_ASSESS),
+        "disability_grade": ("sensitive", _PURPOSE_ASSESS),
+        # 残疾人证号 embeds the ID number: encrypted and masked like it (ADR 0024).
+        "disability_cert_no_enc": ("identifier_enc", _PURPOSE_ASSESS),
+        "disability_cert_no_masked": ("masked", _PURPOSE_ASSESS),
         "serious_illness": ("sensitive", _PURPOSE_ASSESS), "school_stage": ("personal", "教育救助 / education assistance"),
         "employment": ("personal", _PURPOSE_ASSESS),
         **{f: ("sensitive", "特困人员照料护理等级 / tekun care level") for f in (
@@ -105,7 +109,8 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
     },
     "registry.Supporter": {
         "id": (OPS, "key"), "uid": (OPS, "加密绑定行标识 / row identity bound into ciphertexts"),
-        "household": (OPS, _PURPOSE_ASSESS), "supported_member": (OPS, _PURPOSE_ASSESS),
+        "household": (OPS, _PURPOSE_ASSESS),
+        "supported_members": (OPS, "法定义务人对哪位成员负有义务（特困按人认定） / whom the supporter must support"),
         "name": ("personal", "法定义务人认定 / legal supporters"),
         "id_number_enc": ("identifier_enc", _PURPOSE_ID), "id_number_index": ("blind_index", _PURPOSE_ID),
         "id_number_masked": ("masked", _PURPOSE_ID), "relation": ("personal", "法定义务人认定 / legal supporters"),
@@ -121,7 +126,12 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "id", "job", "as_of", "households", "parameter_version")},
     "determination.DeterminationResult": {
         **{f: (OPS, "认定结果留痕 / determination record") for f in ("id", "run", "household", "as_of", "parameter_version", "error")},
-        **{f: ("sensitive", _PURPOSE_ASSESS) for f in ("main_category", "categories", "benefits", "total_benefit")},
+        **{f: ("sensitive", _PURPOSE_ASSESS) for f in ("main_category", "categories", "benefits", "total_benefit",
+                                                         "member_categories")},
+    },
+    "determination.DeterminationTotal": {
+        **{f: (OPS, "认定统计（按乡镇、按人） / statistics by township and person") for f in (
+            "id", "run", "township", "category", "persons", "households")},
     },
     "determination.CaseFact": {
         **{f: (OPS, "认定所需的事实留痕 / facts the determination needs, with who recorded them") for f in (

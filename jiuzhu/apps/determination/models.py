@@ -39,6 +39,9 @@ class DeterminationResult(models.Model):
     categories = models.JSONField(default=list)
     benefits = models.JSONField(default=dict)  # yuan as strings
     total_benefit = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # each member's one category ({member id: code}; mixed households: the tekun members and what
+    # the others are — issue 15 item 5)
+    member_categories = models.JSONField(default=dict)
     parameter_version = models.CharField(max_length=80)
     error = models.CharField(max_length=300, blank=True)
 
@@ -49,6 +52,30 @@ class DeterminationResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.as_of} {self.main_category}"
+
+
+class DeterminationTotal(models.Model):
+    """Persons by category, for one run and one township: statistics count each person once.
+
+    Written with the run's results (a small table: townships × categories), so a statistics
+    page sums persons in a user's region without reading every result.  ``category`` is a
+    person's one category (``categories.PERSON_PRECEDENCE``) or ``none``.
+    """
+
+    SCOPE_REGION_FIELD = "township"
+
+    run = models.ForeignKey(DeterminationRun, on_delete=models.CASCADE, related_name="totals")
+    township = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(max_length=20)
+    persons = models.PositiveIntegerField(default=0)
+    households = models.PositiveIntegerField(default=0)  # households with at least one such person
+
+    class Meta:
+        ordering = ["run", "township", "category"]
+        constraints = [models.UniqueConstraint(fields=["run", "township", "category"], name="determination_total_once")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.township_id} {self.category} {self.persons}"
 
 
 class CaseFact(models.Model):

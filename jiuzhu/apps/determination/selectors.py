@@ -6,10 +6,15 @@ import datetime as dt
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from django.db.models import Sum
+
 from jiuzhu.apps.core.hooks import held_categories
+from jiuzhu.apps.core.scoping import scoped
+from jiuzhu.rules.determination.categories import PERSON_PRECEDENCE, label
 from jiuzhu.rules.determination.household import HouseholdError
 from jiuzhu.rules.params import ParameterError
 
+from .models import DeterminationTotal
 from .services import determine_one
 
 Shown = tuple[dict[str, Any] | None, str]
@@ -59,3 +64,16 @@ def household_categories(household: Any, determined: list[str] | None = None) ->
         except (HouseholdError, ParameterError):  # data that cannot be determined: no category here
             latest = []
     return cats | {c for c in latest if c != "none"}
+
+
+def persons_by_category(run: Any, user: Any, lang: str = "zh") -> list[dict[str, Any]]:
+    """Persons of one run in the user's region by their one category (each person once; "none"
+    included, so the rows add up to every member determined)."""
+    rows = {r["category"]: r for r in scoped(DeterminationTotal.objects.filter(run=run), user, "view_registry")
+            .values("category").annotate(persons=Sum("persons"), households=Sum("households"))}
+    order = [*PERSON_PRECEDENCE, "none"]
+    return [
+        {"category": c, "label": label(c, lang), "persons": int(rows[c]["persons"] or 0),
+         "households": int(rows[c]["households"] or 0)}
+        for c in sorted(rows, key=lambda c: order.index(c) if c in order else len(order))
+    ]

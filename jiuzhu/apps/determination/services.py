@@ -42,7 +42,7 @@ from jiuzhu.rules.money import from_fen
 from jiuzhu.rules.params import ParameterSet
 
 from .facts import facts_for
-from .models import DeterminationResult, DeterminationRun
+from .models import DeterminationResult, DeterminationRun, DeterminationTotal
 
 Progress = Callable[[str, int, int], None]
 
@@ -50,12 +50,12 @@ Progress = Callable[[str, int, int], None]
 _HOUSEHOLD_FIELDS = ["id", "code", "county_id", "area_type"]
 _MEMBER_FIELDS = [
     "id", "household_id", "household__code", "id_number_index", "birth_date", "relation", "work_capacity",
-    "disability_type", "disability_grade", "serious_illness", "school_stage", "employment",
+    "work_capacity_assessed_by", "disability_type", "disability_grade", "serious_illness", "school_stage", "employment",
     "adl_eating", "adl_dressing", "adl_transfer", "adl_toileting", "adl_walking", "adl_bathing",
 ]
 _ITEM_FIELDS = {
-    "income_items": (IncomeItem, ["household__code", "household_id", "member_id", "member__household_id", "income_type", "subtype", "amount", "period_start", "period_end", "counted"]),
-    "property_items": (PropertyItem, ["household__code", "household_id", "member_id", "property_type", "value", "exempt"]),
+    "income_items": (IncomeItem, ["household__code", "household_id", "member_id", "member__household_id", "income_type", "subtype", "amount", "period_start", "period_end", "counted", "exclusion_reason"]),
+    "property_items": (PropertyItem, ["household__code", "household_id", "member_id", "member__household_id", "property_type", "value", "exempt"]),
     "expenses": (Expense, ["household__code", "household_id", "member_id", "member__household_id", "expense_type", "amount", "period_start", "period_end"]),
     "supporters": (Supporter, ["household__code", "household_id", "uid", "relation", "able_to_support", "reason"]),
 }
@@ -84,6 +84,7 @@ def _member_row(v: dict[str, Any], flags: set[str]) -> dict[str, Any]:
         "household_key": v["household_id"], "member_key": v["id"],
         "serious_illness": bool(v["serious_illness"]),
         "disability_grade": v["disability_grade"] or None,  # 0 in the registry = no disability
+        "work_capacity_assessed_by": v["work_capacity_assessed_by"] or None,
         "in_prison": "in_prison" in flags, "compulsory_detox": False, "declared_missing": False,
         "religious_away": False, "military_service": False, "orphan": False,
         "receiving_tekun": "receiving_tekun" in flags, "difficult_worker": "difficult_worker" in flags,
@@ -92,9 +93,12 @@ def _member_row(v: dict[str, Any], flags: set[str]) -> dict[str, Any]:
 
 
 def _item_row(table: str, v: dict[str, Any]) -> dict[str, Any] | None:
-    if table == "income_items" and not v["counted"]:
-        return None  # excluded by the caseworker, with a reason recorded on the item
-    row = {k: v[k] for k in v if k not in ("household__code", "household_id", "member_id", "member__household_id", "counted", "uid")}
+    # An income item the caseworker marked "not counted" travels with its reason: the engine
+    # leaves it out of the household income and the sheet lists it under "not counted".
+    row = {k: v[k] for k in v if k not in ("household__code", "household_id", "member_id", "member__household_id", "uid")}
+    if table == "income_items":
+        row["counted"] = None if v["counted"] else False  # absent = counted
+        row["exclusion_reason"] = v["exclusion_reason"] or None
     row["household_id"] = v["household__code"]
     row["household_key"] = v["household_id"]
     if "member__household_id" in v:
@@ -120,9 +124,25 @@ def _rows(households: Any) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         for v in Member.objects.filter(household__in=ids).values(*_MEMBER_FIELDS).iterator(chunk_size=5000)
     ]
     for table, (model, fields) in _ITEM_FIELDS.items():
+        if table == "supporters":
+            continue
         rows = (_item_row(table, v) for v in model.objects.filter(household__in=ids).values(*fields).iterator(chunk_size=5000))
         yield table, [r for r in rows if r is not None]
-
+    # Supporters and whom each must support (issue 15) in one query: one row per (supporter,
+    # supported member), a supporter without links once with none.
+    fields = [*_ITEM_FIELDS["supporters"][1], "supported_members", "supported_members__household_id"]
+    supporters: dict[Any, dict[str, Any]] = {}
+    links: list[dict[str, Any]] = []
+    for v in Supporter.objects.filter(household__in=ids).values(*fields).iterator(chunk_size=5000):
+        member, member_household = v.pop("supported_members"), v.pop("supported_members__household_id")
+        if v["uid"] not in supporters:
+            supporters[v["uid"]] = _item_row("supporters", v)
+        if member is not None:
+            links.append({"household_id": v["household__code"], "household_key": v["household_id"],
+                          "supporter_id": str(v["uid"]), "member_id": str(member),
+                          "member_key": member if member_household == v["household_id"] else None})
+    yield "supporters", [r for r in supporters.values() if r is not None]
+    yield "support_links", links
 
 def interchange(household: Household) -> dict[str, Any]:
     """One registry household in the interchange format (docs/schemas/household.schema.json)."""
@@ -134,6 +154,12 @@ def interchange(household: Household) -> dict[str, Any]:
     out["members"] = tables["members"]
     for table in ("income_items", "property_items", "expenses", "supporters"):
         out[table] = [_jsonable(r) for r in tables[table]]
+    supported: dict[str, list[str]] = {}
+    for link in tables["support_links"]:
+        supported.setdefault(link["supporter_id"], []).append(link["member_id"])
+    for s in out["supporters"]:
+        if s["supporter_id"] in supported:
+            s["supported_member_ids"] = sorted(supported[s["supporter_id"]], key=int)
     out["members"] = [_jsonable(m) for m in out["members"]]
     return _jsonable(out)
 
@@ -168,6 +194,10 @@ def export_snapshot(out_dir: Path, households: Any = None,
         counts[table] = len(rows)
         if progress:
             progress(len(counts), len(SNAPSHOT_SCHEMAS))
+    for table, schema in SNAPSHOT_SCHEMAS.items():
+        if table not in counts:  # a table the registry has nothing for
+            pq.write_table(schema.empty_table(), out_dir / f"{table}.parquet")
+            counts[table] = 0
     return counts
 
 
@@ -236,20 +266,35 @@ STORE_CHUNK = 5000
 def _store_results(run: DeterminationRun, table: pa.Table, version: str,
                    progress: Callable[[int, int], None] | None = None) -> int:
     """Insert the results in chunks (inside the caller's transaction); *progress* after each chunk."""
-    ids = dict(Household.objects.values_list("code", "id"))
+    ids = {code: (pk, township) for code, pk, township in Household.objects.values_list("code", "id", "township_id")}
     cols = {name: table.column(name).to_pylist() for name in table.column_names}
     rows = []
+    # persons by (township, category): each person counted once, in his one category (issue 15)
+    persons: dict[tuple[str, str], list[int]] = {}
     for i, code in enumerate(cols["household_id"]):
         benefits = {name: f"{from_fen(cols[col][i] or 0)}" for col, name in _BENEFITS.items()}
+        pk, township = ids[code]
+        members = dict(zip(cols["member_ids"][i] or [], cols["member_categories"][i] or [], strict=True))
         rows.append(DeterminationResult(
-            run=run, household_id=ids[code], as_of=run.as_of, main_category=cols["main_category"][i] or "",
+            run=run, household_id=pk, as_of=run.as_of, main_category=cols["main_category"][i] or "",
             categories=list(cols["categories"][i] or []), benefits=benefits,
             total_benefit=Decimal(benefits["total"]), parameter_version=version,
-            error=str(cols["error_zh"][i] or "")[:300],
+            error=str(cols["error_zh"][i] or "")[:300], member_categories=members,
         ))
+        seen: set[str] = set()
+        for category in members.values():
+            entry = persons.setdefault((township, category), [0, 0])
+            entry[0] += 1
+            if category not in seen:
+                entry[1] += 1
+                seen.add(category)
     batch = 2000 if connection.vendor == "sqlite" else 5000
     for start in range(0, len(rows), STORE_CHUNK):
         DeterminationResult.objects.bulk_create(rows[start:start + STORE_CHUNK], batch_size=batch)
         if progress:
             progress(min(start + STORE_CHUNK, len(rows)), len(rows))
+    DeterminationTotal.objects.bulk_create([
+        DeterminationTotal(run=run, township_id=township, category=category, persons=n, households=h)
+        for (township, category), (n, h) in sorted(persons.items())
+    ], batch_size=2000)
     return len(rows)

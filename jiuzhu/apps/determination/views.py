@@ -11,6 +11,7 @@ from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -19,20 +20,18 @@ from jiuzhu.apps.jobs.answers import started
 from jiuzhu.apps.jobs.selectors import active_for
 from jiuzhu.apps.jobs.services import job_start
 from jiuzhu.apps.registry import selectors as registry
+from jiuzhu.rules.determination import categories
 
+from . import selectors
 from .models import DeterminationResult, DeterminationRun
 from .selectors import determination_for_page, determine_for_page
-
-CATEGORY_ZH = {
-    "tekun": "特困人员", "dibao": "最低生活保障对象", "marginal": "低保边缘家庭", "rigid": "刚性支出困难家庭",
-    "dibao_individual": "单独纳入低保", "other": "其他困难人员", "poverty_monitoring": "防止返贫监测对象",
-}
 
 
 def household_section(request: HttpRequest, household: Any) -> dict[str, Any]:
     """The household page's summary (core.hooks, slot "summary"): categories and benefit now."""
     det, det_error = determination_for_page(request, household)
-    return {"det": det, "det_error": det_error, "det_as_of": timezone.localdate()}
+    names = {str(pk): name for pk, name in household.members.values_list("pk", "name")} if det else {}
+    return {"det": det, "det_error": det_error, "det_as_of": timezone.localdate(), "det_member_names": names}
 
 
 @login_required
@@ -48,7 +47,7 @@ def household_determination(request: HttpRequest, pk: int) -> HttpResponse:
     history = DeterminationResult.objects.filter(household=household).select_related("run")[:20]
     return render(request, "determination/sheet.html", {
         "household": household, "result": result, "error": error, "as_of": as_of,
-        "categories_zh": CATEGORY_ZH, "history": history,
+        "history": history,
         "member_names": {str(pk): name for pk, name in household.members.values_list("pk", "name")},
     })
 
@@ -75,14 +74,18 @@ def run_list(request: HttpRequest) -> HttpResponse:
     latest = DeterminationRun.objects.completed().first()
     selected = DeterminationRun.objects.completed().filter(pk=request.GET.get("run") or 0).first() or latest
     totals = []
+    persons: list[dict[str, Any]] = []
+    lang = "en" if (get_language() or "").startswith("en") else "zh"
     if selected is not None:
         results = scoped(DeterminationResult.objects.filter(run=selected), user, "view_registry")
         totals = list(results.values("main_category").annotate(n=Count("id"), amount=Sum("total_benefit")).order_by("main_category"))
         for row in totals:
-            row["label"] = CATEGORY_ZH.get(row["main_category"], row["main_category"] or _("none"))
+            row["label"] = categories.label(row["main_category"] or "none", lang)
+        persons = selectors.persons_by_category(selected, user, lang)
     page = Paginator(runs, 50).get_page(1)
     return render(request, "determination/runs.html", {
-        "runs": page, "selected": selected, "totals": totals, "message": message,
+        "runs": page, "selected": selected, "totals": totals, "persons": persons, "message": message,
+        "persons_total": sum(p["persons"] for p in persons),
         "today": timezone.localdate(), "can_run": user.has_capability("run_determination"),
         "active_jobs": active_for(user, "determination.run"),
     })

@@ -19,6 +19,7 @@ from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.exports import csv_line
 from jiuzhu.apps.core.scoping import require, scoped
 from jiuzhu.apps.determination.selectors import determination_for_page
+from jiuzhu.apps.privacy.exports import sm3_hex
 from jiuzhu.apps.registry import selectors as registry
 
 from .choices import ConflictStatus
@@ -38,10 +39,13 @@ def household_chain_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The household's assistance chain as CSV (UTF-8 with BOM), audited."""
     household = registry.household_get(request.user, pk, "export_registry")
     entries = household_chain(household)["entries"]
-    audit("exchange.chain_export", actor=request.user, object_type="household", object_id=household.pk, rows=len(entries))
     lines = ["\ufeff", csv_line(list(CHAIN_FIELDS))]
     lines += [csv_line([",".join(e[k]) if k == "flags" else ("" if e.get(k) is None else e[k]) for k in CHAIN_FIELDS]) for e in entries]
-    response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
+    content = "".join(lines).encode("utf-8")
+    # One household's chain, not a bulk export; audited with what left the platform (rows, SM3, ADR 0025).
+    audit("exchange.chain_export", actor=request.user, object_type="household", object_id=household.pk,
+          rows=len(entries), sm3=sm3_hex(content))
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="chain-{household.code}.csv"'
     return response
 

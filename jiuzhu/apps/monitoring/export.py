@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from django.db.models import Max, Q, TextField
+from django.db.models import Exists, Max, OuterRef, Q, TextField
 from django.db.models.functions import Cast
 
 from jiuzhu.apps.applications.models import ReviewTask
@@ -21,7 +21,7 @@ from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.determination.models import DeterminationResult, DeterminationRun
 from jiuzhu.apps.determination.services import export_snapshot
 from jiuzhu.apps.exchange.models import AssistanceRecord, DepartmentRecord
-from jiuzhu.apps.registry.models import ChangeRecord, Household
+from jiuzhu.apps.registry.models import ChangeRecord, Household, Member
 from jiuzhu.engine.monitoring.indicators import INDICATORS
 from jiuzhu.engine.monitoring.tables import (
     MON_SCHEMAS,
@@ -82,11 +82,21 @@ def _assistance() -> list[dict[str, Any]]:
 
 
 def _raw_feed(source: Source) -> pa.Table:
-    """The stored records of one feed, payload as JSON text (flattened by DuckDB, not row by row)."""
+    """The stored records of one feed, payload as JSON text (flattened by DuckDB, not row by row).
+
+    A registry member's masked ID is not written, only its area code (for the county hint): the
+    snapshot beside it holds the member's birth date under the same person key, and the digits a
+    masked ID hides are the birth date (ADR 0024).  Warnings take a member's masked ID from the
+    registry.
+    """
     cols: dict[str, list[Any]] = {n: [] for n in RAW_FEED_SCHEMA.names}
-    rows = (DepartmentRecord.objects.filter(source=source.key).annotate(text=Cast("payload", TextField()))
-            .values_list("id", "person_index", "id_number_masked", "text", "event_date", "updated_at"))
-    for rec in rows.iterator(chunk_size=10000):
+    member = Member.objects.filter(id_number_index=OuterRef("person_index"))
+    rows = (DepartmentRecord.objects.filter(source=source.key)
+            .annotate(text=Cast("payload", TextField()), in_registry=Exists(member))
+            .values_list("id", "person_index", "id_number_masked", "text", "event_date", "updated_at", "in_registry"))
+    for *rec, in_registry in rows.iterator(chunk_size=10000):
+        if in_registry:
+            rec[2] = (rec[2] or "")[:6]
         for name, value in zip(RAW_FEED_SCHEMA.names, rec, strict=True):
             cols[name].append(value)
     return pa.table(cols, schema=RAW_FEED_SCHEMA)

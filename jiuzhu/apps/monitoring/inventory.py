@@ -4,7 +4,7 @@ from __future__ import annotations
 
 OPS = "operational"
 _RUN = "大数据比对留痕 / comparison-run record"
-_WARN = "动态监测预警与核查处置 / early warnings, verification and handling (seed §7, §10–§14)"
+_WARN = "动态监测预警与核查处置 / early warnings, verification and handling (实施意见 §7, §10–§14)"
 _ID = "核对身份、关联部门数据 / identify the person and match departments' data"
 _HISTORY = "留痕可追溯 / record who did what, when"
 
@@ -41,7 +41,7 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
     "monitoring.CountyDecision": {
         **{f: (OPS, _WARN) for f in ("id", "warning", "recorded_by", "recorded_at")},
         "members": ("personal", "一事一议参会人员 / members of the collective decision"),
-        **{f: ("sensitive", "一事一议集体决策 / case-by-case collective decision (seed §14)") for f in (
+        **{f: ("sensitive", "一事一议集体决策 / case-by-case collective decision (实施意见 §14)") for f in (
             "meeting_date", "approved", "decision")},
     },
 }

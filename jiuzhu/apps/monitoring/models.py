@@ -196,7 +196,7 @@ class Attachment(models.Model):
 
 
 class CountyDecision(models.Model):
-    """The county's case-by-case collective decision (一事一议, seed §14)."""
+    """The county's case-by-case collective decision (一事一议, 实施意见 §14)."""
 
     SCOPE_REGION_FIELD = "warning__unit_region"
 

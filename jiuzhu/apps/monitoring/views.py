@@ -22,7 +22,7 @@ from jiuzhu.apps.jobs.answers import started
 from jiuzhu.apps.jobs.selectors import active_for
 from jiuzhu.apps.jobs.services import job_start
 from jiuzhu.apps.policy.selectors import current_parameters
-from jiuzhu.engine.monitoring.cli import deadlines, target_label
+from jiuzhu.engine.monitoring.cli import target_label
 from jiuzhu.engine.monitoring.compare import PROVINCE, settings_for
 from jiuzhu.engine.monitoring.indicators import (
     DETAIL_LABELS,
@@ -32,6 +32,7 @@ from jiuzhu.engine.monitoring.indicators import (
     TARGETS,
     get_indicator,
 )
+from jiuzhu.rules.monitoring import deadlines
 from jiuzhu.rules.params import ParameterError
 
 from . import selectors, services, visits

@@ -59,15 +59,21 @@ def parameter_list(request: HttpRequest) -> HttpResponse:
         on = timezone.localdate()
     params = current_parameters()
     rows = []
+    local: list[dict[str, Any]] = []
     for path in sorted(params.nodes):
         node = params.nodes[path]
         for area in (("urban", "rural") if node.by_area else ("all",)):
             try:
                 resolved = params.resolve(path, region, area if area != "all" else "urban", on)
                 rows.append({"node": node, "area": area, "r": resolved, "error": ""})
+                if node.local:
+                    # local choices that change categories, listed first (issue 15 item 6)
+                    local.append(rows[-1])
             except ParameterError as err:
                 rows.append({"node": node, "area": area, "r": None, "error": err.message_zh})
-    return render(request, "policy/parameter_list.html", {"rows": rows, "region": region, "on": on, "version": params.version})
+    return render(request, "policy/parameter_list.html", {
+        "rows": rows, "local": local, "region": region, "on": on, "version": params.version,
+    })
 
 
 @login_required

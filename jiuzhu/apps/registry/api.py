@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -20,24 +21,43 @@ from rest_framework.views import APIView
 from jiuzhu.api.pagination import ClampedPagination
 from jiuzhu.api.serializers import StrictSerializer
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
+from jiuzhu.apps.privacy.volume import charge, listing_purpose
+from jiuzhu.pii.masking import mask_certificate_number
+from jiuzhu.rules.identity import age_on
 
 from . import history, selectors, services
 from .models import Household, Member
+from .validation import clean_as_of
 
 EDIT = "edit_registry"
 
 
+def _age_today(birth: dt.date) -> int:
+    return age_on(birth, timezone.localdate())
+
+
 class MemberReadSerializer(serializers.ModelSerializer):
+    """A member as the API shows it: identifiers masked, the age instead of the birth date (ADR 0024).
+
+    The hidden digits of a masked ID number are the birth date: returning both would return
+    the full number.  The full values come only from the audited unmask (查看完整号码).
+    """
+
+    age = serializers.SerializerMethodField(help_text="Age in completed years (周岁) today")
+
     class Meta:
         model = Member
         fields = [
-            "id", "household", "id_number_masked", "id_upgraded_from_15", "name", "sex", "birth_date",
-            "relation", "hukou_code", "work_capacity", "disability_type", "disability_grade",
-            "disability_cert_no", "serious_illness", "school_stage", "employment",
+            "id", "household", "id_number_masked", "id_upgraded_from_15", "name", "sex", "age",
+            "relation", "hukou_code", "work_capacity", "work_capacity_assessed_by", "disability_type", "disability_grade",
+            "disability_cert_no_masked", "serious_illness", "school_stage", "employment",
             "adl_eating", "adl_dressing", "adl_transfer", "adl_toileting", "adl_walking", "adl_bathing",
             "phone_masked", "bank_account_masked",
         ]
         read_only_fields = fields
+
+    def get_age(self, member: Member) -> int:
+        return _age_today(member.birth_date)
 
 
 class HouseholdReadSerializer(serializers.ModelSerializer):
@@ -50,6 +70,34 @@ class HouseholdReadSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class HouseholdListSerializer(HouseholdReadSerializer):
+    """In lists the village is enough: no street address, no phone (R13)."""
+
+    class Meta(HouseholdReadSerializer.Meta):
+        fields = ["id", "code", "county", "township", "village", "area_type", "registered_on", "version", "members"]
+        read_only_fields = fields
+
+
+class SearchSerializer(StrictSerializer):
+    q = serializers.CharField(max_length=64, help_text="Full ID number, household number, member name or village")
+    purpose = serializers.CharField(max_length=40, required=False, allow_blank=True,
+                                    help_text="Purpose code of this listing (403 lists the configured ones)")
+
+
+def state_for_api(state: dict[str, Any], on: dt.date) -> dict[str, Any]:
+    """A household state read from change records, masked like the live API (ages, no birth dates)."""
+    members = []
+    for m in state.get("member", []):
+        m = dict(m)
+        birth = m.pop("birth_date", None)
+        m["age"] = age_on(dt.date.fromisoformat(birth), on) if birth else None
+        legacy = m.pop("disability_cert_no", None)  # a record written before certificates were encrypted
+        if legacy:
+            m["disability_cert_no_masked"] = mask_certificate_number(legacy)
+        members.append(m)
+    return {**state, "member": members}
+
+
 class MemberWriteSerializer(StrictSerializer):
     household = serializers.IntegerField(required=False, help_text="Household id (create only)")
     id_number = serializers.CharField(required=False, help_text="18 characters, text; 15-digit numbers are upgraded")
@@ -57,9 +105,12 @@ class MemberWriteSerializer(StrictSerializer):
     relation = serializers.CharField(required=False)
     hukou_code = serializers.CharField(required=False)
     work_capacity = serializers.CharField(required=False)
+    work_capacity_assessed_by = serializers.CharField(
+        required=False, allow_blank=True, help_text="Who assessed no capacity to work: labour_appraisal, hospital, civil_affairs",
+    )
     disability_type = serializers.CharField(required=False)
     disability_grade = serializers.IntegerField(required=False)
-    disability_cert_no = serializers.CharField(required=False, allow_blank=True)
+    disability_cert_no = serializers.CharField(required=False, allow_blank=True, help_text="Stored encrypted; read back masked")
     serious_illness = serializers.CharField(required=False, allow_blank=True)
     school_stage = serializers.CharField(required=False)
     employment = serializers.CharField(required=False)
@@ -90,22 +141,42 @@ def _service(fn: Any) -> Any:
         raise ValidationError(err.message_dict if hasattr(err, "error_dict") else err.messages) from err
 
 
+def _looks_like_id(query: str) -> bool:
+    """A (possibly partial or spaced) ID number: 14 or more digits, perhaps ending in X."""
+    compact = "".join(query.split()).upper().rstrip("X")
+    return len(compact) >= 14 and compact.isdigit()
+
+
+def _page(view: APIView, request: Request, qs: Any, purpose: str, endpoint: str) -> Response:
+    """One page (capped, CONFIG), its people counted against the user's daily volume (ADR 0025)."""
+    paginator = ClampedPagination()
+    page = paginator.paginate_queryset(qs.prefetch_related("members").order_by("code"), request, view=view)
+    charge(request.user, endpoint=endpoint, rows=sum(len(h.members.all()) for h in page), purpose=purpose)
+    return paginator.get_paginated_response(HouseholdListSerializer(page, many=True).data)
+
+
 class HouseholdListView(APIView):
     """Households in your region (search, page) and registering a new one."""
 
     @extend_schema(
         operation_id="households_list",
-        parameters=[OpenApiParameter("q", str, description="Exact ID number, household number, name or village")],
-        responses=HouseholdReadSerializer(many=True),
+        parameters=[OpenApiParameter("q", str, description="Household number, name or village (an ID number: "
+                                                            "POST /api/households/search/, never in a URL)"),
+                    OpenApiParameter("purpose", str, required=True,
+                                     description="Purpose code of this listing (403 lists the configured ones)"),
+                    OpenApiParameter("page_size", int, description="At most 100 (CONFIG)")],
+        responses=HouseholdListSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
         require(request.user, "view_registry")
         query = request.query_params.get("q", "")
+        if _looks_like_id(query):
+            raise ValidationError({"q": ["身份证号不能放在网址中，请用 POST /api/households/search/ / "
+                                         "Send ID numbers in the body of POST /api/households/search/, never in a URL."]})
+        purpose = listing_purpose(request, "api-household-list")
         qs = (_service(lambda: selectors.household_search(request.user, query)) if query
               else selectors.households_for(request.user))
-        paginator = ClampedPagination()
-        page = paginator.paginate_queryset(qs.prefetch_related("members").order_by("code"), request, view=self)
-        return paginator.get_paginated_response(HouseholdReadSerializer(page, many=True).data)
+        return _page(self, request, qs, purpose, "api-household-list")
 
     @extend_schema(operation_id="households_create", request=HouseholdWriteSerializer,
                    responses={201: HouseholdReadSerializer})
@@ -118,6 +189,21 @@ class HouseholdListView(APIView):
         data.pop("version", None)
         household = _service(lambda: services.household_create(actor=request.user, data=data, head=head))
         return Response(HouseholdReadSerializer(household).data, status=status.HTTP_201_CREATED)
+
+
+class HouseholdSearchView(APIView):
+    """Search with the query in the body: an ID number never goes into a URL (logs, history, proxies)."""
+
+    @extend_schema(operation_id="households_search", request=SearchSerializer,
+                   responses=HouseholdListSerializer(many=True))
+    def post(self, request: Request) -> Response:
+        """Search by full ID number (exact, blind index), household number, name or village."""
+        require(request.user, "view_registry")
+        ser = SearchSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        purpose = listing_purpose(request, "api-household-search")
+        qs = _service(lambda: selectors.household_search(request.user, ser.validated_data["q"]))
+        return _page(self, request, qs, purpose, "api-household-search")
 
 
 class HouseholdDetailView(APIView):
@@ -133,13 +219,13 @@ class HouseholdDetailView(APIView):
         as_of = request.query_params.get("as_of")
         if as_of:
             try:
-                day = dt.date.fromisoformat(as_of)
-            except ValueError as err:
-                raise ValidationError({"as_of": ["日期格式应为 YYYY-MM-DD / Use YYYY-MM-DD."]}) from err
+                day = clean_as_of(as_of, today=timezone.localdate())
+            except DjangoValidationError as err:
+                raise ValidationError({"as_of": err.messages}) from err
             state = history.household_state_as_of(household, day)
             if state is None:
                 return Response({"detail": "该日期时此户尚未登记 / Not registered yet on that date."}, status=404)
-            return Response({"as_of": as_of, **state})
+            return Response({"as_of": day.isoformat(), **state_for_api(state, day)})
         return Response(HouseholdReadSerializer(household).data)
 
     @extend_schema(operation_id="households_partial_update", request=HouseholdWriteSerializer,

@@ -26,8 +26,10 @@ class RegistryConfig(AppConfig):
             jobs,  # noqa: F401 - declares the kinds "registry.load" and "registry.export"
             views,
         )
+        from .exports import register
 
         register_home_section(10, "registry/_home.html", views.home_section)
+        register()  # the household list as a bulk export (purpose, cap, approval: jiuzhu.apps.privacy)
 
         # Every page and API record showing one household's or member's data (issue 12 item 6).
         for name in ("household_detail", "household_history", "household_determination",

@@ -30,7 +30,12 @@ from jiuzhu.apps.core.keys import keyring
 from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.services import regions_load
 from jiuzhu.pii.crypto import Keyring, blind_index, encrypt_field
-from jiuzhu.pii.masking import mask_bank_account, mask_id_number, mask_phone
+from jiuzhu.pii.masking import (
+    mask_bank_account,
+    mask_certificate_number,
+    mask_id_number,
+    mask_phone,
+)
 from jiuzhu.rules.identity import IdNumberError, parse_id_number
 
 from . import history
@@ -220,6 +225,7 @@ class _Loader:
                 next_id += 1
                 row = str(uid)
                 phone, bank = _s(r.get("phone")), _s(r.get("bank_account"))
+                cert = "".join(_s(r.get("disability_cert_no")).split()).upper()
                 values = {
                     "id": pk, "uid": uid, "household_id": hh,
                     "id_number_enc": encrypt_field(self.ring, parsed.value, table="registry_member", column="id_number", row=row),
@@ -228,8 +234,12 @@ class _Loader:
                     "id_upgraded_from_15": parsed.upgraded_from_15,
                     "name": r["name"], "sex": parsed.sex, "birth_date": parsed.birth_date,
                     "relation": r["relation"], "hukou_code": r["hukou_code"], "work_capacity": r["work_capacity"],
+                    "work_capacity_assessed_by": _s(r.get("work_capacity_assessed_by")) if r["work_capacity"] == "none" else "",
                     "disability_type": r["disability_type"], "disability_grade": int(r["disability_grade"] or 0),
-                    "disability_cert_no": _s(r.get("disability_cert_no")), "serious_illness": _s(r.get("serious_illness")),
+                    "disability_cert_no_enc": encrypt_field(
+                        self.ring, cert, table="registry_member", column="disability_cert_no", row=row) if cert else "",
+                    "disability_cert_no_masked": mask_certificate_number(cert) if cert else "",
+                    "serious_illness": _s(r.get("serious_illness")),
                     "school_stage": r["school_stage"], "employment": r["employment"],
                     "adl_eating": r["adl_eating"], "adl_dressing": r["adl_dressing"], "adl_transfer": r["adl_transfer"],
                     "adl_toileting": r["adl_toileting"], "adl_walking": r["adl_walking"], "adl_bathing": r["adl_bathing"],
@@ -308,11 +318,72 @@ class _Loader:
             masked = mask_id_number(value)
         able = bool(r["able_to_support"])
         return {
-            "supported_member_id": self._member(r.get("supported_member_id")), "name": r["supporter_name"],
+            "name": r["supporter_name"],
             "id_number_enc": enc, "id_number_index": index, "id_number_masked": masked,
             "relation": _s(r.get("relation"))[:32], "able_to_support": able,
             "reason": _s(r.get("reason")) or ("" if able else "无赡养能力"),
         }
+
+
+    def supporters(self) -> None:
+        """Legal supporters: the source has one row per (supporter, supported member); the registry
+        one supporter per person and household, with the member(s) he must support."""
+        path = self.src / "supporters.parquet"
+        through = Supporter.supported_members.through
+        fields = Supporter._meta.concrete_fields
+        next_id, next_link = _next_id(Supporter), _next_id(through)
+        sup_rows: list[tuple[Any, ...]] = []
+        link_rows: list[tuple[Any, ...]] = []
+        pending: dict[str, dict[str, Any]] = {}  # the current household's supporters, by person
+        current: str | None = None
+        n = links = 0
+
+        def flush() -> None:
+            nonlocal next_link, n, links
+            for entry in pending.values():
+                values = entry["values"]
+                sup_rows.append(tuple(values[f.attname] for f in fields))
+                for member in entry["members"]:
+                    link_rows.append((next_link, values["id"], member))
+                    next_link += 1
+                    links += 1
+                self._change(values["household_id"], entry["at"], "supporter", Supporter,
+                             values | {"supported_members": entry["members"]})
+                n += 1
+            pending.clear()
+
+        for batch in _batches(path):
+            for r in batch:
+                hh = self.household_pk.get(r["household_id"])
+                if hh is None:
+                    continue
+                if r["household_id"] != current:
+                    # the generator writes supporters sorted by household; a file that is not
+                    # sorted still loads, a person seen in two runs becomes two supporter rows
+                    flush()
+                    current = r["household_id"]
+                person = _s(r.get("supporter_id_number")) or f"{_s(r.get('supporter_name'))}|{_s(r.get('relation'))}"
+                entry = pending.get(person)
+                if entry is None:
+                    uid = uuid.uuid4()
+                    values = {"id": next_id, "uid": uid, "household_id": hh, **self.supporter(r | {"_uid": uid})}
+                    next_id += 1
+                    entry = pending[person] = {"values": values, "members": [], "at": self.household_at[r["household_id"]]}
+                member = self._member(r.get("supported_member_id"))
+                if member is not None and member not in entry["members"]:
+                    entry["members"].append(member)
+            if len(sup_rows) >= CHUNK:
+                _insert(Supporter, sup_rows)
+                _insert(through, link_rows)
+                self._flush_changes()
+                sup_rows, link_rows = [], []
+        flush()
+        _insert(Supporter, sup_rows)
+        _insert(through, link_rows)
+        self._flush_changes()
+        self.progress("supporter", n, n)
+        self.counts["supporter"] = n
+        self.counts["supporter_links"] = links
 
 
 def load_province(src: Path, *, progress: Progress | None = None) -> dict[str, Any]:
@@ -329,8 +400,9 @@ def load_province(src: Path, *, progress: Progress | None = None) -> dict[str, A
         loader.items("income_items.parquet", IncomeItem, "income", loader.income)
         loader.items("property_items.parquet", PropertyItem, "property", loader.property)
         loader.items("expenses.parquet", Expense, "expense", loader.expense)
-        loader.items("supporters.parquet", Supporter, "supporter", loader.supporter)
-        _reset_sequences([Household, Member, IncomeItem, PropertyItem, Expense, Supporter, ChangeRecord])
+        loader.supporters()
+        _reset_sequences([Household, Member, IncomeItem, PropertyItem, Expense, Supporter,
+                          Supporter.supported_members.through, ChangeRecord])
     loader.counts["seconds"] = round(time.perf_counter() - started, 2)
     return loader.counts
 

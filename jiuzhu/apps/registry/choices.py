@@ -5,6 +5,7 @@ from jiuzhu.rules import vocab
 AREA_TYPES = vocab.choices(vocab.AreaType)
 RELATIONS = vocab.choices(vocab.Relation)
 WORK_CAPACITIES = vocab.choices(vocab.WorkCapacity)
+CAPACITY_ASSESSORS = vocab.choices(vocab.CapacityAssessor)
 DISABILITY_TYPES = vocab.choices(vocab.DisabilityType)
 SCHOOL_STAGES = vocab.choices(vocab.SchoolStage)
 EMPLOYMENTS = vocab.choices(vocab.Employment)

@@ -44,6 +44,10 @@ class MemberForm(VersionedForm):
     relation = forms.ChoiceField(label=_("Relation to the head"), choices=choices.RELATIONS)
     hukou_code = forms.CharField(label=_("Household registration place (division code)"), max_length=6, required=False)
     work_capacity = forms.ChoiceField(label=_("Capacity to work"), choices=choices.WORK_CAPACITIES)
+    work_capacity_assessed_by = forms.ChoiceField(
+        label=_("No capacity to work assessed by"), choices=[("", "—"), *choices.CAPACITY_ASSESSORS], required=False,
+        help_text=_("Only with “no capacity to work”: which body assessed it. Which bodies count is set by the province."),
+    )
     disability_type = forms.ChoiceField(label=_("Disability type"), choices=choices.DISABILITY_TYPES)
     disability_grade = forms.TypedChoiceField(label=_("Disability grade"), choices=choices.DISABILITY_GRADES, coerce=int)
     disability_cert_no = forms.CharField(label=_("Disability certificate number"), required=False)
@@ -59,14 +63,30 @@ class MemberForm(VersionedForm):
     phone = forms.CharField(label=_("Phone"), required=False)
     bank_account = forms.CharField(label=_("Bank account"), required=False)
 
-    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+    # Identifiers: never pre-filled, never sent back to the browser (ADR 0024).
+    IDENTIFIERS = ("id_number", "disability_cert_no", "phone", "bank_account")
+
+    def __init__(self, *args: Any, editing: bool = False, member: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name in self.IDENTIFIERS:
+            # A browser must not offer to remember or autofill someone's ID or account number.
+            self.fields[name].widget.attrs["autocomplete"] = "off"
         if editing:
             # The stored number is never sent back to the browser; a new one replaces it.
             self.fields["id_number"].required = False
-            self.fields["id_number"].help_text = _("Leave empty to keep the stored number.")
-            self.fields["phone"].help_text = _("Leave empty to keep the stored number.")
-            self.fields["bank_account"].help_text = _("Leave empty to keep the stored number.")
+            masked = {
+                "id_number": getattr(member, "id_number_masked", ""),
+                "disability_cert_no": getattr(member, "disability_cert_no_masked", ""),
+                "phone": getattr(member, "phone_masked", ""),
+                "bank_account": getattr(member, "bank_account_masked", ""),
+            }
+            for name in self.IDENTIFIERS:
+                if masked[name]:
+                    self.fields[name].widget.attrs["placeholder"] = masked[name]
+                    self.fields[name].help_text = _("Stored: %(masked)s. Leave empty to keep it.") % {
+                        "masked": masked[name]}
+                else:
+                    self.fields[name].help_text = _("Leave empty to keep the stored number.")
 
 
 def _member_field(label: Any) -> forms.ChoiceField:
@@ -102,7 +122,10 @@ class ExpenseForm(VersionedForm):
 
 
 class SupporterForm(VersionedForm):
-    supported_member = _member_field(_("Supported member"))
+    supported_members = forms.MultipleChoiceField(
+        label=_("Obliged to support"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("The member(s) this person must support (a son: his parents). None ticked: read as every member's supporter."),
+    )
     name = forms.CharField(label=_("Name"))
     id_number = forms.CharField(label=_("ID number"), required=False)
     relation = forms.CharField(label=_("Relation"))
@@ -125,13 +148,32 @@ ITEM_TITLES = {
 
 
 def with_members(form: forms.Form, household: Any) -> forms.Form:
-    for name in ("member", "supported_member"):
-        if name in form.fields:
-            form.fields[name].choices = [("", "—")] + [  # type: ignore[attr-defined]
-                (str(m.pk), f"{m.name} {m.id_number_masked}") for m in household.members.all()
-            ]
+    members = [(str(m.pk), f"{m.name} {m.id_number_masked}") for m in household.members.all()]
+    if "member" in form.fields:
+        form.fields["member"].choices = [("", "—"), *members]  # type: ignore[attr-defined]
+    if "supported_members" in form.fields:
+        form.fields["supported_members"].choices = members  # type: ignore[attr-defined]
     return form
 
 
+UNMASK_FIELDS = [
+    ("id_number", _("ID number")),
+    ("disability_cert_no", _("Disability certificate number")),
+    ("phone", _("Phone")),
+    ("bank_account", _("Bank account")),
+]
+
+
 class UnmaskForm(forms.Form):
+    """One identifier of one member: which one, and why (查看完整号码)."""
+
+    field = forms.ChoiceField(label=_("Number to show"), choices=UNMASK_FIELDS)
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args: Any, member: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if member is not None:
+            # Only numbers this member has: asking for an empty one would just be refused.
+            stored = {"id_number": True, "disability_cert_no": bool(member.disability_cert_no_enc),
+                      "phone": bool(member.phone_enc), "bank_account": bool(member.bank_account_enc)}
+            self.fields["field"].choices = [(k, v) for k, v in UNMASK_FIELDS if stored[k]]

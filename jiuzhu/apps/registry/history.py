@@ -41,6 +41,12 @@ def _jsonable(value: Any) -> Any:
 
 
 @functools.cache
+def member_lists(model: type[models.Model]) -> list[str]:
+    """Many-to-many fields to members (a supporter's supported members): kept as sorted uid lists."""
+    return [f.name for f in model._meta.many_to_many if f.related_model is Member]
+
+
+@functools.cache
 def snapshot_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     """The fields a change record keeps (masked, displayable; no ciphertext or index)."""
     return [
@@ -66,6 +72,9 @@ def snapshot_from_values(
                 out[field.name] = member_uid(value)
             continue
         out[field.name] = _jsonable(value)
+    for name in member_lists(model):
+        pks = values.get(name) or []
+        out[name] = sorted(str(member_uid(pk)) if member_uid else str(pk) for pk in pks)
     out["uid"] = str(values["uid"])
     return out
 
@@ -75,10 +84,16 @@ def _member_uid(pk: Any) -> str | None:
     return str(uid) if uid else None
 
 
+def _values(obj: models.Model) -> dict[str, Any]:
+    values = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+    for name in member_lists(type(obj)):
+        values[name] = [m.pk for m in getattr(obj, name).all()] if obj.pk else []
+    return values
+
+
 def snapshot(obj: models.Model) -> dict[str, Any]:
     """The displayable (masked) state of a registry object as a JSON-friendly dict."""
-    values = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
-    return snapshot_from_values(type(obj), values, _member_uid)
+    return snapshot_from_values(type(obj), _values(obj), _member_uid)
 
 
 def record(
@@ -148,8 +163,7 @@ def household_state_now(household: Household) -> dict[str, Any]:
     uids = {m.pk: str(m.uid) for m in members}
 
     def snap(obj: models.Model) -> dict[str, Any]:
-        values = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
-        return snapshot_from_values(type(obj), values, uids.get)
+        return snapshot_from_values(type(obj), _values(obj), uids.get)
 
     return {
         "household": snap(household),
@@ -157,5 +171,5 @@ def household_state_now(household: Household) -> dict[str, Any]:
         "income": [snap(i) for i in household.incomeitems.all()],
         "property": [snap(p) for p in household.propertyitems.all()],
         "expense": [snap(e) for e in household.expenses.all()],
-        "supporter": [snap(s) for s in household.supporters.all()],
+        "supporter": [snap(s) for s in household.supporters.prefetch_related("supported_members")],
     }

@@ -1,9 +1,9 @@
 """The registry: households, members, their income, property, necessary expenses and supporters.
 
-Personal identifiers (ID numbers, phones, bank accounts) are stored only as
-SM4-GCM ciphertext bound to (table, column, row uid, key version), plus an
-HMAC-SM3 blind index for exact look-up and uniqueness, plus a masked form for
-display.  Every change goes through `services` and leaves a ChangeRecord, from
+Personal identifiers (ID numbers, disability certificate numbers, phones, bank
+accounts) are stored only as SM4-GCM ciphertext bound to (table, column, row uid,
+key version), plus an HMAC-SM3 blind index where look-up or uniqueness is needed,
+plus a masked form for display.  Every change goes through `services` and leaves a ChangeRecord, from
 which a household can be read as it was on any past date.
 """
 
@@ -67,9 +67,15 @@ class Member(models.Model):
     relation = models.CharField(_("relation to the head"), max_length=16, choices=choices.RELATIONS)
     hukou_code = models.CharField(_("household registration place"), max_length=6)
     work_capacity = models.CharField(_("capacity to work"), max_length=8, choices=choices.WORK_CAPACITIES)
+    # Who assessed "no capacity to work"; which bodies count is a province parameter (docs/decisions/0016).
+    work_capacity_assessed_by = models.CharField(
+        _("no capacity to work assessed by"), max_length=20, choices=choices.CAPACITY_ASSESSORS, blank=True,
+    )
     disability_type = models.CharField(_("disability type"), max_length=14, choices=choices.DISABILITY_TYPES, default="none")
     disability_grade = models.PositiveSmallIntegerField(_("disability grade"), choices=choices.DISABILITY_GRADES, default=0)
-    disability_cert_no = models.CharField(_("disability certificate number"), max_length=32, blank=True)
+    # 残疾人证号 = the ID number + two digits: an identifier like the ID itself (ADR 0024).
+    disability_cert_no_enc = models.TextField(blank=True)
+    disability_cert_no_masked = models.CharField(_("disability certificate number"), max_length=40, blank=True)
     serious_illness = models.CharField(_("serious illness"), max_length=64, blank=True)
     school_stage = models.CharField(_("school stage"), max_length=12, choices=choices.SCHOOL_STAGES, default="none")
     employment = models.CharField(_("employment"), max_length=14, choices=choices.EMPLOYMENTS)
@@ -175,9 +181,16 @@ class Expense(HouseholdItem):
 
 
 class Supporter(HouseholdItem):
-    """法定赡养/抚养/扶养义务人 living outside the household."""
+    """法定赡养/抚养/扶养义务人 living outside the household.
 
-    supported_member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("supported member"))
+    ``supported_members``: the member(s) this person is obliged to support (a son supports his
+    parents, not his orphaned nephew).  None recorded: read as every member's supporter
+    (docs/decisions/0016).
+    """
+
+    supported_members = models.ManyToManyField(
+        Member, blank=True, related_name="legal_supporters", verbose_name=_("supported members"),
+    )
     name = models.CharField(_("name"), max_length=64)
     id_number_enc = models.TextField(blank=True)
     id_number_index = models.CharField(max_length=64, blank=True, db_index=True)

@@ -69,21 +69,33 @@ def household_search(user: Any, query: str, capability: str = VIEW) -> models.Qu
     return qs
 
 
-def member_reveal_id_number(user: Any, member_pk: Any, reason: str) -> str:
-    """Show one full ID number: needs the permission, a reason, and is audited (R13).
+REVEALABLE = ("id_number", "disability_cert_no", "phone", "bank_account")
 
+
+def member_reveal(user: Any, member_pk: Any, field: str, reason: str) -> str:
+    """Show one identifier of one member in full: needs the permission and a reason; audited (R13).
+
+    The only way to see a full ID, certificate, phone or bank account number on the platform.
     Not atomic on purpose: a refused attempt is audited too, and that record must stay."""
     member = get_scoped_or_404(Member.objects.all(), user, "unmask", pk=member_pk)
     reason = normalise_text(reason or "")
-    if len(reason) < 4:
-        audit("pii.unmask", actor=user, object_type="member", object_id=member.pk, outcome="denied")
+    token = getattr(member, f"{field}_enc", "") if field in REVEALABLE else ""
+    if len(reason) < 4 or not token:
+        audit("pii.unmask", actor=user, object_type="member", object_id=member.pk, outcome="denied",
+              field=str(field)[:32])
+        if not token:
+            raise ValidationError({"field": _("This member has no such number on record.")})
         raise ValidationError({"reason": _("Give the reason for viewing the full number (at least 4 characters).")})
-    value = decrypt_field(keyring(), member.id_number_enc, table="registry_member", column="id_number", row=str(member.uid))
+    value = decrypt_field(keyring(), token, table="registry_member", column=field, row=str(member.uid))
     audit(
         "pii.unmask", actor=user, object_type="member", object_id=member.pk,
-        field="id_number", masked=member.id_number_masked, reason=reason,
+        field=field, masked=getattr(member, f"{field}_masked"), reason=reason,
     )
     return value
+
+
+def member_reveal_id_number(user: Any, member_pk: Any, reason: str) -> str:
+    return member_reveal(user, member_pk, "id_number", reason)
 
 
 def require_view(user: Any) -> None:

@@ -63,6 +63,18 @@ def clean_bank_account(raw: Any) -> str:
     return value
 
 
+def clean_certificate_number(raw: Any) -> str:
+    """A certificate number (e.g. 残疾人证号): text, spaces removed, upper case, at most 32 characters."""
+    if raw in (None, ""):
+        return ""
+    if not isinstance(raw, str):
+        raise ValidationError(_("A certificate number must be text."), code="format")
+    value = "".join(normalise_text(raw).split()).upper()
+    if len(value) > 32 or not value.replace("-", "").isalnum() or not value.isascii():
+        raise ValidationError(_("A certificate number has at most 32 letters and digits."), code="format")
+    return value
+
+
 def clean_name(raw: Any) -> str:
     value = normalise_text(str(raw or ""))
     if not value:
@@ -81,6 +93,24 @@ def clean_date(raw: Any) -> dt.date:
         return dt.date.fromisoformat(str(raw))
     except ValueError as err:
         raise ValidationError(_("Enter a valid date (YYYY-MM-DD)."), code="date") from err
+
+
+# The registry's history starts with the platform; a date before this cannot be "as recorded".
+EARLIEST_AS_OF = dt.date(1949, 10, 1)
+
+
+def clean_as_of(raw: Any, *, today: dt.date) -> dt.date:
+    """A past date to read the registry as of: YYYY-MM-DD, not after today (a clear error, never a 500)."""
+    try:
+        day = dt.date.fromisoformat(str(raw).strip())
+    except ValueError as err:
+        raise ValidationError(_("Enter a valid date (YYYY-MM-DD)."), code="date") from err
+    if day > today:
+        raise ValidationError(_("The registry can be shown as of today or an earlier date, not a future one."),
+                              code="future")
+    if day < EARLIEST_AS_OF:
+        raise ValidationError(_("Enter a date from 1949-10-01 on."), code="too_early")
+    return day
 
 
 def clean_choice(raw: Any, choices: list[tuple[Any, str]]) -> Any:

@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.hooks import household_sections
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
-from jiuzhu.apps.jobs.answers import started
-from jiuzhu.apps.jobs.services import job_start
 
 from . import history, selectors, services
-from .exports import household_csv
 from .forms import ITEM_FORMS, ITEM_TITLES, HouseholdForm, MemberForm, UnmaskForm, with_members
 from .models import Member
+from .validation import clean_as_of
 
 EDIT = "edit_registry"
 
@@ -88,10 +85,19 @@ def _data(form: Any, drop_empty: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def household_list(request: HttpRequest) -> HttpResponse:
+    """The households in scope; searching is a POST so that an ID number never lands in a URL.
+
+    URLs end up in browser histories, proxy and server logs and Referer headers; a search
+    by the full ID number (the only way to find a person by number) is therefore sent in
+    the request body, and a search in the query string is not run.
+    """
     require(request.user, selectors.VIEW)
-    query = request.GET.get("q", "").strip()
+    query = request.POST.get("q", "").strip() if request.method == "POST" else ""
     error = ""
+    if request.method == "GET" and request.GET.get("q", "").strip():
+        error = _("For privacy a search is not taken from the address bar: type it in the search box.")
     try:
         qs = (
             selectors.household_search(request.user, query)
@@ -100,33 +106,20 @@ def household_list(request: HttpRequest) -> HttpResponse:
         )
     except ValidationError as err:
         qs, error = selectors.households_for(request.user).none(), " ".join(err.messages)
-    page = Paginator(qs.order_by("code"), 50).get_page(request.GET.get("page"))
+    number = request.POST.get("page") if request.method == "POST" else request.GET.get("page")
+    page = Paginator(qs.order_by("code"), 50).get_page(number)
     template = "registry/_household_rows.html" if request.htmx else "registry/household_list.html"  # type: ignore[attr-defined]
-    return render(request, template, {"page": page, "query": query, "error": error})
+    response = render(request, template, {"page": page, "query": query, "error": error})
+    if query:
+        response["Cache-Control"] = "no-store"  # a search result is not kept in caches either
+    return response
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
 def household_export(request: HttpRequest) -> HttpResponse:
-    """CSV of the households in scope (masked), UTF-8 with BOM for Excel; audited.
-
-    Up to ``JIUZHU_JOBS["export_background_rows"]`` rows stream at once; a larger export is a job
-    (registry.export) — the page asks first, the POST queues it and answers with the job's page.
-    """
+    """The CSV of the households in scope: asked for with a purpose, approved above the cap (ADR 0025)."""
     require(request.user, "export_registry")
-    user: Any = request.user
-    if request.method == "POST":
-        return started(request, lambda: job_start(actor=user, kind="registry.export", region_code=user.region_id,
-                                                  scope_key=f"user:{user.pk}"))
-    qs = selectors.households_for(user, "export_registry")
-    rows = qs.count()
-    limit = int(settings.JIUZHU_JOBS["export_background_rows"])
-    if rows > limit:
-        return render(request, "registry/export_confirm.html", {"rows": rows, "limit": limit})
-    audit("registry.export", actor=user, rows=rows, format="csv")
-    response = StreamingHttpResponse(household_csv(qs), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="households.csv"'
-    return response
+    return redirect("privacy_export_new", kind="registry.households")
 
 
 @login_required
@@ -137,9 +130,9 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     if as_of_raw:
         try:
-            as_of = dt.date.fromisoformat(as_of_raw)
-        except ValueError:
-            error = _("Enter a valid date (YYYY-MM-DD).")
+            as_of = clean_as_of(as_of_raw, today=timezone.localdate())
+        except ValidationError as err:
+            error = " ".join(err.messages)
     state = (
         history.household_state_as_of(household, as_of)
         if as_of
@@ -154,6 +147,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "as_of": as_of,
             "error": error,
             "members_by_uid": {m["uid"]: m for m in (state or {}).get("member", [])},
+            # Ages (周岁), never birth dates, beside masked ID numbers (ADR 0024).
+            "ages_on": as_of or timezone.localdate(),
             "can_edit": request.user.has_capability(EDIT) and as_of is None,  # type: ignore[attr-defined]
             "can_unmask": request.user.has_capability("unmask"),  # type: ignore[attr-defined]
             # The apps built on the registry add their sections through core.hooks: the determination
@@ -189,7 +184,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
                 household = services.household_create(
                     actor=request.user,
                     data=_data(form),
-                    head=_data(head, ("hukou_code", "phone", "bank_account")),
+                    head=_data(head, ("hukou_code", "phone", "bank_account", "disability_cert_no")),
                 )
                 return redirect("household_detail", pk=household.pk)
             except ValidationError as err:
@@ -239,7 +234,7 @@ def member_create(request: HttpRequest, pk: int) -> HttpResponse:
         lambda version: services.member_add(
             actor=request.user,
             household=household,
-            data=_data(form, ("hukou_code",)),
+            data=_data(form, ("hukou_code", "disability_cert_no", "phone", "bank_account")),
             expected_version=version,
         ),
     )
@@ -252,13 +247,10 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         Member.objects.select_related("household"), request.user, EDIT, pk=pk
     )
     household = member.household
-    fields = [
-        f
-        for f in MemberForm.base_fields
-        if f not in ("id_number", "phone", "bank_account", "version")
-    ]
+    # Identifiers are never pre-filled: the form shows their masked value, an empty input keeps it.
+    fields = [f for f in MemberForm.base_fields if f not in (*MemberForm.IDENTIFIERS, "version")]
     initial = {f: getattr(member, f) for f in fields} | {"version": household.version}
-    form = MemberForm(request.POST or None, initial=initial, editing=True)
+    form = MemberForm(request.POST or None, initial=initial, editing=True, member=member)
     return _edit_view(
         request,
         form,
@@ -267,7 +259,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         lambda version: services.member_update(
             actor=request.user,
             member=member,
-            data=_data(form, ("id_number", "phone", "bank_account", "hukou_code")),
+            data=_data(form, (*MemberForm.IDENTIFIERS, "hukou_code")),
             expected_version=version,
         ),
         member=member,
@@ -277,28 +269,35 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+    """查看完整号码: one identifier of one member, with a reason; the only way to see it (audited)."""
     member = get_scoped_or_404(
         Member.objects.select_related("household"), request.user, "unmask", pk=pk
     )
-    form = UnmaskForm(request.POST or None)
+    data = None
+    if request.method == "POST":
+        data = request.POST.copy()
+        data.setdefault("field", "id_number")  # the ID number unless another number is chosen
+    form = UnmaskForm(data, member=member, initial={"field": request.GET.get("field", "id_number")})
     value = None
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
-                value = selectors.member_reveal_id_number(
-                    request.user, member.pk, form.cleaned_data["reason"]
+                value = selectors.member_reveal(
+                    request.user, member.pk, form.cleaned_data["field"], form.cleaned_data["reason"]
                 )
                 status = 200
             except ValidationError as err:
                 _apply_errors(form, err)
         else:  # no reason given: a refused attempt is audited like one with too short a reason
-            audit("pii.unmask", actor=request.user, object_type="member", object_id=member.pk, outcome="denied")
+            audit("pii.unmask", actor=request.user, object_type="member", object_id=member.pk, outcome="denied",
+                  field=str(request.POST.get("field", ""))[:32])
     response = render(
         request,
         "registry/member_unmask.html",
-        {"form": form, "member": member, "value": value},
+        {"form": form, "member": member, "value": value,
+         "field_label": dict(form.fields["field"].choices).get(form.data.get("field") or "id_number", "")},  # type: ignore[attr-defined]
         status=status,
     )
     response["Cache-Control"] = "no-store"
@@ -347,9 +346,10 @@ def item_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         for f in ITEM_FORMS[kind].base_fields
         if f not in ("version", "id_number")
     }
-    for fk in ("member", "supported_member"):
-        if fk in initial:
-            initial[fk] = getattr(item, f"{fk}_id") or ""
+    if "member" in initial:
+        initial["member"] = item.member_id or ""
+    if "supported_members" in initial:
+        initial["supported_members"] = [str(pk) for pk in item.supported_members.values_list("pk", flat=True)]
     initial["version"] = household.version
     form = with_members(ITEM_FORMS[kind](request.POST or None, initial=initial), household)
     return _edit_view(

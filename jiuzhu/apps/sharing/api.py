@@ -16,6 +16,8 @@ from rest_framework.views import APIView
 from jiuzhu.api.pagination import ClampedPagination
 from jiuzhu.api.serializers import StrictSerializer
 from jiuzhu.apps.core.scoping import require
+from jiuzhu.apps.privacy.config import purposes
+from jiuzhu.apps.privacy.volume import charge, listing_purpose
 from jiuzhu.rules.text import normalise_text
 
 from . import selectors, services
@@ -47,8 +49,9 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _purpose(request: Request) -> str:
-    purpose = normalise_text(request.query_params.get("purpose", ""))[:200]
-    return purpose if len(purpose) >= 4 else ""
+    """A configured purpose code, or "" (ADR 0025)."""
+    purpose = normalise_text(request.query_params.get("purpose", ""))[:40]
+    return purpose if purpose in purposes() else ""
 
 
 class SharedPeopleView(APIView):
@@ -59,22 +62,28 @@ class SharedPeopleView(APIView):
         parameters=[
             OpenApiParameter("county", str, description="6-digit county code"),
             OpenApiParameter("category", str, description="Low-income category code"),
-            OpenApiParameter("purpose", str, description="Stated purpose: adds the conditionally shared items"),
-            OpenApiParameter("page", int), OpenApiParameter("page_size", int),
+            OpenApiParameter("purpose", str, required=True,
+                             description="Purpose code (a configured one; 403 lists them), recorded"),
+            OpenApiParameter("conditional", bool,
+                             description="1: add the conditionally shared items (e.g. the full ID number)"),
+            OpenApiParameter("page", int), OpenApiParameter("page_size", int, description="At most 100 (CONFIG)"),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT, 429: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
         selectors.entry_of(request.user)
+        purpose = listing_purpose(request, "api-sharing-people")
         county = request.query_params.get("county", "")
         category = request.query_params.get("category", "")
-        purpose = _purpose(request)
         qs = selectors.people_for(request.user, county=county if county.isdigit() else "", category=category)
         paginator = ClampedPagination()
         page = paginator.paginate_queryset(qs, request, view=self) or []
-        rows = [_plain(r) for r in selectors.rows(request.user, page, purpose=purpose)]
+        charge(request.user, endpoint="api-sharing-people", rows=len(page), purpose=purpose)
+        # Every listing states its purpose; the conditionally shared items come only when asked for.
+        wanted = purpose if request.query_params.get("conditional") in ("1", "true") else ""
+        rows = [_plain(r) for r in selectors.rows(request.user, page, purpose=wanted)]
         services.audit_people_access(request.user, action="api_people", rows=len(rows), purpose=purpose,
-                                     county=county, category=category)
+                                     county=county, category=category, conditional=bool(wanted))
         return paginator.get_paginated_response(rows)
 
 

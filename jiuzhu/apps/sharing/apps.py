@@ -12,9 +12,11 @@ class SharingConfig(AppConfig):
 
         from .catalogue import check
         from .demo import demo_step
+        from .exports import register
 
         problems = check()
         if problems:  # a broken catalogue must not start: it decides what departments see
             raise RuntimeError("sharing catalogue: " + "; ".join(problems))
         register_nav(60, _("Shared data"), "sharing_catalogue", "view_share", "query_low_income")
         register_demo_step(60, "sharing", demo_step)
+        register()  # the catalogue's people as a bulk export (purpose, cap, approval: jiuzhu.apps.privacy)

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.scoping import require
-from jiuzhu.engine.exchange.report import sanitise_cell
+from jiuzhu.apps.privacy.config import purpose_choices, purposes
+from jiuzhu.apps.privacy.volume import DailyVolumeExceeded, charge
+from jiuzhu.pii.masking import mask_id_number
 from jiuzhu.rules.text import normalise_text
 
 from . import selectors, services
@@ -34,16 +35,31 @@ def filters(request: HttpRequest) -> dict[str, str]:
     return {
         "county": county if county.isdigit() and len(county) == 6 else "",
         "category": category if category in entry.categories else "",
-        "purpose": normalise_text(request.GET.get("purpose", ""))[:200],
+        "purpose": normalise_text(request.GET.get("purpose", ""))[:40],
     }
 
 
 def _cell(row: dict[str, Any], key: str) -> Any:
+    if key == "id_number_masked" and key not in row:
+        return mask_id_number(row.get("id_number") or "")
     return row.get("category_label") if key == "category" else row[key]
 
 
 def _purpose_ok(purpose: str) -> bool:
-    return len(purpose) >= 4
+    """A purpose from the configured list (ADR 0025), not any four characters."""
+    return purpose in purposes()
+
+
+def _list_fields(fields: list[str]) -> list[str]:
+    """A list page never shows full ID numbers: fifty on a screen, page after page, is a bulk read.
+
+    The full number stays where it serves one person (the person page, with a purpose) or is an
+    approved bulk disclosure (an export, the API for matching): ADR 0025.
+    """
+    if "id_number" not in fields:
+        return fields
+    masked = [] if "id_number_masked" in fields else ["id_number_masked"]
+    return [f for f in fields if f != "id_number"] + masked
 
 
 def _headers(fields: list[str]) -> list[tuple[str, Any]]:
@@ -57,10 +73,19 @@ def people(request: HttpRequest) -> HttpResponse:
     purpose = f["purpose"] if _purpose_ok(f["purpose"]) else ""
     qs = selectors.people_for(request.user, county=f["county"], category=f["category"])
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    if purpose:
+        # With a purpose the page shows the conditionally shared items (full ID numbers): such pages
+        # count against the user's daily volume like the API's (ADR 0025).
+        try:
+            charge(request.user, endpoint="sharing_people", rows=len(page.object_list), purpose=purpose)
+        except DailyVolumeExceeded as err:
+            response = render(request, "sharing/limit.html", {"error": err.payload["detail"]}, status=429)
+            response["Retry-After"] = str(err.retry_after)
+            return response
     page_rows = list(selectors.rows(request.user, page.object_list, purpose=purpose, display=True))
     services.audit_people_access(request.user, action="people", rows=len(page_rows), purpose=purpose,
                                  page=page.number, county=f["county"], category=f["category"])
-    fields = entry.fields(purpose=bool(purpose))
+    fields = _list_fields(entry.fields(purpose=bool(purpose)))
     table = [(row["ref"], [(k, _cell(row, k)) for k in fields]) for row in page_rows]
     context = {
         "entry": entry, "page": page, "table": table, "headers": _headers(fields), "filters": f,
@@ -68,6 +93,7 @@ def people(request: HttpRequest) -> HttpResponse:
         "counties": Region.objects.filter(level="county", valid_to__isnull=True).order_by("code"),
         "categories": [(c, selectors.category_label(c)) for c in sorted(entry.categories)],
         "has_conditional": len(entry.fields(purpose=True)) > len(entry.fields(purpose=False)),
+        "purposes": purpose_choices(),
         "query": urlencode({k: v for k, v in f.items() if v}),
     }
     template = "sharing/_people_rows.html" if getattr(request, "htmx", False) else "sharing/people.html"
@@ -87,43 +113,16 @@ def person(request: HttpRequest, uid: str) -> HttpResponse:
     return render(request, "sharing/person.html", {"entry": entry, "items": items, "row": row, "purpose": purpose})
 
 
-def _csv_line(values: list[Any]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf).writerow([sanitise_cell(v) if isinstance(v, str) else ("" if v is None else v) for v in values])
-    return buf.getvalue()
-
-
 @login_required
-def export(request: HttpRequest) -> StreamingHttpResponse:
-    """CSV (UTF-8 with BOM) of the catalogue's people, catalogue fields only, formula-safe; audited."""
-    entry = selectors.entry_of(request.user)
+def export(request: HttpRequest) -> HttpResponse:
+    """The catalogue's people as CSV: asked for with a purpose, approved above the cap (ADR 0025)."""
+    selectors.entry_of(request.user)
     f = filters(request)
-    purpose = f["purpose"] if _purpose_ok(f["purpose"]) else ""
-    qs = selectors.people_for(request.user, county=f["county"], category=f["category"])
-    fields = entry.fields(purpose=bool(purpose))
-    services.audit_people_access(request.user, action="export", rows=qs.count(), purpose=purpose, format="csv",
-                                 county=f["county"], category=f["category"])
-    user = request.user
-
-    def lines() -> Any:
-        yield "\ufeff"
-        yield _csv_line([str(FIELDS[k][0]) for k in fields])
-        chunk: list[Any] = []
-        for member in qs.iterator(chunk_size=1000):
-            chunk.append(member)
-            if len(chunk) == 1000:
-                yield from _chunk_lines(user, chunk, fields, purpose)
-                chunk = []
-        yield from _chunk_lines(user, chunk, fields, purpose)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="shared-people.csv"'
-    return response
-
-
-def _chunk_lines(user: Any, chunk: list[Any], fields: list[str], purpose: str) -> Any:
-    for row in selectors.rows(user, chunk, purpose=purpose, display=True):
-        yield _csv_line([_cell(row, k) for k in fields])
+    params = {k: f[k] for k in ("county", "category") if f[k]}
+    if _purpose_ok(f["purpose"]):
+        params["conditional"] = "1"  # the list showed the conditionally shared items: so may the file
+    target = reverse("privacy_export_new", kwargs={"kind": "sharing.people"})
+    return redirect(f"{target}?{urlencode(params)}" if params else target)
 
 
 @login_required

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from jiuzhu.engine.determination.batch import run_batch
+from jiuzhu.engine.determination.features import item_lines
 from jiuzhu.engine.determination.single import determine_rows, result_to_dict
 from jiuzhu.rules.determination.household import HouseholdError, parse_household
 from jiuzhu.rules.determination.paramtable import build_param_table
@@ -117,6 +118,7 @@ def _process_chunk(
         keys = {(h["county_code"], h["area_type"]) for h in rows["households"]}
         ptab = build_param_table(params, keys, as_of)
         table, ptab = determine_rows(rows, as_of, params, ptab=ptab)
+        item_detail = item_lines(rows, ptab, as_of) if explain else {}
         for row in table.to_pylist():
             n = line_of[row["household_id"]]
             if row["status"] != "ok":
@@ -125,7 +127,7 @@ def _process_chunk(
                                     f"家庭 {row['household_id']}：{row['error_zh']}", f"household {row['household_id']}: {row['error_en']}", params.version)
                 continue
             k = int(row["param_idx"])
-            res = result_to_dict(row, ptab.resolved[k], explain=explain)
+            res = result_to_dict(row, ptab.resolved[k], explain=explain, lines=item_detail.get(row["household_id"]))
             out[n] = {"line": n, **res}
     return [out[n] for n, _ in lines]
 

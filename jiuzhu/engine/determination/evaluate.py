@@ -16,9 +16,11 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from jiuzhu.engine.determination.features import MEMBER_FLAGS, PACKED_FIELDS
+from jiuzhu.engine.determination.features import MEMBER_FLAGS, PACKED_OFFSETS
+from jiuzhu.rules.determination.categories import PERSON_PRECEDENCE
 from jiuzhu.rules.determination.codes import TIERS
 from jiuzhu.rules.determination.formulas import (
+    BENEFIT_FORMULAS,
     HOUSEHOLD_OUTPUTS,
     MEMBER_OUTPUTS,
     SPECS,
@@ -26,19 +28,13 @@ from jiuzhu.rules.determination.formulas import (
 )
 from jiuzhu.rules.determination.paramtable import ParamTable
 
-__all__ = ["BENEFIT_COLUMNS", "FEATURE_INTS", "result_columns", "RESULT_SCHEMA", "evaluate_batch", "param_key_tables"]
+__all__ = [
+    "BENEFIT_COLUMNS", "FEATURE_INTS", "MEMBER_INPUTS", "RESULT_SCHEMA", "evaluate_batch", "param_key_tables", "result_columns",
+]
 
 _MIN_DAY: Final = -(2**31)
 
-BENEFIT_COLUMNS: Final[dict[str, str]] = {
-    # benefits key in results → intermediate (fen)
-    "dibao": "dibao_amount_fen",
-    "dibao_supplement": "dibao_supplement_fen",
-    "tekun_basic": "tekun_basic_fen",
-    "tekun_care": "tekun_care_fen",
-    "single_inclusion": "single_inclusion_fen",
-    "total": "total_benefit_fen",
-}
+BENEFIT_COLUMNS: Final[dict[str, str]] = BENEFIT_FORMULAS  # benefits key in results → formula (fen)
 
 _CATEGORY_ORDER: Final[tuple[str, ...]] = (
     "tekun", "dibao", "marginal", "rigid", "tekun", "dibao_individual", "other", "poverty_monitoring",
@@ -69,7 +65,8 @@ def _result_schema() -> pa.Schema:
     for name in ("county_confirmed", "poverty_monitoring", "left_improved"):
         fields.append(pa.field(name, pa.bool_()))
     fields.append(pa.field("member_ids", pa.list_(pa.string())))
-    for name in ("m_age", "m_own_counted_fen"):
+    fields.append(pa.field("member_categories", pa.list_(pa.string())))
+    for name in MEMBER_INPUTS:
         fields.append(pa.field(name, pa.list_(pa.int64())))
     for name in HOUSEHOLD_OUTPUTS:
         fields.append(pa.field(name, _arrow_type(SPECS[name].unit)))
@@ -82,7 +79,13 @@ FEATURE_INTS: Final[tuple[str, ...]] = (
     "n_members", "n_excluded", "n_no_birth", "income_counted_fen", "income_excluded_fen", "earned_fen",
     "exp_medical_fen", "exp_education_fen", "exp_rehab_fen", "financial_fen", "vehicle_max_fen",
     "vehicle_count", "real_estate_count", "business_count", "exempt_count", "able_supporters",
-    "n_supporters", "refused_day", "left_day",
+    "n_supporters", "refused_day", "left_day", "able_unlinked", "unattr_income_fen", "unattr_fin_fen",
+    "unattr_vehicle_count", "unattr_vehicle_max_fen", "unattr_re_count", "unattr_biz_count",
+)
+# member-level inputs kept in the results (the trace the sentences and parity tests read)
+MEMBER_INPUTS: Final[tuple[str, ...]] = (
+    "m_age", "m_own_counted_fen", "m_own_fin_fen", "m_own_vehicle_max_fen", "m_relation", "m_assessed_by",
+    "m_able_links", "m_own_vehicles", "m_own_real_estate", "m_own_business",
 )
 
 RESULT_SCHEMA: Final[pa.Schema] = _result_schema()
@@ -90,7 +93,7 @@ RESULT_SCHEMA: Final[pa.Schema] = _result_schema()
 _SUMMARY: Final[tuple[str, ...]] = (
     "household_id", "status", "error_code", "error_zh", "error_en", "main_category", "categories",
     "county_code", "area_type", "parameter_version", "as_of", "n_members", "per_capita_income_fen",
-    *BENEFIT_COLUMNS.values(), "member_ids", "m_tekun", "m_single",
+    *BENEFIT_COLUMNS.values(), "member_ids", "member_categories", "m_tekun", "m_single",
 )
 _STANDARD_MEMBER: Final[tuple[str, ...]] = ("m_care_level", "m_care_fen", "m_single_amount_fen", "m_supplement_fen", "m_age")
 
@@ -144,16 +147,22 @@ def _days(col: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.int64]:
 
 def _unpack(packed: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[Any]]:
     """Member fields from the packed integer (see ``features.PACKED_FIELDS``)."""
-    byte = {name: (packed >> (8 * k)) & 255 for k, (name, _) in enumerate(PACKED_FIELDS)}
-    flags = byte["flags"]
+    bits = {name: (packed >> off) & ((1 << width) - 1) for name, (off, width) in PACKED_OFFSETS.items()}
+    flags = bits["flags"]
     out: dict[str, npt.NDArray[Any]] = {
-        "m_age": byte["age"],
-        "m_work_capacity": byte["work_capacity"] - 1,
-        "m_disability_type": byte["disability_type"] - 1,
-        "m_disability_grade": byte["disability_grade"],
-        "m_school_stage": byte["school_stage"] - 1,
-        "m_employment": byte["employment"] - 1,
-        "m_adl_failed_in": byte["adl_failed"],
+        "m_age": bits["age"],
+        "m_work_capacity": bits["work_capacity"] - 1,
+        "m_disability_type": bits["disability_type"] - 1,
+        "m_disability_grade": bits["disability_grade"],
+        "m_school_stage": bits["school_stage"] - 1,
+        "m_employment": bits["employment"] - 1,
+        "m_adl_failed_in": bits["adl_failed"],
+        "m_relation": bits["relation"] - 1,
+        "m_assessed_by": bits["assessed_by"] - 1,
+        "m_own_vehicles": bits["own_vehicles"],
+        "m_own_real_estate": bits["own_real_estate"],
+        "m_own_business": bits["own_business"],
+        "m_able_links": bits["able_links"],
     }
     for k, name in enumerate(MEMBER_FLAGS):
         out[f"m_{name}"] = (flags & (1 << k)) != 0
@@ -192,6 +201,8 @@ def evaluate_batch(batch: pa.RecordBatch | pa.Table, ptab: ParamTable) -> pa.Rec
         "n_members": lengths.astype(np.int64),
         **_unpack(_ints(mf("packed"))),
         "m_own_counted_fen": _ints(mf("own_counted_fen")),
+        "m_own_fin_fen": _ints(mf("own_fin_fen")),
+        "m_own_vehicle_max_fen": _ints(mf("own_vehicle_max_fen")),
         "county_confirmed": _bools(batch.column("county_confirmed")),
         "poverty_monitoring": _bools(batch.column("poverty_monitoring")),
         "refused_day": _days(batch.column("refused_on")),
@@ -216,9 +227,9 @@ def evaluate_batch(batch: pa.RecordBatch | pa.Table, ptab: ParamTable) -> pa.Rec
     flags = np.stack([
         tier == 1, tier == 2, tier == 3, tier == 4,
         (r["n_tekun"] > 0) & ~r["tekun_household"],
-        r["n_single"] > 0,
+        r["has_single"],
         r["is_other"],
-        r["valid"] & r["poverty_monitoring"],
+        r["is_poverty_monitoring"],
     ], axis=1) if h else np.zeros((0, len(_CATEGORY_ORDER)), dtype=np.bool_)
     cat_codes = np.nonzero(flags.reshape(-1))[0] % len(_CATEGORY_ORDER)
     cat_offsets = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(flags.sum(axis=1))])
@@ -272,8 +283,10 @@ def evaluate_batch(batch: pa.RecordBatch | pa.Table, ptab: ParamTable) -> pa.Rec
     for name in ("county_confirmed", "poverty_monitoring", "left_improved"):
         cols[name] = pa.array(v[name], pa.bool_())
     cols["member_ids"] = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), mf("member_id"))
-    cols["m_age"] = _list(offsets, v["m_age"], pa.int64())
-    cols["m_own_counted_fen"] = _list(offsets, v["m_own_counted_fen"], pa.int64())
+    person = pa.array(("none", *PERSON_PRECEDENCE), pa.string()).take(pa.array(r["m_category"].astype(np.int32)))
+    cols["member_categories"] = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), person)
+    for name in MEMBER_INPUTS:
+        cols[name] = _list(offsets, v[name], pa.int64())
     for name in HOUSEHOLD_OUTPUTS:
         cols[name] = pa.array(r[name], _arrow_type(SPECS[name].unit))
     for name in MEMBER_OUTPUTS:

@@ -2,7 +2,9 @@
 
 The query aggregates members and items to one row per household (counted income in the
 window after exclusions, property by type, rigid spending, supporters, facts) with the
-counted members as a list of structs.  It is written once; the few dialect differences
+counted members as a list of structs — each member with what the per-person tests need
+(issue 15): own counted income, own property (and the household's unattributed income and
+property, shared), the able supporters recorded for that member, relation and assessment.  It is written once; the few dialect differences
 between DuckDB and Spark SQL (day numbers, integer division, ordered list aggregation) are
 filled in by :func:`feature_sql`.  The single household, the DuckDB batch and the Spark
 batch all run this same text.
@@ -25,8 +27,10 @@ import pyarrow as pa
 
 from jiuzhu.engine.determination.snapshot import EXCLUSION_FLAGS
 from jiuzhu.rules.determination.codes import (
+    ASSESSORS,
     DISABILITY_TYPES,
     EMPLOYMENT,
+    RELATIONS,
     SCHOOL_STAGES,
     WORK_CAPACITY,
 )
@@ -34,29 +38,43 @@ from jiuzhu.rules.determination.paramtable import ParamTable
 from jiuzhu.rules.identity import age_on
 from jiuzhu.rules.vocab import ADL_ITEMS
 
-__all__ = ["FEATURE_SCHEMA", "PACKED_FIELDS", "Dialect", "feature_sql", "features_from_rows", "pack_member"]
+__all__ = ["FEATURE_SCHEMA", "PACKED_FIELDS", "Dialect", "feature_sql", "features_from_rows", "item_lines", "pack_member"]
 
 Dialect = Literal["duckdb", "spark"]
 
-# Each counted member travels as (member_id, packed, own_counted_fen).  ``packed`` holds
-# eight small integers, one per byte (a list of 3-field structs aggregates far faster than
-# one of 13 fields: measured 3.1 s against 4.0 s for 1 M households):
-PACKED_FIELDS: Final[tuple[tuple[str, str], ...]] = (
-    ("age", "GREATEST(LEAST({age}, 255), 0)"),  # 周岁 on the as-of date
-    ("work_capacity", "{code:work_capacity} + 1"),  # code + 1 (0 = missing)
-    ("disability_type", "{code:disability_type} + 1"),
-    ("disability_grade", "coalesce(m.disability_grade, 0)"),
-    ("school_stage", "{code:school_stage} + 1"),
-    ("employment", "{code:employment} + 1"),
-    ("adl_failed", "{adl}"),  # self-care items that cannot be done (0–6)
-    ("flags", "{flags}"),  # 1 serious illness, 2 receiving tekun, 4 orphan, 8 difficult worker
+# Each counted member travels as (member_id, packed, own_counted_fen, own_fin_fen,
+# own_vehicle_max_fen).  ``packed`` holds small integers in bit fields (a list of few-field
+# structs aggregates far faster than one of many fields: measured 3.1 s against 4.0 s for
+# 1 M households).  (name, SQL expression, bits); every value is clamped to its width.
+PACKED_FIELDS: Final[tuple[tuple[str, str, int], ...]] = (
+    ("age", "GREATEST(LEAST({age}, 255), 0)", 8),  # 周岁 on the as-of date
+    ("work_capacity", "{code:work_capacity} + 1", 2),  # code + 1 (0 = missing)
+    ("disability_type", "{code:disability_type} + 1", 4),
+    ("disability_grade", "LEAST(coalesce(m.disability_grade, 0), 7)", 3),
+    ("school_stage", "{code:school_stage} + 1", 3),
+    ("employment", "{code:employment} + 1", 3),
+    ("adl_failed", "{adl}", 3),  # self-care items that cannot be done (0–6)
+    ("flags", "{flags}", 4),  # 1 serious illness, 2 receiving tekun, 4 orphan, 8 difficult worker
+    ("relation", "{code:relation} + 1", 4),  # relation to the head (0 = not recorded)
+    ("assessed_by", "{code:work_capacity_assessed_by} + 1", 2),  # who assessed "no capacity to work"
+    # the member's own non-exempt property (counts saturate at 15; the limits are far lower)
+    ("own_vehicles", "LEAST(coalesce(pm.vehicle_count, 0), 15)", 4),
+    ("own_real_estate", "LEAST(coalesce(pm.real_estate_count, 0), 15)", 4),
+    ("own_business", "LEAST(coalesce(pm.business_count, 0), 15)", 4),
+    ("able_links", "LEAST(coalesce(sl.able_links, 0), 15)", 4),  # able supporters recorded for this member
 )
 MEMBER_FLAGS: Final[tuple[str, ...]] = ("serious_illness", "receiving_tekun", "orphan", "difficult_worker")
+PACKED_OFFSETS: Final[dict[str, tuple[int, int]]] = {}  # name → (bit offset, width)
+_off = 0
+for _name, _expr, _bits in PACKED_FIELDS:
+    PACKED_OFFSETS[_name] = (_off, _bits)
+    _off += _bits
+assert _off <= 63, "the packed member field must stay a positive BIGINT"
 
 
 def pack_member(values: Mapping[str, int]) -> int:
     """Python twin of the SQL packing (``values`` as in ``PACKED_FIELDS``, codes already + 1)."""
-    return sum(int(values[name]) << (8 * k) for k, (name, _) in enumerate(PACKED_FIELDS))
+    return sum(int(values[name]) << PACKED_OFFSETS[name][0] for name, _, _ in PACKED_FIELDS)
 
 
 # Coded values travel into the formulas as small integers: their position in the vocabulary
@@ -68,6 +86,8 @@ CODE_TABLES: Final[dict[str, tuple[str, ...]]] = {
     "disability_type": DISABILITY_TYPES,
     "school_stage": SCHOOL_STAGES,
     "employment": EMPLOYMENT,
+    "relation": RELATIONS,
+    "work_capacity_assessed_by": ASSESSORS,
 }
 
 
@@ -151,13 +171,15 @@ def feature_sql(
     flags = " + ".join(f"CASE WHEN coalesce(m.{f}, false) THEN {1 << k} ELSE 0 END" for k, f in enumerate(MEMBER_FLAGS))
     packed = " + ".join(
         f"CAST(({_CODE_RE.sub(lambda mt: _code_case(mt.group(1)), expr).format(age=age, adl=adl, flags=flags)}) AS BIGINT)"
-        + (f" * {1 << (8 * k)}" if k else "")
-        for k, (_, expr) in enumerate(PACKED_FIELDS)
+        + (f" * {1 << PACKED_OFFSETS[name][0]}" if PACKED_OFFSETS[name][0] else "")
+        for name, expr, _ in PACKED_FIELDS
     )
     fields = [
         ("member_id", "m.member_id"),
         ("packed", packed),
         ("own_counted_fen", "CAST(coalesce(im.counted_fen, 0) AS BIGINT)"),
+        ("own_fin_fen", "CAST(coalesce(pm.financial_fen, 0) AS BIGINT)"),
+        ("own_vehicle_max_fen", "CAST(coalesce(pm.vehicle_max_fen, 0) AS BIGINT)"),
     ]
     if dialect == "duckdb":
         struct = "struct_pack(" + ", ".join(f"{n} := {e}" for n, e in fields) + ")"
@@ -172,6 +194,9 @@ def feature_sql(
     def bsum(expr: str) -> str:
         return f"CAST(coalesce(SUM({expr}), 0) AS BIGINT)"
 
+    # not counted: a subtype the parameters exclude (e.g. the basic pension, §21), or an item the
+    # caseworker marked not counted (with its reason)
+    by_caseworker = "NOT coalesce(w.counted, true)"
     if fold:
         assert excluded_subtypes is not None
         is_excl = (
@@ -179,12 +204,12 @@ def feature_sql(
             if excluded_subtypes else "false"
         )
         inc_x = f"""
-  SELECT w.household_key, w.member_key, w.income_type, ({inc_counted}) AS counted, {is_excl} AS is_excl
+  SELECT w.household_key, w.member_key, w.income_type, ({inc_counted}) AS counted, ({is_excl} OR {by_caseworker}) AS is_excl
   FROM inc_w w"""  # noqa: S608 - code constants; the subtypes (parameters) are quoted by _sql_str
     else:
         inc_x = f"""
   SELECT w.household_key, w.member_key, w.income_type, ({inc_counted}) AS counted,
-         (px.subtype IS NOT NULL) AS is_excl
+         (px.subtype IS NOT NULL OR {by_caseworker}) AS is_excl
   FROM inc_w w LEFT JOIN px ON px.param_idx = w.param_idx AND px.subtype = w.subtype"""  # noqa: S608
 
     # built only from code constants and a date (no user input reaches the SQL text)
@@ -200,7 +225,7 @@ WITH hh AS (
 ex AS (
   SELECT m.member_key FROM members m WHERE {excluded}
 ),
-inc_w AS ({_windowed(dialect, "income_items", "t.income_type, t.subtype", window if fold else None)}
+inc_w AS ({_windowed(dialect, "income_items", "t.income_type, t.subtype, t.counted", window if fold else None)}
 ),
 inc_x AS ({inc_x}
 ),
@@ -213,7 +238,8 @@ inc_m AS (
 ),
 inc_h AS (
   SELECT household_key, {bsum("counted_fen")} AS counted_fen, {bsum("excluded_fen")} AS excluded_fen,
-         {bsum("earned_fen")} AS earned_fen
+         {bsum("earned_fen")} AS earned_fen,
+         {bsum("CASE WHEN member_key IS NULL THEN counted_fen ELSE 0 END")} AS unattr_income_fen
   FROM inc_m GROUP BY household_key
 ),
 exp_w AS ({_windowed(dialect, "expenses", "t.expense_type", window if fold else None)}
@@ -225,20 +251,53 @@ exp_h AS (
          {bsum("CASE WHEN expense_type = 'rehabilitation' THEN " + inc_counted + " ELSE 0 END")} AS exp_rehab_fen
   FROM exp_w GROUP BY household_key
 ),
+prop_t AS (
+  SELECT household_key, member_key,
+         CASE WHEN NOT coalesce(exempt, false) AND property_type IN ('deposit', 'securities', 'insurance') THEN CAST(value * 100 AS BIGINT) ELSE 0 END AS fin,
+         CASE WHEN NOT coalesce(exempt, false) AND property_type = 'vehicle' THEN CAST(value * 100 AS BIGINT) END AS veh,
+         CASE WHEN NOT coalesce(exempt, false) AND property_type = 'real_estate' THEN 1 ELSE 0 END AS re,
+         CASE WHEN NOT coalesce(exempt, false) AND property_type = 'business' THEN 1 ELSE 0 END AS biz,
+         CASE WHEN coalesce(exempt, false) THEN 1 ELSE 0 END AS ex
+  FROM property_items
+),
 prop_h AS (
   SELECT household_key,
-         {bsum("CASE WHEN NOT coalesce(exempt, false) AND property_type IN ('deposit', 'securities', 'insurance') THEN CAST(value * 100 AS BIGINT) ELSE 0 END")} AS financial_fen,
-         CAST(coalesce(MAX(CASE WHEN NOT coalesce(exempt, false) AND property_type = 'vehicle' THEN CAST(value * 100 AS BIGINT) END), 0) AS BIGINT) AS vehicle_max_fen,
-         {bsum("CASE WHEN NOT coalesce(exempt, false) AND property_type = 'vehicle' THEN 1 ELSE 0 END")} AS vehicle_count,
-         {bsum("CASE WHEN NOT coalesce(exempt, false) AND property_type = 'real_estate' THEN 1 ELSE 0 END")} AS real_estate_count,
-         {bsum("CASE WHEN NOT coalesce(exempt, false) AND property_type = 'business' THEN 1 ELSE 0 END")} AS business_count,
-         {bsum("CASE WHEN coalesce(exempt, false) THEN 1 ELSE 0 END")} AS exempt_count
-  FROM property_items GROUP BY household_key
+         {bsum("fin")} AS financial_fen,
+         CAST(coalesce(MAX(veh), 0) AS BIGINT) AS vehicle_max_fen,
+         {bsum("CASE WHEN veh IS NOT NULL THEN 1 ELSE 0 END")} AS vehicle_count,
+         {bsum("re")} AS real_estate_count, {bsum("biz")} AS business_count, {bsum("ex")} AS exempt_count,
+         {bsum("CASE WHEN member_key IS NULL THEN fin ELSE 0 END")} AS unattr_fin_fen,
+         CAST(coalesce(MAX(CASE WHEN member_key IS NULL THEN veh END), 0) AS BIGINT) AS unattr_vehicle_max_fen,
+         {bsum("CASE WHEN member_key IS NULL AND veh IS NOT NULL THEN 1 ELSE 0 END")} AS unattr_vehicle_count,
+         {bsum("CASE WHEN member_key IS NULL THEN re ELSE 0 END")} AS unattr_re_count,
+         {bsum("CASE WHEN member_key IS NULL THEN biz ELSE 0 END")} AS unattr_biz_count
+  FROM prop_t GROUP BY household_key
+),
+prop_m AS (
+  SELECT member_key, {bsum("fin")} AS financial_fen, CAST(coalesce(MAX(veh), 0) AS BIGINT) AS vehicle_max_fen,
+         {bsum("CASE WHEN veh IS NOT NULL THEN 1 ELSE 0 END")} AS vehicle_count,
+         {bsum("re")} AS real_estate_count, {bsum("biz")} AS business_count
+  FROM prop_t WHERE member_key IS NOT NULL GROUP BY member_key
+),
+sup_k AS (
+  SELECT s.household_key, coalesce(s.able_to_support, true) AS able,
+         (l.supporter_id IS NOT NULL) AS linked
+  FROM supporters s
+  LEFT JOIN (SELECT DISTINCT household_key, supporter_id FROM support_links) l
+    ON l.household_key = s.household_key AND l.supporter_id = s.supporter_id
 ),
 sup_h AS (
-  SELECT household_key, {bsum("CASE WHEN coalesce(able_to_support, true) THEN 1 ELSE 0 END")} AS able_supporters,
-         CAST(COUNT(*) AS BIGINT) AS n_supporters
-  FROM supporters GROUP BY household_key
+  SELECT household_key, {bsum("CASE WHEN able THEN 1 ELSE 0 END")} AS able_supporters,
+         CAST(COUNT(*) AS BIGINT) AS n_supporters,
+         {bsum("CASE WHEN able AND NOT linked THEN 1 ELSE 0 END")} AS able_unlinked
+  FROM sup_k GROUP BY household_key
+),
+sup_l AS (
+  SELECT l.member_key, {bsum("CASE WHEN coalesce(s.able_to_support, true) THEN 1 ELSE 0 END")} AS able_links
+  FROM support_links l
+  JOIN supporters s ON s.household_key = l.household_key AND s.supporter_id = l.supporter_id
+  WHERE l.member_key IS NOT NULL
+  GROUP BY l.member_key
 ),
 mem_h AS (
   SELECT m.household_key, {members_agg} AS members,
@@ -246,6 +305,8 @@ mem_h AS (
          {bsum("CASE WHEN (NOT m.excluded) AND m.birth_date IS NULL THEN 1 ELSE 0 END")} AS n_no_birth
   FROM (SELECT m.*, ({excluded}) AS excluded FROM members m) m
   LEFT JOIN inc_m im ON im.member_key = m.member_key
+  LEFT JOIN prop_m pm ON pm.member_key = m.member_key
+  LEFT JOIN sup_l sl ON sl.member_key = m.member_key
   GROUP BY m.household_key
 )
 SELECT hh.household_id, hh.county_code, hh.area_type, hh.param_idx,
@@ -266,7 +327,14 @@ SELECT hh.household_id, hh.county_code, hh.area_type, hh.param_idx,
        CAST(coalesce(prop_h.business_count, 0) AS BIGINT) AS business_count,
        CAST(coalesce(prop_h.exempt_count, 0) AS BIGINT) AS exempt_count,
        CAST(coalesce(sup_h.able_supporters, 0) AS BIGINT) AS able_supporters,
-       CAST(coalesce(sup_h.n_supporters, 0) AS BIGINT) AS n_supporters
+       CAST(coalesce(sup_h.n_supporters, 0) AS BIGINT) AS n_supporters,
+       CAST(coalesce(sup_h.able_unlinked, 0) AS BIGINT) AS able_unlinked,
+       CAST(coalesce(inc_h.unattr_income_fen, 0) AS BIGINT) AS unattr_income_fen,
+       CAST(coalesce(prop_h.unattr_fin_fen, 0) AS BIGINT) AS unattr_fin_fen,
+       CAST(coalesce(prop_h.unattr_vehicle_count, 0) AS BIGINT) AS unattr_vehicle_count,
+       CAST(coalesce(prop_h.unattr_vehicle_max_fen, 0) AS BIGINT) AS unattr_vehicle_max_fen,
+       CAST(coalesce(prop_h.unattr_re_count, 0) AS BIGINT) AS unattr_re_count,
+       CAST(coalesce(prop_h.unattr_biz_count, 0) AS BIGINT) AS unattr_biz_count
 FROM hh
 LEFT JOIN mem_h ON mem_h.household_key = hh.household_key
 LEFT JOIN inc_h ON inc_h.household_key = hh.household_key
@@ -286,11 +354,14 @@ LEFT JOIN sup_h ON sup_h.household_key = hh.household_key
 
 MEMBER_STRUCT: Final = pa.struct([
     ("member_id", pa.string()), ("packed", pa.int64()), ("own_counted_fen", pa.int64()),
+    ("own_fin_fen", pa.int64()), ("own_vehicle_max_fen", pa.int64()),
 ])
 _INT_FEATURES: Final[tuple[str, ...]] = (
     "n_excluded", "n_no_birth", "income_counted_fen", "income_excluded_fen", "earned_fen", "exp_medical_fen",
     "exp_education_fen", "exp_rehab_fen", "financial_fen", "vehicle_max_fen", "vehicle_count",
     "real_estate_count", "business_count", "exempt_count", "able_supporters", "n_supporters",
+    "able_unlinked", "unattr_income_fen", "unattr_fin_fen", "unattr_vehicle_count", "unattr_vehicle_max_fen",
+    "unattr_re_count", "unattr_biz_count",
 )
 FEATURE_SCHEMA: Final = pa.schema([
     ("household_id", pa.string()), ("county_code", pa.string()), ("area_type", pa.string()),
@@ -324,6 +395,27 @@ def _ov_pd(item: Mapping[str, Any], w_start: date, w_end: date) -> tuple[int, in
     return ov, pd
 
 
+def _no_property() -> dict[str, int]:
+    return {"fin": 0, "vehicle_count": 0, "vehicle_max": 0, "re": 0, "biz": 0}
+
+
+def _add(f: dict[str, Any], mine: dict[str, int] | None, what: str, value: int) -> None:
+    """Add a non-exempt property item to its member's own property, or to the unattributed."""
+    if what == "vehicle":
+        if mine is None:
+            f["unattr_vehicle_count"] += 1
+            f["unattr_vehicle_max_fen"] = max(f["unattr_vehicle_max_fen"], value) if f["unattr_vehicle_count"] > 1 else value
+        else:
+            mine["vehicle_count"] += 1
+            mine["vehicle_max"] = max(mine["vehicle_max"], value) if mine["vehicle_count"] > 1 else value
+        return
+    key = {"fin": ("fin", "unattr_fin_fen"), "re": ("re", "unattr_re_count"), "biz": ("biz", "unattr_biz_count")}[what]
+    if mine is None:
+        f[key[1]] += value
+    else:
+        mine[key[0]] += value
+
+
 def features_from_rows(
     rows: Mapping[str, Sequence[Mapping[str, Any]]], ptab: ParamTable, as_of: date
 ) -> pa.RecordBatch:
@@ -344,6 +436,7 @@ def features_from_rows(
 
     income_by, exp_by = by_household("income_items"), by_household("expenses")
     prop_by, sup_by = by_household("property_items"), by_household("supporters")
+    link_by = by_household("support_links")
     out_rows: list[dict[str, Any]] = []
     for h in rows.get("households", []):
         hid = h["household_id"]
@@ -351,17 +444,22 @@ def features_from_rows(
         w_start, w_end = ptab.windows[k] if k is not None else (as_of, as_of)
         excluded_subtypes = set(ptab.excluded_subtypes[k]) if k is not None else set()
         f: dict[str, Any] = {name: 0 for name in _INT_FEATURES}
+        known = {m["member_id"] for m in members_by.get(hid, [])}  # items of other ids: unattributed
         own: dict[str | None, int] = {}
         for it in income_by.get(hid, []):
             if (hid, it.get("member_id")) in excluded_ids:
                 continue
             ov, pd = _ov_pd(it, w_start, w_end)
             counted = _prorate_py(_fen(it["amount"]), ov, pd)
-            if it.get("subtype") in excluded_subtypes:
+            if it.get("subtype") in excluded_subtypes or it.get("counted") is False:
                 f["income_excluded_fen"] += counted
                 continue
             f["income_counted_fen"] += counted
-            own[it.get("member_id")] = own.get(it.get("member_id"), 0) + counted
+            mid = it.get("member_id")
+            if mid in known:
+                own[mid] = own.get(mid, 0) + counted
+            else:
+                f["unattr_income_fen"] += counted
             if it["income_type"] in ("wages", "business"):
                 f["earned_fen"] += counted
         for it in exp_by.get(hid, []):
@@ -372,24 +470,44 @@ def features_from_rows(
             key = {"medical": "exp_medical_fen", "education": "exp_education_fen", "rehabilitation": "exp_rehab_fen"}.get(it["expense_type"])
             if key:
                 f[key] += counted
+        own_prop: dict[str, dict[str, int]] = {}
         for it in prop_by.get(hid, []):
             if it.get("exempt"):
                 f["exempt_count"] += 1
                 continue
             value = _fen(it["value"])
             ptype = it["property_type"]
+            mid = it.get("member_id")
+            mine = own_prop.setdefault(str(mid), _no_property()) if mid in known else None
             if ptype in ("deposit", "securities", "insurance"):
                 f["financial_fen"] += value
+                _add(f, mine, "fin", value)
             elif ptype == "vehicle":
                 f["vehicle_count"] += 1
                 f["vehicle_max_fen"] = max(f["vehicle_max_fen"], value) if f["vehicle_count"] > 1 else value
+                _add(f, mine, "vehicle", value)
             elif ptype == "real_estate":
                 f["real_estate_count"] += 1
+                _add(f, mine, "re", 1)
             elif ptype == "business":
                 f["business_count"] += 1
-        for s in sup_by.get(hid, []):
+                _add(f, mine, "biz", 1)
+        linked = {link["supporter_id"] for link in link_by.get(hid, []) if link.get("supporter_id") is not None}
+        able_rows: dict[str, int] = {}
+        for sup in sup_by.get(hid, []):
+            able = sup.get("able_to_support") is not False  # unknown counts as able
             f["n_supporters"] += 1
-            f["able_supporters"] += 0 if s.get("able_to_support") is False else 1  # unknown counts as able
+            f["able_supporters"] += int(able)
+            sid = sup.get("supporter_id")
+            if able and sid not in linked:
+                f["able_unlinked"] += 1
+            if able and sid is not None:
+                able_rows[sid] = able_rows.get(sid, 0) + 1
+        able_links: dict[str, int] = {}
+        for link in link_by.get(hid, []):
+            mid = link.get("member_id")
+            if mid in known and link.get("supporter_id") is not None:
+                able_links[str(mid)] = able_links.get(str(mid), 0) + able_rows.get(link["supporter_id"], 0)
         members: list[dict[str, Any]] | None = []
         for m in sorted(members_by.get(hid, []), key=lambda m: m["member_id"]):
             if (hid, m["member_id"]) in excluded_ids:
@@ -399,19 +517,28 @@ def features_from_rows(
             if m.get("birth_date") is None:
                 f["n_no_birth"] += 1
             flags = sum(1 << k for k, f in enumerate(MEMBER_FLAGS) if m.get(f))
+            mine = own_prop.get(m["member_id"], _no_property())
             members.append({
                 "member_id": m["member_id"],
                 "packed": pack_member({
                     "age": max(min(age_on(m["birth_date"], as_of), 255), 0) if m.get("birth_date") else 0,
                     "work_capacity": code_of("work_capacity", m.get("work_capacity")) + 1,
                     "disability_type": code_of("disability_type", m.get("disability_type")) + 1,
-                    "disability_grade": int(m.get("disability_grade") or 0),
+                    "disability_grade": min(int(m.get("disability_grade") or 0), 7),
                     "school_stage": code_of("school_stage", m.get("school_stage")) + 1,
                     "employment": code_of("employment", m.get("employment")) + 1,
                     "adl_failed": sum(1 for a in ADL_ITEMS if m.get(a) is False),
                     "flags": flags,
+                    "relation": code_of("relation", m.get("relation")) + 1,
+                    "assessed_by": code_of("work_capacity_assessed_by", m.get("work_capacity_assessed_by")) + 1,
+                    "own_vehicles": min(mine["vehicle_count"], 15),
+                    "own_real_estate": min(mine["re"], 15),
+                    "own_business": min(mine["biz"], 15),
+                    "able_links": min(able_links.get(m["member_id"], 0), 15),
                 }),
                 "own_counted_fen": own.get(m["member_id"], 0),
+                "own_fin_fen": mine["fin"],
+                "own_vehicle_max_fen": mine["vehicle_max"],
             })
         if not members_by.get(hid):
             members = None  # the query's LEFT JOIN gives NULL for a household without member rows
@@ -426,6 +553,88 @@ def features_from_rows(
             "members": members, **f,
         })
     return pa.RecordBatch.from_pylist(out_rows, schema=FEATURE_SCHEMA)
+
+
+def _yuan(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+def item_lines(
+    rows: Mapping[str, Sequence[Mapping[str, Any]]], ptab: ParamTable, as_of: date
+) -> dict[str, dict[str, Any]]:
+    """Per household, every income, expense and property item as the features counted it.
+
+    The same arithmetic as :func:`features_from_rows` (the pro-rating by days, the exclusions),
+    line by line, so a determination sheet can show each total as the visible sum of its
+    lines: Σ counted income = ``income_counted_fen``, Σ not counted = ``income_excluded_fen``,
+    Σ medical / education / rehabilitation = ``exp_*_fen``, Σ non-exempt financial assets =
+    ``financial_fen`` (a test holds them equal).  Amounts are yuan strings; a line of an
+    excluded member (in prison …) is shown but counted nowhere.
+    """
+    excluded_ids = {
+        (m["household_id"], m["member_id"]) for m in rows.get("members", []) if any(m.get(f) for f in EXCLUSION_FLAGS)
+    }
+    out: dict[str, dict[str, Any]] = {}
+    for h in rows.get("households", []):
+        k = ptab.index.get((h["county_code"], h["area_type"]))
+        w_start, w_end = ptab.windows[k] if k is not None else (as_of, as_of)
+        out[h["household_id"]] = {"window": [w_start.isoformat(), w_end.isoformat()],
+                                  "excluded_subtypes": sorted(ptab.excluded_subtypes[k]) if k is not None else [],
+                                  "income": [], "expenses": [], "property": []}
+    for it in rows.get("income_items", []):
+        hid = it["household_id"]
+        if hid not in out:
+            continue
+        w_start, w_end = (date.fromisoformat(out[hid]["window"][0]), date.fromisoformat(out[hid]["window"][1]))
+        ov, pd = _ov_pd(it, w_start, w_end)
+        amount = _fen(it["amount"])
+        counted = _prorate_py(amount, ov, pd)
+        if (hid, it.get("member_id")) in excluded_ids:
+            status = "member_excluded"
+        elif it.get("counted") is False:
+            status = "not_counted_caseworker"
+        elif it.get("subtype") in out[hid]["excluded_subtypes"]:
+            status = "not_counted_rule"
+        else:
+            status = "counted"
+        out[hid]["income"].append({
+            "member_id": it.get("member_id"), "income_type": it["income_type"], "subtype": it.get("subtype"),
+            "amount": _yuan(amount), "period_start": _iso(it.get("period_start") or w_start),
+            "period_end": _iso(it.get("period_end") or w_end), "period_days": max(pd, 0), "days_in_window": max(min(ov, pd), 0),
+            "prorated": 0 < ov < pd, "counted_amount": _yuan(counted), "counted_fen": counted, "status": status,
+            "reason": it.get("exclusion_reason"),
+        })
+    for it in rows.get("expenses", []):
+        hid = it["household_id"]
+        if hid not in out:
+            continue
+        w_start, w_end = (date.fromisoformat(out[hid]["window"][0]), date.fromisoformat(out[hid]["window"][1]))
+        ov, pd = _ov_pd(it, w_start, w_end)
+        amount = _fen(it["amount"])
+        counted = _prorate_py(amount, ov, pd)
+        excluded = (hid, it.get("member_id")) in excluded_ids
+        out[hid]["expenses"].append({
+            "member_id": it.get("member_id"), "expense_type": it["expense_type"], "amount": _yuan(amount),
+            "period_start": _iso(it.get("period_start") or w_start), "period_end": _iso(it.get("period_end") or w_end),
+            "period_days": max(pd, 0), "days_in_window": max(min(ov, pd), 0), "prorated": 0 < ov < pd,
+            "counted_amount": _yuan(counted), "counted_fen": counted,
+            "status": "member_excluded" if excluded else "counted",
+        })
+    for it in rows.get("property_items", []):
+        hid = it["household_id"]
+        if hid not in out:
+            continue
+        value = _fen(it["value"])
+        out[hid]["property"].append({
+            "member_id": it.get("member_id"), "property_type": it["property_type"], "value": _yuan(value),
+            "value_fen": value, "exempt": bool(it.get("exempt")),
+        })
+    return out
+
+
+def _iso(d: Any) -> str:
+    return d.isoformat() if hasattr(d, "isoformat") else str(d)
 
 
 # DuckDB's list() with FILTER over only-excluded members yields NULL (Spark: empty array);

@@ -32,6 +32,9 @@ def _money(rng: random.Random, lo: int, hi: int) -> str:
 def random_households(n: int, seed: int, as_of: date) -> list[dict[str, Any]]:
     """*n* random valid households (deterministic for a seed)."""
     rng = random.Random(seed)
+    # a second stream for the per-person data (relations, assessments, whom supporters support,
+    # own property): the households drawn from the first stream stay what they were
+    extra = random.Random(seed * 7919 + 1)
     counties = [r.code for r in regions().values() if r.level == "county"]
     out: list[dict[str, Any]] = []
     for h in range(n):
@@ -63,6 +66,14 @@ def random_households(n: int, seed: int, as_of: date) -> list[dict[str, Any]]:
             }
             for item in ADL_ITEMS:
                 m[item] = rng.random() > 0.2
+            if k > 0:
+                r = extra.random()
+                if r < 0.12:
+                    del m["relation"]  # not recorded
+                elif r < 0.3:
+                    m["relation"] = extra.choice(["other", "sibling", "child_in_law", "grandparent"])
+            if m["work_capacity"] == "none" and extra.random() < 0.6:
+                m["work_capacity_assessed_by"] = extra.choice(["labour_appraisal", "labour_appraisal", "hospital", "civil_affairs"])
             members.append(m)
         window_start = date(as_of.year - 1, as_of.month, 1)
         income = []
@@ -77,6 +88,8 @@ def random_households(n: int, seed: int, as_of: date) -> list[dict[str, Any]]:
                 "amount": _money(rng, -200 if itype == "business" and rng.random() < 0.1 else 0, max(level, 1) * 12 * size),
                 "period_start": start.isoformat(), "period_end": end.isoformat(),
             })
+            if extra.random() < 0.06:
+                income[-1].update(counted=False, exclusion_reason="经办人员核定不计入")
         props = []
         for _ in range(rng.randint(0, 3)):
             ptype = rng.choice(["deposit", "securities", "insurance", "vehicle", "real_estate", "business"])
@@ -84,6 +97,8 @@ def random_households(n: int, seed: int, as_of: date) -> list[dict[str, Any]]:
                 "member_id": None, "property_type": ptype,
                 "value": _money(rng, 0, rng.choice([5000, 30000, 80000])), "exempt": rng.random() < 0.3,
             })
+            if extra.random() < 0.6:
+                props[-1]["member_id"] = extra.choice(members)["member_id"]
         expenses = []
         for _ in range(rng.randint(0, 3)):
             start = window_start + timedelta(days=rng.randint(-100, 300))
@@ -93,10 +108,15 @@ def random_households(n: int, seed: int, as_of: date) -> list[dict[str, Any]]:
                 "amount": _money(rng, 0, rng.choice([2000, 10000, 40000])),
                 "period_start": start.isoformat(), "period_end": (start + timedelta(days=rng.randint(0, 200))).isoformat(),
             })
-        supporters = [
+        supporters: list[dict[str, Any]] = [
             {"relation": rng.choice(["child", "sibling"]), "able_to_support": rng.random() < 0.5, "reason": None}
             for _ in range(rng.choice([0, 0, 0, 1, 2]))
         ]
+        for n, sup in enumerate(supporters):
+            if extra.random() < 0.7:  # the member(s) this supporter is obliged to support
+                sup["supported_member_ids"] = [m["member_id"] for m in extra.sample(members, extra.randint(1, len(members)))]
+            if extra.random() < 0.5:
+                sup["supporter_id"] = f"{hid}-sup{n}"
         hh: dict[str, Any] = {
             "household_id": hid,
             "county_code": rng.choice(counties),

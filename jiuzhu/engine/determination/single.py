@@ -22,7 +22,7 @@ from jiuzhu.engine.determination.evaluate import (
     evaluate_batch,
     param_key_tables,
 )
-from jiuzhu.engine.determination.features import feature_sql, features_from_rows
+from jiuzhu.engine.determination.features import feature_sql, features_from_rows, item_lines
 from jiuzhu.engine.determination.snapshot import SNAPSHOT_SCHEMAS, TABLES, add_keys
 from jiuzhu.rules.determination.explain import explain_row, format_yuan
 from jiuzhu.rules.determination.formulas import HOUSEHOLD_OUTPUTS, MEMBER_OUTPUTS
@@ -109,6 +109,7 @@ def result_to_dict(
     *,
     explain: bool = False,
     intermediates: bool = False,
+    lines: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The public JSON shape of one result row (single path, batch rows and the CLI alike).
 
@@ -137,6 +138,8 @@ def result_to_dict(
     members = row["member_ids"]
     out["tekun_members"] = [m for m, t in zip(members, row["m_tekun"], strict=True) if t]
     out["individual_members"] = [m for m, t in zip(members, row["m_single"], strict=True) if t]
+    # each member's one category (mixed households: the tekun members and what the others are)
+    out["member_categories"] = dict(zip(members, row["member_categories"], strict=True))
     if intermediates:
         out["figures"] = {name: row[name] for name in (*FEATURE_INTS, *HOUSEHOLD_OUTPUTS)}
         out["member_figures"] = {
@@ -146,7 +149,7 @@ def result_to_dict(
     if explain:
         if resolved is None:
             raise ValueError("explain=True needs the resolved parameters")
-        out["explanation"] = explain_row(row, resolved)
+        out["explanation"] = explain_row(row, resolved, lines)
     return out
 
 
@@ -172,7 +175,8 @@ def determine_household(
         raise ParameterError(*err)
     table, ptab = determine_rows(rows, as_of, params, ptab=ptab)
     row = table.to_pylist()[0]
-    return result_to_dict(row, ptab.resolved[0], explain=explain, intermediates=intermediates)
+    lines = item_lines(rows, ptab, as_of)[row["household_id"]] if explain else None
+    return result_to_dict(row, ptab.resolved[0], explain=explain, intermediates=intermediates, lines=lines)
 
 
 def determine_many(

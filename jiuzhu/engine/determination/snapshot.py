@@ -11,13 +11,17 @@ table              columns
 households         household_id, county_code, area_type, refused_on, left_assistance_on,
                    left_assistance_reason, county_confirmed_hardship, poverty_monitoring
 members            household_id, member_id, person_key, birth_date, relation, work_capacity,
-                   disability_type, disability_grade, serious_illness, school_stage, employment,
-                   adl_eating … adl_bathing, in_prison, compulsory_detox, declared_missing,
-                   religious_away, military_service, orphan, receiving_tekun, difficult_worker
-income_items       household_id, member_id, income_type, subtype, amount, period_start, period_end
+                   work_capacity_assessed_by, disability_type, disability_grade, serious_illness,
+                   school_stage, employment, adl_eating … adl_bathing, in_prison, compulsory_detox,
+                   declared_missing, religious_away, military_service, orphan, receiving_tekun,
+                   difficult_worker
+income_items       household_id, member_id, income_type, subtype, amount, period_start, period_end,
+                   counted, exclusion_reason (a caseworker's exclusion; null counted = counted)
 property_items     household_id, member_id, property_type, value, exempt
 expenses           household_id, member_id, expense_type, amount, period_start, period_end
 supporters         household_id, supporter_id, relation, able_to_support, reason
+support_links      household_id, supporter_id, member_id — the member(s) each supporter is
+                   obliged to support (a supporter without links: not recorded)
 =================  ===========================================================================
 
 Every table also carries integer surrogate keys (``KEY_COLUMNS``), so the batch joins and
@@ -27,6 +31,10 @@ is unique per (household_id, member_id) of the members table, and on an item it 
 of the member with the same household_id and member_id (null when there is none).  The
 Django export uses the registry's primary keys; :func:`add_keys` derives them from the text
 ids (used by :func:`source_to_snapshot` and for in-memory tables).
+
+Columns and tables added later (``OPTIONAL``: the supporters' links, the work-capacity assessor,
+the caseworker's income exclusions) may be absent from an older snapshot: they read as null /
+empty (:func:`missing_optional`), so an older snapshot still runs.
 """
 
 from __future__ import annotations
@@ -76,6 +84,7 @@ SNAPSHOT_SCHEMAS: Final[dict[str, pa.Schema]] = {
         ("birth_date", pa.date32()),
         ("relation", pa.string()),
         ("work_capacity", pa.string()),
+        ("work_capacity_assessed_by", pa.string()),
         ("disability_type", pa.string()),
         ("disability_grade", pa.int8()),
         ("serious_illness", pa.bool_()),
@@ -97,6 +106,8 @@ SNAPSHOT_SCHEMAS: Final[dict[str, pa.Schema]] = {
         ("amount", MONEY),
         ("period_start", pa.date32()),
         ("period_end", pa.date32()),
+        ("counted", pa.bool_()),
+        ("exclusion_reason", pa.string()),
         ("household_key", pa.int64()),
         ("member_key", pa.int64()),
     ]),
@@ -107,6 +118,7 @@ SNAPSHOT_SCHEMAS: Final[dict[str, pa.Schema]] = {
         ("value", MONEY),
         ("exempt", pa.bool_()),
         ("household_key", pa.int64()),
+        ("member_key", pa.int64()),
     ]),
     "expenses": pa.schema([
         ("household_id", pa.string()),
@@ -126,12 +138,48 @@ SNAPSHOT_SCHEMAS: Final[dict[str, pa.Schema]] = {
         ("reason", pa.string()),
         ("household_key", pa.int64()),
     ]),
+    "support_links": pa.schema([
+        ("household_id", pa.string()),
+        ("supporter_id", pa.string()),
+        ("member_id", pa.string()),
+        ("household_key", pa.int64()),
+        ("member_key", pa.int64()),
+    ]),
 }
 TABLES: Final[tuple[str, ...]] = tuple(SNAPSHOT_SCHEMAS)
 KEY_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     name: tuple(c for c in ("household_key", "member_key") if c in schema.names)
     for name, schema in SNAPSHOT_SCHEMAS.items()
 }
+# Added after the first snapshots were written: absent reads as null (columns) or empty (tables).
+OPTIONAL_TABLES: Final[frozenset[str]] = frozenset({"support_links"})
+OPTIONAL_COLUMNS: Final[dict[str, frozenset[str]]] = {
+    "members": frozenset({"work_capacity_assessed_by"}),
+    "income_items": frozenset({"counted", "exclusion_reason"}),
+}
+
+
+def missing_optional(directory: str | Path) -> bool:
+    """True when the snapshot lacks an optional table or column (an older snapshot)."""
+    root = Path(directory)
+    for name in SNAPSHOT_SCHEMAS:
+        path = root / f"{name}.parquet"
+        if not path.exists():
+            if name in OPTIONAL_TABLES:
+                return True
+            continue
+        have = set(pq.read_schema(path).names)
+        if OPTIONAL_COLUMNS.get(name, frozenset()) - have:
+            return True
+    return False
+
+
+def read_table(directory: str | Path, name: str) -> pa.Table:
+    """One snapshot table, conformed to its schema (an absent optional table is empty)."""
+    path = Path(directory) / f"{name}.parquet"
+    if not path.exists() and name in OPTIONAL_TABLES:
+        return SNAPSHOT_SCHEMAS[name].empty_table()
+    return conform(pq.read_table(path), name)
 
 
 def _member_ref(household_id: pa.ChunkedArray | pa.Array, member_id: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
@@ -190,10 +238,14 @@ def validate_snapshot(directory: str | Path) -> None:
     for name, schema in SNAPSHOT_SCHEMAS.items():
         path = root / f"{name}.parquet"
         if not path.exists():
+            if name in OPTIONAL_TABLES:
+                continue
             raise ValueError(f"快照缺少表 {name}.parquet / snapshot table {name}.parquet is missing")
         have = pq.read_schema(path)
-        # the surrogate keys may be absent (an older snapshot): the batch then derives them
-        missing = [f.name for f in schema if f.name not in have.names and f.name not in KEY_COLUMNS[name]]
+        # the surrogate keys and the optional columns may be absent (an older snapshot): the
+        # batch then derives the keys and reads the optional columns as null
+        optional = set(KEY_COLUMNS[name]) | OPTIONAL_COLUMNS.get(name, frozenset())
+        missing = [f.name for f in schema if f.name not in have.names and f.name not in optional]
         if missing:
             raise ValueError(f"快照表 {name} 缺少列 {missing} / snapshot table {name} lacks columns {missing}")
 
@@ -214,7 +266,28 @@ _RENAMES: Final[dict[str, dict[str, str]]] = {
     "property_items": {"amount": "value", "is_exempt": "exempt"},
     "expenses": {"start_date": "period_start", "end_date": "period_end"},
     "supporters": {"able": "able_to_support"},
+    "support_links": {},
 }
+
+
+def _supporters_and_links(table: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """The generator writes one row per (supporter, supported member): one supporter row per
+    person (per household, keyed by a hash of the ID number — never the number itself) and one
+    link per member supported."""
+    if "supporter_id_number" not in table.column_names or "supported_member_id" not in table.column_names:
+        return table, SNAPSHOT_SCHEMAS["support_links"].empty_table()
+    sid = pa.array([k[:20] if k else None for k in _person_key(table.column("supporter_id_number")).to_pylist()], pa.string())
+    table = table.append_column("supporter_id", sid) if "supporter_id" not in table.column_names else table
+    links = pa.table({
+        "household_id": table.column("household_id"), "supporter_id": table.column("supporter_id"),
+        "member_id": table.column("supported_member_id"),
+    }).filter(pc.is_valid(table.column("supported_member_id")))
+    keep = table.drop_columns(["supporter_id_number", "supported_member_id"])
+    # first row per (household, supporter): the generator gives one person the same flags on each row
+    idx = keep.append_column("_row", pa.array(range(keep.num_rows), pa.int64()))
+    first = idx.group_by(["household_id", "supporter_id"], use_threads=False).aggregate([("_row", "min")])
+    rows = pc.sort_indices(first.column("_row_min"))
+    return keep.take(first.column("_row_min").take(rows)), links
 
 
 def source_to_snapshot(
@@ -235,6 +308,8 @@ def source_to_snapshot(
     tables: dict[str, pa.Table] = {}
     for name in TABLES:
         path = src / f"{name}.parquet"
+        if name == "support_links":
+            continue  # built from the supporters below
         if path.exists():
             table = pq.read_table(path)
         else:
@@ -265,6 +340,9 @@ def source_to_snapshot(
                     table.schema.get_field_index("disability_grade"), "disability_grade",
                     pc.cast(table.column("disability_grade"), pa.int8()),
                 )
+        if name == "supporters":
+            table, links = _supporters_and_links(table)
+            tables["support_links"] = conform(links, "support_links")
         tables[name] = conform(table, name)
     for name, table in add_keys(tables).items():
         pq.write_table(table, out / f"{name}.parquet", compression="zstd")

@@ -12,18 +12,10 @@ import datetime as dt
 
 from jiuzhu.engine.monitoring.compare import PROVINCE, settings_for
 from jiuzhu.engine.monitoring.indicators import INDICATORS, Indicator
+from jiuzhu.rules.monitoring import deadlines
 from jiuzhu.rules.params.loader import ParameterSet, load_jiangxi
 
-__all__ = ["deadlines", "lines", "main"]
-
-
-def deadlines(params: ParameterSet, severity: str, region: str, on: dt.date) -> tuple[int, int]:
-    """(days to verify, days to handle) of a severity for a region on a date."""
-    out = []
-    for what in ("verify_days", "handle_days"):
-        value = params.resolve(f"monitoring.deadline.{severity}.{what}", region, "rural", on).value
-        out.append(int(value))
-    return out[0], out[1]
+__all__ = ["lines", "main", "target_label"]
 
 
 def target_label(ind: Indicator) -> str:

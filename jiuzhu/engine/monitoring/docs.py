@@ -11,9 +11,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Final
 
-from jiuzhu.engine.monitoring.cli import deadlines, target_label
+from jiuzhu.engine.monitoring.cli import target_label
 from jiuzhu.engine.monitoring.compare import PROVINCE, settings_for
 from jiuzhu.engine.monitoring.indicators import INDICATORS, KINDS
+from jiuzhu.rules.monitoring import deadlines
 from jiuzhu.rules.params.loader import ParameterSet, load_jiangxi
 
 __all__ = ["BEGIN", "END", "indicator_table", "main"]

@@ -38,6 +38,7 @@ from .people import (
 from .regions import subdivisions
 from .world import (
     BOUNDARIES,
+    CAP_NONE,
     CAP_PARTIAL,
     CAPACITIES,
     DIS_CERT_DIGIT,
@@ -499,6 +500,10 @@ def build_members_table(w: World) -> pa.Table:
         "relation": take_strings(T.RELATIONS, w.rel),
         "hukou_code": prefixed_digits("", w.hukou, 6),
         "work_capacity": take_strings(CAPACITIES, w.capacity),
+        # working-age members without capacity to work carry the assessment that says so
+        # (劳动能力鉴定); children and the elderly are without capacity by age
+        "work_capacity_assessed_by": take_nullable(
+            ("labour_appraisal",), np.where((w.capacity == CAP_NONE) & (w.age >= 16) & (w.age < 60), 0, -1)),
         "disability_type": take_strings(DISABILITIES, w.dis_type),
         "disability_grade": pa.array(w.grade.astype(np.int8)),
         "disability_cert_no": ascii_matrix(cert_matrix(w.id_mat, w.dis_type, w.grade),

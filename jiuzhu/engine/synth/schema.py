@@ -16,7 +16,11 @@ income_type, property_type, expense_type, area_type).  Other coded columns:
   (business); rent, interest (property); pension_enterprise, alimony (transfer,
   counted); basic_pension, disability_subsidy, elderly_allowance (transfer, not
   counted, with exclusion_reason).
-- supporters.relation (the supporter's relation to the supported member):
+- members.work_capacity_assessed_by: labour_appraisal for working-age members without capacity
+  to work (null otherwise).
+- supporters: one row per (supporter, supported member); the same person supporting two
+  members (an elderly couple's son) has two rows with the same supporter_id_number.
+  supporters.relation (the supporter's relation to the supported member):
   child | parent | sibling | spouse.
 - dept feeds: see ``feeds.py`` for the code lists (status, vehicle_type, …).
 """
@@ -48,7 +52,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "members": pa.schema([
         ("member_id", S), ("household_id", S), ("id_number", S), ("name", S), ("sex", S),
         ("birth_date", D), ("relation", S), ("hukou_code", S), ("work_capacity", S),
-        ("disability_type", S), ("disability_grade", pa.int8()), ("disability_cert_no", S),
+        ("work_capacity_assessed_by", S), ("disability_type", S), ("disability_grade", pa.int8()), ("disability_cert_no", S),
         ("serious_illness", S), ("school_stage", S), ("employment", S),
         *[(item, BOOL) for item in ADL_ITEMS],
         ("phone", S), ("bank_account", S),

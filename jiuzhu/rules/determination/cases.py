@@ -20,12 +20,17 @@ household in a few lines and what the policy says should happen::
 Shortcuts (all optional): ``age`` (周岁 on the as-of date; the birthday was 30 days before)
 or ``birth_date``; ``disability: {type, grade}``; ``adl_failed: N`` (the first N of the six
 self-care items cannot be done); ``monthly_income``; income items with ``monthly`` (over
-the whole window) or ``amount`` with ``from``/``to``; expenses with ``amount`` (over the
-window); ``property``; ``supporters``; facts (``refused_on``, ``left_assistance_on``,
+the whole window) or ``amount`` with ``from``/``to`` (``not_counted: reason`` marks a
+caseworker's exclusion); expenses with ``amount`` (over the window); ``property`` (``member`` for
+a member's own); ``supporters`` (``supports: [A, B]`` the members each is obliged to support;
+without it, every member); member ``relation`` (to the head; the first member is the head, the
+others' relations are not recorded unless given) and ``work_capacity_assessed_by``; facts
+(``refused_on``, ``left_assistance_on``,
 ``left_assistance_reason``, ``county_confirmed_hardship``, ``poverty_monitoring``);
 ``params`` (what-if overrides for this case).  ``expect`` may give ``categories``,
 ``benefits`` (yuan strings), ``figures`` (named intermediates; ``*_fen`` ones in yuan
-without the suffix), ``members`` (per member: ``tekun``, ``care_level``, ``individual``)
+without the suffix), ``members`` (per member: ``tekun``, ``care_level``, ``individual``,
+``category`` — the member's one category)
 or ``error`` (an error code).
 """
 
@@ -47,8 +52,8 @@ from jiuzhu.rules.vocab import ADL_ITEMS
 __all__ = ["PolicyCase", "case_to_household", "load_cases"]
 
 _MEMBER_PASS = (
-    "relation", "work_capacity", "school_stage", "employment", "serious_illness", "receiving_tekun",
-    "orphan", "difficult_worker", "in_prison", "compulsory_detox", "declared_missing",
+    "relation", "work_capacity", "work_capacity_assessed_by", "school_stage", "employment", "serious_illness",
+    "receiving_tekun", "orphan", "difficult_worker", "in_prison", "compulsory_detox", "declared_missing",
     "religious_away", "military_service", "id_number", "person_key",
 )
 
@@ -100,7 +105,8 @@ def case_to_household(spec: Mapping[str, Any], defaults: Mapping[str, Any], hid:
         else:
             birth = years_before(as_of, int(m["age"])) - timedelta(days=30)
         out: dict[str, Any] = {"member_id": mid, "birth_date": birth.isoformat()}
-        out["relation"] = "head" if i == 0 else "other"
+        if i == 0:
+            out["relation"] = "head"  # the others' relations are not recorded unless the case says
         out["employment"] = "not_working"
         out["work_capacity"] = "full"
         for key in _MEMBER_PASS:
@@ -134,6 +140,7 @@ def case_to_household(spec: Mapping[str, Any], defaults: Mapping[str, Any], hid:
             "member_id": member_ref(it.get("member")), "income_type": it.get("type", "wages"),
             "subtype": it.get("subtype", "salary"), "amount": _s(amount),
             "period_start": start.isoformat(), "period_end": end.isoformat(),
+            **({"counted": False, "exclusion_reason": it["not_counted"]} if it.get("not_counted") else {}),
         })
     expenses = []
     for it in c.get("expenses") or []:
@@ -148,7 +155,8 @@ def case_to_household(spec: Mapping[str, Any], defaults: Mapping[str, Any], hid:
         for p in c.get("property") or []
     ]
     supporters = [
-        {"relation": s.get("relation", "child"), "able_to_support": bool(s["able"]), "reason": s.get("reason")}
+        {"relation": s.get("relation", "child"), "able_to_support": bool(s["able"]), "reason": s.get("reason"),
+         **({"supported_member_ids": [f"{hid}-{m}" for m in s["supports"]]} if s.get("supports") else {})}
         for s in c.get("supporters") or []
     ]
     household: dict[str, Any] = {

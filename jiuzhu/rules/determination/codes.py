@@ -1,4 +1,4 @@
-"""Integer codes used inside the vectorised formulas, and the category codes of results.
+"""Integer codes used inside the vectorised formulas (category labels: ``categories``).
 
 Coded values travel as strings (``jiuzhu.rules.vocab``); inside the formulas they are
 small integers: the position of the value in the tuples below (−1 = missing/unknown).
@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Final
 
-from jiuzhu.rules.vocab import DisabilityType, Employment, SchoolStage, WorkCapacity
+from jiuzhu.rules.determination.categories import CATEGORIES
+from jiuzhu.rules.vocab import (
+    CapacityAssessor,
+    DisabilityType,
+    Employment,
+    Relation,
+    SchoolStage,
+    WorkCapacity,
+)
 
 WORK_CAPACITY: Final[tuple[str, ...]] = tuple(m.value for m in WorkCapacity)
 DISABILITY_TYPES: Final[tuple[str, ...]] = tuple(m.value for m in DisabilityType)
 SCHOOL_STAGES: Final[tuple[str, ...]] = tuple(m.value for m in SchoolStage)
 EMPLOYMENT: Final[tuple[str, ...]] = tuple(m.value for m in Employment)
+RELATIONS: Final[tuple[str, ...]] = tuple(m.value for m in Relation)
+ASSESSORS: Final[tuple[str, ...]] = tuple(m.value for m in CapacityAssessor)
 
 WC_NONE: Final = WORK_CAPACITY.index(WorkCapacity.NONE.value)
 EMP_WORKING: Final[tuple[int, ...]] = (
@@ -33,16 +43,8 @@ TIER_MARGINAL: Final = 3
 TIER_RIGID: Final = 4
 TIERS: Final[tuple[str, ...]] = ("none", "tekun", "dibao", "marginal", "rigid")
 
-# Category codes in results.  Main tier first, then the categories that may overlap.
-CATEGORY_LABELS: Final[dict[str, tuple[str, str]]] = {
-    "tekun": ("特困人员", "Extreme-poverty support (tekun)"),
-    "dibao": ("最低生活保障对象", "Minimum living guarantee (dibao)"),
-    "marginal": ("低保边缘家庭", "Dibao-marginal household"),
-    "rigid": ("刚性支出困难家庭", "Rigid-expenditure hardship household"),
-    "dibao_individual": ("单独纳入低保人员", "Individually included in dibao (§15)"),
-    "other": ("其他困难人员", "Other people in difficulty"),
-    "poverty_monitoring": ("防止返贫监测对象", "Monitored against falling back into poverty"),
-}
+# Category code → (Chinese, English) label: a view of the one definition (categories.py).
+CATEGORY_LABELS: Final[dict[str, tuple[str, str]]] = {c.code: (c.label_zh, c.label_en) for c in CATEGORIES.values()}
 
 CARE_LEVELS: Final[tuple[str, ...]] = ("full_self_care", "partial_care", "total_care")
 CARE_LABELS_ZH: Final[tuple[str, ...]] = ("全自理", "半护理", "全护理")

@@ -21,6 +21,7 @@ from jiuzhu.rules.text import InputError
 from jiuzhu.rules.vocab import (
     ADL_ITEMS,
     AreaType,
+    CapacityAssessor,
     DisabilityType,
     Employment,
     ExpenseType,
@@ -213,6 +214,7 @@ def parse_household(obj: Any, as_of: date) -> dict[str, list[dict[str, Any]]]:
             "birth_date": birth,
             "relation": _code(m, "relation", where, _values(Relation)),
             "work_capacity": _code(m, "work_capacity", where, _values(WorkCapacity)),
+            "work_capacity_assessed_by": _code(m, "work_capacity_assessed_by", where, _values(CapacityAssessor)),
             "disability_type": dtype,
             "disability_grade": grade,
             "school_stage": _code(m, "school_stage", where, _values(SchoolStage), default="none"),
@@ -231,6 +233,11 @@ def parse_household(obj: Any, as_of: date) -> dict[str, list[dict[str, Any]]]:
     income: list[dict[str, Any]] = []
     for where, it in _objects(obj, "income_items"):
         start, end = _period(it, where)
+        counted = _bool(it, "counted", where)
+        reason = _str(it, "exclusion_reason", where)
+        if counted is False and reason is None:
+            # a caseworker's exclusion is never silent: the reason is shown on the sheet
+            raise _fail(f"{where}exclusion_reason", "missing", "不计入收入时须说明原因", "is required when counted is false")
         income.append({
             "household_id": hid,
             "member_id": member_ref(it, where),
@@ -239,6 +246,8 @@ def parse_household(obj: Any, as_of: date) -> dict[str, list[dict[str, Any]]]:
             "amount": _money(it, "amount", where, allow_negative=True),
             "period_start": start,
             "period_end": end,
+            "counted": counted,
+            "exclusion_reason": reason,
         })
     props: list[dict[str, Any]] = []
     for where, it in _objects(obj, "property_items"):
@@ -261,17 +270,38 @@ def parse_household(obj: Any, as_of: date) -> dict[str, list[dict[str, Any]]]:
             "period_end": end,
         })
     supporters: list[dict[str, Any]] = []
-    for where, it in _objects(obj, "supporters"):
+    links: list[dict[str, Any]] = []
+    supporter_ids: set[str] = set()
+    for n, (where, it) in enumerate(_objects(obj, "supporters")):
         able = _bool(it, "able_to_support", where)
         if able is None:
             raise _fail(f"{where}able_to_support", "missing", "必填", "is required")
+        sid = _str(it, "supporter_id", where) or f"{hid}-s{n}"
+        if sid in supporter_ids:
+            raise _fail(f"{where}supporter_id", "duplicate", f"义务人编号 {sid} 重复", f"supporter_id {sid} is duplicated")
+        supporter_ids.add(sid)
         supporters.append({
             "household_id": hid,
-            "supporter_id": _str(it, "supporter_id", where) or f"{hid}-s{i}",
+            "supporter_id": sid,
             "relation": _str(it, "relation", where),
             "able_to_support": able,
             "reason": _str(it, "reason", where),
         })
+        # the member(s) this supporter is obliged to support; absent: not recorded (docs/decisions/0016)
+        supported = it.get("supported_member_ids") or []
+        if not isinstance(supported, list):
+            raise _fail(f"{where}supported_member_ids", "type", "须为数组", "must be an array")
+        seen_links: set[str] = set()
+        for k, ref in enumerate(supported):
+            field = f"{where}supported_member_ids[{k}]"
+            if not isinstance(ref, str) or not ref.strip():
+                raise _fail(field, "type", "须为成员编号（文本）", "must be a member_id (text)")
+            if ref not in seen:
+                raise _fail(field, "member_unknown", f"成员编号 {ref} 不在 members 中", f"member_id {ref} is not among the members")
+            if ref in seen_links:
+                raise _fail(field, "duplicate", f"成员编号 {ref} 重复", f"member_id {ref} is repeated")
+            seen_links.add(ref)
+            links.append({"household_id": hid, "supporter_id": sid, "member_id": ref})
     return {
         "households": [household],
         "members": members,
@@ -279,4 +309,5 @@ def parse_household(obj: Any, as_of: date) -> dict[str, list[dict[str, Any]]]:
         "property_items": props,
         "expenses": expenses,
         "supporters": supporters,
+        "support_links": links,
     }

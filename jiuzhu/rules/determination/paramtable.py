@@ -21,12 +21,14 @@ import numpy as np
 import numpy.typing as npt
 
 from jiuzhu.rules.determination.codes import (
+    ASSESSORS,
     DISABILITY_TYPES,
     RATIO_SCALE,
     ROUNDING_MODES,
     ROUNDING_UNITS,
     SCHOOL_STAGES,
 )
+from jiuzhu.rules.determination.formulas import PARAMS
 from jiuzhu.rules.params.loader import ParameterError, ParameterSet, Resolved
 
 __all__ = ["ParamTable", "build_param_table", "income_window", "years_before"]
@@ -76,36 +78,6 @@ def _ratio(path: str, value: Any) -> int:
     return int(scaled)
 
 
-# Parameters the formulas read.  (name in the table, parameter path, converter)
-_MONEY = (
-    ("p_std_fen", "dibao.standard"),
-    ("p_care_self_fen", "tekun.care.self_care_amount"),
-)
-_RATIOS = (
-    ("p_marginal_mult", "dibao.marginal_multiplier"),
-    ("p_rigid_ratio", "rigid.expense_ratio"),
-    ("p_rigid_mult", "rigid.after_expense_multiplier"),
-    ("p_emp_rate", "income.employment_cost_rate"),
-    ("p_tekun_mult", "tekun.basic_living_multiplier"),
-    ("p_care_partial_rate", "tekun.care.partial_rate"),
-    ("p_care_total_rate", "tekun.care.total_rate"),
-    ("p_single_floor", "single.floor_rate"),
-    ("p_supp_elderly", "dibao.supplement_rate.elderly"),
-    ("p_supp_minor", "dibao.supplement_rate.minor"),
-    ("p_supp_severe", "dibao.supplement_rate.severe_disability"),
-    ("p_supp_illness", "dibao.supplement_rate.serious_illness"),
-)
-_INTS = (
-    ("p_window_months", "income.window_months"),
-    ("p_elderly_age", "tekun.elderly_age"),
-    ("p_minor_age", "tekun.minor_age"),
-    ("p_keep_age", "tekun.keep_until_age"),
-    ("p_adult_age", "dibao.minor_age"),
-    ("p_supp_elderly_age", "dibao.supplement_elderly_age"),
-    ("p_care_partial_min", "tekun.care.partial_min_failed"),
-    ("p_care_total_min", "tekun.care.total_min_failed"),
-)
-TIERS_PROPERTY = ("dibao", "marginal", "tekun")
 
 
 @dataclass
@@ -134,12 +106,10 @@ def _resolve_key(
 ) -> tuple[dict[str, Any], dict[str, Resolved], tuple[date, date], list[str]]:
     r = params.resolve_all(county, area, as_of)
     row: dict[str, Any] = {}
-    for name, path in _MONEY:
-        row[name] = _fen(r[path].value)
-    for name, path in _RATIOS:
-        row[name] = _ratio(path, r[path].value)
-    for name, path in _INTS:
-        row[name] = int(r[path].value)
+    # the parameters declared next to the formulas that read them (formulas.param)
+    for spec in PARAMS.values():
+        value = r[spec.path].value
+        row[spec.name] = _fen(value) if spec.kind == "money" else _ratio(spec.path, value) if spec.kind == "ratio" else int(value)
     basis = r["benchmark.disposable_income_basis"].value
     disp = r["benchmark.disposable_income_all"] if basis == "all" else r["benchmark.disposable_income"]
     row["p_disp_annual_fen"] = _fen(disp.value)
@@ -147,11 +117,6 @@ def _resolve_key(
     if zone not in (1, 2, 3):
         raise ParameterError("wage_zone", f"最低工资档次 {zone} 无效", f"Minimum-wage zone {zone} is invalid")
     row["p_min_wage_fen"] = _fen(r[f"wage.minimum_monthly.zone{zone}"].value)
-    for tier in TIERS_PROPERTY:
-        row[f"p_{tier}_fin_months"] = int(r[f"property.{tier}.financial_assets_months"].value)
-        row[f"p_{tier}_vehicle_max_fen"] = _fen(r[f"property.{tier}.vehicle_max_value"].value)
-        row[f"p_{tier}_re_max"] = int(r[f"property.{tier}.real_estate_max_count"].value)
-        row[f"p_{tier}_biz_max"] = int(r[f"property.{tier}.business_max_count"].value)
     # disability lists → per-type maximum grade (0 = no grade qualifies)
     for name, path in (("p_tekun_grade", "tekun.disability_no_capacity"), ("p_severe_grade", "single.severe_disability")):
         grades = [0] * len(DISABILITY_TYPES)
@@ -163,6 +128,10 @@ def _resolve_key(
         row[name] = grades
     stages = set(r["tekun.keep_school_stages"].value)
     row["p_keep_stage"] = [s in stages for s in SCHOOL_STAGES]
+    dependent = set(r["support.dependent_school_stages"].value)
+    row["p_dependent_stage"] = [s in dependent for s in SCHOOL_STAGES]
+    bodies = set(r["tekun.no_capacity_assessed_by"].value)
+    row["p_assessed_by"] = [a in bodies for a in ASSESSORS]
     scope = set(r["single.scope"].value)
     row["p_single_scope_marginal"] = "marginal" in scope
     row["p_single_scope_rigid"] = "rigid" in scope

@@ -1,6 +1,6 @@
 """Declared department feeds (部门共享数据): one :class:`Source` per file a department hands over.
 
-Pure Python, no Django.  Issue 4 §1; policy notes §3.3; RELIABILITY R22, R28–R30.
+Pure Python, no Django.  Issue 4 §1; docs/policy-notes.md §3.3; RELIABILITY R22, R28–R30.
 
 A feed is *data*, not code: its fields (name, type, required, allowed codes), its natural
 key, the fields that are personal identifiers (which the platform stores encrypted and
@@ -79,7 +79,7 @@ DEPARTMENTS: Final[Mapping[str, str]] = MappingProxyType({
     "banks": "银行（经授权）",
 })
 
-# Assistance-chain programmes (一户（人）一条救助链, issue 4 §4; policy notes §4.6) that a feed
+# Assistance-chain programmes (一户（人）一条救助链, issue 4 §4; docs/policy-notes.md §4.6) that a feed
 # can record.  code → (Chinese, English).  The platform's own decisions (dibao, tekun,
 # temporary assistance) are added to the chain by the Django side, not by feeds.
 PROGRAMMES: Final[Mapping[str, tuple[str, str]]] = MappingProxyType({

@@ -111,6 +111,11 @@ class ParameterNode:
     by_area: bool
     choices: tuple[Any, ...]
     entries: tuple[ValueEntry, ...]
+    # A local choice (地方选择): a rule the implementing opinions do not name, chosen by the
+    # province or a locality, that changes who falls into a category (listed on the parameters
+    # screen with its note and reference; issue 15 item 6).
+    local: bool = False
+    local_note: str = ""
 
     def canonical(self) -> dict[str, Any]:
         return {
@@ -121,6 +126,8 @@ class ParameterNode:
             "clause": self.clause,
             "label_zh": self.label_zh,
             "label_en": self.label_en,
+            "local": self.local,
+            "local_note": self.local_note,
             "entries": [e.canonical() for e in self.entries],
         }
 
@@ -142,6 +149,7 @@ class Resolved:
     label_en: str
     unit: str
     clause: str
+    local: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready provenance (used in explanations)."""
@@ -158,6 +166,7 @@ class Resolved:
             "label_zh": self.label_zh,
             "label_en": self.label_en,
             "unit": self.unit,
+            "local": self.local,
         }
 
 
@@ -268,7 +277,15 @@ def _parse_value(path: str, kind: str, raw: Any, choices: tuple[Any, ...]) -> An
         value = [dict(v) if isinstance(v, Mapping) else v for v in raw]
     else:  # pragma: no cover - kinds are checked before
         raise bad
-    if choices and value not in choices:
+    if choices and kind == "list":
+        unknown = [v for v in value if v not in choices]
+        if unknown:
+            raise _err(
+                "value_choice",
+                f"参数 {path} 的取值 {unknown!r} 不在允许范围 {list(choices)} 内",
+                f"Parameter {path}: {unknown!r} not among {list(choices)}",
+            )
+    elif choices and value not in choices:
         raise _err(
             "value_choice",
             f"参数 {path} 的取值 {value!r} 不在允许范围 {list(choices)} 内",
@@ -406,6 +423,8 @@ def _parse_node(path: str, spec: Any, source: str) -> ParameterNode:
         by_area=by_area,
         choices=choices,
         entries=tuple(entries),
+        local=bool(spec.get("local", False)),
+        local_note=str(spec.get("local_note", "")),
     )
 
 
@@ -580,7 +599,7 @@ class ParameterSet:
                         path=path, value=ov.value, start=date.min, end=None,
                         region=level or PROVINCE, area=key_area, ref="模拟测算覆盖值（未保存） / what-if override (not saved)",
                         demo=True, override=True, label_zh=node.label_zh, label_en=node.label_en,
-                        unit=node.unit, clause=node.clause,
+                        unit=node.unit, clause=node.clause, local=node.local,
                     )
         # 2. shipped values: county > city > province, latest `from` <= date
         earliest: date | None = None
@@ -597,7 +616,7 @@ class ParameterSet:
                     path=path, value=best.value, start=best.start, end=best.end, region=level,
                     area=key_area, ref=best.ref, demo=best.demo, override=False,
                     label_zh=node.label_zh, label_en=node.label_en, unit=node.unit,
-                    clause=node.clause,
+                    clause=node.clause, local=node.local,
                 )
         if earliest is not None and on < earliest:
             raise _err(

@@ -12,9 +12,7 @@ What the province edits with dated, approved revisions (parameters in
 condition names (``param=``).  The structure (which conditions a programme has) is code,
 reviewed like code (docs/decisions/0010-assistance-and-payments.md).
 
-The determination's categories (``jiuzhu.rules.determination``): tekun 特困, dibao 低保,
-dibao_individual 单人户纳入低保, marginal 低保边缘, rigid 刚性支出困难, other 其他困难,
-poverty_monitoring 防返贫监测.
+The determination's categories and their labels: ``jiuzhu.rules.determination.categories``.
 """
 
 from __future__ import annotations
@@ -25,6 +23,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
+from jiuzhu.rules.determination.categories import CATEGORIES
 from jiuzhu.rules.exchange.sources import DEPARTMENTS
 from jiuzhu.rules.exchange.sources import PROGRAMMES as CHAIN_PROGRAMMES
 from jiuzhu.rules.params import ParameterSet
@@ -36,10 +35,8 @@ Trigger = Literal["determination", "registry", "event", "price_index"]
 Unit = Literal["household", "member"]
 Op = Literal["in", "not_in", ">=", "<", "true", "false", "retirement_window"]
 
-CATEGORIES_ZH: Final[Mapping[str, str]] = MappingProxyType({
-    "tekun": "特困人员", "dibao": "低保对象", "dibao_individual": "单人户纳入低保", "marginal": "低保边缘家庭",
-    "rigid": "刚性支出困难家庭", "other": "其他困难家庭", "poverty_monitoring": "防返贫监测对象",
-})
+# category code → Chinese label (a view of the one definition)
+CATEGORIES_ZH: Final[Mapping[str, str]] = MappingProxyType({c.code: c.label_zh for c in CATEGORIES.values()})
 LOW_INCOME: Final = ("tekun", "dibao", "dibao_individual", "marginal", "rigid", "other", "poverty_monitoring")
 CORE: Final = ("tekun", "dibao", "dibao_individual", "marginal", "rigid")
 

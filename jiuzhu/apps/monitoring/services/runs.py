@@ -26,9 +26,9 @@ from jiuzhu.apps.exchange.outbox import enqueue_many
 from jiuzhu.apps.jobs.runner import run_inline
 from jiuzhu.apps.jobs.services import job_start
 from jiuzhu.apps.registry.models import Household, Member
-from jiuzhu.engine.monitoring.cli import deadlines
 from jiuzhu.engine.monitoring.compare import BACKENDS, settings_for
 from jiuzhu.engine.monitoring.indicators import get_indicator
+from jiuzhu.rules.monitoring import deadlines
 from jiuzhu.rules.params import ParameterSet
 
 from ..export import PROVINCE

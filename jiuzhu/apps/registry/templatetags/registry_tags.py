@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import template
@@ -10,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.apps.registry import choices
 from jiuzhu.apps.registry.history import TRACKED
+from jiuzhu.pii.masking import mask_certificate_number, mask_date
+from jiuzhu.rules.identity import age_on
 
 register = template.Library()
 
@@ -17,6 +20,7 @@ _FIELDS: dict[str, list[tuple[Any, str]]] = {
     "area_type": choices.AREA_TYPES,
     "relation": choices.RELATIONS,
     "work_capacity": choices.WORK_CAPACITIES,
+    "work_capacity_assessed_by": choices.CAPACITY_ASSESSORS,
     "disability_type": choices.DISABILITY_TYPES,
     "disability_grade": choices.DISABILITY_GRADES,
     "school_stage": choices.SCHOOL_STAGES,
@@ -47,6 +51,34 @@ def label(value: Any, field: str) -> str:
 @register.filter
 def get(mapping: dict[str, Any], key: Any) -> Any:
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def age(birth: Any, on: Any) -> Any:
+    """Age in 周岁 on a day, from a date or an ISO text (change records keep ISO text).
+
+    Pages show the age, not the birth date, beside a masked ID number: the digits the mask
+    hides are the birth date (ADR 0024).
+    """
+    try:
+        born = birth if isinstance(birth, dt.date) else dt.date.fromisoformat(str(birth))
+        return age_on(born, on)
+    except (TypeError, ValueError):
+        return ""
+
+
+# Values a change record keeps that are shown masked in the history (ADR 0024): the birth
+# date to its year; a certificate number written before it was encrypted, as its mask.
+_MASKED_IN_HISTORY = {"birth_date", "disability_cert_no"}
+
+
+@register.filter
+def shown(snapshot: dict[str, Any] | None, field: str) -> Any:
+    """The value of `field` in a change record's snapshot, as it may be shown beside a masked ID."""
+    value = snapshot.get(field) if snapshot else None
+    if value in (None, "") or field not in _MASKED_IN_HISTORY:
+        return value
+    return mask_date(value) if field == "birth_date" else mask_certificate_number(str(value))
 
 
 @register.filter

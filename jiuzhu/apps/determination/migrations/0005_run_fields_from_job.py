@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("determination", "0003_runs_are_jobs"),
+        ("determination", "0004_runs_are_jobs"),
     ]
 
     operations = [

@@ -30,7 +30,7 @@ def carry_over(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("determination", "0002_case_facts"),
+        ("determination", "0003_member_categories_and_person_totals"),
         ("jobs", "0001_job"),
         ("core", "0001_initial"),
     ]

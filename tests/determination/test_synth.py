@@ -1,8 +1,7 @@
-"""Realistic data from the synthetic generator through both paths; single-household latency."""
+"""Realistic data from the synthetic generator through both paths."""
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,8 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from jiuzhu.engine.determination.batch import run_batch
-from jiuzhu.engine.determination.sample import random_households
-from jiuzhu.engine.determination.single import determine_household, determine_rows, result_to_dict
+from jiuzhu.engine.determination.single import determine_rows, result_to_dict
 from jiuzhu.engine.determination.snapshot import TABLES, source_to_snapshot
 from jiuzhu.rules.params import ParameterSet
 
@@ -53,14 +51,5 @@ def test_synthetic_province_parity_large(tmp_path: Path, params: ParameterSet) -
     _synth_parity(50_000, tmp_path, params)
 
 
-def test_single_household_p95_under_50ms(params: ParameterSet) -> None:
-    households = random_households(200, 41, AS_OF)
-    determine_household(households[0], AS_OF, params)  # warm-up
-    times = []
-    for h in households:
-        t = time.perf_counter()
-        determine_household(h, AS_OF, params, explain=True)
-        times.append(time.perf_counter() - t)
-    times.sort()
-    p95 = times[int(0.95 * len(times))]
-    assert p95 < 0.050, f"p95 {p95 * 1000:.1f} ms"
+# The single-household latency (p95 < 50 ms on the household page) is a measurement, not a unit
+# test: bench/bench_determination_single.py, figures in docs/benchmarks.md.
