@@ -498,7 +498,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_management(name: str, rest: list[str]) -> int:
     """`jiuzhu audit …` and `jiuzhu otp …`: core's management commands, with their exit codes."""
-    _django()
+    _need_database(keys=True)
     from django.core.management import call_command
     from django.core.management.base import CommandError
 

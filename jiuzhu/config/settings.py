@@ -236,6 +236,15 @@ JIUZHU_SHARING_QUERY_LIMITS = {
     "per_day": int(os.environ.get("JIUZHU_SHARING_QUERIES_PER_DAY", "500")),
 }
 
+# Bulk disclosure of personal data (docs/privacy.md, ADR 0025): rows an export may have without a
+# second person's approval, the largest API page, records one user may list by API in a day.
+# The purposes one may state are in jiuzhu/apps/privacy/config.py (JIUZHU_EXPORT_PURPOSES overrides,
+# as JSON {"code": ["中文", "English"]}).
+JIUZHU_EXPORT_APPROVAL_ROWS = int(os.environ.get("JIUZHU_EXPORT_APPROVAL_ROWS", "2000"))
+JIUZHU_API_PAGE_SIZE_MAX = int(os.environ.get("JIUZHU_API_PAGE_SIZE_MAX", "100"))
+JIUZHU_API_DAILY_ROWS = int(os.environ.get("JIUZHU_API_DAILY_ROWS", "2000"))
+JIUZHU_EXPORT_PURPOSES = json.loads(os.environ.get("JIUZHU_EXPORT_PURPOSES", "null") or "null")
+
 # Background jobs (docs/operators.md "Jobs"): django-tasks with its database backend is the queue,
 # `jiuzhu worker` runs it; jiuzhu.apps.jobs keeps one Job record per long operation.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -251,14 +260,6 @@ JIUZHU_JOBS = {
     # Files produced by jobs (large exports) are kept this long for their starter to download.
     "file_keep_hours": float(os.environ.get("JIUZHU_JOBS_FILE_KEEP_HOURS", "24")),
 }
-# Bulk disclosure of personal data (docs/privacy.md, ADR 0025): rows an export may have without a
-# second person's approval, the largest API page, records one user may list by API in a day.
-# The purposes one may state are in jiuzhu/apps/privacy/config.py (JIUZHU_EXPORT_PURPOSES overrides,
-# as JSON {"code": ["中文", "English"]}).
-JIUZHU_EXPORT_APPROVAL_ROWS = int(os.environ.get("JIUZHU_EXPORT_APPROVAL_ROWS", "2000"))
-JIUZHU_API_PAGE_SIZE_MAX = int(os.environ.get("JIUZHU_API_PAGE_SIZE_MAX", "100"))
-JIUZHU_API_DAILY_ROWS = int(os.environ.get("JIUZHU_API_DAILY_ROWS", "2000"))
-JIUZHU_EXPORT_PURPOSES = json.loads(os.environ.get("JIUZHU_EXPORT_PURPOSES", "null") or "null")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -11,8 +11,8 @@ urlpatterns = [
     path("", include("jiuzhu.apps.monitoring.urls")),
     path("", include("jiuzhu.apps.applications.urls")),
     path("", include("jiuzhu.apps.assistance.urls")),
-    path("", include("jiuzhu.apps.jobs.urls")),
     path("", include("jiuzhu.apps.privacy.urls")),
+    path("", include("jiuzhu.apps.jobs.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("jiuzhu.api.urls")),
 ]

@@ -42,6 +42,8 @@ NEEDS_DATABASE = {
     "manage outbox_deliver": ["manage", "outbox_deliver"],
     "worker": ["worker", "--once"],
     "jobs": ["jobs", "--json"],
+    "audit verify": ["audit", "verify"],
+    "otp": ["otp", "province"],
     "serve": ["serve", "--port", "8108"],
 }
 # `jiuzhu demo` is what sets a fresh machine up (make run); the demo tests and `make run` run it.

@@ -52,7 +52,6 @@ WALK: dict[str, tuple[str, Callable[[Any], Any], Callable[[], int]]] = {
     "assistance.payroll": ("county", lambda c: c.post(reverse("assistance_payrolls"),
                                                       {"county": "360124", "month": "2026-11"}),
                            _count("assistance.Payroll")),
-    "registry.export": ("county", lambda c: c.post(reverse("household_export")), lambda: 0),
     "exchange.import": ("county", lambda c: c.post(reverse("exchange_upload"), {
         "source": "health_deaths", "file": SimpleUploadedFile("deaths.csv", _deaths_csv())}),
         _count("exchange.ImportBatch")),
@@ -119,23 +118,3 @@ def test_the_api_answers_202_with_the_jobs_url(client: Any, users: dict[str, Any
     done = client.post("/api/exchange/health_deaths/?filename=d.csv", _deaths_csv(), content_type="text/csv",
                        HTTP_AUTHORIZATION=f"Token {token.key}")
     assert done.status_code == 200 and done.json()["id"] == followed["result"]["batch"]
-
-
-def test_a_large_export_is_a_file_for_its_starter(client: Any, households: dict[str, Any]) -> None:
-    assert client.login(username="county", password=PASSWORD)
-    ask = client.get(reverse("household_export"))
-    assert ask.status_code == 200 and "生成导出文件" in ask.content.decode() and not Job.objects.exists()
-    job_url = client.post(reverse("household_export"))["Location"]
-    job = Job.objects.get(kind="registry.export")
-    execute(job.pk, job.attempt)
-    job.refresh_from_db()
-    assert job.result["rows"] == 2 and len(job.result["sm3"]) == 64  # the county's two households
-    assert reverse("job_download", args=[job.pk]) in client.get(job_url).content.decode()
-    download = client.get(reverse("job_download", args=[job.pk]))
-    content = b"".join(download.streaming_content).decode("utf-8")
-    assert download.status_code == 200 and content.startswith("\ufeff") and content.count("\n") == 3
-    assert "360124********0011" not in content and HEAD_INSIDE not in content  # households only, no IDs
-    # Someone else in scope sees the job but cannot download the starter's file.
-    assert client.login(username="province", password=PASSWORD)
-    assert client.get(job_url).status_code == 200
-    assert client.get(reverse("job_download", args=[job.pk])).status_code == 404

@@ -46,7 +46,7 @@ def _job_file(where: str, households: dict[str, Any], users: dict[str, Any]) -> 
 
     starter = users["county" if where == "inside" else "county_b"]
     name, size, sm3 = write_text_file(["\ufeff户编号\n"])
-    job = Job.objects.create(kind="registry.export", scope_key=f"user:{starter.pk}-{uuid.uuid4().hex[:8]}",
+    job = Job.objects.create(kind="registry.load", scope_key=f"user:{starter.pk}-{uuid.uuid4().hex[:8]}",
                              region_id=starter.region_id, started_by=starter, state="done", finished_at=timezone.now(),
                              result={"file": name, "filename": "households.csv", "rows": 0, "sm3": sm3})
     return {"pk": job.pk}

@@ -78,8 +78,8 @@ class Capability(models.TextChoices):
     DECIDE_APPLICATIONS = "decide_applications", _("Approve or refuse applications (county)")
     VIEW_ASSISTANCE = "view_assistance", _("See the programme matrix, matching and payments")
     MANAGE_PAYROLL = "manage_payroll", _("Generate, approve, export and reconcile monthly payrolls")
-    VIEW_JOBS = "view_jobs", _("See the background jobs in one's scope (and those one started)")
     APPROVE_EXPORTS = "approve_exports", _("Approve another person's bulk export of personal data above the cap")
+    VIEW_JOBS = "view_jobs", _("See the background jobs in one's scope (and those one started)")
 
 
 C = Capability

@@ -198,6 +198,8 @@ def export_snapshot(out_dir: Path, households: Any = None,
         if table not in counts:  # a table the registry has nothing for
             pq.write_table(schema.empty_table(), out_dir / f"{table}.parquet")
             counts[table] = 0
+    if progress:
+        progress(len(counts), len(SNAPSHOT_SCHEMAS))
     return counts
 
 

@@ -23,7 +23,7 @@ class RegistryConfig(AppConfig):
         from jiuzhu.apps.core.hooks import register_home_section, register_read_audit
 
         from . import (
-            jobs,  # noqa: F401 - declares the kinds "registry.load" and "registry.export"
+            jobs,  # noqa: F401 - declares the kind "registry.load"
             views,
         )
         from .exports import register

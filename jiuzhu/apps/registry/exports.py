@@ -1,13 +1,8 @@
-"""The registry's bulk export: the household list of one's region (ADR 0025; made by jiuzhu.apps.privacy).
-
-``household_csv`` (UTF-8 with BOM, masked, formula-safe) is the same list for the export job (registry.export).
-"""
+"""The registry's bulk export: the household list of one's region (ADR 0025; made by jiuzhu.apps.privacy)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.db.models import Count
@@ -16,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiuzhu.apps.privacy.exports import ExportKind, register_export
-from jiuzhu.engine.exchange.report import sanitise_cell
 
 from . import selectors
 
@@ -51,31 +45,3 @@ HOUSEHOLDS = ExportKind(
 
 def register() -> None:
     register_export(HOUSEHOLDS)
-
-
-CHUNK = 2000
-
-
-def csv_line(values: list[Any]) -> str:
-    buf = io.StringIO()
-    # Cells that a spreadsheet would read as a formula get a leading quote (R31): one rule for every export.
-    csv.writer(buf).writerow([sanitise_cell(v) if isinstance(v, str) else v for v in values])
-    return buf.getvalue()
-
-
-def household_csv(qs: Any, progress: Callable[[int, int], None] | None = None) -> Iterator[str]:
-    """Lines of the CSV for a queryset of households; *progress(done, total)* every chunk (a job's cancel point)."""
-    qs = qs.select_related("county", "township", "village").annotate(n_members=Count("members")).order_by("code")
-    total = qs.count() if progress else 0
-    yield "\ufeff"
-    yield csv_line([_("Household number"), _("County"), _("Township"), _("Village"), _("Urban or rural"),
-                    _("Members")])
-    done = 0
-    for h in qs.iterator(chunk_size=CHUNK):
-        yield csv_line([h.code, h.county.name, h.township.name, h.village.name, h.get_area_type_display(),
-                        h.n_members])
-        done += 1
-        if progress and done % CHUNK == 0:
-            progress(done, total)
-    if progress:
-        progress(done, total)
