@@ -56,7 +56,7 @@ WALK: dict[str, tuple[str, Callable[[Any], Any], Callable[[], int]]] = {
         "source": "health_deaths", "file": SimpleUploadedFile("deaths.csv", _deaths_csv())}),
         _count("exchange.ImportBatch")),
 }
-CLI_ONLY = {"registry.load"}  # `jiuzhu load DIR`: a directory on the server, no screen
+CLI_ONLY = {"registry.load", "cycle.monthly"}  # `jiuzhu load DIR`, `jiuzhu cycle --feeds DIR`: a directory on the server, no screen
 
 
 @pytest.fixture(autouse=True)
