@@ -172,6 +172,14 @@ def cmd_load(args: argparse.Namespace) -> int:
                    summary=lambda job: f"loaded: {job.result} (job {job.pk})")
 
 
+def cmd_cycle(args: argparse.Namespace) -> int:
+    """The monthly cycle (issue 17): one job with phases, in the foreground (or queued with --background)."""
+    _need_database(keys=True)
+    from jiuzhu.apps.cycle.cli import run
+
+    return run(month=args.month, feeds=args.feeds, backend=args.backend, as_json=args.json, background=args.background)
+
+
 def _demo_history() -> None:
     from jiuzhu.apps.core.demo_accounts import ensure_demo_users
     from jiuzhu.apps.core.models import User
@@ -615,6 +623,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir")
     p.add_argument("--background", action="store_true", help="queue the job for `jiuzhu worker` and return")
     p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("cycle", help="run the monthly cycle: import feeds, determine, compare, warn, match, payrolls")
+    p.add_argument("--month", required=True, help="YYYY-MM")
+    p.add_argument("--feeds", required=True, help="a directory of department files (`generate --out` or <source>.<fmt>)")
+    p.add_argument("--backend", choices=["duckdb", "spark"], default="duckdb", help="engine of the comparison")
+    p.add_argument("--json", action="store_true", help="print one JSON object: phases, total_seconds")
+    p.add_argument("--background", action="store_true", help="queue the job for `jiuzhu worker` and return")
+    p.set_defaults(func=cmd_cycle)
 
     p = sub.add_parser("demo", help="set up the demo: migrate, regions, keys, province, users")
     p.add_argument("--households", type=int, default=20_000)

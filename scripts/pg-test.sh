@@ -31,8 +31,11 @@ case "$cmd" in
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     as_pg "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --no-locale >/dev/null
     # fsync off: a test database is thrown away; production keeps fsync on (RELIABILITY R25).
+    # PG_FSYNC=on (benchmarks, bench/bench_cycle.py) keeps the production durability settings.
+    durability="-c fsync=off -c full_page_writes=off"
+    [ "${PG_FSYNC:-off}" = on ] && durability=""
     as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" start >/dev/null
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 $durability" start >/dev/null
     as_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres jiuzhu
     echo "postgres://postgres@127.0.0.1:$port/jiuzhu"
     ;;

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "jiuzhu.apps.exchange",
     "jiuzhu.apps.sharing",
     "jiuzhu.apps.monitoring",
+    "jiuzhu.apps.cycle",
     "jiuzhu.apps.applications",
     "jiuzhu.apps.assistance",
     "jiuzhu.apps.privacy",

@@ -15,14 +15,18 @@ __all__ = ["local_session"]
 
 
 def local_session(app_name: str = "jiuzhu", cores: int = 2, driver_memory: str | None = None) -> Any:
-    """A local SparkSession on *cores* cores (an existing session in the process is returned as is)."""
+    """A SparkSession on *cores* local cores (an existing session in the process is returned as is).
+
+    ``SPARK_MASTER`` (e.g. ``spark://127.0.0.1:7077``, a standalone cluster) replaces ``local[cores]``:
+    the engine phases of ``jiuzhu cycle --backend spark`` then run on the cluster's workers.
+    """
     # The workers run this interpreter (the project's virtualenv), not whatever python is first on PATH.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
     builder = (
-        SparkSession.builder.master(f"local[{cores}]")
+        SparkSession.builder.master(os.environ.get("SPARK_MASTER") or f"local[{cores}]")
         .appName(app_name)
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")

@@ -65,7 +65,7 @@ WALK: dict[str, tuple[str, Callable[[Any], Any], Callable[[], int]]] = {
                               _count("assistance.Adjustment")),
     "exchange.import": ("county", lambda c: _upload_and_confirm(c), _count("exchange.ImportBatch")),
 }
-CLI_ONLY = {"registry.load"}  # `jiuzhu load DIR`: a directory on the server, no screen
+CLI_ONLY = {"registry.load", "cycle.monthly"}  # `jiuzhu load DIR`, `jiuzhu cycle --feeds DIR`: a directory on the server, no screen
 
 
 @pytest.fixture(autouse=True)

@@ -36,8 +36,10 @@ from jiuzhu.apps.registry.models import (
     Supporter,
 )
 from jiuzhu.engine.determination.batch import run_batch
+from jiuzhu.engine.determination.evaluate import result_columns
 from jiuzhu.engine.determination.single import determine_household
 from jiuzhu.engine.determination.snapshot import SNAPSHOT_SCHEMAS, conform
+from jiuzhu.engine.determination.spark import run_spark
 from jiuzhu.rules.money import from_fen
 from jiuzhu.rules.params import ParameterSet
 
@@ -208,7 +210,7 @@ def determine_one(household: Household, as_of: dt.date | None = None, params: Pa
     return determine_household(interchange(household), as_of or timezone.localdate(), params or current_parameters())
 
 
-def determine_registry(ctx: Any, *, as_of: str) -> dict[str, Any]:
+def determine_registry(ctx: Any, *, as_of: str, backend: str = "duckdb") -> dict[str, Any]:
     """The job ``determination.run``: every household of the registry in batch (DuckDB), results stored in bulk.
 
     Reads and computes outside any transaction; the run and its results are written in the
@@ -222,8 +224,13 @@ def determine_registry(ctx: Any, *, as_of: str) -> dict[str, Any]:
         ctx.phase("snapshot", total=len(SNAPSHOT_SCHEMAS))
         counts = export_snapshot(snap, progress=ctx.progress)
         ctx.phase("determine", total=counts["households"])
-        run_batch(snap, on, out, params, detail="summary", progress=ctx.progress)
-        table = pq.read_table(out)
+        if backend == "spark":  # the monthly cycle's --backend spark (local, or SPARK_MASTER's cluster)
+            full = run_spark(snap, on, params)
+            table = full.select(list(result_columns("summary")))
+            ctx.progress(counts["households"])
+        else:
+            run_batch(snap, on, out, params, detail="summary", progress=ctx.progress)
+            table = pq.read_table(out)
     ctx.phase("store", total=table.num_rows)
     with ctx.commit():
         run = DeterminationRun.objects.create(job_id=ctx.job_id, as_of=on, parameter_version=params.version)

@@ -40,6 +40,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from jiuzhu.apps.core import bulkwrite
 from jiuzhu.apps.core.audit import audit
 
 from . import signing
@@ -69,6 +70,16 @@ def enqueue(department: str, topic: str, payload: dict[str, Any], key: str) -> O
     message, _ = OutboxMessage.objects.get_or_create(
         key=key, defaults={"department": department, "topic": topic, "payload": payload})
     return message
+
+
+def enqueue_many(messages: list[tuple[str, str, dict[str, Any], str]]) -> int:
+    """``enqueue`` for many messages at once: (department, topic, payload, key) each; returns how many were new.
+
+    Same semantics (the first message of a key wins), set-based: a COPY and one
+    ``INSERT … ON CONFLICT DO NOTHING`` on PostgreSQL, ``INSERT OR IGNORE`` on SQLite.
+    """
+    objs = [OutboxMessage(department=d, topic=t, payload=p, key=k) for d, t, p, k in messages]
+    return bulkwrite.create_missing(OutboxMessage, objs, ["key"])
 
 
 def config() -> dict[str, int]:

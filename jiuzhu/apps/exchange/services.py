@@ -42,6 +42,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiuzhu.apps.core import bulkwrite
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.choices import Role
 from jiuzhu.apps.core.hooks import notify
@@ -75,6 +76,7 @@ __all__ = ["STALE_TEMP_SECONDS", "ImportResult", "Preview", "allowed_sources", "
 UPLOAD = "upload_data"
 VIEW = "view_exchange"
 CHUNK = 500
+COMMIT_CHUNK = 5000  # rows stored per set-based write (one lookup, one COPY / executemany each)
 PREVIEW_ERRORS = 200
 RECORD_TABLE = DepartmentRecord._meta.db_table
 
@@ -290,7 +292,7 @@ def _commit(actor: Any, batch: ImportBatch, source: Source, checked: Checked, ho
                 continue
             pending.append(item)
             hook.tick()
-            if len(pending) >= CHUNK:
+            if len(pending) >= COMMIT_CHUNK:
                 _store(ring, locked, source, pending, counts, checked.provided)
                 pending = []
         _store(ring, locked, source, pending, counts, checked.provided)
@@ -368,13 +370,11 @@ def _store(ring: Keyring, batch: ImportBatch, source: Source, items: list[Any], 
             member_id=member["id"] if member else None, household_id=member["household_id"] if member else None,
         )
         (changed if old is not None else new).append(rec)
-    DepartmentRecord.objects.bulk_create(new)
+    # Set-based (core.bulkwrite): COPY / UPDATE … FROM on PostgreSQL, executemany on SQLite.
+    bulkwrite.create(DepartmentRecord, new)
     previous_chain: dict[int, Decimal | None] = {}
     if changed:
-        now = timezone.now()
-        for rec in changed:
-            rec.updated_at = now  # bulk_update does not apply auto_now
-        DepartmentRecord.objects.bulk_update(changed, [
+        bulkwrite.update(DepartmentRecord, changed, [
             "batch", "values_digest", "person_index", "id_number_enc", "id_number_masked", "id_upgraded_from_15",
             "secrets_enc", "payload", "event_date", "member", "household", "updated_at"])
         chained = AssistanceRecord.objects.filter(record_id__in=[r.id for r in changed])
@@ -383,7 +383,7 @@ def _store(ring: Keyring, batch: ImportBatch, source: Source, items: list[Any], 
     counts["new"] += len(new)
     counts["updated"] += len(changed)
     stored = new + changed
-    ids = dict(DepartmentRecord.objects.filter(uid__in=[r.uid for r in stored]).values_list("uid", "id"))
+    ids = {rec.uid: rec.pk for rec in stored}
     by_key = {p[0]: p[3] for p in prepared}
     values_by_uid = {rec.uid: by_key[rec.key_digest] for rec in stored}
     chained_now = _chain(batch, source, stored, ids, values_by_uid, counts)
@@ -425,7 +425,7 @@ def _chain(batch: ImportBatch, source: Source, stored: list[DepartmentRecord], i
             programme=source.programme, department=source.department, source=source.key,
             fact_key=rec.key_digest, batch=batch, record_id=ids[rec.uid], **mapping.entry(values),
         ))
-    AssistanceRecord.objects.bulk_create(entries)
+    bulkwrite.create(AssistanceRecord, entries)
     counts["assistance"] += len(entries)
     return {e.record_id for e in entries if e.record_id is not None}
 
@@ -448,7 +448,7 @@ def _conflicts(batch: ImportBatch, source: Source, stored: list[DepartmentRecord
                 out.append(RegistryConflict(member_id=rec.member_id, field=field_name, registry_value=reg,
                                             department_value=dept_value, source=source.key, batch=batch,
                                             record_id=ids[rec.uid]))
-    RegistryConflict.objects.bulk_create(out, ignore_conflicts=True)
+    bulkwrite.create_missing(RegistryConflict, out, ["member_id", "field", "source", "department_value"])
     counts["conflicts"] += len(out)
 
 

@@ -19,9 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiuzhu.apps.core import bulkwrite
 from jiuzhu.apps.core.errors import RefusedError
 from jiuzhu.apps.core.models import Region, User
-from jiuzhu.apps.exchange.outbox import enqueue
+from jiuzhu.apps.exchange.outbox import enqueue_many
 from jiuzhu.apps.jobs.runner import run_inline
 from jiuzhu.apps.jobs.services import job_start
 from jiuzhu.apps.registry.models import Household, Member
@@ -32,7 +33,6 @@ from jiuzhu.rules.params import ParameterSet
 
 from ..export import PROVINCE
 from ..models import ComparisonRun, RunMode, State, Warning, WarningEvent
-from ..selectors import unit_label
 
 TOPIC = "monitoring.warning"
 Progress = Callable[[str, int, int], None]
@@ -115,8 +115,7 @@ class _Router:
 # (SQLITE_MAX_VARIABLE_NUMBER: 32,766 by default, 250,000 in Debian's build), and the 1 M-household
 # monthly run has ~430,000 findings (docs/benchmarks.md, "Storing the findings").
 LOOKUP_CHUNK = 10_000
-
-STORE_CHUNK = 5000  # warnings stored between two progress reports (cancel points)
+STORE_CHUNK = 20_000  # warnings stored between two progress reports (cancel points)
 
 
 def _chunks(values: set[Any]) -> list[list[Any]]:
@@ -179,30 +178,37 @@ def _store_findings(run: ComparisonRun, rows: list[dict[str, Any]], params: Para
         ))
         seen.add(r["fingerprint"])
         open_subjects.add((r["indicator"], r["subject"]))
+    unit_names = dict(Region.objects.filter(code__in={w.unit_region_id for w in new}).values_list("code", "name"))
     with transaction.atomic():
+        # Set-based (core.bulkwrite: COPY on PostgreSQL, executemany on SQLite); same rows as before.
         for start in range(0, len(new), STORE_CHUNK):
-            chunk = new[start:start + STORE_CHUNK]
-            Warning.objects.bulk_create(chunk, batch_size=1000)
-            events = []
-            for w in chunk:
-                events.append(WarningEvent(warning=w, at=now, action="raise", to_state=State.RAISED,
-                                           detail={"run": run.pk}))
-                events.append(WarningEvent(warning=w, at=now, action="push", from_state=State.RAISED,
-                                           to_state=State.PUSHED, detail={"unit": unit_label(w)}))
-                if w.department:
-                    _enqueue(w)
-            WarningEvent.objects.bulk_create(events, batch_size=2000)
+            _store_chunk(run, new[start:start + STORE_CHUNK], now, unit_names)
             if progress:
                 progress(min(start + STORE_CHUNK, len(new)), len(new))
     return len(new), n_open, n_seen
 
 
-def _enqueue(w: Warning) -> None:
+def _store_chunk(run: ComparisonRun, new: list[Warning], now: dt.datetime, unit_names: dict[str, str]) -> None:
+    """One chunk of new warnings, their two events each and the departments' pushes."""
+    bulkwrite.create(Warning, new)
+    events = []
+    for w in new:
+        events.append(WarningEvent(warning_id=w.pk, at=now, action="raise", to_state=State.RAISED,
+                                   detail={"run": run.pk}))
+        events.append(WarningEvent(warning_id=w.pk, at=now, action="push", from_state=State.RAISED,
+                                   to_state=State.PUSHED,
+                                   detail={"unit": f"{unit_names.get(w.unit_region_id, '')}（{w.unit_region_id}）"}))
+    bulkwrite.create(WarningEvent, events)
+    enqueue_many([_message(w) for w in new if w.department])
+
+
+def _message(w: Warning) -> tuple[str, str, dict[str, Any], str]:
     """The department's push (masked identifiers and the blind index only), once per warning."""
-    enqueue(w.department, TOPIC, {
+    return (w.department, TOPIC, {
         "warning": str(w.uid), "indicator": w.indicator, "severity": w.severity, "kind": w.kind,
         "person_index": w.person_index, "person_masked": w.person_masked,
         "event_date": w.event_date.isoformat() if w.event_date else None,
         "verify_due": w.verify_due.isoformat(), "handle_due": w.handle_due.isoformat(),
         "unit_region": w.unit_region_id,
-    }, key=f"{TOPIC}.{w.uid}")
+    }, f"{TOPIC}.{w.uid}")
+

@@ -1,0 +1,204 @@
+"""Set-based writes for the big write paths (issue 17 §1, ADR 0032).
+
+The ORM's ``bulk_create`` prepares every value of every object field by field and, on SQLite,
+sends at most 999 bound values a statement (≈ 30 rows of a wide table). The paths that write
+hundreds of thousands of rows (department records, warnings and their events, outbox messages,
+the registry load) go through here instead, behind one vendor switch:
+
+- **PostgreSQL**: primary keys are drawn from the table's sequence in one statement, the rows go
+  in with ``COPY … FROM STDIN`` (psycopg 3's copy); rows that may already exist are copied into a
+  temporary staging table and merged with one ``INSERT … SELECT … ON CONFLICT DO NOTHING``.
+- **SQLite**: one ``executemany`` per chunk. Primary keys are ``MAX(id) + 1 …``: safe because the
+  project's SQLite transactions are ``IMMEDIATE`` (the write lock is held from ``BEGIN``), and
+  these helpers refuse to run outside a transaction.
+
+Callers keep their own transaction (atomic per batch, as before): nothing here commits.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
+from django.utils import timezone
+
+Row = tuple[Any, ...]
+
+
+def _require_transaction() -> None:
+    if not connection.in_atomic_block:
+        raise RuntimeError("bulkwrite helpers must run inside transaction.atomic()")
+
+
+def columns(model: type[models.Model]) -> list[str]:
+    return [f.column for f in model._meta.concrete_fields]
+
+
+def _adapters(model: type[models.Model]) -> dict[int, Callable[[Any], Any]]:
+    """Per column index: what the raw driver needs (JSON as text; on SQLite UUIDs as hex, UTC datetimes)."""
+    out: dict[int, Callable[[Any], Any]] = {}
+    sqlite = connection.vendor != "postgresql"
+    for i, f in enumerate(model._meta.concrete_fields):
+        internal = f.get_internal_type()
+        if internal == "JSONField":
+            out[i] = lambda v: None if v is None else json.dumps(v, cls=DjangoJSONEncoder, ensure_ascii=False)
+        elif sqlite and internal == "UUIDField":
+            out[i] = lambda v: v.hex if v is not None else None
+        elif sqlite and internal == "DateTimeField":
+            out[i] = connection.ops.adapt_datetimefield_value
+        elif sqlite and internal == "DecimalField":
+            out[i] = lambda v: None if v is None else str(v)
+    return out
+
+
+def allocate_ids(model: type[models.Model], n: int) -> list[int]:
+    """*n* fresh primary keys for *model* (inside the caller's transaction)."""
+    _require_transaction()
+    if n <= 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "  # noqa: S608
+                        "FROM generate_series(1, %s)", [n])
+            return [r[0] for r in cur.fetchall()]
+        cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
+        start = int(cur.fetchone()[0]) + 1
+    return list(range(start, start + n))
+
+
+def rows_of(model: type[models.Model], objs: Iterable[models.Model]) -> list[Row]:
+    """Column tuples of unsaved *objs* (defaults and auto_now applied, as ``save()`` would)."""
+    fields = model._meta.concrete_fields
+    now = timezone.now()
+    stamp = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    out = []
+    for obj in objs:
+        for f in stamp:
+            if getattr(obj, f.attname) is None or getattr(f, "auto_now", False):
+                setattr(obj, f.attname, now)
+        out.append(tuple(getattr(obj, f.attname) for f in fields))
+    return out
+
+
+def _adapt(model: type[models.Model], rows: Sequence[Row]) -> Sequence[Row]:
+    adapters = _adapters(model)
+    if not adapters:
+        return rows
+    converted = []
+    for row in rows:
+        values = list(row)
+        for i, adapt in adapters.items():
+            values[i] = adapt(values[i])
+        converted.append(tuple(values))
+    return converted
+
+
+def insert_rows(model: type[models.Model], rows: Sequence[Row]) -> None:
+    """Insert full column tuples (``columns(model)`` order, primary keys included)."""
+    _require_transaction()
+    if not rows:
+        return
+    table, cols = model._meta.db_table, columns(model)
+    rows = _adapt(model, rows)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:  # noqa: S608
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(cols))
+            cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)  # noqa: S608
+
+
+def create(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """``bulk_create`` without the ORM's per-value work: ids assigned, then one COPY / executemany."""
+    if not objs:
+        return
+    ids = allocate_ids(model, sum(1 for o in objs if o.pk is None))
+    it = iter(ids)
+    for obj in objs:
+        if obj.pk is None:
+            obj.pk = next(it)
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    insert_rows(model, rows_of(model, objs))
+
+
+def create_missing(model: type[models.Model], objs: Sequence[models.Model], conflict: Sequence[str]) -> int:
+    """Insert the *objs* whose *conflict* columns (a unique key) are not stored yet; returns how many.
+
+    PostgreSQL: COPY into a temporary staging table, then ``INSERT … SELECT … ON CONFLICT DO NOTHING``
+    (the sequence values of skipped rows are simply unused). SQLite: ``INSERT OR IGNORE`` in one
+    executemany. Which objects were inserted is not reported back (their ``pk`` is not set).
+    """
+    _require_transaction()
+    if not objs:
+        return 0
+    table, cols = model._meta.db_table, columns(model)
+    pk_col = model._meta.pk.column
+    data_cols = [c for c in cols if c != pk_col]
+    rows = [r[1:] for r in _adapt(model, rows_of(model, objs))] if cols[0] == pk_col else None
+    if rows is None:  # the primary key is not the first column: never the case for these tables
+        raise ValueError(f"{table}: primary key must be the first column")
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            stage = f"_stage_{table}"
+            # Unindexed, no constraints: only the data columns, dropped at the commit.
+            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS "  # noqa: S608
+                        f"SELECT {', '.join(data_cols)} FROM {table} WITH NO DATA")
+            cur.execute(f"TRUNCATE {stage}")  # noqa: S608
+            with cur.cursor.copy(f"COPY {stage} ({', '.join(data_cols)}) FROM STDIN") as copy:  # noqa: S608
+                for row in rows:
+                    copy.write_row(row)
+            keys = ", ".join(conflict)
+            cur.execute(
+                f"INSERT INTO {table} ({', '.join(data_cols)}) "  # noqa: S608
+                f"SELECT DISTINCT ON ({keys}) {', '.join(data_cols)} FROM {stage} "
+                f"ORDER BY {keys} ON CONFLICT ({keys}) DO NOTHING")
+            return int(cur.rowcount)
+        before = connection.connection.total_changes
+        marks = ", ".join(["%s"] * len(data_cols))
+        cur.executemany(f"INSERT OR IGNORE INTO {table} ({', '.join(data_cols)}) VALUES ({marks})", rows)  # noqa: S608
+        return int(connection.connection.total_changes - before)
+
+
+def update(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]) -> None:
+    """``bulk_update`` set-based: *fields* (attribute names) of stored *objs*, by primary key.
+
+    PostgreSQL: COPY the new values into a temporary table, one ``UPDATE … FROM``. SQLite: one
+    executemany of ``UPDATE … WHERE id = ?``. ``auto_now`` fields among *fields* are stamped.
+    """
+    _require_transaction()
+    if not objs:
+        return
+    meta = model._meta
+    table, pk_col = meta.db_table, meta.pk.column
+    chosen = [meta.get_field(name) for name in fields]
+    now = timezone.now()
+    for f in chosen:
+        if getattr(f, "auto_now", False):
+            for obj in objs:
+                setattr(obj, f.attname, now)
+    adapters = _adapters(model)
+    index = {f.column: i for i, f in enumerate(meta.concrete_fields)}
+    fns = [adapters.get(index[f.column], lambda v: v) for f in chosen]
+    rows = [(*(fn(getattr(o, f.attname)) for fn, f in zip(fns, chosen, strict=True)), o.pk) for o in objs]
+    cols = [f.column for f in chosen]
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            stage = f"_upd_{table}"
+            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS "  # noqa: S608
+                        f"SELECT {', '.join(cols)}, {pk_col} FROM {table} WITH NO DATA")
+            cur.execute(f"TRUNCATE {stage}")  # noqa: S608
+            with cur.cursor.copy(f"COPY {stage} ({', '.join(cols)}, {pk_col}) FROM STDIN") as copy:  # noqa: S608
+                for row in rows:
+                    copy.write_row(row)
+            sets = ", ".join(f"{c} = s.{c}" for c in cols)
+            cur.execute(f"UPDATE {table} t SET {sets} FROM {stage} s WHERE t.{pk_col} = s.{pk_col}")  # noqa: S608
+        else:
+            sets = ", ".join(f"{c} = %s" for c in cols)
+            cur.executemany(f"UPDATE {table} SET {sets} WHERE {pk_col} = %s", rows)  # noqa: S608
