@@ -16,7 +16,7 @@ from .choices import JobState
 class JobListView(APIView):
     """The 100 latest jobs in scope; ``?state=`` filters."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(operation_id="jobs_list", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
         qs = selectors.jobs_for(request.user)
         state = request.query_params.get("state", "")
@@ -26,7 +26,7 @@ class JobListView(APIView):
 
 
 class JobDetailView(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT})
+    @extend_schema(operation_id="jobs_retrieve", responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT})
     def get(self, request: Request, pk: int) -> Response:
         job = selectors.job_get(request.user, pk)
         return Response(selectors.job_json(job, job_url(request, job)))
