@@ -58,7 +58,7 @@ test-sqlite:
 
 # Every suite that touches the database runs on PostgreSQL too; the pure ones (rules, pii, engine,
 # determination engine, exchange parsing, command line) do not depend on the database and run once.
-DB_TESTS := tests/web tests/exchange_web tests/sharing tests/monitoring tests/applications tests/assistance tests/privacy tests/jobs tests/reports tests/supervision
+DB_TESTS := tests/web tests/exchange_web tests/sharing tests/monitoring tests/applications tests/assistance tests/privacy tests/jobs tests/reports tests/supervision tests/ui
 
 test-postgres:
 	@echo "== tests on PostgreSQL =="

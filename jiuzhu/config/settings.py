@@ -263,6 +263,9 @@ JIUZHU_JOBS = {
     "export_background_rows": int(os.environ.get("JIUZHU_JOBS_EXPORT_BACKGROUND_ROWS", "5000")),
     # Files produced by jobs (large exports) are kept this long for their starter to download.
     "file_keep_hours": float(os.environ.get("JIUZHU_JOBS_FILE_KEEP_HOURS", "24")),
+    # Follow-up jobs queued by events (the people-to-serve list after a determination run or an
+    # import); an operator switches them off (0) during a bulk load and runs the matching once after.
+    "follow_ups": os.environ.get("JIUZHU_JOBS_FOLLOW_UPS", "1") != "0",
 }
 
 LANGUAGE_CODE = "zh-hans"

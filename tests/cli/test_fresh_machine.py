@@ -47,6 +47,7 @@ NEEDS_DATABASE = {
     "otp": ["otp", "province"],
     "serve": ["serve", "--port", "8108"],
     "stats": ["stats", "--as-of", "2026-11-15", "--json"],
+    "cycle": ["cycle", "--month", "2026-11", "--feeds", "{dir}"],
     "whatif": ["whatif", "--as-of", "2026-11-15", "--set", "dibao.marginal_multiplier=1.8", "--json"],
 }
 # `jiuzhu demo` is what sets a fresh machine up (make run); the demo tests and `make run` run it.

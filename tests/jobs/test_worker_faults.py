@@ -45,7 +45,9 @@ def _env(db: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JIUZHU_DATABASE_URL", "JIUZHU_JOBS_"))}
     env.update(JIUZHU_SQLITE_PATH=str(db), JIUZHU_VAR_DIR=str(db.parent / f"var-{db.stem}"),
                JIUZHU_KEYRING_JSON=TEST_KEYRING, JIUZHU_JOBS_HEARTBEAT_SECONDS="0.2",
-               JIUZHU_JOBS_ABANDONED_AFTER="1", PYTHONPATH=str(ROOT), **extra)
+               JIUZHU_JOBS_ABANDONED_AFTER="1", PYTHONPATH=str(ROOT),
+               # only the job under test in the queue (no people-to-serve follow-ups)
+               JIUZHU_JOBS_FOLLOW_UPS="0", **extra)
     return env
 
 

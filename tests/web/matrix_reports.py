@@ -32,7 +32,7 @@ def _scenario(where: str, households: dict[str, Any], users: dict[str, Any]) -> 
 
     result = WhatIfResult(as_of=dt.date(2026, 10, 31), base_version="a", scenario_version="b", households=0, errors=0,
                           province=CountyFigures(), counties={}, seconds=0.0, shared_features=True).to_dict()
-    sc = Scenario.objects.create(name=f"matrix {where}", as_of=dt.date(2026, 10, 31),
+    sc = Scenario.objects.create(name=f"矩阵情景{'甲' if where == 'inside' else '乙'}", as_of=dt.date(2026, 10, 31),
                                  overrides=["dibao.marginal_multiplier=1.8"], status="done", result=result)
     return {"pk": sc.pk}
 

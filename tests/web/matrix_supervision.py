@@ -22,12 +22,12 @@ def _draw(where: str, households: dict[str, Any], users: dict[str, Any]) -> Any:
     from jiuzhu.apps.supervision.models import InspectionCase, InspectionDraw
 
     h = households[where]
-    number = f"MX{where}"
+    number = f"MX{1 if where == 'inside' else 2}"  # test data without English words (tests/ui raw-code test)
     app = Application.objects.filter(number=number).first() or Application.objects.create(
         number=number, household=h, county=h.county, township=h.township, village=h.village, channel="desk",
         applicant_name="赵六", submitted_on=dt.date(2026, 9, 1), state="approved", decided_on=dt.date(2026, 10, 1))
     d = InspectionDraw.objects.create(
-        name=f"matrix {where}", county=h.county, period_from=dt.date(2026, 7, 1), period_to=dt.date(2026, 12, 31),
+        name=f"矩阵抽查{'甲' if where == 'inside' else '乙'}", county=h.county, period_from=dt.date(2026, 7, 1), period_to=dt.date(2026, 12, 31),
         count=1, public_input="x", moment="t", seed="s", cases_hash="c", inspectors_hash="i",
         case_ids=[number], inspector_ids=[], published_until=dt.date(2999, 1, 1))
     case = InspectionCase.objects.create(draw=d, application=app, household=h, township=h.township, village=h.village)

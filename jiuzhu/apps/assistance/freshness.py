@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,6 +31,8 @@ ACTIVE = ("queued", "running")
 
 def refresh_start(*, reason: str) -> Any:
     """Queue the registry-wide matching unless one is already queued or running (returns the job or None)."""
+    if not settings.JIUZHU_JOBS.get("follow_ups", True):
+        return None  # switched off by the operator (JIUZHU_JOBS_FOLLOW_UPS=0)
     try:
         return job_start(actor=None, kind=KIND, region_code=PROVINCE, channel="system",
                          params={"as_of": timezone.localdate().isoformat(), "county": None,
