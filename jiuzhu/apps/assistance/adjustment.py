@@ -193,7 +193,7 @@ def adjustment_approve(*, actor: Any, adjustment: Adjustment, note: str = "") ->
     """Four eyes: a person other than the run's starter approves; the changed amounts take effect dated."""
     _check(actor, adjustment)
     with transaction.atomic():
-        adj: Adjustment = Adjustment.objects.select_for_update().select_related("job").get(pk=adjustment.pk)
+        adj: Adjustment = Adjustment.objects.select_for_update(of=("self",)).select_related("job").get(pk=adjustment.pk)
         if adj.status != AdjustmentStatus.PROPOSED:
             raise AdjustmentError("state", f"该调标清单的状态为“{adj.get_status_display()}”，不能审批",
                                   "Only a list awaiting approval can be approved")
