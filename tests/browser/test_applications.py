@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.test_journey import login
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -165,10 +167,7 @@ def test_refusal_and_approval_letters(browser: Any, live_server: Any, users: dic
     refused = run(staff["county"], refused, "refuse", D(2026, 10, 9), "家庭人均收入高于低保标准")
 
     page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "county")
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
+    login(page, live_server.url, "county")  # password, then the second factor
     page.goto(f"{live_server.url}/applications/{refused.pk}/")
     page.wait_for_selector("text=决定书（PDF）")
     page.screenshot(path=str(SHOTS / "letter-0-case.png"), full_page=True)

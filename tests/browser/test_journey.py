@@ -190,7 +190,6 @@ def test_department_upload_preview_and_mapping_journey(page: Any, live_server: A
     import openpyxl
 
     from jiuzhu.apps.exchange.models import ImportBatch
-    from tests.conftest import PASSWORD
 
     settings.JIUZHU_EXCHANGE_DIR = str(tmp_path / "exchange")
     wb = openpyxl.Workbook()
@@ -219,10 +218,7 @@ def test_department_upload_preview_and_mapping_journey(page: Any, live_server: A
     path.write_bytes(bio.getvalue())
 
     base = live_server.url
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", "department")
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
+    login(page, base, "department")
     page.goto(f"{base}/exchange/upload/")
     page.select_option("#id_source", "medical_insurance_settlements")
     page.set_input_files("#id_file", str(path))

@@ -44,6 +44,7 @@ def test_standard_rise_reaches_the_payroll(page: Any, live_server: Any, users: d
     login(page, base, "county")
     page.goto(f"{base}/policy/revisions/")
     page.screenshot(path=str(SHOTS / "40-revision-to-approve.png"), full_page=True)
+    page.once("dialog", lambda dialog: dialog.accept())  # the approval asks for confirmation first
     page.click(f"form[action='/policy/revisions/{rev.pk}/decide/'] button[value=approve]")
     page.wait_for_load_state()
     job = Job.objects.get(kind="assistance.adjustment")  # queued by the approval
