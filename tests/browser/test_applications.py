@@ -6,7 +6,6 @@ first ones, its receipt and status check (with and without JavaScript), and the 
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -18,7 +17,6 @@ import pytest
 from tests.browser.test_journey import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"

@@ -19,7 +19,10 @@ STRONG_SECRET = "k3J9x!Qp2@Lm7#Vb4$Nz8%Rt1^Wc6&Hy5*Ds0(Fg)Ae-Uo+Ij=Pl?Ks"
 
 
 def _run(env: dict[str, str], *args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("JIUZHU_")}
+    # The child sees the operator's environment, not the test run's switches (JIUZHU_*, or a
+    # DJANGO_ALLOW_ASYNC_UNSAFE a browser test may have set).
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith("JIUZHU_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     base.update({"PYTHONPATH": str(ROOT), "JIUZHU_VAR_DIR": str(tmp_path), **env})
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=300)
 
