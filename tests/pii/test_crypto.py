@@ -19,8 +19,10 @@ from jiuzhu.pii.crypto import (
     Keyring,
     KeyringError,
     blind_index,
+    blind_indexes,
     decrypt_field,
     encrypt_field,
+    encrypt_fields,
     self_test,
     token_version,
 )
@@ -414,3 +416,59 @@ def test_blind_index_is_injective_in_practice(a: str, b: str) -> None:
     ia = blind_index(RING, a, purpose="id_number")
     ib = blind_index(RING, b, purpose="id_number")
     assert (ia == ib) == (a == b)
+
+
+# --------------------------------------------------------------------------- batch paths (ADR 0042)
+
+
+@given(st.lists(st.tuples(st.text(), st.text(min_size=1)), max_size=20))
+def test_encrypt_fields_is_encrypt_field_for_each_row(items: list[tuple[str, str]]) -> None:
+    plain, rows = [p for p, _ in items], [r for _, r in items]
+    tokens = encrypt_fields(RING, plain, table="person", column="name", rows=rows)
+    assert len(tokens) == len(plain) and all(TOKEN_RE.fullmatch(t) for t in tokens)
+    assert [decrypt_field(RING, t, table="person", column="name", row=r) for t, r in zip(tokens, rows, strict=True)] == plain
+    if len(set(rows)) > 1:  # each token is bound to its own row, not to its neighbour's
+        with pytest.raises(DecryptionError):
+            decrypt_field(RING, tokens[0], table="person", column="name", row=next(r for r in rows if r != rows[0]))
+
+
+def test_encrypt_fields_draws_a_fresh_nonce_for_every_value() -> None:
+    tokens = encrypt_fields(RING, ["360102198001010013"] * 200, table="t", column="c", rows=["1"] * 200)
+    assert len({base64.urlsafe_b64decode(t[3:] + "==")[:12] for t in tokens}) == 200
+
+
+@pytest.mark.parametrize("rows", [["1"], ["1", ""], ["1", 2]])
+def test_encrypt_fields_refuses_missing_or_bad_rows(rows: list[object]) -> None:
+    with pytest.raises(ValueError):
+        encrypt_fields(RING, ["a", "b"], table="t", column="c", rows=rows)  # type: ignore[arg-type]
+
+
+def test_encrypt_fields_refuses_bad_places() -> None:
+    with pytest.raises(ValueError):
+        encrypt_fields(RING, ["a"], table="t|x", column="c", rows=["1"])
+
+
+@given(st.lists(st.text(), max_size=20))
+def test_blind_indexes_is_blind_index_for_each_value(values: list[str]) -> None:
+    assert blind_indexes(RING, values, purpose="id_number") == [blind_index(RING, v, purpose="id_number")
+                                                                 for v in values]
+
+
+def test_blind_indexes_purpose_is_restricted() -> None:
+    with pytest.raises(ValueError):
+        blind_indexes(RING, ["x"], purpose="ID")
+
+
+def test_broken_batch_hmac_fails_self_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = crypto._hmac_sm3_many
+    monkeypatch.setattr(crypto, "_hmac_sm3_many", lambda key, msgs: real(key[::-1], msgs))
+    with pytest.raises(CryptoSelfTestError, match="batch"):
+        self_test()
+
+
+def test_broken_batch_gcm_fails_self_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = crypto._sm4_gcm_encrypt_many
+    monkeypatch.setattr(crypto, "_sm4_gcm_encrypt_many",
+                        lambda key, nonces, plain, aads: real(key, nonces, plain, [b""] * len(aads)))
+    with pytest.raises(CryptoSelfTestError, match="batch"):
+        self_test()
