@@ -115,14 +115,6 @@ def registry_value(member: dict[str, Any], field: str) -> str:
     return "" if value is None else str(value)
 
 
-def event_date(row: Row, date_fields: tuple[str, ...]) -> dt.date | None:
-    for name in date_fields:
-        value = row.get(name)
-        if isinstance(value, dt.date):
-            return value
-    return None
-
-
 # --------------------------------------------------------------------------- rules over the chain
 
 @dataclass(frozen=True)

@@ -31,12 +31,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
+import pyarrow as pa
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -57,11 +59,12 @@ from jiuzhu.engine.exchange import (
     hash_file,
     write_error_report,
 )
-from jiuzhu.pii.crypto import Keyring, blind_index, decrypt_field, encrypt_field
+from jiuzhu.engine.exchange.commit import SEP, Prepared, canon, event_date, payload_value, prepare
+from jiuzhu.pii.crypto import Keyring, blind_indexes, decrypt_field, encrypt_fields
 from jiuzhu.pii.masking import mask_id_number
 from jiuzhu.rules.exchange.sources import PROGRAMMES, SOURCES, Source
 
-from .chain import CHAIN, COMPARISONS, event_date, registry_value
+from .chain import CHAIN, COMPARISONS, registry_value
 from .checking import Checked, Hook, Preview, batch_preview, check_file, resolve_mapping
 from .choices import TERMINAL_STATES, BatchState, OutboxState
 from .files import STALE_TEMP_SECONDS, exchange_dir, report_path, sweep_stale_temp
@@ -79,6 +82,7 @@ CHUNK = 500
 COMMIT_CHUNK = 5000  # rows stored per set-based write (one lookup, one COPY / executemany each)
 PREVIEW_ERRORS = 200
 RECORD_TABLE = DepartmentRecord._meta.db_table
+_PAYLOAD = DjangoJSONEncoder(ensure_ascii=False)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -242,18 +246,25 @@ def _fail(actor: User | None, batch: ImportBatch, err: Exception) -> None:
 # --------------------------------------------------------------------------- commit
 
 
-def _canon(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _json(value: object) -> object:
-    if isinstance(value, (dt.date, Decimal)):
-        return _canon(value)
-    return value
+def _chunks(batches: Iterable[pa.RecordBatch], drop: Collection[tuple[str | None, int]]
+            ) -> Iterator[pa.RecordBatch]:
+    """The staged rows in blocks of COMMIT_CHUNK, without the ones validation dropped (repeated keys)."""
+    pending: list[pa.RecordBatch] = []
+    held = 0
+    for batch in batches:
+        if drop:
+            keep = [(s, r) not in drop for s, r in zip(batch.column("_sheet").to_pylist(),
+                                                         batch.column("_row").to_pylist(), strict=True)]
+            batch = batch.filter(pa.array(keep, pa.bool_()))
+        pending.append(batch)
+        held += batch.num_rows
+        while held >= COMMIT_CHUNK:
+            table = pa.Table.from_batches(pending).combine_chunks()
+            yield from table.slice(0, COMMIT_CHUNK).to_batches(max_chunksize=COMMIT_CHUNK)
+            rest = table.slice(COMMIT_CHUNK)
+            pending, held = rest.to_batches(), rest.num_rows
+    if held:
+        yield from pa.Table.from_batches(pending).combine_chunks().to_batches(max_chunksize=COMMIT_CHUNK)
 
 
 def _typed(f: Any, value: object) -> object:
@@ -286,16 +297,9 @@ def _commit(actor: Any, batch: ImportBatch, source: Source, checked: Checked, ho
             return locked
         counts: dict[str, Any] = {"new": 0, "updated": 0, "unchanged": 0, "assistance": 0, "conflicts": 0,
                                   "chain_removed": 0, "chain_removed_amount": Decimal("0")}
-        pending: list[Any] = []
-        for item in checked.staging.items():
-            if (item[0], item[1]) in checked.drop:
-                continue
-            pending.append(item)
-            hook.tick()
-            if len(pending) >= COMMIT_CHUNK:
-                _store(ring, locked, source, pending, counts, checked.provided)
-                pending = []
-        _store(ring, locked, source, pending, counts, checked.provided)
+        for chunk in _chunks(checked.staging.batches(), checked.drop):
+            _store(ring, locked, source, prepare(source, chunk), counts, checked.provided)
+            hook.tick(chunk.num_rows)
         locked.state = BatchState.COMMITTED
         locked.finished_at = timezone.now()
         locked.rows_new, locked.rows_updated, locked.rows_unchanged = (
@@ -309,129 +313,196 @@ def _commit(actor: Any, batch: ImportBatch, source: Source, checked: Checked, ho
     return locked
 
 
-def _store(ring: Keyring, batch: ImportBatch, source: Source, items: list[Any], counts: dict[str, Any],
+# The columns of a department record, in the order the commit builds its rows; an update rewrites
+# all of them but the identity (id, uid, source, department, key) and created_at.
+RECORD_COLUMNS = ("id", "uid", "source", "department", "batch_id", "key_digest", "values_digest", "person_index",
+                  "id_number_enc", "id_number_masked", "id_upgraded_from_15", "secrets_enc", "payload",
+                  "event_date", "member_id", "household_id", "created_at", "updated_at")
+RECORD_UPDATED = ("batch_id", "values_digest", "person_index", "id_number_enc", "id_number_masked",
+                  "id_upgraded_from_15", "secrets_enc", "payload", "event_date", "member_id", "household_id",
+                  "updated_at")
+CHAIN_COLUMNS = ("id", "uid", "person_index", "member_id", "household_id", "programme", "department", "start_date",
+                 "end_date", "amount", "amount_basis", "in_kind", "source", "fact_key", "batch_id", "record_id",
+                 "created_at")
+
+
+@dataclass
+class _Stored:
+    """One record written by this chunk (new or changed): what the chain and the conflicts need."""
+
+    id: int
+    key_digest: str
+    person_index: str
+    member_id: int | None
+    household_id: int | None
+    row: int  # its position in the block
+
+
+def _store(ring: Keyring, batch: ImportBatch, source: Source, block: Prepared, counts: dict[str, Any],
            provided: Mapping[str | None, frozenset[str]] | None = None) -> None:
-    """Store one chunk of valid rows: records, chain entries, conflicts.
+    """Store one block of valid rows: records, chain entries, conflicts — set-based (ADR 0032, 0042).
+
+    Per block: the rows' texts column-wise (:func:`jiuzhu.engine.exchange.commit.prepare`), the
+    digests and blind indexes in one batch call each, one lookup of the stored records and one of
+    the registry members (one bound parameter each), the identifiers encrypted in one batch call
+    per column, then one COPY / executemany of the new rows and one ``UPDATE … FROM`` of the
+    changed ones (``core.bulkwrite``). No model objects.
 
     A field the file has no column for (*provided*, per sheet) keeps the stored record's
     value: an absent column means "not provided", never "empty" (issue 14 item 2).
     """
-    if not items:
+    n_rows = len(block)
+    if not n_rows:
         return
     pfield = source.person_field
+    names = source.field_names
     dates = tuple(f.name for f in source.fields if f.type == "date")
-    everything = frozenset(source.field_names)
-    keyed = []
-    for sheet, _row, values, flags in items:
-        key = "\x1f".join(_canon(values[k]) for k in source.natural_key)
-        absent = everything - (provided.get(sheet, everything) if provided is not None else everything)
-        keyed.append((blind_index(ring, key, purpose=f"exchange.key.{source.key}"), values, flags, absent))
-    existing = {
-        r.key_digest: r for r in DepartmentRecord.objects.filter(
-            source=source.key, key_digest__in=[k[0] for k in keyed]).only(
-            "id", "uid", "key_digest", "values_digest", "payload", "secrets_enc")
-    }
-    prepared = []
-    for key_digest, values, flags, absent in keyed:
-        old = existing.get(key_digest)
-        if old is not None and absent:
-            values = _merge_absent(ring, source, old, values, absent)
-        everything_text = "\x1f".join(_canon(values[k]) for k in source.field_names)
-        prepared.append((key_digest, blind_index(ring, everything_text, purpose=f"exchange.values.{source.key}"),
-                         blind_index(ring, str(values[pfield]), purpose="id_number"), values, flags))
+    everything = frozenset(names)
+    absent_of: dict[str | None, frozenset[str]] = {}
+    for sheet in set(block.sheets):
+        absent_of[sheet] = everything - (provided.get(sheet, everything) if provided is not None else everything)
+    key_digests = blind_indexes(ring, block.key_text, purpose=f"exchange.key.{source.key}")
+    merging = any(absent_of.values())
+    fields = ["key_digest", "id", "uid", "values_digest", *(("payload", "secrets_enc") if merging else ())]
+    existing = {r[0]: r for r in DepartmentRecord.objects.filter(
+        source=source.key, key_digest__in=bulkwrite.among(key_digests)).values_list(*fields)}
+    values_text, person, masked = block.values_text, block.person, block.masked
+    payload, dated = block.payload, block.event_date
+    merged: dict[int, dict[str, Any]] = {}
+    if merging and existing:
+        # Rows of a file without some optional column that update a stored record: the stored values of
+        # the absent fields are kept, so these rows' texts are made again, one by one, from the merged values.
+        values_text, person, masked, payload, dated = (list(values_text), list(person), list(masked),
+                                                       list(payload), list(dated))
+        hidden = frozenset(source.encrypt)
+        for i, key_digest in enumerate(key_digests):
+            old = existing.get(key_digest)
+            absent = absent_of[block.sheets[i]]
+            if old is None or not absent:
+                continue
+            values = merged[i] = _merge_absent(ring, source, str(old[2]), old[4], old[5], block.values(i), absent)
+            values_text[i] = SEP.join([canon(values[k]) for k in names])
+            person[i] = str(values[pfield])
+            masked[i] = mask_id_number(person[i])
+            payload[i] = _PAYLOAD.encode({k: payload_value(v) for k, v in values.items() if k not in hidden})
+            dated[i] = event_date(values, dates)
+    values_digests = blind_indexes(ring, values_text, purpose=f"exchange.values.{source.key}")
+    person_indexes = blind_indexes(ring, person, purpose="id_number")
     members = {
         m["id_number_index"]: m for m in Member.objects.filter(
-            id_number_index__in={p[2] for p in prepared}).values(
+            id_number_index__in=bulkwrite.among(sorted(set(person_indexes)))).values(
             "id", "household_id", "id_number_index", "disability_type", "disability_grade", "school_stage")
     }
-    new: list[DepartmentRecord] = []
-    changed: list[DepartmentRecord] = []
-    for key_digest, values_digest, pidx, values, flags in prepared:
+    # Which rows are new, which changed (their stored id and uid kept), which unchanged.
+    new: list[int] = []
+    changed: list[int] = []
+    for i, key_digest in enumerate(key_digests):
         old = existing.get(key_digest)
-        if old is not None and old.values_digest == values_digest:
+        if old is None:
+            new.append(i)
+        elif old[3] == values_digests[i]:
             counts["unchanged"] += 1
+        else:
+            changed.append(i)
+    if not new and not changed:
+        return
+    order = new + changed
+    ids = bulkwrite.allocate_ids(DepartmentRecord, len(new)) + [existing[key_digests[i]][1] for i in changed]
+    uids = bulkwrite.uuid4_texts(len(new)) + [str(existing[key_digests[i]][2]) for i in changed]
+    id_tokens = encrypt_fields(ring, [person[i] for i in order], table=RECORD_TABLE, column=pfield, rows=uids)
+    secrets: list[list[str]] = [[] for _ in order]
+    for name in source.encrypt:
+        if name == pfield:
             continue
-        uid = old.uid if old is not None else uuid.uuid4()
-        upgraded = f"{pfield}:upgraded_from_15" in flags
+        column = block.column(name)
+        plain = [merged[i][name] if i in merged else column[i] for i in order]
+        at = [n for n, v in enumerate(plain) if v is not None]
+        tokens = encrypt_fields(ring, [str(plain[n]) for n in at], table=RECORD_TABLE, column=name,
+                                rows=[uids[n] for n in at])
+        for n, token in zip(at, tokens, strict=True):
+            # Tokens are "v<version>:" + base64url and names identifiers: nothing to escape in JSON.
+            secrets[n].append(f'"{name}": "{token}"')
+    now = timezone.now()
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
+    stored: list[_Stored] = []
+    for n, i in enumerate(order):
+        upgraded = block.upgraded[i]
         # U6: a number upgraded from 15 digits is never auto-matched with a registry member.
-        member = None if upgraded else members.get(pidx)
-        secrets = {
-            name: encrypt_field(ring, str(values[name]), table=RECORD_TABLE, column=name, row=str(uid))
-            for name in source.encrypt if name != pfield and values.get(name) is not None
-        }
-        rec = DepartmentRecord(
-            id=old.id if old is not None else None, uid=uid, source=source.key, department=source.department,
-            batch=batch, key_digest=key_digest, values_digest=values_digest, person_index=pidx,
-            id_number_enc=encrypt_field(ring, str(values[pfield]), table=RECORD_TABLE, column=pfield, row=str(uid)),
-            id_number_masked=mask_id_number(str(values[pfield])), id_upgraded_from_15=upgraded,
-            secrets_enc=secrets,
-            payload={k: _json(v) for k, v in values.items() if k not in source.encrypt},
-            event_date=event_date(values, dates),
-            member_id=member["id"] if member else None, household_id=member["household_id"] if member else None,
-        )
-        (changed if old is not None else new).append(rec)
+        member = None if upgraded else members.get(person_indexes[i])
+        member_id = member["id"] if member else None
+        household_id = member["household_id"] if member else None
+        written = (values_digests[i], person_indexes[i], id_tokens[n], masked[i], upgraded,
+                   "{" + ", ".join(secrets[n]) + "}", payload[i], dated[i], member_id, household_id)
+        if n < len(new):
+            inserts.append((ids[n], uids[n], source.key, source.department, batch.pk, key_digests[i], *written,
+                            now, now))
+        else:
+            updates.append((batch.pk, *written, now, ids[n]))
+        stored.append(_Stored(ids[n], key_digests[i], person_indexes[i], member_id, household_id, i))
     # Set-based (core.bulkwrite): COPY / UPDATE … FROM on PostgreSQL, executemany on SQLite.
-    bulkwrite.create(DepartmentRecord, new)
+    encoded = frozenset({"secrets_enc", "payload"})  # JSON text already
+    bulkwrite.insert_rows(DepartmentRecord, inserts, RECORD_COLUMNS, encoded=encoded)
     previous_chain: dict[int, Decimal | None] = {}
-    if changed:
-        bulkwrite.update(DepartmentRecord, changed, [
-            "batch", "values_digest", "person_index", "id_number_enc", "id_number_masked", "id_upgraded_from_15",
-            "secrets_enc", "payload", "event_date", "member", "household", "updated_at"])
-        chained = AssistanceRecord.objects.filter(record_id__in=[r.id for r in changed])
+    if updates:
+        bulkwrite.update_rows(DepartmentRecord, RECORD_UPDATED, updates, encoded=encoded)
+        chained = AssistanceRecord.objects.filter(record_id__in=bulkwrite.among([ids[n] for n in range(len(new),
+                                                                                                     len(order))]))
         previous_chain = dict(chained.values_list("record_id", "amount"))
         chained.delete()
     counts["new"] += len(new)
     counts["updated"] += len(changed)
-    stored = new + changed
-    ids = {rec.uid: rec.pk for rec in stored}
-    by_key = {p[0]: p[3] for p in prepared}
-    values_by_uid = {rec.uid: by_key[rec.key_digest] for rec in stored}
-    chained_now = _chain(batch, source, stored, ids, values_by_uid, counts)
+
+    def values_of(rec: _Stored) -> dict[str, Any]:
+        return merged.get(rec.row) or block.values(rec.row)
+
+    chained_now = _chain(batch, source, stored, values_of, counts, now)
     for record_id, amount in previous_chain.items():
         if record_id not in chained_now:  # a change took this assistance off the chain: say so
             counts["chain_removed"] += 1
             counts["chain_removed_amount"] += amount or Decimal("0")
-    _conflicts(batch, source, stored, ids, values_by_uid, members, counts)
+    _conflicts(batch, source, stored, values_of, members, counts)
 
 
-def _merge_absent(ring: Keyring, source: Source, old: DepartmentRecord, values: dict[str, object],
+def _merge_absent(ring: Keyring, source: Source, uid: str, payload: dict[str, Any] | None,
+                  secrets_enc: dict[str, str] | None, values: dict[str, object],
                   absent: frozenset[str]) -> dict[str, object]:
     """*values* with the stored record's values for the fields the file did not provide."""
     merged = dict(values)
     for name in absent:
         f = source.field(name)
         if name in source.encrypt:
-            token = (old.secrets_enc or {}).get(name)
-            merged[name] = (decrypt_field(ring, token, table=RECORD_TABLE, column=name, row=str(old.uid))
+            token = (secrets_enc or {}).get(name)
+            merged[name] = (decrypt_field(ring, token, table=RECORD_TABLE, column=name, row=uid)
                             if token else None)
         else:
-            merged[name] = _typed(f, (old.payload or {}).get(name))
+            merged[name] = _typed(f, (payload or {}).get(name))
     return merged
 
 
-def _chain(batch: ImportBatch, source: Source, stored: list[DepartmentRecord], ids: dict[Any, int],
-           values_by_uid: dict[Any, dict[str, Any]], counts: dict[str, Any]) -> set[int]:
+def _chain(batch: ImportBatch, source: Source, stored: list[_Stored], values_of: Callable[[_Stored], dict[str, Any]],
+           counts: dict[str, Any], now: dt.datetime) -> set[int]:
     """Chain entries for the stored records that are assistance; returns their record ids."""
     mapping = CHAIN.get(source.key) if source.programme in PROGRAMMES else None
     if mapping is None:
         return set()
-    entries = []
-    for rec in stored:
-        values = values_by_uid[rec.uid]
-        if not mapping.applies(values):
-            continue
-        entries.append(AssistanceRecord(
-            person_index=rec.person_index, member_id=rec.member_id, household_id=rec.household_id,
-            programme=source.programme, department=source.department, source=source.key,
-            fact_key=rec.key_digest, batch=batch, record_id=ids[rec.uid], **mapping.entry(values),
-        ))
-    bulkwrite.create(AssistanceRecord, entries)
+    assert source.programme is not None
+    entries = [(rec, values) for rec in stored if mapping.applies(values := values_of(rec))]
+    ids = bulkwrite.allocate_ids(AssistanceRecord, len(entries))
+    uids = bulkwrite.uuid4_texts(len(entries))
+    rows = []
+    for pk, uid, (rec, values) in zip(ids, uids, entries, strict=True):
+        e = mapping.entry(values)
+        rows.append((pk, uid, rec.person_index, rec.member_id, rec.household_id, source.programme, source.department,
+                     e["start_date"], e["end_date"], e["amount"], e["amount_basis"], e["in_kind"], source.key,
+                     rec.key_digest, batch.pk, rec.id, now))
+    bulkwrite.insert_rows(AssistanceRecord, rows, CHAIN_COLUMNS)
     counts["assistance"] += len(entries)
-    return {e.record_id for e in entries if e.record_id is not None}
+    return {rec.id for rec, _values in entries}
 
 
-def _conflicts(batch: ImportBatch, source: Source, stored: list[DepartmentRecord], ids: dict[Any, int],
-               values_by_uid: dict[Any, dict[str, Any]], members: dict[str, dict[str, Any]],
+def _conflicts(batch: ImportBatch, source: Source, stored: list[_Stored],
+               values_of: Callable[[_Stored], dict[str, Any]], members: dict[str, dict[str, Any]],
                counts: dict[str, Any]) -> None:
     compare = COMPARISONS.get(source.key)
     if compare is None:
@@ -442,12 +513,12 @@ def _conflicts(batch: ImportBatch, source: Source, stored: list[DepartmentRecord
         if rec.member_id is None:
             continue
         member = by_id[rec.member_id]
-        for field_name, dept_value in compare(values_by_uid[rec.uid]).items():
+        for field_name, dept_value in compare(values_of(rec)).items():
             reg = registry_value(member, field_name)
             if dept_value != reg:
                 out.append(RegistryConflict(member_id=rec.member_id, field=field_name, registry_value=reg,
                                             department_value=dept_value, source=source.key, batch=batch,
-                                            record_id=ids[rec.uid]))
+                                            record_id=rec.id))
     bulkwrite.create_missing(RegistryConflict, out, ["member_id", "field", "source", "department_value"])
     counts["conflicts"] += len(out)
 
