@@ -106,18 +106,20 @@ def uuid4_texts(n: int) -> list[str]:
             for o in range(0, 32 * n, 32)]
 
 
-def among(values: Sequence[Any]) -> RawSQL:
+def among(values: Sequence[Any], *, ints: bool | None = None) -> RawSQL:
     """A one-parameter subquery of *values* for the ORM's ``__in``: ``filter(key__in=among(keys))``.
 
     The ORM's ``__in`` with a list binds one parameter per value (thousands to prepare per query,
     and SQLite's limit on their number); this binds one whatever their number: on PostgreSQL an
     array (``SELECT unnest(%s::text[])``, ``bigint[]`` for integers), on SQLite a JSON list
-    (``SELECT value FROM json_each(%s)``). Values are text or integers (bound, never inlined).
+    (``SELECT value FROM json_each(%s)``). Values are text or integers (bound, never inlined); an
+    empty list is taken as text unless *ints* says otherwise (PostgreSQL compares typed values).
     """
     items = list(values)
-    ints = bool(items) and all(isinstance(v, int) and not isinstance(v, bool) for v in items)
-    if not ints and not all(isinstance(v, str) for v in items):
-        raise TypeError("among() takes text or integers")
+    if ints is None:
+        ints = bool(items) and all(isinstance(v, int) and not isinstance(v, bool) for v in items)
+    if not all(isinstance(v, int) and not isinstance(v, bool) if ints else isinstance(v, str) for v in items):
+        raise TypeError("among() takes text or integers, all of one kind")
     if connection.vendor == "postgresql":
         # A constant text (the cast chosen from two): the values are one bound parameter.
         return RawSQL(f"SELECT unnest(%s::{'bigint' if ints else 'text'}[])", [items])  # noqa: S611
