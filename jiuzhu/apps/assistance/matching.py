@@ -7,7 +7,7 @@ programmes meeting the same need, a person on another household's record).
 
 One core (``_match``) serves the household page and the batch over the registry; the batch
 builds its inputs with a handful of set-based queries and evaluates the matrix on numpy
-columns per (county, area) group, then stores rows with ``bulk_create``.
+columns per (county, area) group, then stores rows set-based (``core.bulkwrite``).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from jiuzhu.apps.core import bulkwrite
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import RefusedError
 from jiuzhu.apps.core.models import User
@@ -327,20 +327,20 @@ def run_matching(*, actor: User | None, as_of: dt.date, determination_run: Deter
     return MatchRun.objects.get(job=job)
 
 
-_COLUMNS = ("run_id", "household_id", "member_id", "programme", "department", "status", "reason")
+_COLUMNS = ("id", "run_id", "household_id", "member_id", "programme", "department", "status", "reason")
+STORE_CHUNK = 5000
 
 
 def _insert(run_id: int, rows: list[dict[str, Any]], progress: Callable[[int, int], None] | None = None) -> None:
-    """Plain parameterised INSERTs (executemany): the rows are simple and model instances cost 5× more."""
-    qn = connection.ops.quote_name
-    table, names, marks = qn(Match._meta.db_table), ", ".join(qn(c) for c in _COLUMNS), ", ".join(["%s"] * len(_COLUMNS))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - quoted names; values are parameters
-    with connection.cursor() as cur:
-        for start in range(0, len(rows), 5000):
-            cur.executemany(sql, [(run_id, r["household_id"], r["member_id"], r["programme"], r["department"],
-                                   str(r["status"]), r["reason"]) for r in rows[start:start + 5000]])
-            if progress:
-                progress(min(start + 5000, len(rows)), len(rows))
+    """Set-based inserts (``core.bulkwrite``: COPY on PostgreSQL, executemany on SQLite), as tuples."""
+    for start in range(0, len(rows), STORE_CHUNK):
+        chunk = rows[start:start + STORE_CHUNK]
+        ids = bulkwrite.allocate_ids(Match, len(chunk))
+        bulkwrite.insert_rows(Match, [(pk, run_id, r["household_id"], r["member_id"], r["programme"], r["department"],
+                                       str(r["status"]), r["reason"]) for pk, r in zip(ids, chunk, strict=True)],
+                              _COLUMNS)
+        if progress:
+            progress(min(start + STORE_CHUNK, len(rows)), len(rows))
 
 
 def latest_run() -> MatchRun | None:

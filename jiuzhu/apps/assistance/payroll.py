@@ -26,6 +26,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jiuzhu.apps.core import bulkwrite
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import RefusedError
 from jiuzhu.apps.core.keys import keyring
@@ -300,24 +301,35 @@ def generate_payroll(*, actor: User | None, county: str, month: dt.date, ctx: An
             total_amount=sum((x["amount"] for x in lines if x["status"] == LineStatus.PENDING), Decimal("0")),
             held_count=sum(1 for x in lines if x["status"] == LineStatus.HELD),
             mismatched=sum(1 for x in lines if x.get("mismatch")), generated_by=_actor(actor))
-        objs = [PayrollLine(
-            payroll=payroll, line_ref=f"{county}{month:%Y%m}{i:06d}", kind=x["kind"], entitlement=x["entitlement"],
-            household_id=x["household_id"], member=x["member"], programme=x["programme"], amount=x["amount"],
-            members_covered=x["members_covered"], status=x["status"], hold_reason=x["hold_reason"][:200],
-            change=x["change"], previous_amount=x["previous_amount"], note=x["note"][:300],
-            carried_from=x["carried_from"]) for i, x in enumerate(lines, start=1)]
         if ctx is not None:
-            ctx.phase("store", total=len(objs))
-        for start in range(0, len(objs), 2000):
-            PayrollLine.objects.bulk_create(objs[start:start + 2000], batch_size=2000)
+            ctx.phase("store", total=len(lines))
+        # Set-based (core.bulkwrite: COPY on PostgreSQL, executemany on SQLite), rows as tuples.
+        for start in range(0, len(lines), STORE_CHUNK):
+            chunk = lines[start:start + STORE_CHUNK]
+            ids = bulkwrite.allocate_ids(PayrollLine, len(chunk))
+            bulkwrite.insert_rows(PayrollLine, [
+                (pk, payroll.pk, f"{county}{month:%Y%m}{i:06d}", str(x["kind"]), _pk(x["entitlement"]), x["household_id"],
+                 _pk(x["member"]), x["programme"], x["amount"], x["members_covered"], str(x["status"]),
+                 x["hold_reason"][:200], "", str(x["change"]), x["previous_amount"], x["note"][:300], _pk(x["carried_from"]))
+                for i, (pk, x) in enumerate(zip(ids, chunk, strict=True), start=start + 1)], _LINE_COLUMNS)
             if ctx is not None:
-                ctx.progress(min(start + 2000, len(objs)))
+                ctx.progress(min(start + STORE_CHUNK, len(lines)))
         audit("assistance.payroll_generated", actor=_actor(actor), object_type="payroll", object_id=payroll.pk,
               county=county, month=f"{month:%Y-%m}", lines=len(lines), total=str(payroll.total_amount),
               held=payroll.held_count, unexplained=unexplained, mismatched=payroll.mismatched)
         if ctx is not None:
             ctx.set_result(_summary(payroll))
     return payroll
+
+
+STORE_CHUNK = 5000
+_LINE_COLUMNS = ("id", "payroll_id", "line_ref", "kind", "entitlement_id", "household_id", "member_id", "programme",
+                 "amount", "members_covered", "status", "hold_reason", "failure_reason", "change", "previous_amount",
+                 "note", "carried_from_id")
+
+
+def _pk(obj: Any) -> Any:
+    return None if obj is None else obj.pk
 
 
 def _summary(p: Payroll) -> dict[str, Any]:

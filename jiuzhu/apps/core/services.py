@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import bulkwrite
 from .audit import AuditedRefusal, audit, refusals_audited
 from .choices import ADMIN_ROLES, LEVEL_DEPTH, ROLE_REGION_LEVEL, Role
 from .models import Region, RegionClosure, User
@@ -42,39 +43,38 @@ def shipped_region_rows() -> list[dict[str, Any]]:
     ]
 
 
+_REGION_COLUMNS = ("code", "name", "level", "parent_id", "valid_from", "valid_to", "note")
+
+
 @transaction.atomic
 def regions_load(rows: Iterable[Mapping[str, Any]]) -> int:
     """Insert or update divisions, then rebuild the closure table.  Idempotent.
 
-    Rows are ordered parent-first by level so foreign keys resolve.
+    Rows are ordered parent-first by level so foreign keys resolve. Set-based (``bulkwrite``):
+    new divisions inserted per level, changed ones updated, unchanged ones left alone.
     """
     rows = sorted(rows, key=lambda r: (LEVEL_DEPTH[r["level"]], r["code"]))
-    existing = set(Region.objects.values_list("code", flat=True))
-    new, changed = [], []
+    existing = {r[0]: r for r in Region.objects.values_list(*(c.removesuffix("_id") for c in _REGION_COLUMNS))}
+    new: dict[int, list[tuple[Any, ...]]] = {}
+    changed = []
     for r in rows:
-        obj = Region(
-            code=str(r["code"]),
-            name=r["name"],
-            level=r["level"],
-            parent_id=r.get("parent_code") or None,
-            valid_from=r.get("valid_from"),
-            valid_to=r.get("valid_to"),
-            note=r.get("note") or "",
-        )
-        (changed if obj.code in existing else new).append(obj)
+        row = (str(r["code"]), r["name"], r["level"], r.get("parent_code") or None, r.get("valid_from"),
+               r.get("valid_to"), r.get("note") or "")
+        old = existing.get(row[0])
+        if old is None:
+            new.setdefault(LEVEL_DEPTH[row[2]], []).append(row)
+        elif old != row:
+            changed.append((*row[1:], row[0]))
     # Parent-first order matters for SQLite's immediate FK checks.
-    for level in sorted({LEVEL_DEPTH[o.level] for o in new}):
-        Region.objects.bulk_create([o for o in new if LEVEL_DEPTH[o.level] == level], batch_size=2000)
-    if changed:
-        Region.objects.bulk_update(
-            changed, ["name", "level", "parent", "valid_from", "valid_to", "note"], batch_size=2000
-        )
+    for level in sorted(new):
+        bulkwrite.insert_rows(Region, new[level], _REGION_COLUMNS)
+    bulkwrite.update_rows(Region, _REGION_COLUMNS[1:], changed)
     region_closure_rebuild()
-    return len(new)
+    return sum(len(v) for v in new.values())
 
 
 def region_closure_rebuild() -> int:
-    """Recompute the ancestor/descendant table from parent links."""
+    """Recompute the ancestor/descendant table from parent links (set-based: one delete, one COPY)."""
     parents = dict(Region.objects.values_list("code", "parent_id"))
     rows = []
     for code in parents:
@@ -82,10 +82,12 @@ def region_closure_rebuild() -> int:
         seen = set()
         while node is not None and node not in seen:
             seen.add(node)
-            rows.append(RegionClosure(ancestor_id=node, descendant_id=code, depth=depth))
+            rows.append((node, code, depth))
             node, depth = parents.get(node), depth + 1
     RegionClosure.objects.all().delete()
-    RegionClosure.objects.bulk_create(rows, batch_size=5000)
+    ids = bulkwrite.allocate_ids(RegionClosure, len(rows))
+    bulkwrite.insert_rows(RegionClosure, [(pk, *row) for pk, row in zip(ids, rows, strict=True)],
+                          ("id", "ancestor_id", "descendant_id", "depth"))
     if connection.vendor == "postgresql":
         # Fresh statistics after a bulk load: with none, the planner joins regions to their closure
         # row by row (minutes for one county's villages); ANALYZE also counts this transaction's rows.

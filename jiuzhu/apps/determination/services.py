@@ -17,9 +17,9 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from django.db import connection
 from django.utils import timezone
 
+from jiuzhu.apps.core import bulkwrite
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import RefusedError
 from jiuzhu.apps.core.hooks import notify
@@ -268,24 +268,28 @@ _BENEFITS = {
 STORE_CHUNK = 5000
 
 
+_RESULT_COLUMNS = ("id", "run_id", "household_id", "as_of", "main_category", "categories", "benefits", "total_benefit",
+                   "member_categories", "parameter_version", "error")
+
+
 def _store_results(run: DeterminationRun, table: pa.Table, version: str,
                    progress: Callable[[int, int], None] | None = None) -> int:
-    """Insert the results in chunks (inside the caller's transaction); *progress* after each chunk."""
+    """Insert the results in chunks (inside the caller's transaction); *progress* after each chunk.
+
+    Set-based (``core.bulkwrite``: COPY on PostgreSQL, executemany on SQLite), rows as tuples.
+    """
     ids = {code: (pk, township) for code, pk, township in Household.objects.values_list("code", "id", "township_id")}
     cols = {name: table.column(name).to_pylist() for name in table.column_names}
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     # persons by (township, category): each person counted once, in his one category (issue 15)
     persons: dict[tuple[str, str], list[int]] = {}
+    fen = [(name, cols[col]) for col, name in _BENEFITS.items()]
     for i, code in enumerate(cols["household_id"]):
-        benefits = {name: f"{from_fen(cols[col][i] or 0)}" for col, name in _BENEFITS.items()}
+        benefits = {name: f"{from_fen(values[i] or 0)}" for name, values in fen}
         pk, township = ids[code]
         members = dict(zip(cols["member_ids"][i] or [], cols["member_categories"][i] or [], strict=True))
-        rows.append(DeterminationResult(
-            run=run, household_id=pk, as_of=run.as_of, main_category=cols["main_category"][i] or "",
-            categories=list(cols["categories"][i] or []), benefits=benefits,
-            total_benefit=Decimal(benefits["total"]), parameter_version=version,
-            error=str(cols["error_zh"][i] or "")[:300], member_categories=members,
-        ))
+        rows.append((None, run.pk, pk, run.as_of, cols["main_category"][i] or "", list(cols["categories"][i] or []),
+                     benefits, Decimal(benefits["total"]), members, version, str(cols["error_zh"][i] or "")[:300]))
         seen: set[str] = set()
         for category in members.values():
             entry = persons.setdefault((township, category), [0, 0])
@@ -293,9 +297,11 @@ def _store_results(run: DeterminationRun, table: pa.Table, version: str,
             if category not in seen:
                 entry[1] += 1
                 seen.add(category)
-    batch = 2000 if connection.vendor == "sqlite" else 5000
     for start in range(0, len(rows), STORE_CHUNK):
-        DeterminationResult.objects.bulk_create(rows[start:start + STORE_CHUNK], batch_size=batch)
+        chunk = rows[start:start + STORE_CHUNK]
+        pks = bulkwrite.allocate_ids(DeterminationResult, len(chunk))
+        bulkwrite.insert_rows(DeterminationResult, [(pk, *row[1:]) for pk, row in zip(pks, chunk, strict=True)],
+                              _RESULT_COLUMNS)
         if progress:
             progress(min(start + STORE_CHUNK, len(rows)), len(rows))
     DeterminationTotal.objects.bulk_create([

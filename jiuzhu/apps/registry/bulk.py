@@ -26,10 +26,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from jiuzhu.apps.core import bulkwrite
 from jiuzhu.apps.core.keys import keyring
 from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.services import regions_load
-from jiuzhu.pii.crypto import Keyring, blind_index, encrypt_field
+from jiuzhu.pii.crypto import Keyring, blind_index, blind_indexes, encrypt_field, encrypt_fields
 from jiuzhu.pii.masking import (
     mask_bank_account,
     mask_certificate_number,
@@ -49,46 +50,13 @@ class LoadError(ValueError):
     """The source files cannot be loaded; nothing was written."""
 
 
-def _columns(model: Any) -> list[str]:
-    return [f.column for f in model._meta.concrete_fields]
-
-
-def _adapters(model: Any) -> dict[int, Callable[[Any], Any]]:
-    """Column index -> conversion the raw driver needs (SQLite: UUIDs as hex, datetimes as naive UTC)."""
-    if connection.vendor == "postgresql":
-        return {}
-    out: dict[int, Callable[[Any], Any]] = {}
-    for i, f in enumerate(model._meta.concrete_fields):
-        internal = f.get_internal_type()
-        if internal == "UUIDField":
-            out[i] = lambda v: v.hex if v is not None else None
-        elif internal == "DateTimeField":
-            out[i] = connection.ops.adapt_datetimefield_value
-    return out
+# ChangeRecord's JSON columns are written as JSON text already (json.dumps below).
+_JSON_TEXT = frozenset({"before", "after", "changed_fields"})
 
 
 def _insert(model: Any, rows: Sequence[tuple[Any, ...]]) -> None:
-    if not rows:
-        return
-    table = model._meta.db_table
-    cols = _columns(model)
-    adapters = _adapters(model)
-    if adapters:
-        converted = []
-        for row in rows:
-            values = list(row)
-            for i, adapt in adapters.items():
-                values[i] = adapt(values[i])
-            converted.append(values)
-        rows = converted
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:  # noqa: S608
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(cols))
-            cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)  # noqa: S608
+    """Full column tuples (the model's column order) through ``core.bulkwrite`` (COPY / executemany)."""
+    bulkwrite.insert_rows(model, rows, encoded=_JSON_TEXT)
 
 
 def _reset_sequences(models: Sequence[Any]) -> None:
@@ -208,7 +176,7 @@ class _Loader:
         done = 0
         fields = Member._meta.concrete_fields
         for batch in _batches(path):
-            rows = []
+            kept = []
             for r in batch:
                 done += 1
                 hh = self.household_pk.get(r["household_id"])
@@ -221,31 +189,41 @@ class _Loader:
                         f"members.parquet member {r['member_id']}: {err.message_zh} / {err.message_en} "
                         f"({mask_id_number(str(r['id_number']))})"
                     ) from err
-                pk, uid = next_id, uuid.uuid4()
+                kept.append((r, hh, parsed, next_id, uuid.uuid4()))
                 next_id += 1
-                row = str(uid)
-                phone, bank = _s(r.get("phone")), _s(r.get("bank_account"))
-                cert = "".join(_s(r.get("disability_cert_no")).split()).upper()
+            uids = [str(k[4]) for k in kept]
+            # Encrypted and indexed per column, one batch call each (jiuzhu.pii.crypto).
+            ids_enc = encrypt_fields(self.ring, [k[2].value for k in kept], table="registry_member",
+                                     column="id_number", rows=uids)
+            ids_index = blind_indexes(self.ring, [k[2].value for k in kept], purpose="id_number")
+            certs = ["".join(_s(k[0].get("disability_cert_no")).split()).upper() for k in kept]
+            phones = [_s(k[0].get("phone")) for k in kept]
+            banks = [_s(k[0].get("bank_account")) for k in kept]
+            certs_enc = self._encrypt_present(certs, "disability_cert_no", uids)
+            phones_enc = self._encrypt_present(phones, "phone", uids)
+            banks_enc = self._encrypt_present(banks, "bank_account", uids)
+            rows = []
+            for n, (r, hh, parsed, pk, uid) in enumerate(kept):
+                cert, phone, bank = certs[n], phones[n], banks[n]
                 values = {
                     "id": pk, "uid": uid, "household_id": hh,
-                    "id_number_enc": encrypt_field(self.ring, parsed.value, table="registry_member", column="id_number", row=row),
-                    "id_number_index": blind_index(self.ring, parsed.value, purpose="id_number"),
+                    "id_number_enc": ids_enc[n],
+                    "id_number_index": ids_index[n],
                     "id_number_masked": mask_id_number(parsed.value),
                     "id_upgraded_from_15": parsed.upgraded_from_15,
                     "name": r["name"], "sex": parsed.sex, "birth_date": parsed.birth_date,
                     "relation": r["relation"], "hukou_code": r["hukou_code"], "work_capacity": r["work_capacity"],
                     "work_capacity_assessed_by": _s(r.get("work_capacity_assessed_by")) if r["work_capacity"] == "none" else "",
                     "disability_type": r["disability_type"], "disability_grade": int(r["disability_grade"] or 0),
-                    "disability_cert_no_enc": encrypt_field(
-                        self.ring, cert, table="registry_member", column="disability_cert_no", row=row) if cert else "",
+                    "disability_cert_no_enc": certs_enc[n],
                     "disability_cert_no_masked": mask_certificate_number(cert) if cert else "",
                     "serious_illness": _s(r.get("serious_illness")),
                     "school_stage": r["school_stage"], "employment": r["employment"],
                     "adl_eating": r["adl_eating"], "adl_dressing": r["adl_dressing"], "adl_transfer": r["adl_transfer"],
                     "adl_toileting": r["adl_toileting"], "adl_walking": r["adl_walking"], "adl_bathing": r["adl_bathing"],
-                    "phone_enc": encrypt_field(self.ring, phone, table="registry_member", column="phone", row=row) if phone else "",
+                    "phone_enc": phones_enc[n],
                     "phone_masked": mask_phone(phone) if phone else "",
-                    "bank_account_enc": encrypt_field(self.ring, bank, table="registry_member", column="bank_account", row=row) if bank else "",
+                    "bank_account_enc": banks_enc[n],
                     "bank_account_masked": mask_bank_account(bank) if bank else "",
                 }
                 rows.append(tuple(values[f.attname] for f in fields))
@@ -256,6 +234,16 @@ class _Loader:
             self._flush_changes()
             self.progress("members", done, total)
         self.counts["members"] = len(self.member_pk)
+
+    def _encrypt_present(self, values: list[str], column: str, uids: list[str]) -> list[str]:
+        """Member *column*'s tokens ("" where the value is empty), in one batch call."""
+        at = [n for n, v in enumerate(values) if v]
+        tokens = encrypt_fields(self.ring, [values[n] for n in at], table="registry_member", column=column,
+                                rows=[uids[n] for n in at])
+        out = [""] * len(values)
+        for n, token in zip(at, tokens, strict=True):
+            out[n] = token
+        return out
 
     def items(self, filename: str, model: Any, object_type: str, build: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         path = self.src / filename
