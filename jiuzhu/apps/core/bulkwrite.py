@@ -211,19 +211,34 @@ def create(model: type[models.Model], objs: Sequence[models.Model]) -> None:
 def create_missing(model: type[models.Model], objs: Sequence[models.Model], conflict: Sequence[str]) -> int:
     """Insert the *objs* whose *conflict* columns (a unique key) are not stored yet; returns how many.
 
-    PostgreSQL: COPY into a temporary staging table, then ``INSERT … SELECT … ON CONFLICT DO NOTHING``
-    (the sequence values of skipped rows are simply unused). SQLite: ``INSERT OR IGNORE`` in one
-    executemany. Which objects were inserted is not reported back (their ``pk`` is not set).
+    Which objects were inserted is not reported back (their ``pk`` is not set). See :func:`insert_missing`.
     """
     _require_transaction()
     if not objs:
         return 0
-    table, cols = model._meta.db_table, columns(model)
-    pk_col = model._meta.pk.column
-    data_cols = [c for c in cols if c != pk_col]
-    rows = [r[1:] for r in _adapt(model, rows_of(model, objs))] if cols[0] == pk_col else None
-    if rows is None:  # the primary key is not the first column: never the case for these tables
-        raise ValueError(f"{table}: primary key must be the first column")
+    cols = columns(model)
+    if cols[0] != model._meta.pk.column:  # never the case for these tables
+        raise ValueError(f"{model._meta.db_table}: primary key must be the first column")
+    return insert_missing(model, [r[1:] for r in rows_of(model, objs)], cols[1:], conflict)
+
+
+def insert_missing(model: type[models.Model], rows: Sequence[Row], cols: Sequence[str], conflict: Sequence[str], *,
+                   encoded: Collection[str] = ()) -> int:
+    """Insert the rows (every column but the primary key, in *cols* order) whose *conflict* columns
+    (a unique key) are not stored yet; returns how many. The database numbers the new rows.
+
+    PostgreSQL: COPY into a temporary staging table, then ``INSERT … SELECT … ON CONFLICT DO NOTHING``
+    (the sequence values of skipped rows are simply unused). SQLite: ``INSERT OR IGNORE`` in one
+    executemany. JSON columns named in *encoded* hold JSON text already.
+    """
+    _require_transaction()
+    if not rows:
+        return 0
+    table, pk_col = model._meta.db_table, str(model._meta.pk.column)
+    data_cols = list(cols)
+    if sorted([pk_col, *data_cols]) != sorted(columns(model)):
+        raise ValueError(f"{table}: the columns given are not the model's columns but its primary key")
+    rows = _adapt(model, rows, data_cols, encoded)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             stage = f"_stage_{table}"

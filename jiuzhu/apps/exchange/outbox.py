@@ -78,8 +78,15 @@ def enqueue_many(messages: list[tuple[str, str, dict[str, Any], str]]) -> int:
     Same semantics (the first message of a key wins), set-based: a COPY and one
     ``INSERT … ON CONFLICT DO NOTHING`` on PostgreSQL, ``INSERT OR IGNORE`` on SQLite.
     """
-    objs = [OutboxMessage(department=d, topic=t, payload=p, key=k) for d, t, p, k in messages]
-    return bulkwrite.create_missing(OutboxMessage, objs, ["key"])
+    now = timezone.now()
+    uids = bulkwrite.uuid4_texts(len(messages))
+    rows = [(uid, k, d, t, p, OutboxState.PENDING.value, 0, None, "", now, None, None)
+            for uid, (d, t, p, k) in zip(uids, messages, strict=True)]
+    return bulkwrite.insert_missing(OutboxMessage, rows, _MESSAGE_COLUMNS, ["key"])
+
+
+_MESSAGE_COLUMNS = ("uid", "key", "department", "topic", "payload", "state", "attempts", "next_attempt_at",
+                    "last_error", "created_at", "delivered_at", "acked_at")
 
 
 def config() -> dict[str, int]:

@@ -149,7 +149,7 @@ def _store_findings(run: ComparisonRun, rows: list[dict[str, Any]], params: Para
                         | {h["county_id"] for h in houses.values()} | {h["township_id"] for h in houses.values()})
     parents = {str(r.parent_id) for r in router.regions.values() if r.level == "village" and r.parent_id}
     router.load_regions(parents)
-    new: list[Warning] = []
+    new: list[dict[str, Any]] = []
     n_open = n_seen = 0
     for r in rows:
         if (r["indicator"], r["subject"]) in open_subjects:
@@ -168,19 +168,21 @@ def _store_findings(run: ComparisonRun, rows: list[dict[str, Any]], params: Para
         detail = json.loads(r["detail"]) if r["detail"] else {}
         member = members.get(r["member_key"]) if r["member_key"] is not None else None
         masked = member["id_number_masked"] if member else str(detail.pop("masked_id", "") or "")
-        new.append(Warning(
-            indicator=ind.key, severity=severity, kind=ind.kind, state=State.PUSHED, subject=r["subject"],
-            fingerprint=r["fingerprint"], facts=(r["facts"] or "")[:500], detail=detail,
-            household_id=house["id"] if house else None, member_id=member["id"] if member else None,
-            person_index=r["person_index"] or "", person_masked=masked, county=county, unit_region=unit,
-            department=ind.department or "", event_date=r["event_date"], run=run, raised_at=now,
-            verify_due=verify_due, handle_due=handle_due, pushed_at=now,
-        ))
+        new.append({
+            **_WARNING_DEFAULTS,
+            "indicator": ind.key, "severity": severity, "kind": ind.kind, "state": str(State.PUSHED),
+            "subject": r["subject"], "fingerprint": r["fingerprint"], "facts": (r["facts"] or "")[:500],
+            "detail": detail, "household_id": house["id"] if house else None,
+            "member_id": member["id"] if member else None, "person_index": r["person_index"] or "",
+            "person_masked": masked, "county_id": county.code, "unit_region_id": unit.code,
+            "department": ind.department or "", "event_date": r["event_date"], "run_id": run.pk, "raised_at": now,
+            "verify_due": verify_due, "handle_due": handle_due, "pushed_at": now,
+        })
         seen.add(r["fingerprint"])
         open_subjects.add((r["indicator"], r["subject"]))
-    unit_names = dict(Region.objects.filter(code__in={w.unit_region_id for w in new}).values_list("code", "name"))
+    unit_names = dict(Region.objects.filter(code__in={w["unit_region_id"] for w in new}).values_list("code", "name"))
     with transaction.atomic():
-        # Set-based (core.bulkwrite: COPY on PostgreSQL, executemany on SQLite); same rows as before.
+        # Set-based (core.bulkwrite: COPY on PostgreSQL, executemany on SQLite), rows as tuples.
         for start in range(0, len(new), STORE_CHUNK):
             _store_chunk(run, new[start:start + STORE_CHUNK], now, unit_names)
             if progress:
@@ -188,27 +190,39 @@ def _store_findings(run: ComparisonRun, rows: list[dict[str, Any]], params: Para
     return len(new), n_open, n_seen
 
 
-def _store_chunk(run: ComparisonRun, new: list[Warning], now: dt.datetime, unit_names: dict[str, str]) -> None:
+# The columns a new warning starts with (besides those _store_findings sets).
+_WARNING_DEFAULTS: dict[str, Any] = {
+    "supervisor_id": None, "supervision_level": 0, "verified_at": None, "handled_at": None, "closed_at": None,
+    "outcome": "", "outcome_reason": "", "outcome_ref": "", "stays_monitored": None, "version": 1,
+}
+_EVENT_COLUMNS = ("id", "warning_id", "at", "actor_id", "actor_username", "action", "from_state", "to_state",
+                  "reason", "detail")
+
+
+def _store_chunk(run: ComparisonRun, new: list[dict[str, Any]], now: dt.datetime, unit_names: dict[str, str]) -> None:
     """One chunk of new warnings, their two events each and the departments' pushes."""
-    bulkwrite.create(Warning, new)
-    events = []
+    for w, pk, uid in zip(new, bulkwrite.allocate_ids(Warning, len(new)), bulkwrite.uuid4_texts(len(new)),
+                          strict=True):
+        w["id"], w["uid"] = pk, uid
+    cols = bulkwrite.columns(Warning)
+    bulkwrite.insert_rows(Warning, [tuple(w[c] for c in cols) for w in new], cols)
+    ids = iter(bulkwrite.allocate_ids(WarningEvent, 2 * len(new)))
+    raised, pushed = str(State.RAISED), str(State.PUSHED)
+    events: list[tuple[Any, ...]] = []
     for w in new:
-        events.append(WarningEvent(warning_id=w.pk, at=now, action="raise", to_state=State.RAISED,
-                                   detail={"run": run.pk}))
-        events.append(WarningEvent(warning_id=w.pk, at=now, action="push", from_state=State.RAISED,
-                                   to_state=State.PUSHED,
-                                   detail={"unit": f"{unit_names.get(w.unit_region_id, '')}（{w.unit_region_id}）"}))
-    bulkwrite.create(WarningEvent, events)
-    enqueue_many([_message(w) for w in new if w.department])
+        unit = f"{unit_names.get(w['unit_region_id'], '')}（{w['unit_region_id']}）"
+        events.append((next(ids), w["id"], now, None, "", "raise", "", raised, "", {"run": run.pk}))
+        events.append((next(ids), w["id"], now, None, "", "push", raised, pushed, "", {"unit": unit}))
+    bulkwrite.insert_rows(WarningEvent, events, _EVENT_COLUMNS)
+    enqueue_many([_message(w) for w in new if w["department"]])
 
 
-def _message(w: Warning) -> tuple[str, str, dict[str, Any], str]:
+def _message(w: dict[str, Any]) -> tuple[str, str, dict[str, Any], str]:
     """The department's push (masked identifiers and the blind index only), once per warning."""
-    return (w.department, TOPIC, {
-        "warning": str(w.uid), "indicator": w.indicator, "severity": w.severity, "kind": w.kind,
-        "person_index": w.person_index, "person_masked": w.person_masked,
-        "event_date": w.event_date.isoformat() if w.event_date else None,
-        "verify_due": w.verify_due.isoformat(), "handle_due": w.handle_due.isoformat(),
-        "unit_region": w.unit_region_id,
-    }, f"{TOPIC}.{w.uid}")
-
+    return (w["department"], TOPIC, {
+        "warning": w["uid"], "indicator": w["indicator"], "severity": w["severity"], "kind": w["kind"],
+        "person_index": w["person_index"], "person_masked": w["person_masked"],
+        "event_date": w["event_date"].isoformat() if w["event_date"] else None,
+        "verify_due": w["verify_due"].isoformat(), "handle_due": w["handle_due"].isoformat(),
+        "unit_region": w["unit_region_id"],
+    }, f"{TOPIC}.{w['uid']}")

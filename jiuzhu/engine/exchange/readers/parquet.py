@@ -6,7 +6,7 @@ Pure Python, no Django.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from jiuzhu.engine.exchange.errors import ExchangeFileError, RowError, file_error
 from jiuzhu.engine.exchange.readers.base import (
@@ -20,6 +20,9 @@ from jiuzhu.engine.exchange.readers.base import (
 )
 from jiuzhu.engine.exchange.readers.headers import header_index, map_header
 from jiuzhu.rules.exchange.sources import Source
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # --------------------------------------------------------------------------- Parquet
 
@@ -50,6 +53,22 @@ class ParquetReader(TableReader):
         # Only the columns that feed a field are read (ignored ones never leave the file).
         self._names = [n for n, name in zip(schema.names, self._header.fields, strict=True) if name is not None]
         self._check_rows(self._pf.metadata.num_rows)
+
+    def arrow_batches(self, batch_rows: int = 4096) -> Iterator[tuple[int, pa.RecordBatch]]:
+        """The rows as Arrow record batches whose columns are named by field (the columns the
+        rows of :meth:`_rows` hold, same types and values): (number of the batch's first row, batch)."""
+        import pyarrow as pa
+
+        fields = [f for f in self._header.fields if f is not None]
+        row = 0
+        try:
+            for batch in self._pf.iter_batches(batch_size=batch_rows, columns=self._names):
+                yield row + 1, pa.RecordBatch.from_arrays(batch.columns, names=fields)
+                row += batch.num_rows
+        except ExchangeFileError:
+            raise
+        except Exception as e:  # damaged page or row group discovered mid-stream
+            raise file_error("corrupt", row=row + 1, detail="", detail_en=f" ({type(e).__name__})") from None
 
     def _rows(self) -> Iterator[RawRow | RowError]:
         fields = [f for f in self._header.fields if f is not None]
