@@ -82,13 +82,14 @@ def test_among_binds_any_number_of_values_as_one_parameter() -> None:
         rows = _rows(batch, 2500, now)
         bulkwrite.insert_rows(AssistanceRecord, rows, CHAIN_COLUMNS)
     keys = [f"k{i}" for i in range(0, 2500, 2)] + ["absent", "k'; DROP TABLE x; --"]
-    assert AssistanceRecord.objects.filter(fact_key__in=bulkwrite.among(keys)).count() == 1250
+    assert AssistanceRecord.objects.filter(bulkwrite.among(AssistanceRecord, "fact_key", keys)).count() == 1250
     ids = [int(r[2]) for r in rows[:1700]]  # type: ignore[call-overload]
-    assert AssistanceRecord.objects.filter(id__in=bulkwrite.among(ids)).count() == 1700
-    assert AssistanceRecord.objects.filter(id__in=bulkwrite.among([], ints=True)).count() == 0
-    assert AssistanceRecord.objects.filter(fact_key__in=bulkwrite.among([])).count() == 0
+    assert AssistanceRecord.objects.filter(bulkwrite.among(AssistanceRecord, "id", ids)).count() == 1700
+    assert AssistanceRecord.objects.filter(bulkwrite.among(AssistanceRecord, "record", [], ints=True)).count() == 0
+    assert AssistanceRecord.objects.filter(bulkwrite.among(AssistanceRecord, "fact_key", []),
+                                           programme="medical_assistance").count() == 0
     with pytest.raises(TypeError):
-        bulkwrite.among([1, "2"])
+        bulkwrite.among(AssistanceRecord, "id", [1, "2"])
 
 
 def test_uuid4_texts_are_distinct_version_4_uuids() -> None:

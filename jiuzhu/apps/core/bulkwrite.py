@@ -106,24 +106,30 @@ def uuid4_texts(n: int) -> list[str]:
             for o in range(0, 32 * n, 32)]
 
 
-def among(values: Sequence[Any], *, ints: bool | None = None) -> RawSQL:
-    """A one-parameter subquery of *values* for the ORM's ``__in``: ``filter(key__in=among(keys))``.
+def among(model: type[models.Model], column: str, values: Sequence[Any], *, ints: bool | None = None) -> RawSQL:
+    """A filter: *model*'s *column* is one of *values*, with one bound parameter whatever their number.
 
-    The ORM's ``__in`` with a list binds one parameter per value (thousands to prepare per query,
-    and SQLite's limit on their number); this binds one whatever their number: on PostgreSQL an
-    array (``SELECT unnest(%s::text[])``, ``bigint[]`` for integers), on SQLite a JSON list
-    (``SELECT value FROM json_each(%s)``). Values are text or integers (bound, never inlined); an
-    empty list is taken as text unless *ints* says otherwise (PostgreSQL compares typed values).
+    ``Model.objects.filter(among(Model, "key_digest", keys), …)``. The ORM's ``__in`` binds one
+    parameter per value (thousands to prepare per query, and SQLite's limit on their number); this
+    binds one: on PostgreSQL an array (``col = ANY(%s::text[])``, ``bigint[]`` for integers: an index
+    or hashed scan whatever the table's statistics say — a ``IN (SELECT unnest(…))`` subquery was
+    planned as a nested loop over a table grown in the same transaction, seconds per lookup), on
+    SQLite a JSON list (``col IN (SELECT value FROM json_each(%s))``). Values are text or integers
+    (bound, never inlined); an empty list is taken as text unless *ints* says otherwise.
     """
     items = list(values)
     if ints is None:
         ints = bool(items) and all(isinstance(v, int) and not isinstance(v, bool) for v in items)
     if not all(isinstance(v, int) and not isinstance(v, bool) if ints else isinstance(v, str) for v in items):
         raise TypeError("among() takes text or integers, all of one kind")
+    qn = connection.ops.quote_name
+    col = f"{qn(model._meta.db_table)}.{qn(model._meta.get_field(column).column)}"
+    # Constant text (quoted names of the model, a cast chosen from two): the values are one bound parameter.
     if connection.vendor == "postgresql":
-        # A constant text (the cast chosen from two): the values are one bound parameter.
-        return RawSQL(f"SELECT unnest(%s::{'bigint' if ints else 'text'}[])", [items])  # noqa: S611
-    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(items)])  # noqa: S611
+        return RawSQL(f"{col} = ANY(%s::{'bigint' if ints else 'text'}[])", [items],  # noqa: S611
+                      output_field=models.BooleanField())
+    return RawSQL(f"{col} IN (SELECT value FROM json_each(%s))", [json.dumps(items)],  # noqa: S608, S611
+                  output_field=models.BooleanField())
 
 
 def allocate_ids(model: type[models.Model], n: int) -> list[int]:

@@ -365,7 +365,7 @@ def _store(ring: Keyring, batch: ImportBatch, source: Source, block: Prepared, c
     merging = any(absent_of.values())
     fields = ["key_digest", "id", "uid", "values_digest", *(("payload", "secrets_enc") if merging else ())]
     existing = {r[0]: r for r in DepartmentRecord.objects.filter(
-        source=source.key, key_digest__in=bulkwrite.among(key_digests)).values_list(*fields)}
+        bulkwrite.among(DepartmentRecord, "key_digest", key_digests), source=source.key).values_list(*fields)}
     values_text, person, masked = block.values_text, block.person, block.masked
     payload, dated = block.payload, block.event_date
     merged: dict[int, dict[str, Any]] = {}
@@ -390,7 +390,7 @@ def _store(ring: Keyring, batch: ImportBatch, source: Source, block: Prepared, c
     person_indexes = blind_indexes(ring, person, purpose="id_number")
     members = {
         m["id_number_index"]: m for m in Member.objects.filter(
-            id_number_index__in=bulkwrite.among(sorted(set(person_indexes)))).values(
+            bulkwrite.among(Member, "id_number_index", sorted(set(person_indexes)))).values(
             "id", "household_id", "id_number_index", "disability_type", "disability_grade", "school_stage")
     }
     # Which rows are new, which changed (their stored id and uid kept), which unchanged.
@@ -446,8 +446,8 @@ def _store(ring: Keyring, batch: ImportBatch, source: Source, block: Prepared, c
     previous_chain: dict[int, Decimal | None] = {}
     if updates:
         bulkwrite.update_rows(DepartmentRecord, RECORD_UPDATED, updates, encoded=encoded)
-        chained = AssistanceRecord.objects.filter(record_id__in=bulkwrite.among([ids[n] for n in range(len(new),
-                                                                                                     len(order))]))
+        chained = AssistanceRecord.objects.filter(bulkwrite.among(AssistanceRecord, "record_id",
+                                                                  [ids[n] for n in range(len(new), len(order))]))
         previous_chain = dict(chained.values_list("record_id", "amount"))
         chained.delete()
     counts["new"] += len(new)
