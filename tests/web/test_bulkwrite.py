@@ -97,3 +97,26 @@ def test_uuid4_texts_are_distinct_version_4_uuids() -> None:
     parsed = [uuid.UUID(t) for t in texts]
     assert len(set(texts)) == 5000 and all(u.version == 4 and u.variant == uuid.RFC_4122 for u in parsed)
     assert [str(u) for u in parsed] == texts and bulkwrite.uuid4_texts(0) == []
+
+
+def test_read_arrow_gives_the_orms_values_column_wise() -> None:
+    import pyarrow as pa
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    from jiuzhu.apps.core.bulkread import read_arrow
+
+    batch, now = _batch(), timezone.now()
+    with transaction.atomic():
+        rows = _rows(batch, 30, now)
+        bulkwrite.insert_rows(AssistanceRecord, rows, CHAIN_COLUMNS)
+        bulkwrite.update_rows(AssistanceRecord, ["start_date", "in_kind"], [(None, "𠀀·", rows[0][2])])
+    qs = AssistanceRecord.objects.order_by("id")
+    schema = pa.schema([("id", pa.int64()), ("fact_key", pa.string()), ("start_date", pa.date32()),
+                        ("created_at", pa.timestamp("us", tz="UTC")), ("created_text", pa.timestamp("us", tz="UTC")),
+                        ("in_kind", pa.string())])
+    got = read_arrow(qs.annotate(created_text=Cast("created_at", TextField())).values_list(
+        "id", "fact_key", "start_date", "created_at", "created_text", "in_kind"), schema)
+    expected = list(qs.values_list("id", "fact_key", "start_date", "created_at", "created_at", "in_kind"))
+    assert [tuple(r.values()) for r in got.to_pylist()] == expected
+    assert got.num_rows == 30 and got.column("start_date")[0].as_py() is None
