@@ -6,9 +6,12 @@ production durability settings (``PG_FSYNC=on scripts/pg-test.sh``: fsync and fu
 1. **data** — ``jiuzhu generate --households N --seed 1 --out DIR/feeds`` (reused if present);
 2. **one-time registry load** — ``jiuzhu load DIR/feeds`` (persons/s), floor: a plain ``COPY`` of
    the same source rows into unindexed text tables;
-3. **the cycle** — ``jiuzhu cycle --month M --feeds DIR/feeds --json``: each phase's time and rows,
-   peak RSS of the process tree (psutil, sampled every 0.2 s); then the same command again (the
-   re-run must change nothing);
+3. **the cycle** — ``jiuzhu cycle --month M --feeds DIR/feeds --json``, ``--runs`` times, each on a fresh
+   copy of the loaded database (``CREATE DATABASE … TEMPLATE``): each phase's time and rows, CPU time
+   and peak RSS of the process tree (psutil, sampled every 0.2 s); then the same command again on the
+   last copy (the re-run must change nothing). With ``--baseline REV`` the same runs of the code at git
+   revision REV (``git archive`` into a temporary directory), alternated with the current code's, and
+   one registry load of each: medians and the ratio baseline ÷ current, measured in the same run;
 4. **floors, measured in the same run** — write paths: a plain ``COPY`` of the same rows into an
    unindexed table (import: the department files' rows; snapshot: ``COPY … TO STDOUT`` of the
    registry tables; warnings: the stored warnings, their events and outbox messages; matching:
@@ -17,7 +20,8 @@ production durability settings (``PG_FSYNC=on scripts/pg-test.sh``: fsync and fu
 
 Writes the section "## Monthly cycle (issue 17)" of docs/benchmarks.md (replaced if present).
 
-    .venv/bin/python bench/bench_cycle.py --households 20000 [--dir /work/benchdata/cycle-20000] [--no-doc]
+    .venv/bin/python bench/bench_cycle.py --households 20000 [--dir /work/benchdata/cycle-20000] [--runs 3]
+        [--baseline aa5560f] [--no-doc]
 """
 
 # ruff: noqa: S603, S607, S608  (our own interpreter, scripts and table names)
@@ -30,6 +34,7 @@ import io
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,14 +78,15 @@ class PeakRSS(threading.Thread):
 CPU: dict[str, float] = {}  # CPU seconds (user + system) of each command's process tree, by its first argument
 
 
-def run(env: dict[str, str], *args: str) -> tuple[float, int, str]:
-    """(seconds, peak RSS bytes, stdout) of ``jiuzhu ARGS``; its CPU time goes to ``CPU[args[0]]``."""
+def run(env: dict[str, str], *args: str, root: Path = ROOT) -> tuple[float, int, str]:
+    """(seconds, peak RSS bytes, stdout) of ``jiuzhu ARGS`` (the code under *root*); its CPU time goes to
+    ``CPU[args[0]]``."""
     import resource
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    p = subprocess.Popen([PY, "-m", "jiuzhu.cli", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen([PY, "-m", "jiuzhu.cli", *args], cwd=root, env={**env, "PYTHONPATH": str(root)},
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     rss = PeakRSS(p.pid)
     rss.start()
     out, err = p.communicate()
@@ -199,44 +205,78 @@ def pg_stop(path: Path) -> None:
     subprocess.run([str(ROOT / "scripts/pg-test.sh"), "stop", str(path)], check=False, capture_output=True)
 
 
+def _median(xs: list[float]) -> float:
+    return statistics.median(xs) if xs else float("nan")
+
+
 def report(n: int, info: dict[str, Any]) -> str:
-    cyc, floors = info["cycle"], info["floors"]
+    runs, floors, base = info["runs"], info["floors"], info.get("baseline_runs") or []
+    names = [p["name"] for p in runs[0]["phases"]]
+
+    def med(rs: list[dict[str, Any]], name: str) -> float:
+        return _median([next(p["seconds"] for p in r["phases"] if p["name"] == name) for r in rs])
+
+    rows_of = {p["name"]: p["rows"] for p in runs[0]["phases"]}
     lines = [
         SECTION, "",
         f"`bench/bench_cycle.py`, {info['date']}: `jiuzhu cycle --month {info['month']} --feeds DIR --json` on "
         f"PostgreSQL {info['pg']} (private server, **fsync and full_page_writes on** — production durability), "
-        f"after the one-time `jiuzhu load`. **Measured at {n:,} households, not 1.5 M** (see the extrapolation "
-        "below); one run of each (no repeats: the machine was shared).",
+        f"each run on a fresh copy of the loaded database. **Measured at {n:,} households, not 1.5 M** (see the "
+        f"extrapolation below); {len(runs)} runs of the current code"
+        + (f" alternated with {len(base)} runs of the baseline (git {info['baseline']}, the code before "
+           "issue 17's second round), both in this one session" if base else "") + "; medians.",
         "",
         f"- Machine: {info['machine']}; load average (1/5/15 min) before {info['load_before']}, after "
-        f"{info['load_after']} — the 2 cores were shared with 7 other engineers' work: every figure is noisy "
-        "and pessimistic.",
+        f"{info['load_after']} (the 2 cores were shared with other helpers' work: figures are noisy; the "
+        "baseline and the current code saw the same load, alternated).",
         f"- Data: generator seed 1: {info['households']:,} households, {info['persons']:,} persons, "
         f"{info['dept_rows']:,} department rows in {info['files']} files.",
         "",
-        "| phase | seconds | rows | rows/s | floor s | floor | ratio to floor |",
-        "|---|---:|---:|---:|---:|---|---:|",
     ]
-    for p in cyc["phases"]:
-        f = floors.get(p["name"])
-        rate = f"{p['rows'] / p['seconds']:,.0f}" if p["seconds"] > 0 and p["rows"] else "—"
-        if f and f["seconds"] > 0 and p["rows"]:
-            fl, what, ratio = f"{f['seconds']:.2f}", f["what"], f"{p['seconds'] / f['seconds']:.1f}×"
+    if base:
+        lines += ["| phase | rows | baseline s (median) | current s (median) | baseline ÷ current | current rows/s "
+                  "| floor s | floor | current ÷ floor |",
+                  "|---|---:|---:|---:|---:|---:|---:|---|---:|"]
+    else:
+        lines += ["| phase | rows | current s (median) | current rows/s | floor s | floor | current ÷ floor |",
+                  "|---|---:|---:|---:|---:|---|---:|"]
+    for name in names:
+        cur, rows = med(runs, name), rows_of[name]
+        f = floors.get(name)
+        rate = f"{rows / cur:,.0f}" if cur > 0 and rows else "—"
+        fl, what, ratio = ("—", (f or {}).get("what", "—"), "—")
+        if f and f["seconds"] > 0 and rows:
+            fl, what, ratio = f"{f['seconds']:.2f}", f["what"], f"{cur / f['seconds']:.1f}×"
+        if base:
+            b = med(base, name)
+            speed = f"{b / cur:.1f}×" if cur > 0 and rows else "—"
+            lines.append(f"| {name} | {rows:,} | {b:.1f} | {cur:.1f} | {speed} | {rate} | {fl} | {what} | {ratio} |")
         else:
-            fl, what, ratio = "—", (f or {}).get("what", "—"), "—"
-        lines.append(f"| {p['name']} | {p['seconds']:.1f} | {p['rows']:,} | {rate} | {fl} | {what} | {ratio} |")
+            lines.append(f"| {name} | {rows:,} | {cur:.1f} | {rate} | {fl} | {what} | {ratio} |")
+    total = _median([r["total_seconds"] for r in runs])
+    if base:
+        btotal = _median([r["total_seconds"] for r in base])
+        lines.append(f"| **whole cycle** | | **{btotal:.1f}** | **{total:.1f}** | **{btotal / total:.1f}×** | | | | |")
+    else:
+        lines.append(f"| **whole cycle** | | **{total:.1f}** | | | | |")
+    each = ", ".join(f"{r['total_seconds']:.1f}" for r in runs)
+    beach = ", ".join(f"{r['total_seconds']:.1f}" for r in base)
     lines += [
-        f"| **whole cycle** | **{cyc['total_seconds']:.1f}** | | | | | |",
         "",
-        f"- CPU time (user + system, all processes of the command): cycle {info['cycle_cpu']:.1f} s for "
-        f"{cyc['total_seconds']:.1f} s of wall time; load {info['load_cpu']:.1f} s. Under this load the wall "
-        "times are inflated by waiting for a core; the CPU time is the better guide to an unloaded machine.",
-        f"- Peak RSS of the cycle's process tree: {info['cycle_rss'] / 2**20:,.0f} MB. Re-run of the same month "
+        f"- Whole cycle, each run (s): current {each}"
+        + (f"; baseline {beach}" if base else "")
+        + ".",
+        f"- CPU time (user + system, all processes of the command, median): cycle {_median(info['cycle_cpu']):.1f} s"
+        + (f" (baseline {_median(info['baseline_cpu']):.1f} s)" if base else "")
+        + ". The database server's own CPU is not included.",
+        f"- Peak RSS of the cycle's process tree: {max(info['cycle_rss']) / 2**20:,.0f} MB. Re-run of the same month "
         f"(nothing to do, every phase skipped, nothing changed): {info['rerun_seconds']:.1f} s.",
-        f"- One-time registry load (`jiuzhu load`): {info['load_seconds']:.1f} s = "
-        f"{info['persons'] / info['load_seconds']:,.0f} persons/s, peak RSS {info['load_rss'] / 2**20:,.0f} MB; floor "
-        f"(plain COPY of the {info['load_floor_rows']:,} source rows into unindexed text tables) "
-        f"{info['load_floor']:.2f} s — ratio {info['load_seconds'] / max(info['load_floor'], 1e-9):.1f}×.",
+        f"- One-time registry load (`jiuzhu load`, one run): {info['load_seconds']:.1f} s = "
+        f"{info['persons'] / info['load_seconds']:,.0f} persons/s"
+        + (f" (baseline {info['baseline_load_seconds']:.1f} s)" if base else "")
+        + f", peak RSS {info['load_rss'] / 2**20:,.0f} MB; floor (plain COPY of the {info['load_floor_rows']:,} source "
+        f"rows into unindexed text tables) {info['load_floor']:.2f} s — ratio "
+        f"{info['load_seconds'] / max(info['load_floor'], 1e-9):.1f}×.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -262,6 +302,8 @@ def main() -> None:
     ap.add_argument("--households", type=int, default=20_000)
     ap.add_argument("--dir", type=Path)
     ap.add_argument("--month", default="2026-12")
+    ap.add_argument("--runs", type=int, default=1, help="cycle runs of each code version (medians reported)")
+    ap.add_argument("--baseline", help="git revision measured alongside, runs alternated with the current code's")
     ap.add_argument("--no-doc", action="store_true")
     ap.add_argument("--child-engine", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -273,25 +315,47 @@ def main() -> None:
     work = (args.dir or Path(f"/work/benchdata/cycle-{args.households}")).resolve()
     feeds = work / "feeds"
     work.mkdir(parents=True, exist_ok=True)
-    info: dict[str, Any] = {"month": args.month, "date": dt.date.today().isoformat(),
+    info: dict[str, Any] = {"month": args.month, "date": dt.date.today().isoformat(), "baseline": args.baseline,
                             "load_before": " ".join(f"{x:.1f}" for x in os.getloadavg())}
     if not (feeds / "households.parquet").exists():
         subprocess.run([PY, "-m", "jiuzhu.cli", "generate", "--households", str(args.households), "--seed", "1",
                         "--out", str(feeds)], cwd=ROOT, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    holder = tempfile.TemporaryDirectory(prefix="bench-baseline-") if args.baseline else None
+    base_root = Path(holder.name) if holder is not None else None
+    if base_root is not None:
+        tar = subprocess.run(["git", "-C", str(ROOT), "archive", args.baseline], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(base_root)], input=tar, check=True)
     pg_dir = work / f"pg-{int(time.time())}"
     url = pg_start(pg_dir)
+    server = url.rsplit("/", 1)[0]
+
+    def psql(sql: str) -> None:
+        subprocess.run(["psql", url, "-qc", sql], check=True, capture_output=True)
+
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith("JIUZHU_")}
-        env.update(JIUZHU_DATABASE_URL=url, JIUZHU_VAR_DIR=str(work / "var"), PYTHONPATH=str(ROOT),
-                   JIUZHU_KEYRING_JSON=Keyring.generate().to_json())
-        subprocess.run([PY, "-m", "jiuzhu.cli", "manage", "migrate", "--verbosity", "0"], cwd=ROOT, env=env, check=True)
+        env.update(JIUZHU_VAR_DIR=str(work / "var"), JIUZHU_KEYRING_JSON=Keyring.generate().to_json())
+
+        def on(db: str) -> dict[str, str]:
+            return {**env, "JIUZHU_DATABASE_URL": f"{server}/{db}"}
+
+        psql("CREATE DATABASE loaded")
+        subprocess.run([PY, "-m", "jiuzhu.cli", "manage", "migrate", "--verbosity", "0"], cwd=ROOT,
+                       env={**on("loaded"), "PYTHONPATH": str(ROOT)}, check=True)
         subprocess.run([PY, "-m", "jiuzhu.cli", "manage", "shell", "-c",
                         "from jiuzhu.apps.core.services import regions_load, shipped_region_rows; "
-                        "regions_load(shipped_region_rows())"], cwd=ROOT, env=env, check=True)
+                        "regions_load(shipped_region_rows())"], cwd=ROOT, env={**on("loaded"), "PYTHONPATH": str(ROOT)},
+                       check=True)
+        psql("CREATE DATABASE empty TEMPLATE loaded")
         import pyarrow.parquet as pq
 
-        info["load_seconds"], info["load_rss"], _ = run(env, "load", str(feeds))
-        info["load_cpu"] = CPU["load"]
+        info["load_seconds"], info["load_rss"], _ = run(on("loaded"), "load", str(feeds))
+        info["load_cpu"] = CPU.pop("load")
+        if base_root is not None:
+            psql("CREATE DATABASE base_load TEMPLATE empty")
+            info["baseline_load_seconds"], _, _ = run(on("base_load"), "load", str(feeds), root=base_root)
+            info["baseline_load_cpu"] = CPU.pop("load")
+            psql("DROP DATABASE base_load")
         info["load_floor"], info["load_floor_rows"] = copy_floor_parquet(
             url, [feeds / f"{n}.parquet" for n in REGISTRY_FILES if (feeds / f"{n}.parquet").exists()])
         info["households"] = pq.ParquetFile(feeds / "households.parquet").metadata.num_rows
@@ -299,20 +363,36 @@ def main() -> None:
         dept = sorted(feeds.glob("dept_*.parquet"))
         info["dept_rows"] = sum(pq.ParquetFile(p).metadata.num_rows for p in dept)
         info["files"] = len(dept)
-        seconds, info["cycle_rss"], out = run(env, "cycle", "--month", args.month, "--feeds", str(feeds), "--json")
-        info["cycle"] = json.loads(out)
-        info["cycle_cpu"] = CPU.pop("cycle")
-        info["rerun_seconds"], _, _ = run(env, "cycle", "--month", args.month, "--feeds", str(feeds), "--json")
+        cycle = ("cycle", "--month", args.month, "--feeds", str(feeds), "--json")
+        info.update(runs=[], cycle_cpu=[], cycle_rss=[], baseline_runs=[], baseline_cpu=[])
+        last = ""
+        for i in range(args.runs):
+            versions = [("current", ROOT)] + ([("baseline", base_root)] if base_root is not None else [])
+            for label, root in versions if i % 2 == 0 else versions[::-1]:  # alternated: same load for both
+                db = f"run_{label}_{i}"
+                psql(f"CREATE DATABASE {db} TEMPLATE loaded")
+                _s, rss, out = run(on(db), *cycle, root=root)
+                key = "runs" if label == "current" else "baseline_runs"
+                info[key].append(json.loads(out))
+                info["cycle_cpu" if label == "current" else "baseline_cpu"].append(CPU.pop("cycle"))
+                if label == "current":
+                    info["cycle_rss"].append(rss)
+                    if last:
+                        psql(f"DROP DATABASE {last}")
+                    last = db
+                else:
+                    psql(f"DROP DATABASE {db}")
+        info["rerun_seconds"], _, _ = run(on(last), *cycle)
         floors: dict[str, dict[str, Any]] = {}
         s, _n = copy_floor_parquet(url, dept)
         floors["import"] = {"seconds": s, "what": f"COPY of the {_n:,} file rows, unindexed"}
-        s, _n = copy_out_floor(url)
+        s, _n = copy_out_floor(f"{server}/{last}")
         floors["snapshot"] = {"seconds": s, "what": "COPY TO STDOUT of the registry tables"}
         for phase, tables in STORED.items():
-            s, _n = copy_floor_tables(url, tables)
+            s, _n = copy_floor_tables(f"{server}/{last}", tables)
             floors[phase] = {"seconds": s, "what": f"COPY of the {_n:,} stored rows, unindexed"}
         eng = subprocess.run([PY, str(Path(__file__).resolve()), "--child-engine", f"{args.month}-01"], cwd=ROOT,
-                             env=env, check=True, capture_output=True, text=True)
+                             env={**on(last), "PYTHONPATH": str(ROOT)}, check=True, capture_output=True, text=True)
         e = json.loads(eng.stdout.strip().splitlines()[-1])
         floors["determination"] = {"seconds": e["determination"], "what": "DuckDB batch on the snapshot, no database"}
         floors["comparison"] = {"seconds": e["comparison"], "what": "DuckDB indicators on the exported tables"}
@@ -321,6 +401,8 @@ def main() -> None:
         info["pg"] = pgv.stdout.strip() or "?"
     finally:
         pg_stop(pg_dir)
+        if holder is not None:
+            holder.cleanup()
     info["load_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     info["machine"] = (f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
                        f"{psutil.virtual_memory().total / 2**30:.0f} GiB RAM, Python {platform.python_version()}")

@@ -5,10 +5,11 @@ Pure Python, no Django.  ``open_table`` pre-checks a file and streams its rows,
 (:mod:`jiuzhu.rules.exchange.sources`), ``write_error_report`` writes the row-error
 workbook.  ``validate_file`` does all three steps for UI-sized files and dry runs.
 
-For large imports, ``Validator.batches`` validates CSV column-wise per block
-(:mod:`~jiuzhu.engine.exchange.validate.fastcsv`, falling back to the per-row rules for every row
-it cannot prove valid) and yields typed Arrow batches for the staging file
-(:mod:`~jiuzhu.engine.exchange.staging`).
+For large imports, ``Validator.batches`` validates CSV and Parquet column-wise per block
+(:mod:`~jiuzhu.engine.exchange.validate.fastcsv`, :mod:`~jiuzhu.engine.exchange.validate.fastparquet`,
+falling back to the per-row rules for every row it cannot prove valid) and yields typed Arrow batches
+for the staging file (:mod:`~jiuzhu.engine.exchange.staging`); :mod:`~jiuzhu.engine.exchange.commit`
+prepares the database commit's texts of a block column-wise.
 """
 
 from jiuzhu.engine.exchange.errors import ExchangeFileError, RowError

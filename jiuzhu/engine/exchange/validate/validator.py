@@ -278,10 +278,11 @@ class Validator:
                 block_bytes: int = 4 << 20) -> Iterator[ValidBatch]:
         """Stream the file as :class:`ValidBatch` es: typed valid rows plus row errors.
 
-        Same verdicts as :meth:`rows`, row for row.  CSV files take the column-wise fast
-        path (:mod:`jiuzhu.engine.exchange.validate.fastcsv`) unless *fast* is False; other
-        formats are validated row by row and grouped into batches of *batch_rows*.  A CSV
-        block is *block_bytes* of the file (peak memory is a small multiple of it).
+        Same verdicts as :meth:`rows`, row for row.  CSV and Parquet files take the column-wise
+        fast path (:mod:`jiuzhu.engine.exchange.validate.fastcsv`, :mod:`.fastparquet`: blocks of
+        *batch_rows* Parquet rows) unless *fast* is False; other formats are validated row by row
+        and grouped into batches of *batch_rows*.  A CSV block is *block_bytes* of the file (peak
+        memory is a small multiple of it).
         """
         schema = staging_schema(self.source)
         if fast and isinstance(reader, (CsvReader, ParquetReader)):
