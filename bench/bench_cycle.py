@@ -222,8 +222,8 @@ def report(n: int, info: dict[str, Any]) -> str:
         f"`bench/bench_cycle.py`, {info['date']}: `jiuzhu cycle --month {info['month']} --feeds DIR --json` on "
         f"PostgreSQL {info['pg']} (private server, **fsync and full_page_writes on** — production durability), "
         f"each run on a fresh copy of the loaded database. **Measured at {n:,} households, not 1.5 M** (see the "
-        f"extrapolation below); {len(runs)} runs of the current code"
-        + (f" alternated with {len(base)} runs of the baseline (git {info['baseline']}, the code before "
+        f"extrapolation below); {len(runs)} run(s) of the current code"
+        + (f" alternated with {len(base)} run(s) of the baseline (git {info['baseline']}, the code before "
            "issue 17's second round), both in this one session" if base else "") + "; medians.",
         "",
         f"- Machine: {info['machine']}; load average (1/5/15 min) before {info['load_before']}, after "

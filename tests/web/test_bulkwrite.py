@@ -83,6 +83,9 @@ def test_among_binds_any_number_of_values_as_one_parameter() -> None:
         bulkwrite.insert_rows(AssistanceRecord, rows, CHAIN_COLUMNS)
     keys = [f"k{i}" for i in range(0, 2500, 2)] + ["absent", "k'; DROP TABLE x; --"]
     assert AssistanceRecord.objects.filter(bulkwrite.among(AssistanceRecord, "fact_key", keys)).count() == 1250
+    odd = ["k1,k3", "", "k5"]  # a comma, an empty text: still exactly these values
+    assert sorted(AssistanceRecord.objects.filter(bulkwrite.among(AssistanceRecord, "fact_key", odd))
+                  .values_list("fact_key", flat=True)) == ["k5"]
     ids = [int(r[2]) for r in rows[:1700]]  # type: ignore[call-overload]
     assert AssistanceRecord.objects.filter(bulkwrite.among(AssistanceRecord, "id", ids)).count() == 1700
     assert AssistanceRecord.objects.filter(bulkwrite.among(AssistanceRecord, "record", [], ints=True)).count() == 0

@@ -147,6 +147,7 @@ class Prepared:
     payload: list[str]
     event_date: list[dt.date | None]
     _columns: list[list[Any]] | None = field(default=None, repr=False)
+    _names: tuple[str, ...] = field(default=(), repr=False)
 
     def __len__(self) -> int:
         return int(self.batch.num_rows)
@@ -158,8 +159,9 @@ class Prepared:
     def values(self, i: int) -> dict[str, Any]:
         """Row *i* as ``{field: value}`` (the staged row's values)."""
         if self._columns is None:
-            self._columns = [self.column(n) for n in self.source.field_names]
-        return {n: col[i] for n, col in zip(self.source.field_names, self._columns, strict=True)}
+            self._names = self.source.field_names
+            self._columns = [self.column(n) for n in self._names]
+        return {n: col[i] for n, col in zip(self._names, self._columns, strict=True)}
 
 
 def prepare(source: Source, batch: pa.RecordBatch) -> Prepared:
