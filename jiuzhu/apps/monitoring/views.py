@@ -35,6 +35,7 @@ from jiuzhu.engine.monitoring.indicators import (
 )
 from jiuzhu.rules.monitoring import deadlines
 from jiuzhu.rules.params import ParameterError
+from jiuzhu.rules.params.regions import region_name
 
 from . import selectors, services, visits
 from .forms import (
@@ -331,12 +332,12 @@ def indicators(request: AuthedRequest) -> HttpResponse:
         try:
             s = settings_for(ind, params, code, today)
             verify, handle = deadlines(params, s.severity, code, today)
-            values = [(t.label_zh, s.thresholds[t.name], t.unit, ind.param(t.name)) for t in ind.thresholds]
+            values = [(t.label_zh, t.shown(s.thresholds[t.name])) for t in ind.thresholds]
             rows.append({"ind": ind, "s": s, "verify": verify, "handle": handle, "values": values,
                          "kind": KINDS[ind.kind][0], "target": target_label(ind), "error": ""})
         except ParameterError as err:
             rows.append({"ind": ind, "error": err.message_zh})
-    return render(request, "monitoring/indicators.html", {"rows": rows, "region": code})
+    return render(request, "monitoring/indicators.html", {"rows": rows, "region": region_name(code)})
 
 
 @login_required

@@ -36,7 +36,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from jiuzhu.rules.exchange.sources import DEPARTMENTS, SERIOUS_ILLNESSES, SOURCES
+from jiuzhu.rules.exchange.sources import DEPARTMENTS, HOUSE_DAMAGE, SERIOUS_ILLNESSES, SOURCES
+from jiuzhu.rules.params.display import show_value
 
 __all__ = [
     "DETAIL_LABELS",
@@ -119,7 +120,8 @@ class Threshold:
 
     ``count`` is a whole number (days, months, a grade); it is stored as a parameter of
     kind ``ratio`` so the revision form (which enters text) can change it, and checked to be
-    whole when read.  ``choice`` is a code among ``choices``.
+    whole when read.  ``choice`` is a code among ``choices``, given as (code, Chinese label)
+    pairs so that a screen shows the label.
     """
 
     name: str
@@ -127,7 +129,15 @@ class Threshold:
     label_zh: str
     label_en: str
     unit: str = ""
-    choices: tuple[str, ...] = ()
+    choices: tuple[tuple[str, str], ...] = ()
+
+    def shown(self, value: object) -> str:
+        """The value as a caseworker reads it: a choice's label, a number or amount with its unit."""
+        if self.kind == "choice":
+            return dict(self.choices).get(str(value), str(value))
+        # one way to read a parameter (rules.params.display), as |param_shown does on the other screens
+        text = show_value(value, "money" if self.kind == "money" else "", self.unit, {})
+        return text if self.unit in ("", "比例") else f"{text} {self.unit}"
 
 
 @dataclass(frozen=True)
@@ -401,8 +411,7 @@ GROUP BY ALL""",
         sources=("emergency_disaster_victims",), target="township",
         thresholds=(
             _days(),
-            Threshold("min_damage", "choice", "房屋损坏程度下限", "House damage at least", "",
-                      ("none", "minor", "severe", "collapsed")),
+            Threshold("min_damage", "choice", "房屋损坏程度下限", "House damage at least", "", HOUSE_DAMAGE),
         ),
         sql="""
 SELECT h.household_key, NULL::BIGINT AS member_key, NULL::VARCHAR AS person_index, h.county_code,
