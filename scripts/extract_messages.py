@@ -48,10 +48,12 @@ def collect() -> set[str]:
     found: set[str] = set()
     for path in ROOT.rglob("*.html"):
         text = path.read_text("utf-8")
+        # Django looks a template's message up with each literal % doubled (its catalogues are
+        # python-format): "+5%" in a template is the msgid "+5%%".
         for pat in TEMPLATE_PATTERNS:
-            found.update(pat.findall(text))
+            found.update(m.replace("%", "%%") for m in pat.findall(text))
         for block in BLOCK.findall(text):
-            found.add(re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", block))
+            found.add(re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", block.replace("%", "%%")))
     for path in ROOT.rglob("*.py"):
         if "migrations" in path.parts:
             continue

@@ -98,10 +98,11 @@ def test_scenario_is_saved_queued_run_outside_the_request_and_never_in_force(
 
     before = current_parameters().version
     client.force_login(users["province"])
-    bad = client.post(reverse("reports_scenarios"), {"name": "x", "as_of": "2026-10-31", "changes": "dibao.nope=1"})
+    bad = client.post(reverse("reports_scenarios"), {"name": "x", "as_of": "2026-10-31", "path_0": "dibao.nope",
+                                                     "value_0": "1"})
     assert bad.status_code == 400 and not Scenario.objects.exists()
     resp = client.post(reverse("reports_scenarios"), {"name": "边缘 1.8", "as_of": "2026-10-31",
-                                                      "changes": "dibao.marginal_multiplier=1.8\n"})
+                                                      "path_0": "dibao.marginal_multiplier", "value_0": "1.8"})
     sc = Scenario.objects.get()
     assert resp.status_code == 302 and sc.status == "draft"
     started = client.post(reverse("reports_scenario", args=[sc.pk]))

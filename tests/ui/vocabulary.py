@@ -18,7 +18,6 @@ TEST_DATA_WORDS = frozenset({"matrix"})
 # Pages still showing codes or English, each with what is left to do (issue 13 item 8).  The test fails
 # on any other page, and on a page listed here that has become clean (so the list only shrinks).
 KNOWN_OPEN: dict[str, str] = {
-    "reports_scenarios": "the scenario form's help shows parameter paths and the PATH=VALUE syntax in English (reports)",
     "audit_log": "details of some events still show keys and codes (bank-file columns, workflow states, pages read)",
 }
 

@@ -20,7 +20,13 @@ from jiuzhu.apps.core.requests import AuthedRequest
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require, scoped
 from jiuzhu.apps.core.vocabulary import all_labels
 from jiuzhu.rules.params import ParameterError
-from jiuzhu.rules.params.display import TOPICS, legal_reference, show_value, topic_of
+from jiuzhu.rules.params.display import (
+    TOPICS,
+    legal_reference,
+    parameter_choices,
+    show_value,
+    topic_of,
+)
 from jiuzhu.rules.params.regions import region_name
 
 from . import services
@@ -41,13 +47,9 @@ class RevisionForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        en = (get_language() or "").startswith("en")
-        nodes = current_parameters().nodes
         # Chosen by name, grouped by topic; the code stays the submitted value.
-        by_topic: dict[str, list[tuple[str, str]]] = {}
-        for p in sorted(nodes):
-            by_topic.setdefault(topic_of(p), []).append((p, nodes[p].label_en if en else nodes[p].label_zh))
-        self.fields["path"].choices = [(title, by_topic[key]) for key, title in TOPICS if key in by_topic]  # type: ignore[attr-defined]  # a ChoiceField
+        self.fields["path"].choices = parameter_choices(  # type: ignore[attr-defined]  # a ChoiceField
+            current_parameters().nodes, en=(get_language() or "").startswith("en"))
         self.fields["region"].choices = [(r.code, r.name) for r in _regions_for(user)] if user else []  # type: ignore[attr-defined]  # a ChoiceField
 
 

@@ -12,10 +12,14 @@ from django.http import Http404
 from jiuzhu.apps.applications.models import Application
 from jiuzhu.apps.core.models import Region, RegionClosure
 from jiuzhu.apps.core.scoping import require, scoped
+from jiuzhu.apps.core.vocabulary import all_labels
 from jiuzhu.apps.determination.models import DeterminationRun
 from jiuzhu.apps.monitoring.models import Warning as EarlyWarning
+from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.engine.monitoring.indicators import INDICATORS
+from jiuzhu.engine.whatif import describe_change
 from jiuzhu.rules.determination.categories import CATEGORIES, label
+from jiuzhu.rules.params import ParameterSet
 
 from .models import Scenario, StatisticsRun, StatRow
 
@@ -188,6 +192,14 @@ def monthly_report(user: Any, stats: StatisticsRun, region: Region) -> dict[str,
     body = [{"code": code, "name": names.get(code, code), "cells": line(data[code])} for code in sorted(data)]
     totals = [sum(r["cells"][i] for r in body) for i in range(len(body[0]["cells"]))] if body else []
     return {"rows": body, "totals": totals}
+
+
+def changes_shown(overrides: list[str], params: ParameterSet | None = None) -> list[str]:
+    """A scenario's stored change lines as a policy officer reads them (engine.whatif.describe_change):
+    titles, regions by name, values with their units — never a parameter path."""
+    params = params or current_parameters()
+    labels = all_labels()
+    return [describe_change(params, text, labels) for text in overrides]
 
 
 def scenarios(user: Any) -> Any:

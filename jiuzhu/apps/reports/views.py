@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -20,11 +18,13 @@ from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.scoping import require
 from jiuzhu.apps.jobs.answers import started
 from jiuzhu.apps.jobs.services import job_start
+from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.rules.determination.categories import label
 from jiuzhu.rules.params import ParameterError
 
 from . import selectors, services
 from .excel import Sheet, workbook
+from .forms import ScenarioForm
 from .models import Scenario
 
 BENEFIT_LABELS = {
@@ -176,37 +176,27 @@ def export(request: HttpRequest) -> HttpResponse:
 # --- scenarios ------------------------------------------------------------------------------
 
 
-def _changes(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def scenario_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    items = selectors.scenarios(user)
-    form = {"name": "", "as_of": timezone.localdate().isoformat(), "changes": "", "note": ""}
-    error = ""
+    require(user, "run_scenarios")
+    params = current_parameters()
+    form = ScenarioForm(request.POST or None, params=params)
+    status = 200
     if request.method == "POST":
-        form = {k: request.POST.get(k, "") for k in form}
-        changes = _changes(form["changes"])
-        try:
-            as_of = dt.date.fromisoformat(form["as_of"])
-        except ValueError:
-            error = _("Enter a valid date (YYYY-MM-DD).")
-        else:
-            if not form["name"].strip() or not changes:
-                error = _("Give the scenario a name and at least one parameter change.")
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                sc = services.scenario_create(actor=user, name=d["name"].strip(), as_of=d["as_of"],
+                                              changes=d["changes"], note=d["note"])
+            except ParameterError as err:
+                form.add_error(None, err.message_en if _lang() == "en" else err.message_zh)
             else:
-                try:
-                    sc = services.scenario_create(actor=user, name=form["name"].strip()[:120], as_of=as_of,
-                                                  changes=changes, note=form["note"])
-                except ParameterError as err:
-                    error = err.message_en if _lang() == "en" else err.message_zh
-                else:
-                    return redirect("reports_scenario", pk=sc.pk)
-    return render(request, "reports/scenarios.html", {"scenarios": items[:100], "form": form, "error": error},
-                  status=400 if error else 200)
+                return redirect("reports_scenario", pk=sc.pk)
+    rows = [(sc, selectors.changes_shown(sc.overrides, params)) for sc in selectors.scenarios(user)[:100]]
+    return render(request, "reports/scenarios.html", {"rows": rows, "form": form}, status=status)
 
 
 def _scenario_view(sc: Scenario) -> dict[str, Any]:
@@ -243,7 +233,8 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sc = selectors.scenario(user, pk)
     if request.method == "POST":
         return started(request, lambda: services.scenario_queue(sc, actor=user))
-    return render(request, "reports/scenario.html", {"scenario": sc, **_scenario_view(sc)})
+    return render(request, "reports/scenario.html", {"scenario": sc, "changes": selectors.changes_shown(sc.overrides),
+                                                     **_scenario_view(sc)})
 
 
 @login_required
@@ -252,11 +243,12 @@ def scenario_compare(request: HttpRequest) -> HttpResponse:
     require(user, "run_scenarios")
     ids = [int(i) for i in request.GET.getlist("ids") if i.isdigit()][:4]
     items = [selectors.scenario(user, i) for i in ids]
-    views = [(sc, _scenario_view(sc)) for sc in items]
+    views = [(sc, _scenario_view(sc), selectors.changes_shown(sc.overrides)) for sc in items]
     rows = []
     for k, code in enumerate(selectors.CATEGORY_ORDER):
         rows.append({"label": label(code, _lang()),
-                     "cells": [(v["categories"][k]["entering"], v["categories"][k]["leaving"]) if v else None for _sc, v in views]})
+                     "cells": [(v["categories"][k]["entering"], v["categories"][k]["leaving"]) if v else None
+                               for _sc, v, _changes in views]})
     return render(request, "reports/compare.html", {"views": views, "rows": rows, "all": selectors.scenarios(user)[:100]})
 
 
@@ -267,7 +259,7 @@ def scenario_export(request: HttpRequest, pk: int) -> HttpResponse:
     v = _scenario_view(sc)
     if not v:
         raise Http404
-    note = f"{sc.name} · {sc.as_of.isoformat()} · " + "; ".join(sc.overrides)
+    note = f"{sc.name} · {sc.as_of.isoformat()} · " + "；".join(selectors.changes_shown(sc.overrides))
     sheets = [
         Sheet(str(_("Entering and leaving")), [str(_("Category")), str(_("Households now")), str(_("Households in the scenario")),
               str(_("Households entering")), str(_("Households leaving")), str(_("Persons entering")), str(_("Persons leaving"))],
