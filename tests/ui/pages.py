@@ -31,9 +31,11 @@ AS_OF = dt.date(2026, 10, 31)
 def filled(households: dict[str, Any], users: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """Records that fill the pages the matrix sees empty, as (URL name, URL kwargs, query): statistics of
     a determination run over the test world, a scenario run over it (with changes limited to a city and
-    to an area), the two scenarios compared, and an application's printable notice once published."""
+    to an area), the two scenarios compared, deliveries waiting and given up, and an application's printable
+    notice once published."""
     from jiuzhu.apps.applications.models import Application
     from jiuzhu.apps.determination.services import run_all
+    from jiuzhu.apps.exchange.models import OutboxMessage
     from jiuzhu.apps.reports.services import scenario_create, scenario_run, statistics_compute
 
     stats = statistics_compute(run_all(actor=None, as_of=AS_OF))
@@ -43,6 +45,9 @@ def filled(households: dict[str, Any], users: dict[str, Any]) -> list[tuple[str,
             ("边缘倍数一点八", ["dibao.marginal_multiplier=1.8", "income.excluded_subtypes=basic_pension,scholarship"]),
             ("南昌农村标准提高", ["dibao.standard@360100/rural=+5%", "income.window_months=6"]),
         )]
+    for state, key in (("dead", "gave-up"), ("pending", "waiting")):  # the outbox page's two lists
+        OutboxMessage.objects.create(key=f"pages-{key}", department="medical_insurance", topic="monitoring.warning",
+                                     payload={}, state=state, attempts=3, last_error="HTTP 503")
     app = Application.objects.filter(household=households["inside"]).first()
     out: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         ("reports_dashboard", {}, {"stats": stats.pk}),
@@ -51,6 +56,7 @@ def filled(households: dict[str, Any], users: dict[str, Any]) -> list[tuple[str,
         ("reports_scenarios", {}, {}),
         *(("reports_scenario", {"pk": sc.pk}, {}) for sc in scenarios),
         ("reports_scenario_compare", {}, {"ids": [sc.pk for sc in scenarios]}),
+        ("exchange_outbox", {}, {}),
     ]
     if app is not None:
         Application.objects.filter(pk=app.pk).update(notice_start=AS_OF, notice_end=AS_OF + dt.timedelta(days=7))
