@@ -224,7 +224,7 @@ DETAIL_KEYS: dict[str, Any] = {
     "username_tried": _("User name tried"), "valid": _("Valid rows"), "value": _("Value"), "view": _("Page"),
     "village": _("Village"), "window_seconds": _("Window (seconds)"), "window_start": _("Window from"),
     "worker": _("Worker"), "idempotency_record": _("Request record"), "requested_by": _("Requested by (account)"),
-    "conditional": _("Conditional"), "income": _("Income items"), "property": _("Property items"),
+    "conditional": _("Conditional"), "directory": _("Directory"), "income": _("Income items"), "property": _("Property items"),
     "expense": _("Expense items"), "conflicts_open": _("Conflicts open"),
 }
 
@@ -309,14 +309,14 @@ SHOWN: dict[str, str] = {
     **dict.fromkeys(("sm3", "content_hash", "cases_hash", "inspectors_hash", "seed", "file", "receipt", "masked",
                      "relative", "id_number", "id_numbers", "notice", "path", "last_path", "parameter_version",
                      "attachment", "person", "ref", "username", "username_tried", "query", "worker", "scope", "idempotency_record",
-                     "error", "last_error", "spooled", "filename", "headers", "feeds"), "ref"),
+                     "error", "last_error", "spooled", "filename", "headers", "feeds", "directory"), "ref"),
     **dict.fromkeys(("region", "county", "village", "supervisor", "region_codes"), "region"),
     **dict.fromkeys(("state", "from_state", "to_state", "previous_state"), "state"),
     "action": "action", "reason": "reason", "code": "refusal", "view": "page", "endpoint": "page",
     "event_filter": "event", "fields": "fields", "field": "field", "params": "details", "entries": "mapping",
     "columns": "bank_file_columns", "topic": "outbox_topic", "purpose": "purpose", "changes": "scenario_change",
     "mode": "monitoring.ComparisonRun.mode", "fact": "determination.CaseFact.fact", "method": "method",
-    "backend": "backend", "format": "format", "content_type": "content_type", "level": "level", "step": "value",
+    "backend": "backend", "format": "file_format", "content_type": "content_type", "level": "level", "step": "value",
     "size": "bytes", "kind": "value", "result": "sharing_result", "route": "temporary_route",
     "staff_kind": "applications.StaffRelative.staff_kind", "received_in": "applications.Objection.received_in",
     "channel": "exchange.ImportBatch.channel", "decision": "ref", "value": "parameter_value",
@@ -356,8 +356,7 @@ STATES: dict[str, str] = {"import_batch": "exchange.ImportBatch.state", "job": "
 
 _SMALL: dict[str, dict[str, Any]] = {
     "value": VALUES,
-    "backend": {"duckdb": "DuckDB", "spark": "Spark"},
-    "format": {"csv": "CSV", "xlsx": "XLSX", "json": "JSON", "parquet": "Parquet"},
+    "backend": {"duckdb": _("single machine"), "spark": _("cluster")},
     "content_type": {"image/jpeg": "JPEG", "image/png": "PNG", "application/pdf": "PDF"},
     "http_method": HTTP_METHODS,
     "method": {**VALUES, **HTTP_METHODS},

@@ -25,13 +25,18 @@ from django.utils.translation import gettext_lazy as _
 from jiuzhu.engine.monitoring.indicators import INDICATORS, KINDS, SEVERITIES, TARGETS
 from jiuzhu.rules import vocab
 from jiuzhu.rules.determination.codes import CATEGORY_LABELS
-from jiuzhu.rules.exchange.sources import DEPARTMENTS, HOUSE_DAMAGE, SOURCES
+from jiuzhu.rules.exchange.sources import HOUSE_DAMAGE, SERIOUS_ILLNESSES, SOURCES
 from jiuzhu.rules.exchange.sources import PROGRAMMES as CHAIN_PROGRAMMES
+from jiuzhu.rules.programmes.matrix import DEPARTMENT_ZH
 from jiuzhu.rules.programmes.matrix import PROGRAMMES as MATRIX_PROGRAMMES
 
 from .choices import Role
 
 RUN_STATUS: Mapping[str, Any] = {"running": _("Running"), "done": _("Done"), "failed": _("Failed")}
+
+# File formats (department files, exports), by the names offices know them.
+FILE_FORMATS: Mapping[str, str] = {"csv": "CSV", "xlsx": "Excel（XLSX）", "xls": "Excel（XLS）", "json": "JSON",
+                                   "jsonl": "逐行 JSON", "parquet": "Parquet", "pdf": "PDF"}
 
 # Income details (subtypes): the rules' labels.
 INCOME_SUBTYPES: Mapping[str, str] = vocab.INCOME_SUBTYPE_LABELS_ZH
@@ -82,16 +87,19 @@ def _programme(code: str) -> str | None:
 
 VOCABULARIES: dict[str, Callable[[str], Any]] = {
     "run_status": RUN_STATUS.get,
+    "file_format": FILE_FORMATS.get,
     "role": dict(Role.choices).get,
     "programme": _programme,
     "indicator": {i.key: i.label_zh for i in INDICATORS}.get,
     "house_damage": dict(HOUSE_DAMAGE).get,
+    "income_subtype": INCOME_SUBTYPES.get,
+    "serious_illness": dict(SERIOUS_ILLNESSES).get,
     "source_field": {f.name: f.label_zh for source in SOURCES.values() for f in source.fields}.get,
     "category": _bilingual(CATEGORY_LABELS),
     "severity": _bilingual(SEVERITIES),
     "warning_kind": _bilingual(KINDS),
     "warning_target": _bilingual(TARGETS),
-    "department": DEPARTMENTS.get,
+    "department": DEPARTMENT_ZH.get,  # the feeds' departments and the programmes' (民政, 发展改革)
     "source": _source,
     "school_stage": _choices(vocab.SchoolStage),
     "disability_type": _choices(vocab.DisabilityType),
@@ -132,7 +140,7 @@ def all_labels() -> dict[str, str]:
     tables: list[Mapping[str, Any]] = [
         {k: v[0] for k, v in CATEGORY_LABELS.items()}, {k: v[0] for k, v in CHAIN_PROGRAMMES.items()},
         {p.key: p.label_zh for p in MATRIX_PROGRAMMES}, INCOME_SUBTYPES, {k: v[0] for k, v in SEVERITIES.items()},
-        {k: v[0] for k, v in KINDS.items()}, DEPARTMENTS, {k: s.label_zh for k, s in SOURCES.items()},
+        {k: v[0] for k, v in KINDS.items()}, DEPARTMENT_ZH, {k: s.label_zh for k, s in SOURCES.items()},
         *({k: v for k, v in vocab.choices(enum)} for enum in vocab.ENUMS), *EXTRA.values(),
     ]
     for table in tables:

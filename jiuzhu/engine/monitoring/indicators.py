@@ -41,6 +41,7 @@ from jiuzhu.rules.params.display import show_value
 
 __all__ = [
     "DETAIL_LABELS",
+    "REASON_LABELS",
     "FINDING_COLUMNS",
     "INDICATORS",
     "KINDS",
@@ -108,6 +109,15 @@ DETAIL_LABELS: Final[dict[str, tuple[str, str]]] = {
     "last_review_on": ("上次核查日期", "Last review"),
     "unemployed_since": ("失业登记日期", "Unemployed since"),
     "programmes": ("救助项目", "Programmes"),
+}
+# The trigger codes the queries below write into a finding's "reasons" (zh, en).
+REASON_LABELS: Final[dict[str, tuple[str, str]]] = {
+    "registered": ("登记失业", "Registered unemployed"),
+    "stopped": ("停止缴纳社会保险", "Contributions stopped"),
+    "wage": ("工资收入稳定", "Stable wage"),
+    "pension": ("领取养老金", "Pension"),
+    "illness": ("确诊重特大疾病", "Serious illness diagnosed"),
+    "medical_costs": ("医疗费用负担重", "Heavy medical costs"),
 }
 FINDING_COLUMNS: Final[tuple[str, ...]] = (
     "household_key", "member_key", "person_index", "county_code", "region_hint", "event_date", "facts", "detail",
