@@ -2,7 +2,8 @@
 rendered in Chinese, shows labels — never a coded value, an English word, a Python repr, ``CONFIG``
 or a developer document.
 
-Visible text only (what a caseworker reads): tags, attributes, scripts and styles are left out, and so
+Visible text only (what a caseworker reads, placeholders, tooltips and alternative text included): tags,
+other attributes, scripts and styles are left out, and so
 are elements marked ``mono`` (notice numbers, hashes, receipts: references meant to be copied) and the
 header's account name (a login name is data the user chose).  The pages use the small world of
 tests/conftest.py plus the access matrix's own targets (tests/web/matrix_*.py), so a new URL is
@@ -41,11 +42,14 @@ REPRS = [re.compile(p) for p in (r"\['", r"\{'", r"'\]", r"\bNone\b", r"\bTrue\b
                                   r"\bdocs/", r"policy-notes", r"\.md\b", r"Decimal\(", r"datetime\.")]
 WORD = re.compile(r"(?<![A-Za-z0-9_./:@-])[A-Za-z][A-Za-z_]{2,}(?![A-Za-z0-9_])")
 SKIP_TAGS = {"script", "style", "head", "textarea"}
+# Attributes a reader sees too: hints in empty fields, tooltips, alternative text.
+SHOWN_ATTRS = ("placeholder", "title", "alt", "aria-label")
 EXTRA_USERNAMES = {"drafter360124", "drafter360730"}
 
 
 class _Text(HTMLParser):
-    """The visible text of a page, without mono references and the header's account name."""
+    """The visible text of a page (with the hints, tooltips and alternative text of its elements), without
+    mono references and the header's account name."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -53,9 +57,12 @@ class _Text(HTMLParser):
         self.skip: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if not self.skip and tag not in SKIP_TAGS and "mono" not in (named.get("class") or "").split():
+            self.out.extend(str(named[a]) for a in SHOWN_ATTRS if named.get(a))
         if tag in {"br", "input", "img", "meta", "link", "hr", "col"}:
             return
-        cls = (dict(attrs).get("class") or "").split()
+        cls = (named.get("class") or "").split()
         if self.skip or tag in SKIP_TAGS or "mono" in cls or "who" in cls:
             self.skip.append(tag)
 
@@ -189,3 +196,5 @@ def test_the_checker_finds_what_it_should() -> None:
     assert problems(visible_text("<td>状态：{'to_state': 'submitted'}</td>"), set())  # a dict repr
     assert problems(visible_text("<td>to_state：submitted</td>"), set()) == ["English 'to_state'", "code 'submitted'"]
     assert problems(visible_text("<p>Forbidden (403)</p>"), set()) == ["English 'Forbidden'"]
+    assert problems(visible_text('<input placeholder="Event, e.g. pii.unmask"><i title="to_state">'), set()) == [
+        "English 'Event'", "English 'pii'", "English 'to_state'"]
