@@ -189,9 +189,24 @@ def monthly_report(user: Any, stats: StatisticsRun, region: Region) -> dict[str,
         cells += [t["households"], t["persons"], d[("benefit", "total", "all")]["amount"]]
         return cells
 
-    body = [{"code": code, "name": names.get(code, code), "cells": line(data[code])} for code in sorted(data)]
-    totals = [sum(r["cells"][i] for r in body) for i in range(len(body[0]["cells"]))] if body else []
-    return {"rows": body, "totals": totals}
+    body: list[dict[str, Any]] = [{"code": code, "name": names.get(code, code), "cells": line(data[code])}
+                                  for code in sorted(data)]
+    totals = _column_sums(body)
+    # The province's hundred counties: one table per city (each with its subtotal), not one long list.
+    cities: list[dict[str, Any]] = []
+    if region.level == "province" and body:
+        parent = dict(Region.objects.filter(code__in=[r["code"] for r in body]).values_list("code", "parent_id"))
+        city_names = dict(Region.objects.filter(code__in=set(parent.values())).values_list("code", "name"))
+        by_city: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in body:
+            by_city[parent.get(row["code"]) or ""].append(row)
+        cities = [{"code": c, "name": city_names.get(c, c), "rows": rows, "totals": _column_sums(rows)}
+                  for c, rows in sorted(by_city.items())]
+    return {"rows": body, "totals": totals, "cities": cities}
+
+
+def _column_sums(rows: list[dict[str, Any]]) -> list[Any]:
+    return [sum(r["cells"][i] for r in rows) for i in range(len(rows[0]["cells"]))] if rows else []
 
 
 def scenarios(user: Any) -> Any:

@@ -23,7 +23,7 @@ from jiuzhu.apps.jobs.answers import refused_message, started
 from jiuzhu.apps.jobs.services import JobRefused, job_start
 from jiuzhu.apps.policy.models import ParameterRevision, RevisionStatus
 from jiuzhu.rules.determination.categories import label
-from jiuzhu.rules.formats import yuan
+from jiuzhu.rules.formats import amount, yuan
 from jiuzhu.rules.params import ParameterError
 
 from . import effects, selectors, services
@@ -122,6 +122,10 @@ def _monthly_headers() -> list[str]:
     return head
 
 
+def _shown_cells(cells: list[Any]) -> list[str]:
+    return [amount(c) if isinstance(c, Decimal) else f"{c:,}" for c in cells]
+
+
 @login_required
 def monthly(request: HttpRequest) -> HttpResponse:
     """The monthly statistical table by county, in the layout of the civil-affairs monthly report."""
@@ -129,9 +133,11 @@ def monthly(request: HttpRequest) -> HttpResponse:
     if ctx["stats"] is not None:
         report = selectors.monthly_report(request.user, ctx["stats"], ctx["region"])
         # one number format on the page: counts 1,234 and yuan 1,234.00 (as the dashboard)
-        for row in [*report["rows"], {"cells": report["totals"]}]:
-            row["shown"] = [f"{c:,.2f}" if isinstance(c, Decimal) else f"{c:,}" for c in row["cells"]]
-        report["totals_shown"] = [f"{c:,.2f}" if isinstance(c, Decimal) else f"{c:,}" for c in report["totals"]]
+        for row in report["rows"]:
+            row["shown"] = _shown_cells(row["cells"])
+        report["totals_shown"] = _shown_cells(report["totals"])
+        for city in report["cities"]:
+            city["totals_shown"] = _shown_cells(city["totals"])
         ctx["report"], ctx["headers"] = report, _monthly_headers()
     return render(request, "reports/monthly.html", ctx)
 
