@@ -214,6 +214,15 @@ def test_a_revision_without_effect_says_so(client: Any, users: dict[str, Any], r
     _words_only(page)
     assert "不改变任何家庭的类别" in _confirm_of(page, rev)
     assert "批准后户数" not in page and "每月救助支出增加" not in page  # no tables of zeros
+    assert "可能已经过时" not in page
+    # another revision approved since: the figures are flagged, in the page and in the question
+    from jiuzhu.apps.policy import services as policy
+
+    other = policy.revision_create(actor=author, path="dibao.marginal_multiplier", region=county, area="all",
+                                   effective_from=_effective(), value="1.6", reference="进民发〔2026〕21号")
+    policy.revision_decide(actor=reviewer, revision=other, approve=True)
+    page = client.get(reverse("revision_detail", args=[rev.pk])).content.decode()
+    assert "可能已经过时" in page and "可能已经过时" in _confirm_of(page, rev)
 
 
 def test_a_county_user_sees_only_their_county(client: Any, users: dict[str, Any], registry: None, draft: Any) -> None:

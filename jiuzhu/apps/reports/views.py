@@ -345,6 +345,8 @@ def revision_effect_section(request: HttpRequest, revision: ParameterRevision) -
                     "scenario": total["monthly_cost_scenario"][p], "monthly": total["monthly_cost_change_by_programme"][p],
                     "annual": total["monthly_cost_change_by_programme"][p] * 12} for p in selectors.BENEFIT_ORDER])
         ctx["confirm_note"] = ctx["summary"]
+        if ctx["stale"]:
+            ctx["confirm_note"] += " " + str(_("Another revision has been approved since: these figures may be out of date. Compute them again before deciding."))
     if ctx["computing"]:
         ctx["confirm_note"] = _("Its effect on the registry is still being worked out.")
     elif fig is None and draft:
