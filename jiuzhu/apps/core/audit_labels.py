@@ -82,6 +82,7 @@ EVENTS: dict[str, Any] = {
     "monitoring.view": _("Warning viewed"),
     "parameter.approve": _("Parameter revision approved"),
     "parameter.draft": _("Parameter revision drafted"),
+    "parameter.effect": _("Effect of a parameter revision worked out"),
 }
 
 OBJECTS: dict[str, Any] = {

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.apps.jobs.kinds import Phase, register
 
+from .effects import revision_effect_job
 from .services import scenario_job, statistics_job
 
 register(
@@ -30,5 +31,16 @@ register(
     result_lines=lambda r: [(_("As of"), r.get("as_of", ""))],
     params_lines=lambda p: [(_("Determination run"), p.get("run", ""))],
 )(statistics_job)
+
+register(
+    "reports.revision_effect", label=_("Effect of a parameter revision"), start_cap="edit_parameters",
+    view_cap="edit_parameters",
+    phases=(Phase("simulate", _("Simulating over the registry"), 1),),
+    result_link=lambda r: (_("The revision and its effect"), reverse("revision_detail", args=[r["revision"]]))
+    if r.get("revision") else None,
+    result_lines=lambda r: [(_("Monthly cost change (yuan)"), r.get("monthly_cost_change", "")),
+                            (_("Households simulated"), f"{r.get('households', 0):,}")],
+    params_lines=lambda p: [(_("Parameter revision"), f"#{p.get('revision', '')}")],
+)(revision_effect_job)
 
 __all__: list[Any] = []

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.determination.models import DeterminationRun
+from jiuzhu.apps.jobs.models import JobRun
+from jiuzhu.apps.policy.models import ParameterRevision
 
 
 class StatisticsRun(models.Model):
@@ -73,3 +75,23 @@ class Scenario(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RevisionEffect(JobRun):
+    """What a draft parameter revision would change on the registry as it stands: the what-if of the
+    parameters in force against the same parameters with the revision added, over the households of
+    the revision's region (never in force; written by the job ``reports.revision_effect``)."""
+
+    SCOPE_REGION_FIELD = "revision__region"
+
+    revision = models.ForeignKey(ParameterRevision, on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField(_("as of"))
+    base_version = models.CharField(max_length=80)  # the parameters in force it was measured against
+    result = models.JSONField(default=dict)  # engine.whatif's figures, by county (distance bands left out)
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-computed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"effect of revision {self.revision_id} as of {self.as_of}"

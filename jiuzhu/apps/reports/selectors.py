@@ -13,11 +13,15 @@ from jiuzhu.apps.applications.models import Application
 from jiuzhu.apps.core.models import Region, RegionClosure
 from jiuzhu.apps.core.scoping import require, scoped
 from jiuzhu.apps.determination.models import DeterminationRun
+from jiuzhu.apps.jobs.models import Job
 from jiuzhu.apps.monitoring.models import Warning as EarlyWarning
+from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.engine.monitoring.indicators import INDICATORS
 from jiuzhu.rules.determination.categories import CATEGORIES, label
 
-from .models import Scenario, StatisticsRun, StatRow
+from .effects import KIND as EFFECT_KIND
+from .effects import scope_key as effect_scope_key
+from .models import RevisionEffect, Scenario, StatisticsRun, StatRow
 
 CAP = "view_statistics"
 CATEGORY_ORDER = tuple(CATEGORIES)
@@ -185,9 +189,24 @@ def monthly_report(user: Any, stats: StatisticsRun, region: Region) -> dict[str,
         cells += [t["households"], t["persons"], d[("benefit", "total", "all")]["amount"]]
         return cells
 
-    body = [{"code": code, "name": names.get(code, code), "cells": line(data[code])} for code in sorted(data)]
-    totals = [sum(r["cells"][i] for r in body) for i in range(len(body[0]["cells"]))] if body else []
-    return {"rows": body, "totals": totals}
+    body: list[dict[str, Any]] = [{"code": code, "name": names.get(code, code), "cells": line(data[code])}
+                                  for code in sorted(data)]
+    totals = _column_sums(body)
+    # The province's hundred counties: one table per city (each with its subtotal), not one long list.
+    cities: list[dict[str, Any]] = []
+    if region.level == "province" and body:
+        parent = dict(Region.objects.filter(code__in=[r["code"] for r in body]).values_list("code", "parent_id"))
+        city_names = dict(Region.objects.filter(code__in=set(parent.values())).values_list("code", "name"))
+        by_city: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in body:
+            by_city[parent.get(row["code"]) or ""].append(row)
+        cities = [{"code": c, "name": city_names.get(c, c), "rows": rows, "totals": _column_sums(rows)}
+                  for c, rows in sorted(by_city.items())]
+    return {"rows": body, "totals": totals, "cities": cities}
+
+
+def _column_sums(rows: list[dict[str, Any]]) -> list[Any]:
+    return [sum(r["cells"][i] for r in rows) for i in range(len(rows[0]["cells"]))] if rows else []
 
 
 def scenarios(user: Any) -> Any:
@@ -234,3 +253,68 @@ def application_figures(region: Region, as_of: Any) -> dict[str, int]:
         overdue=Count("id", filter=~decided & ~Q(state="withdrawn") & Q(due_on__lt=as_of)),
     )
     return figures
+
+
+# --- the effect of a draft parameter revision (effects.py) -----------------------------------------
+
+EFFECT_COUNTS = ("entering", "leaving", "persons_entering", "persons_leaving", "base_households", "scenario_households")
+EFFECT_MONEY = ("monthly_cost_base", "monthly_cost_scenario", "monthly_cost_change_by_programme")
+
+
+def _effect_sum(counties: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures of several counties added up (counts per category, yuan per benefit)."""
+    out: dict[str, Any] = {"households": sum(c.get("households", 0) for c in counties)}
+    for key in EFFECT_COUNTS:
+        out[key] = {code: sum(c.get(key, {}).get(code, 0) for c in counties) for code in CATEGORY_ORDER}
+    for key in EFFECT_MONEY:
+        out[key] = {p: sum((Decimal(c.get(key, {}).get(p, "0")) for c in counties), Decimal("0.00")) for p in BENEFIT_ORDER}
+    out["monthly"] = out["monthly_cost_change_by_programme"]["total"]
+    out["annual"] = out["monthly"] * 12
+    out["entering_total"] = sum(out["entering"].values())
+    out["leaving_total"] = sum(out["leaving"].values())
+    out["no_effect"] = not (out["entering_total"] or out["leaving_total"]
+                            or any(out["monthly_cost_change_by_programme"].values()))
+    return out
+
+
+def _visible_counties(user: Any, codes: list[str]) -> list[str]:
+    """The counties among *codes* inside the user's region."""
+    if getattr(user, "region_id", None) is None:
+        return []
+    if user.region.level == "province":
+        return sorted(codes)
+    inside = set(RegionClosure.objects.filter(ancestor_id=user.region_id, descendant_id__in=codes)
+                 .values_list("descendant_id", flat=True))
+    return sorted(c for c in codes if c in inside)
+
+
+def effect_figures(user: Any, result: dict[str, Any]) -> dict[str, Any]:
+    """A stored effect as the user may see it: the totals over the counties inside the user's region,
+    and those counties grouped by city (each city's figures added up)."""
+    by_county = result.get("by_county", {})
+    codes = _visible_counties(user, list(by_county))
+    regions = {r["code"]: r for r in Region.objects.filter(code__in=codes).values("code", "name", "parent_id", "parent__name")}
+    cities: dict[str, dict[str, Any]] = {}
+    for code in codes:
+        reg = regions.get(code, {"name": code, "parent_id": "", "parent__name": ""})
+        city = cities.setdefault(reg["parent_id"] or "", {"code": reg["parent_id"], "name": reg["parent__name"] or "",
+                                                          "counties": []})
+        city["counties"].append({"code": code, "name": reg["name"], **_effect_sum([by_county[code]])})
+    groups = []
+    for key in sorted(cities):
+        city = cities[key]
+        groups.append({**city, **_effect_sum([by_county[c["code"]] for c in city["counties"]])})
+    return {"total": _effect_sum([by_county[c] for c in codes]), "cities": groups,
+            "counties": sum(len(g["counties"]) for g in groups)}
+
+
+def revision_effect(user: Any, revision: Any) -> dict[str, Any]:
+    """The latest stored effect of *revision* (figures limited to the user's region), the job working
+    it out (if any), and whether the parameters in force changed since it was measured."""
+    effect = RevisionEffect.objects.filter(revision=revision).select_related("job").first()
+    job = Job.objects.filter(kind=EFFECT_KIND, scope_key=effect_scope_key(revision)).order_by("-id").first()
+    out: dict[str, Any] = {"effect": effect, "job": job, "figures": None, "stale": False}
+    if effect is not None:
+        out["figures"] = effect_figures(user, effect.result)
+        out["stale"] = effect.base_version != current_parameters().version
+    return out

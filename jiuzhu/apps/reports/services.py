@@ -132,19 +132,31 @@ def stored_rows(run: DeterminationRun, region: Region | None = None) -> list[dic
 # --- what-if ---------------------------------------------------------------------------------
 
 
-def whatif_over_registry(as_of: dt.date, changes: Iterable[str], *, progress: Progress | None = None,
-                         cliff_step_fen: int = 100) -> dict[str, Any]:
-    """Baseline (parameters in force) and scenario (with *changes*) over the registry as it is."""
+Keys = set[tuple[str, str]]  # (county, area) of the households simulated
+
+
+def whatif_of(as_of: dt.date, scenario_of: Callable[[ParameterSet, Keys], ParameterSet], *, households: Any = None,
+            progress: Progress | None = None, cliffs: bool = True, cliff_step_fen: int = 100) -> dict[str, Any]:
+    """The one path from the registry to the engine's what-if: export the snapshot of *households*
+    (all by default), build the scenario from the parameters in force, run baseline and scenario."""
     base = current_parameters()
     with tempfile.TemporaryDirectory(prefix="jiuzhu-whatif-") as tmp:
         snap = Path(tmp) / "snapshot"
-        export_snapshot(snap)
+        export_snapshot(snap, households)
         keys = pq.read_table(snap / "households.parquet", columns=["county_code", "area_type"]).to_pylist()
-        overrides = parse_changes(base, list(changes), {(k["county_code"], k["area_type"]) for k in keys}, as_of)
-        scenario = base.with_overrides(overrides)
-        result = run_whatif(snap, as_of, base, scenario, progress=progress, cliff_step_fen=cliff_step_fen)
-    out = result.to_dict()
-    out["changes"] = list(changes)
+        scenario = scenario_of(base, {(k["county_code"], k["area_type"]) for k in keys})
+        result = run_whatif(snap, as_of, base, scenario, progress=progress, cliffs=cliffs,
+                            cliff_step_fen=cliff_step_fen)
+    return result.to_dict()
+
+
+def whatif_over_registry(as_of: dt.date, changes: Iterable[str], *, progress: Progress | None = None,
+                         cliff_step_fen: int = 100) -> dict[str, Any]:
+    """Baseline (parameters in force) and scenario (with *changes*) over the registry as it is."""
+    changes = list(changes)
+    out = whatif_of(as_of, lambda base, keys: base.with_overrides(parse_changes(base, changes, keys, as_of)),
+                  progress=progress, cliff_step_fen=cliff_step_fen)
+    out["changes"] = changes
     return out
 
 

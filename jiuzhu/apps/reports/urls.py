@@ -11,4 +11,5 @@ urlpatterns = [
     path("reports/scenarios/compare/", views.scenario_compare, name="reports_scenario_compare"),
     path("reports/scenarios/<int:pk>/", views.scenario_detail, name="reports_scenario"),
     path("reports/scenarios/<int:pk>/export.xlsx", views.scenario_export, name="reports_scenario_export"),
+    path("reports/revision-effects/<int:pk>/", views.revision_effect_run, name="reports_revision_effect"),
 ]
