@@ -144,6 +144,10 @@ class Calibration:
     minority_name_share: float = 0.0008  # transliterated name with '·'
 
     # --- location ----------------------------------------------------------------
+    #: weight of a county's share of households (the others draw 0.6-1.4): the demo's users work
+    #: in 进贤县 and 宁都县, large rural counties, whose screens should carry a county's workload
+    #: (warnings in every state, a death on the assistance chain) even in a small demo
+    county_weight: dict[str, float] = field(default_factory=lambda: {"360124": 6.0, "360730": 4.0})
     poverty_monitoring_share: dict[str, float] = field(
         default_factory=lambda: {"rural": 0.12, "urban": 0.01}
     )
