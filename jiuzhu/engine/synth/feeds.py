@@ -161,6 +161,7 @@ def medical_settlements(w: World) -> pa.Table:
                     | (rng.random(P) < 0.04))
     reg = np.flatnonzero(ill | other)
     r_serious = ill[reg]
+    # a serious illness: 2-6 settlements over two years of 1,000-40,000 yuan each (about 20,000 a year)
     r_count = np.where(r_serious, randint(rng, 2, 6, len(reg)), randint(rng, 1, 3, len(reg)))
     r_code = np.where(r_serious, w.illness[reg], -1)
     rows = int(r_count.sum())
@@ -344,7 +345,8 @@ def hukou_changes(w: World) -> pa.Table:
     days = CALIBRATION.imprisonment_unreported_days
     men = (w.age >= 18) & (w.age <= 59) & w.male
     jailed = np.flatnonzero(men & (rng.random(w.P) < _news_chance(r["imprisonment"], days)))
-    moved = moved[~np.isin(moved, jailed)]
+    moved = moved[~np.isin(moved, np.concatenate([jailed, d_reg]))]
+    jailed = jailed[~np.isin(jailed, d_reg)]
     reg = np.concatenate([d_reg[dereg[:n_d]], moved, jailed])
     code = {c: i for i, c in enumerate(HUKOU_CHANGES)}
     r_type = np.concatenate([np.full(int(dereg[:n_d].sum()), code["death"]), np.full(len(moved), code["moved_out"]),
