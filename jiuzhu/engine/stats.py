@@ -38,7 +38,7 @@ from jiuzhu.engine.determination.evaluate import BENEFIT_COLUMNS
 
 __all__ = [
     "ALL", "APPLICATION_MEASURES", "APPLICATIONS_SCHEMA", "CHAIN_SCHEMA", "COVERAGE_SCHEMA", "DEPARTMENT", "INPUT_SCHEMA",
-    "NO_BASIS", "PATHS_SCHEMA", "PAYROLL", "PAYROLL_SCHEMA", "REASON_ONLY", "RECORDS_SCHEMA", "REFUSALS_SCHEMA",
+    "NO_BASIS", "PATHS_SCHEMA", "STAT_ROWS_SCHEMA", "overview", "PAYROLL", "PAYROLL_SCHEMA", "REASON_ONLY", "RECORDS_SCHEMA", "REFUSALS_SCHEMA",
     "WARNING_MEASURES", "WARNINGS_SCHEMA", "aggregate", "applications", "chain", "coverage", "money", "refusals",
     "totals", "warnings",
 ]
@@ -125,6 +125,11 @@ REFUSALS_SCHEMA: Final = pa.schema([("township", pa.string()), ("application", p
 WARNINGS_SCHEMA: Final = pa.schema([("unit", pa.string()), ("indicator", pa.string()), ("raised", pa.date32()),
                                     ("verified", pa.date32()), ("verify_due", pa.date32()), ("closed", pa.date32())])
 
+# ``aggregate``'s own rows (per township, area, kind and key), to be summed to every region.
+STAT_ROWS_SCHEMA: Final = pa.schema([("township", pa.string()), ("area_type", pa.string()), ("kind", pa.string()),
+                                     ("key", pa.string()), ("households", pa.int64()), ("persons", pa.int64()),
+                                     ("amount_fen", pa.int64())])
+
 PAYROLL, DEPARTMENT = "payroll", "department"
 NO_BASIS, REASON_ONLY = "no_basis", "reason_only"  # refusal "criteria" of decisions citing none
 APPLICATION_MEASURES: Final = ("received", "decided", "in_time", "approved", "refused", "overdue")
@@ -145,6 +150,18 @@ def _figures(tables: Mapping[str, pa.Table], sql: str, params: list[Any] | None 
         return sorted(out, key=lambda r: (r["region"], r["month"] or dt.date.min, r["key"], r["detail"]))
     finally:
         con.close()
+
+
+def overview(rows: list[Row], paths: pa.Table) -> list[Row]:
+    """``aggregate``'s rows summed to every region (what a dashboard reads: its region's rows and its
+    children's, never every township's): *key* ``kind:key``, *detail* the area; ``count`` persons,
+    ``households``, ``amount_fen`` (all additive: a household lies in one township, a person counts in one
+    category)."""
+    table = pa.Table.from_pylist([{k: r[k] for k in STAT_ROWS_SCHEMA.names} for r in rows], schema=STAT_ROWS_SCHEMA)
+    return _figures({"s": table, "paths": paths}, """
+        SELECT p.region, NULL, s.kind || ':' || s.key, s.area_type, SUM(s.persons), SUM(s.households),
+               SUM(s.amount_fen)
+        FROM s JOIN paths p ON p.unit = s.township GROUP BY ALL""")
 
 
 def coverage(matches: pa.Table, paths: pa.Table) -> list[Row]:

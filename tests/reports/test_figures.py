@@ -565,6 +565,7 @@ def test_statistics_and_coverage_follow_the_runs(users: dict[str, Any], househol
 def test_statistics_of_an_earlier_version_are_computed_again(users: dict[str, Any], households: dict[str, Any],
                                                              client: Client) -> None:
     from jiuzhu.apps.determination.services import run_all
+    from jiuzhu.apps.reports import selectors
     from jiuzhu.apps.reports.models import FigureRow, StatisticsRun, StatRow
     from jiuzhu.apps.reports.services import statistics_compute
 
@@ -572,8 +573,16 @@ def test_statistics_of_an_earlier_version_are_computed_again(users: dict[str, An
     stats = statistics_compute(det)
     rows = sorted(StatRow.objects.filter(statistics=stats, kind="category").values_list(
         "township_id", "area_type", "key", "households", "persons"))
+    summed = {code: selectors.overview(users["province"], stats, _region(code)) for code in REGIONS}
+    trend = {code: selectors.trend(users["province"], _region(code)) for code in REGIONS}
     StatisticsRun.objects.filter(pk=stats.pk).update(version=1)
     FigureRow.objects.filter(statistics=stats).delete()
+    stats.refresh_from_db()
+    # the dashboard's figures summed per region by the engine equal those summed from the townships' rows
+    for code in REGIONS:
+        assert selectors.overview(users["province"], stats, _region(code)) == summed[code]
+        assert selectors.trend(users["province"], _region(code)) == trend[code]
+    assert summed["360000"]["total"]["households"] > 0
     client.force_login(users["province"])
     page = client.get(reverse("reports_money"), {"stats": stats.pk})
     assert page.status_code == 200 and "重新计算" in page.content.decode()

@@ -10,8 +10,9 @@ from jiuzhu.apps.assistance.models import MatchRun
 from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.determination.models import DeterminationRun
 
-# What a statistics run holds: 1 = categories and benefits only (wave 2); 2 = also the people in the
-# registry, money, applications and refusal reasons, warnings and the assistance chain (FigureRow).
+# What a statistics run holds: 1 = categories and benefits per township only (wave 2); 2 = also those
+# summed to every region, the people in the registry, money, applications and refusal reasons, warnings
+# and the assistance chain (FigureRow).
 FIGURES_VERSION = 2
 
 
@@ -61,14 +62,15 @@ class FigureRow(models.Model):
     """A figure of a statistics run beyond the categories, for one region at any level (province, city,
     county, township: rolled up by the engine, so a page reads its own region's rows and its children's).
 
-    Sections (``engine.stats``): ``money`` (key programme, detail payroll / department, per month: persons,
+    Sections (``engine.stats``): ``overview`` (the categories and benefits of ``StatRow`` summed: key
+    ``kind:key``, detail the area: persons, households, monthly amount), ``money`` (key programme, detail payroll / department, per month: persons,
     households, amount), ``chain`` (key programme or all: persons, households), ``applications`` (key a
     measure: count), ``refusals`` (key criterion, detail category: applications), ``warnings`` (key
     indicator, detail a measure: count).
     """
 
     SCOPE_REGION_FIELD = "region"
-    SECTIONS = [("money", _("money")), ("chain", _("assistance chain")), ("applications", _("applications")),
+    SECTIONS = [("overview", _("categories and benefits")), ("money", _("money")), ("chain", _("assistance chain")), ("applications", _("applications")),
                 ("refusals", _("refusal reasons")), ("warnings", _("warnings"))]
 
     statistics = models.ForeignKey(StatisticsRun, on_delete=models.CASCADE, related_name="figures")

@@ -112,34 +112,51 @@ def _empty() -> dict[str, Any]:
     return {"households": 0, "persons": 0, "amount": Decimal("0.00")}
 
 
-def overview(user: Any, stats: StatisticsRun, region: Region, lang: str = "zh") -> dict[str, Any]:
-    """Category and benefit figures of a region: totals, urban/rural, and per child region."""
+def _overview_rows(user: Any, stats: StatisticsRun, region: Region, children: list[Region]
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(rows of the region, rows of each child region): area, kind, key, h, p, a (and child).  Statistics
+    of the current version hold them summed per region (a few hundred rows); earlier ones are summed
+    here from the townships' rows."""
+    if has_figures(stats):
+        qs = scoped(FigureRow.objects.filter(statistics=stats, section="overview"), user, CAP)
+        own: list[dict[str, Any]] = []
+        of_children: list[dict[str, Any]] = []
+        for r in qs.filter(region__in=[region, *children]).values("region_id", "key", "detail", "count", "households",
+                                                                   "amount"):
+            kind, _sep, key = r["key"].partition(":")
+            row = {"child": r["region_id"], "area_type": r["detail"], "kind": kind, "key": key,
+                   "h": r["households"], "p": r["count"], "a": r["amount"]}
+            (own if r["region_id"] == region.code else of_children).append(row)
+        return own, of_children
     rows = list(_rows(user, stats, region).values("township_id", "area_type", "kind", "key")
                 .annotate(h=Sum("households"), p=Sum("persons"), a=Sum("amount")))
+    child_of = dict(RegionClosure.objects.filter(ancestor__in=children, descendant__level="township").values_list(
+        "descendant_id", "ancestor_id")) if children else {}
+    return rows, [{**r, "child": child_of[r["township_id"]]} for r in rows if r["township_id"] in child_of]
+
+
+def overview(user: Any, stats: StatisticsRun, region: Region, lang: str = "zh") -> dict[str, Any]:
+    """Category and benefit figures of a region: totals, urban/rural, and per child region."""
     child_level = CHILD_LEVEL.get(region.level)
-    child_of: dict[str, str] = {}
-    children: list[Region] = []
-    if child_level:
-        children = list(Region.objects.filter(parent=region, level=child_level).order_by("code"))
-        for anc, desc in RegionClosure.objects.filter(ancestor__in=children, descendant__level="township").values_list(
-                "ancestor_id", "descendant_id"):
-            child_of[desc] = anc
+    children = _children(region)
+    rows, child_rows_in = _overview_rows(user, stats, region, children)
     cats: dict[str, dict[str, Any]] = defaultdict(_empty)
     benefits: dict[str, dict[str, Any]] = defaultdict(_empty)
     by_area: dict[tuple[str, str], dict[str, Any]] = defaultdict(_empty)
     by_child: dict[tuple[str, str, str], dict[str, Any]] = defaultdict(_empty)
     for r in rows:
+        if r["kind"] not in ("category", "benefit"):
+            continue
         target = cats if r["kind"] == "category" else benefits
         for bucket in (target[r["key"]], by_area[(r["kind"] + ":" + r["key"], r["area_type"])]):
             bucket["households"] += r["h"] or 0
             bucket["persons"] += r["p"] or 0
             bucket["amount"] += r["a"] or 0
-        child = child_of.get(r["township_id"])
-        if child:
-            b = by_child[(child, r["kind"], r["key"])]
-            b["households"] += r["h"] or 0
-            b["persons"] += r["p"] or 0
-            b["amount"] += r["a"] or 0
+    for r in child_rows_in:
+        b = by_child[(r["child"], r["kind"], r["key"])]
+        b["households"] += r["h"] or 0
+        b["persons"] += r["p"] or 0
+        b["amount"] += r["a"] or 0
     category_rows = [{
         "code": c, "label": label(c, lang), "households": cats[c]["households"], "persons": cats[c]["persons"],
         "urban_households": by_area[("category:" + c, "urban")]["households"],
@@ -171,13 +188,26 @@ def trend(user: Any, region: Region, months: int = 12) -> list[dict[str, Any]]:
     latest: dict[str, StatisticsRun] = {}
     for s in StatisticsRun.objects.order_by("-as_of", "-run_id")[:400]:
         latest.setdefault(s.as_of.strftime("%Y-%m"), s)
+    chosen = [latest[m] for m in sorted(latest)[-months:]]
+    # the current version's region sums, all months in one query; an earlier version's, from its townships
+    summed: dict[tuple[int, str, str], dict[str, Any]] = defaultdict(lambda: {"h": 0, "p": 0, "a": Decimal("0.00")})
+    current = [s.pk for s in chosen if has_figures(s)]
+    for r in scoped(FigureRow.objects.filter(statistics__in=current, section="overview", region=region), user,
+                    CAP).values("statistics_id", "key", "count", "households", "amount"):
+        kind, _sep, key = r["key"].partition(":")
+        b = summed[(r["statistics_id"], kind, key)]
+        b["h"] += r["households"]
+        b["p"] += r["count"]
+        b["a"] += r["amount"]
     out = []
-    for month in sorted(latest)[-months:]:
-        s = latest[month]
-        agg = {(r["kind"], r["key"]): r for r in _rows(user, s, region).values("kind", "key")
-               .annotate(h=Sum("households"), p=Sum("persons"), a=Sum("amount"))}
+    for s in chosen:
+        if has_figures(s):
+            agg = {(kind, key): v for (pk, kind, key), v in summed.items() if pk == s.pk}
+        else:
+            agg = {(r["kind"], r["key"]): r for r in _rows(user, s, region).values("kind", "key")
+                   .annotate(h=Sum("households"), p=Sum("persons"), a=Sum("amount"))}
         out.append({
-            "month": month, "as_of": s.as_of, "run": s.run_id,
+            "month": s.as_of.strftime("%Y-%m"), "as_of": s.as_of, "run": s.run_id,
             "households": (agg.get(("category", "all")) or {}).get("h") or 0,
             "persons": (agg.get(("category", "all")) or {}).get("p") or 0,
             "amount": (agg.get(("benefit", "total")) or {}).get("a") or Decimal("0.00"),

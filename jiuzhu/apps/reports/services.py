@@ -95,8 +95,10 @@ def _statistics_rows(run: DeterminationRun) -> dict[str, Any]:
     if run.state != "done":
         raise ValueError(f"认定批次 {run.pk} 未完成 / determination run {run.pk} is not finished")
     table, county_of = _results_table(run)
-    return {"rows": aggregate(table), "county_of": county_of, "households": table.num_rows,
-            "figures": figures_rows(run.as_of)}
+    rows = aggregate(table)
+    overview = [{**r, "section": "overview"} for r in engine_stats.overview(rows, inputs.paths())]
+    return {"rows": rows, "county_of": county_of, "households": table.num_rows,
+            "figures": overview + figures_rows(run.as_of)}
 
 
 def figures_rows(as_of: dt.date) -> list[dict[str, Any]]:
