@@ -27,7 +27,6 @@ from jiuzhu.engine.stats import (
 )
 from jiuzhu.rules.determination.categories import CATEGORIES, label
 from jiuzhu.rules.determination.explain import criterion_labels
-from jiuzhu.rules.exchange.sources import DEPARTMENTS
 from jiuzhu.rules.exchange.sources import PROGRAMMES as CHAIN_PROGRAMMES
 from jiuzhu.rules.programmes import PROGRAMMES as MATRIX
 from jiuzhu.rules.programmes import add_months
@@ -398,7 +397,7 @@ def coverage(user: Any, stats: StatisticsRun, region: Region, lang: str = "zh") 
         household_level = p is not None and (p.unit == "household" or key in DETERMINED)
         programmes.append({
             "code": key, "label": programme_label(key, lang),
-            "department": (p.department_zh if p else DEPARTMENTS.get(key, "")) if lang != "en" else "",
+            "department": p.department_zh if p is not None and lang != "en" else "",
             "unit": "household" if household_level else "person",
             "chain_persons": (chain.get(key) or {}).get("count", 0),
             "chain_households": (chain.get(key) or {}).get("households", 0), **cells,

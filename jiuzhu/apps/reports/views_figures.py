@@ -22,8 +22,7 @@ from .excel import Percent, Sheet
 from .models import StatisticsRun
 from .pages import LEVEL_LABELS, lang, page_context
 
-STATUS_LABELS = {"given": _l("Given"), "enrolled": _l("Enrolled without applying"), "missing": _l("Owed, not given"),
-                 "declined": _l("Declined")}
+STATUS_LABELS = {"missing": _l("Owed, not given"), "declined": _l("Declined")}
 UNIT_LABELS = {"household": _l("households"), "person": _l("persons")}
 SOURCE_LABELS = {"payroll": _l("Through payrolls"), "department": _l("By departments")}
 MEASURE_LABELS = {"received": _l("Received"), "decided": _l("Decided"), "in_time": _l("Decided within the deadline"),
@@ -56,8 +55,9 @@ def _coverage(user: Any, stats: StatisticsRun, region: Region) -> dict[str, Any]
     shown = [p for p in cov["programmes"] if p["eligible"]]
     chart = {"bars": [{
         "id": "chart-coverage", "labels": [p["label"] for p in shown],
-        "series": [{"name": str(STATUS_LABELS[s]), "stack": "status", "values": [p[k] for p in shown]}
-                   for s, k in (("given", "covered"), ("missing", "missing"), ("declined", "declined"))],
+        "series": [{"name": str(n), "stack": "status", "values": [p[k] for p in shown]}
+                   for n, k in ((_l("Covered"), "covered"), (STATUS_LABELS["missing"], "missing"),
+                                (STATUS_LABELS["declined"], "declined"))],
     }, {
         "id": "chart-coverage-children", "labels": [c["name"] for c in cov["children"]],
         "urls": _drill(stats, cov["children"]),
@@ -166,7 +166,7 @@ def figure_sheets(user: Any, stats: StatisticsRun, region: Region, note: str) ->
               [[c["name"], c["eligible"], c["covered"], c["missing"], _pct(c["rate"]), c["duplicate"], c["two_households"]]
                for c in cov["children"]], cov_note),
         Sheet(str(_("Money by programme")), [str(_("Programme")), str(_("Payrolls (yuan)")), str(_("Departments (yuan)")),
-              str(_("Month total (yuan)")), str(_("Persons")), str(_("Households")), str(_("Average per person (yuan)")),
+              str(_("Month total (yuan)")), str(_("Persons")), str(_("households")), str(_("Average per person (yuan)")),
               str(_("Last 12 months (yuan)"))],
               [[p["label"], p["payroll"], p["department"], p["total"], p["persons"], p["households"],
                 p["average"] if p["average"] is not None else "", p["year"]] for p in money["programmes"]], note),
@@ -174,7 +174,7 @@ def figure_sheets(user: Any, stats: StatisticsRun, region: Region, note: str) ->
               str(_("Total (yuan)"))],
               [[m["month"], m["payroll"], m["department"], m["total"]] for m in money["months"]], note),
         Sheet(str(_("Money by county")), [str(_("County")), str(_("Code")), str(_("Month")), str(_("Programme")),
-              str(_("Paid through")), str(_("Persons")), str(_("Households")), str(_("Amount (yuan)"))],
+              str(_("Paid through")), str(_("Persons")), str(_("households")), str(_("Amount (yuan)"))],
               [[r["region__name"], r["region_id"], r["month"], selectors.programme_label(r["key"], lg),
                 str(SOURCE_LABELS.get(r["detail"], r["detail"])), r["count"], r["households"], r["amount"]]
                for r in selectors.money_by_county(user, stats, region)], note),
