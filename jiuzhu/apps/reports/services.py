@@ -124,6 +124,8 @@ def _statistics_store(run: DeterminationRun, computed: dict[str, Any], *, actor:
     with transaction.atomic():
         stats, created = StatisticsRun.objects.select_for_update().get_or_create(
             run=run, defaults={"as_of": run.as_of, "households": computed["households"]})
+        if not created and stats.version >= FIGURES_VERSION:
+            return stats  # computed meanwhile by another process (the job and the command line)
         if not created:  # an earlier version: computed again in place (the run's results have not changed)
             stats.rows.all().delete()
             stats.figures.all().delete()
