@@ -21,7 +21,6 @@ KNOWN_OPEN: dict[str, str] = {
     "exchange_upload": "source codes in the file-name help: exchange area (w1/exchange, issue 14)",
     "applications_intake": "an English word ('Decision') from a public-intake value",
     "monitoring_indicators": "threshold values shown as codes (e.g. disability grade 'severe')",
-    "reports_dashboard": "the empty-state hint names the command `jiuzhu stats --as-of YYYY-MM-DD` (reports, issue 18)",
     "reports_scenarios": "the scenario form's help shows parameter paths and the PATH=VALUE syntax in English (reports)",
     "audit_log": "details of some events still show keys and codes (bank-file columns, workflow states, pages read)",
 }

@@ -20,6 +20,10 @@ ENTRIES = {
     "reports_statistics_start": Entry(None, [Check("post", "run_determination", 400)]),  # no run chosen
     "reports_monthly": Entry(None, [Check("get", STATS, 200)]),
     "reports_export": Entry(None, [Check("get", STATS, 200)]),  # no statistics in the fixture: a workbook saying so
+    "reports_coverage": Entry(None, [Check("get", STATS, 200)]),
+    "reports_money": Entry(None, [Check("get", STATS, 200)]),
+    "reports_applications": Entry(None, [Check("get", STATS, 200)]),
+    "reports_warnings": Entry(None, [Check("get", STATS, 200)]),
     "reports_scenarios": Entry(None, [Check("get", SCEN, 200), Check("post", SCEN, 400)]),
     "reports_scenario_compare": Entry(None, [Check("get", SCEN, 200)]),
     "reports_scenario": Entry("scenario", [Check("get", SCEN, 200), Check("post", SCEN, 302)]),

@@ -22,9 +22,10 @@ rule of a lower app needs something from a higher one, the higher app registers 
 - ``register_demo_step``: a step ``jiuzhu demo`` runs after the province is loaded
   (idempotent: it is run again on every ``make run``);
 - ``register_listener`` / ``notify``: a lower app announces that something happened (a parameter
-  revision drafted or approved, a determination run stored, a department file committed) and the higher
-  apps that keep something derived from it current (the 调标 run, the people-to-serve list)
-  react — typically by queueing a job after the commit.
+  revision drafted or approved, a determination run stored, a department file committed, a matching run
+  of the programme matrix stored) and the higher apps that keep something derived from it current (the
+  调标 run, the people-to-serve list, the statistics, a draft revision's effect) react — typically by
+  queueing a job after the commit.
 """
 
 from __future__ import annotations
@@ -255,7 +256,8 @@ def register_read_audit(url_name: str, kwarg: str, resolve: Callable[[Any], tupl
 
 # ---- events (lower apps announce, higher apps react) -----------------------------------------------
 
-EVENTS = ("parameters.drafted", "parameters.approved", "determination.stored", "exchange.committed")
+EVENTS = ("parameters.drafted", "parameters.approved", "determination.stored", "exchange.committed",
+          "assistance.matched")
 LISTENERS: dict[str, dict[str, Callable[..., None]]] = {}
 
 

@@ -15,9 +15,10 @@ class ReportsConfig(AppConfig):
             register_revision_section,
         )
 
-        from . import jobs  # noqa: F401 - declares the kinds "reports.scenario", ".statistics", ".revision_effect"
+        from . import jobs  # noqa: F401 - declares the kinds "reports.scenario", ".statistics", ".coverage", ".revision_effect"
         from .demo import demo_step
         from .effects import on_revision_drafted
+        from .services import on_determination_stored, on_matched
         from .views import revision_effect_section
 
         register_nav(80, _("Statistics"), "reports_dashboard", "view_statistics")
@@ -27,3 +28,6 @@ class ReportsConfig(AppConfig):
         # a draft parameter revision's effect on the registry: worked out when drafted, shown to its reviewer
         register_listener("parameters.drafted", "reports.revision_effect", on_revision_drafted)
         register_revision_section(10, "reports/_revision_effect.html", revision_effect_section)
+        # the statistics follow each determination run, their coverage each matching run (jobs)
+        register_listener("determination.stored", "reports.statistics", on_determination_stored)
+        register_listener("assistance.matched", "reports.coverage", on_matched)

@@ -1,4 +1,5 @@
-"""The reports' long operations as jobs (jiuzhu.apps.jobs): a scenario run, the statistics of a run."""
+"""The reports' long operations as jobs (jiuzhu.apps.jobs): a scenario run, the statistics of a run, the
+coverage of a matching run."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from jiuzhu.apps.jobs.kinds import Phase, register
 
 from .effects import revision_effect_job
-from .services import scenario_job, statistics_job
+from .services import coverage_job, scenario_job, statistics_job
 
 register(
     "reports.scenario", label=_("Policy simulation"), start_cap="run_scenarios", view_cap="run_scenarios",
@@ -42,5 +43,14 @@ register(
                             (_("Households simulated"), f"{r.get('households', 0):,}")],
     params_lines=lambda p: [(_("Parameter revision"), f"#{p.get('revision', '')}")],
 )(revision_effect_job)
+
+register(
+    "reports.coverage", label=_("Coverage of the programmes"), start_cap="run_determination",
+    view_cap="view_statistics",
+    phases=(Phase("count", _("Counting"), 1),),
+    result_link=lambda r: (_("Coverage"), reverse("reports_coverage")) if r.get("coverage") else None,
+    result_lines=lambda r: [(_("As of"), r.get("as_of", ""))],
+    params_lines=lambda p: [(_("Matching run"), p.get("match_run", ""))],
+)(coverage_job)
 
 __all__: list[Any] = []

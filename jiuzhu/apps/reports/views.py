@@ -11,13 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
-from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
 from jiuzhu.apps.jobs.answers import refused_message, started
 from jiuzhu.apps.jobs.services import JobRefused, job_start
@@ -29,35 +27,14 @@ from jiuzhu.rules.params import ParameterError
 from . import effects, selectors, services
 from .excel import Sheet, workbook
 from .models import Scenario
+from .pages import BENEFIT_LABELS, LEVEL_LABELS
+from .pages import lang as _lang
+from .pages import page_context as _context
+from .views_figures import figure_sheets
 
-BENEFIT_LABELS = {
-    "dibao": _l("dibao top-up"), "dibao_supplement": _l("supplement"), "tekun_basic": _l("tekun basic living"),
-    "tekun_care": _l("care allowance"), "single_inclusion": _l("single-person inclusion"), "total": _l("Total"),
-}
-LEVEL_LABELS = {"city": _l("City"), "county": _l("County"), "township": _l("Township")}
 BUCKET_LABELS = {"below_10": _l("5–10 % below the line"), "below_5": _l("within 5 % below the line"),
                  "above_5": _l("within 5 % above the line"), "above_10": _l("5–10 % above the line")}
 LINE_LABELS = {"dibao": _l("Dibao standard"), "marginal": _l("Marginal line")}
-
-
-def _lang() -> str:
-    return "en" if (get_language() or "").startswith("en") else "zh"
-
-
-def _context(request: HttpRequest) -> dict[str, Any]:
-    user: Any = request.user
-    region = selectors.region_for(user, request.GET.get("region"))
-    stats = selectors.statistics_run(request.GET.get("stats"))
-    if request.GET.get("stats") and stats is None:
-        raise Http404
-    crumbs: list[Region] = []
-    r: Region | None = region
-    while r is not None:
-        crumbs.insert(0, r)
-        if r.pk == user.region_id:
-            break
-        r = r.parent
-    return {"region": region, "stats": stats, "crumbs": crumbs, "runs": selectors.statistics_runs(), "user": user}
 
 
 @login_required
@@ -72,9 +49,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for b in ov["benefits"]:
             b["label"] = str(BENEFIT_LABELS[b["code"]])
         tr = selectors.trend(request.user, ctx["region"])
-        ctx.update(overview=ov, trend=tr, level_label=LEVEL_LABELS.get(ov["child_level"] or "", ""),
-                   warnings=selectors.monitoring_figures(ctx["region"], ctx["stats"].as_of, lang),
-                   applications=selectors.application_figures(ctx["region"], ctx["stats"].as_of))
+        ctx.update(overview=ov, trend=tr, level_label=LEVEL_LABELS.get(ov["child_level"] or "", ""))
+        if selectors.has_figures(ctx["stats"]):  # precomputed with the statistics
+            ctx.update(has_figures=True,
+                       warnings=selectors.warnings(request.user, ctx["stats"], ctx["region"], lang)["indicators"],
+                       applications=selectors.applications(request.user, ctx["stats"], ctx["region"], lang)["total"])
+        else:  # statistics of an earlier version: read now, as they were then
+            ctx.update(warnings=selectors.monitoring_figures(ctx["region"], ctx["stats"].as_of, lang),
+                       applications=selectors.application_figures(ctx["region"], ctx["stats"].as_of))
         ctx["chart"] = {
             "categories": {"labels": [c["label"] for c in ov["categories"]],
                            "households": [c["households"] for c in ov["categories"]],
@@ -176,6 +158,7 @@ def export(request: HttpRequest) -> HttpResponse:
               str(_("Monthly benefits (yuan)"))],
               [[t["month"], t["as_of"], t["households"], t["persons"], t["amount"]] for t in tr], note),
     ]
+    sheets += figure_sheets(request.user, stats, region, note)
     audit("statistics.export", actor=ctx["user"], object_type="statistics_run", object_id=stats.pk, region=region.code)
     resp = HttpResponse(workbook(sheets), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp["Content-Disposition"] = f'attachment; filename="statistics-{region.code}-{stats.as_of.isoformat()}.xlsx"'
