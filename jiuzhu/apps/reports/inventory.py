@@ -23,6 +23,9 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "id", "match_run", "determination_run", "as_of", "created_at")},
     "reports.CoverageRow": {f: (_OPS, _PURPOSE_COVERAGE) for f in (
         "id", "coverage", "region", "programme", "status", "subjects", "households")},
+    # a draft revision's effect: the same aggregate figures as a scenario, by county
+    "reports.RevisionEffect": {f: (_OPS, _PURPOSE_WHATIF) for f in (
+        "id", "job", "revision", "as_of", "base_version", "result", "computed_at")},
     "reports.Scenario": {f: (_OPS, _PURPOSE_WHATIF) for f in (
         "id", "name", "as_of", "overrides", "note", "status", "result", "error", "created_by", "created_at",
         "finished_at")},
