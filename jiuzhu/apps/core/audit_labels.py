@@ -136,11 +136,13 @@ EVENTS: dict[str, Any] = {
     "privacy.export_started": _("Export started"),
     "privacy.export_produced": _("Export file produced"),
     "statistics.compute": _("Statistics computed"),
+    "statistics.coverage": _("Coverage statistics computed"),
     "statistics.export": _("Statistics exported"),
     "scenario.create": _("Scenario saved"),
     "scenario.run": _("Scenario run"),
     "scenario.export": _("Scenario exported"),
     "supervision.draw": _("Random inspection drawn"),
+    "parameter.effect": _("Effect of a parameter revision worked out"),
 }
 
 OBJECTS: dict[str, Any] = {
@@ -170,6 +172,7 @@ OBJECTS: dict[str, Any] = {
     "source": _("Data source"),
     "staff_relative": _("Staff relative"),
     "statistics_run": _("Statistics"),
+    "coverage_run": _("Coverage statistics"),
     "user": _("Account"),
     "warning": _("Early warning"),
 }
@@ -224,7 +227,8 @@ DETAIL_KEYS: dict[str, Any] = {
     "username_tried": _("User name tried"), "valid": _("Valid rows"), "value": _("Value"), "view": _("Page"),
     "village": _("Village"), "window_seconds": _("Window (seconds)"), "window_start": _("Window from"),
     "worker": _("Worker"), "idempotency_record": _("Request record"), "requested_by": _("Requested by (account)"),
-    "conditional": _("Conditional"), "directory": _("Directory"), "income": _("Income items"), "property": _("Property items"),
+    "conditional": _("Conditional"), "directory": _("Directory"), "figures": _("Figures"),
+    "match_run": _("Matching run"), "income": _("Income items"), "property": _("Property items"),
     "expense": _("Expense items"), "conflicts_open": _("Conflicts open"),
 }
 

@@ -719,7 +719,10 @@ FROM d
 JOIN assistance a ON a.person_index = d.person_index
 LEFT JOIN reg g ON g.person_key = d.person_index
 JOIN $p p ON p.county_code = coalesce(g.county_code, d.county_hint)
-WHERE p.enabled AND d.d <= $as_of AND coalesce(a.end_date, DATE '9999-12-31') > d.d + to_days(p.grace_days::INTEGER)
+-- A warning only once the grace period is over: an open-ended record (no end date) is not yet
+-- "paid after death" while the department still has its grace days to stop it.
+WHERE p.enabled AND d.d + to_days(p.grace_days::INTEGER) < $as_of
+  AND coalesce(a.end_date, DATE '9999-12-31') > d.d + to_days(p.grace_days::INTEGER)
   AND coalesce(a.start_date, a.end_date) IS NOT NULL
 GROUP BY g.household_key, g.member_key, d.person_index, g.county_code, g.township_code""",
         checklist=(
