@@ -31,11 +31,14 @@ AS_OF = dt.date(2026, 10, 31)
 def filled(households: dict[str, Any], users: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """Records that fill the pages the matrix sees empty, as (URL name, URL kwargs, query): statistics of
     a determination run over the test world, a scenario run over it (with changes limited to a city and
-    to an area), the two scenarios compared, deliveries waiting and given up, and an application's printable
-    notice once published."""
+    to an area), the two scenarios compared, the statistics' tabs, a draft revision with its effect worked out,
+    deliveries waiting and given up, and an application's printable notice once published."""
     from jiuzhu.apps.applications.models import Application
     from jiuzhu.apps.determination.services import run_all
     from jiuzhu.apps.exchange.models import OutboxMessage
+    from jiuzhu.apps.jobs.runner import run_inline
+    from jiuzhu.apps.policy.models import ParameterRevision
+    from jiuzhu.apps.reports.effects import revision_effect_start
     from jiuzhu.apps.reports.services import scenario_create, scenario_run, statistics_compute
 
     stats = statistics_compute(run_all(actor=None, as_of=AS_OF))
@@ -53,11 +56,17 @@ def filled(households: dict[str, Any], users: dict[str, Any]) -> list[tuple[str,
         ("reports_dashboard", {}, {"stats": stats.pk}),
         ("reports_dashboard", {}, {"stats": stats.pk, "region": "360124"}),
         ("reports_monthly", {}, {"stats": stats.pk}),
+        *((tab, {}, {"stats": stats.pk}) for tab in ("reports_coverage", "reports_money", "reports_applications",
+                                                     "reports_warnings")),
         ("reports_scenarios", {}, {}),
         *(("reports_scenario", {"pk": sc.pk}, {}) for sc in scenarios),
         ("reports_scenario_compare", {}, {"ids": [sc.pk for sc in scenarios]}),
         ("exchange_outbox", {}, {}),
     ]
+    revision = ParameterRevision.objects.filter(status="draft").order_by("pk").first()
+    if revision is not None:  # a draft revision whose effect on the registry has been worked out
+        run_inline(revision_effect_start(actor=users["province"], revision=revision, enqueue=False))
+        out.append(("revision_detail", {"pk": revision.pk}, {}))
     if app is not None:
         Application.objects.filter(pk=app.pk).update(notice_start=AS_OF, notice_end=AS_OF + dt.timedelta(days=7))
         out.append(("applications_notice_print", {"pk": app.pk}, {}))
