@@ -52,9 +52,15 @@ test: install messages lint
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory test-browser
 
+# The suites run in one pytest-xdist worker per core (each worker has its own in-memory SQLite or
+# PostgreSQL test database and its own var directory: tests/xdist_worker.py). TEST_WORKERS=0 runs
+# them in one process (easier to debug).
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+XDIST := $(if $(filter 0 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+
 test-sqlite:
 	@echo "== tests on SQLite =="
-	JIUZHU_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest $(PYTEST_ARGS)
+	JIUZHU_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # Every suite that touches the database runs on PostgreSQL too; the pure ones (rules, pii, engine,
 # determination engine, exchange parsing, command line) do not depend on the database and run once.
@@ -64,7 +70,7 @@ test-postgres:
 	@echo "== tests on PostgreSQL =="
 	@scripts/pg-test.sh stop $(PGDIR) 2>/dev/null || true
 	url=$$(scripts/pg-test.sh start $(PGDIR)) && \
-	  JIUZHU_VAR_DIR=$(CURDIR)/var/test JIUZHU_DATABASE_URL=$$url $(PY) -m pytest $(DB_TESTS) $(PYTEST_ARGS); \
+	  JIUZHU_VAR_DIR=$(CURDIR)/var/test JIUZHU_DATABASE_URL=$$url $(PY) -m pytest $(XDIST) $(DB_TESTS) $(PYTEST_ARGS); \
 	  status=$$?; scripts/pg-test.sh stop $(PGDIR); exit $$status
 
 ## Browser journeys in Debian's Chromium (installed with apt-get when possible; skipped otherwise).

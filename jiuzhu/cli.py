@@ -210,8 +210,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if Household.objects.exists():
         print(f"demo province already loaded: {Household.objects.count():,} households")
     else:
+        # The province as of the day it is loaded: the comparison, the review history and the
+        # determinations run as of today, and their look-back windows then see the generated news.
         args.out = None
-        args.as_of = None
+        args.as_of = _today().isoformat()
         cmd_generate(args)
         _demo_history()
     from jiuzhu.apps.core.demo_accounts import DEMO_ADMIN_PASSWORD, DEMO_PASSWORD, ensure_demo_users

@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -47,10 +47,13 @@ from jiuzhu.engine.determination.features import feature_sql
 from jiuzhu.rules.determination.categories import CATEGORIES
 from jiuzhu.rules.determination.paramtable import ParamTable, build_param_table
 from jiuzhu.rules.money import from_fen
+from jiuzhu.rules.params.display import show_value
 from jiuzhu.rules.params.loader import AREAS, Override, ParameterError, ParameterSet
-from jiuzhu.rules.params.regions import region_chain
+from jiuzhu.rules.params.regions import PROVINCE, region_chain, region_name
 
-__all__ = ["DISTANCE_BUCKETS", "LINES", "WhatIfResult", "parse_changes", "run_whatif"]
+__all__ = ["DISTANCE_BUCKETS", "LINES", "WhatIfResult", "describe_change", "parse_changes", "run_whatif", "split_change"]
+
+_AREA_ZH: Final[dict[str, str]] = {"urban": "城市", "rural": "农村"}
 
 ProgressFn = Callable[[int, int], None]
 
@@ -78,19 +81,14 @@ def parse_changes(params: ParameterSet, texts: Iterable[str], keys: Iterable[tup
     out: list[Override] = []
     keys = list(keys)
     for text in texts:
-        target, sep, raw = text.partition("=")
-        if not sep or not target.strip():
-            raise ParameterError("override_format", f"修改格式应为 参数=值：{text}", f"A change must be PATH=VALUE: {text}")
-        path, _, where = target.strip().partition("@")
-        region, _, area = where.partition("/")
+        path, region_opt, area_opt, raw = split_change(text)
         node = params.node(path)
-        region_opt, area_opt = region or None, area or None
         if area_opt is not None and area_opt not in AREAS:
-            raise ParameterError("override_area", f"城乡类别 {area} 无效", f"Area {area} is invalid")
-        raw = raw.strip()
-        if raw.endswith("%") and raw[:1] in "+-":
+            raise ParameterError("override_area", f"城乡类别 {area_opt} 无效", f"Area {area_opt} is invalid")
+        if _relative(raw):
             if node.kind not in ("money", "ratio"):
-                raise ParameterError("override_relative", f"参数 {path} 不能按百分比修改", f"Parameter {path} cannot change by a percentage")
+                raise ParameterError("override_relative", f"{node.label_zh}不能按百分比修改",
+                                     f"Parameter {path} cannot change by a percentage")
             if as_of is None:
                 raise ParameterError("override_relative", "按百分比修改需要测算日期", "A relative change needs the as-of date")
             try:
@@ -110,13 +108,48 @@ def parse_changes(params: ParameterSet, texts: Iterable[str], keys: Iterable[tup
             try:
                 parsed = int(raw)
             except ValueError as exc:
-                raise ParameterError("override_format", f"参数 {path} 须为整数：{raw}", f"{path} must be an integer: {raw}") from exc
+                raise ParameterError("override_format", f"{node.label_zh}须为整数：{raw}", f"{path} must be an integer: {raw}") from exc
         elif node.kind == "bool":
             parsed = raw.lower() in ("1", "true", "yes")
         elif node.kind == "list":
             parsed = [v.strip() for v in raw.split(",") if v.strip()]
         out.append(Override(path=path, value=parsed, region=region_opt, area=area_opt))
     return out
+
+
+def split_change(text: str) -> tuple[str, str | None, str | None, str]:
+    """``PATH[@REGION[/AREA]]=VALUE`` → (path, region or None, area or None, value text)."""
+    target, sep, raw = text.partition("=")
+    if not sep or not target.strip():
+        raise ParameterError("override_format", f"修改格式应为 参数=值：{text}", f"A change must be PATH=VALUE: {text}")
+    path, _, where = target.strip().partition("@")
+    region, _, area = where.partition("/")
+    return path, region or None, area or None, raw.strip()
+
+
+def _relative(raw: str) -> bool:
+    return raw.endswith("%") and raw[:1] in ("+", "-")
+
+
+def describe_change(params: ParameterSet, text: str, labels: Mapping[str, str]) -> str:
+    """A scenario change as a policy officer reads it: the parameter's title, where it applies (region by
+    name, urban or rural) and the value in words with its unit — "低保标准（南昌市，农村）：现行值提高5%".
+    A change that no longer parses (a parameter since removed) is shown as it was written."""
+    try:
+        path, region, area, raw = split_change(text)
+        node = params.node(path)
+    except ParameterError:
+        return text
+    where = [region_name(region)] if region and region != PROVINCE else []
+    where += [_AREA_ZH[area]] if area in _AREA_ZH else []
+    head = node.label_zh + (f"（{'，'.join(where)}）" if where else "")
+    if _relative(raw):
+        return f"{head}：现行值{'提高' if raw[0] == '+' else '降低'}{raw[1:]}"
+    value: Any = [v.strip() for v in raw.split(",") if v.strip()] if node.kind == "list" else raw
+    if node.kind == "bool":
+        value = raw.lower() in ("1", "true", "yes", "是")
+    shown = show_value(value, node.kind, node.unit, labels)
+    return f"{head}：{shown}" + (f" {node.unit}" if node.unit not in ("", "比例") and node.kind != "list" else "")
 
 
 def _zero_counts() -> dict[str, int]:

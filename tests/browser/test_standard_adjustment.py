@@ -1,6 +1,6 @@
 """Browser journey (issue 13 item 1): a new standard reaches the payroll.
 
-Approve a new standard (参数修订) → the 调标 run is queued (run here in the test process, as the
+Approve a new standard (参数修订), after reading its effect on the registry → the 调标 run is queued (run here in the test process, as the
 worker would) → a second caseworker approves the changed amounts → the payroll is generated → its
 amounts follow. Screenshots in var/screenshots/ (40-*).
 """
@@ -40,13 +40,25 @@ def test_standard_rise_reaches_the_payroll(page: Any, live_server: Any, users: d
                                  effective_from=month, value="1000.00", reference="进民发〔2026〕12号")
     base = live_server.url
 
-    # 1. the county approves the new standard
+    # 1. the county opens the new standard, reads its effect on the registry, and approves it
+    run_inline(Job.objects.get(kind="reports.revision_effect"))  # queued when drafted; what `jiuzhu worker` does
     login(page, base, "county")
     page.goto(f"{base}/policy/revisions/")
     page.screenshot(path=str(SHOTS / "40-revision-to-approve.png"), full_page=True)
-    page.once("dialog", lambda dialog: dialog.accept())  # the approval asks for confirmation first
+    page.click(f"a.button[href='/policy/revisions/{rev.pk}/']")
+    page.wait_for_selector("text=对登记数据的影响")
+    assert "每月救助支出增加" in page.content()
+    page.screenshot(path=str(SHOTS / "40b-revision-effect.png"), full_page=True)
+    asked: list[str] = []
+
+    def accept(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)  # the approval asks for confirmation first, with the effect in the question
     page.click(f"form[action='/policy/revisions/{rev.pk}/decide/'] button[value=approve]")
     page.wait_for_load_state()
+    assert asked and "每月救助支出增加" in asked[0]
     job = Job.objects.get(kind="assistance.adjustment")  # queued by the approval
     assert job.state == "queued" and job.params["month"] == f"{month:%Y-%m}"
     run_inline(job)  # what `jiuzhu worker` does

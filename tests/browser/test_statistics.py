@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_dashboard_export_and_scenario(page: Any, live_server: Any, users: dict[str, Any], tmp_path: Path) -> None:  # noqa: F811
     from openpyxl import load_workbook
 
+    from jiuzhu.apps.assistance.freshness import refresh_now
     from jiuzhu.apps.determination.services import run_all
     from jiuzhu.apps.registry.bulk import load_province
     from jiuzhu.apps.reports.services import scenario_create, scenario_run, statistics_compute
@@ -26,7 +27,10 @@ def test_dashboard_export_and_scenario(page: Any, live_server: Any, users: dict[
     generate(600, 5, tmp_path / "province")
     load_province(tmp_path / "province")
     as_of = dt.date.today()
-    statistics_compute(run_all(actor=None, as_of=as_of))
+    det = run_all(actor=None, as_of=as_of)
+    refresh_now()  # the matching the determination queued (programme matrix: coverage, 应享未享), as the worker
+
+    statistics_compute(det)
     sc = scenario_run(scenario_create(actor=users["province"], name="低保边缘倍数 1.5 → 1.8", as_of=as_of,
                                       changes=["dibao.marginal_multiplier=1.8"]))
     errors: list[str] = []
@@ -43,7 +47,17 @@ def test_dashboard_export_and_scenario(page: Any, live_server: Any, users: dict[
     with page.expect_download() as info:
         page.click("text=导出 Excel")
     wb = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
-    assert len(wb.sheetnames) == 5
+    assert len(wb.sheetnames) == 14 and "资金发放（按月）" in wb.sheetnames
+
+    # the figures beyond the categories: each tab draws its charts from the precomputed figures
+    for tab, chart, shot in (("救助覆盖", "#chart-coverage", "coverage"), ("资金发放", "#chart-money", "money"),
+                             ("申请审批", "#chart-applications-children", "applications")):
+        page.click(f"nav.tabs >> text={tab}")
+        page.wait_for_selector(f"{chart} canvas")
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(SHOTS / f"stats-{shot}.png"), full_page=True)
+    page.click("nav.tabs >> text=总览")
+    page.wait_for_selector("#chart-children canvas")
 
     # drill down: click the first city's name
     page.click("section.card table.grid tbody tr:first-child td a")

@@ -113,6 +113,7 @@ def test_code_lists_match_the_generator() -> None:
     assert _codes(S.RISK_STATUS) == synth_feeds.RISK_STATUS
     assert _codes(S.DISASTER_TYPES) == synth_feeds.DISASTER_TYPES
     assert _codes(S.HOUSE_DAMAGE) == synth_feeds.HOUSE_DAMAGE
+    assert _codes(S.HUKOU_CHANGES) == synth_feeds.HUKOU_CHANGES
     assert _codes(S.BUSINESS_ROLES) == synth_feeds.BUSINESS_ROLES
     assert _codes(S.BUSINESS_STATUS) == synth_feeds.BUSINESS_STATUS
     assert _codes(S.COMMON_DISEASES) == synth_feeds.COMMON_DISEASES

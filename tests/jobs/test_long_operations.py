@@ -66,8 +66,11 @@ WALK: dict[str, tuple[str, Callable[[Any], Any], Callable[[], int]]] = {
     "exchange.import": ("county", lambda c: _upload_and_confirm(c), _count("exchange.ImportBatch")),
 }
 # Started from screens that need a stored run or a saved scenario first; tests/reports/test_pages.py
-# starts each and asserts nothing was computed in the request.
-WALKED_IN_THEIR_APP = {"reports.scenario", "reports.statistics"}
+# starts each and asserts nothing was computed in the request.  A revision's effect is queued when the
+# revision is drafted and shown on the revision's page: tests/reports/test_revision_effect.py.
+# reports.coverage has no screen: a finished matching run queues it (tests/reports/test_figures.py runs it
+# as the worker does).
+WALKED_IN_THEIR_APP = {"reports.scenario", "reports.statistics", "reports.revision_effect", "reports.coverage"}
 CLI_ONLY = {"registry.load", "cycle.monthly"}  # `jiuzhu load DIR`, `jiuzhu cycle --feeds DIR`: a directory on the server, no screen
 
 

@@ -266,9 +266,9 @@ def hardship(wage: str | None) -> Scenario:
     return s
 
 
-def _after_death(end: dt.date | None) -> Scenario:
+def _after_death(end: dt.date | None, died: int = 100) -> Scenario:
     def s(w: World) -> None:
-        w.feed("health_deaths", P2, death_date=days_ago(100))
+        w.feed("health_deaths", P2, death_date=days_ago(died))
         w.assistance(P2, "disability_subsidies", days_ago(500), end)
     return s
 
@@ -337,6 +337,8 @@ CASES: list[tuple[str, str, Scenario, int]] = [
     ("assistance_after_death", "still_paid", _after_death(None), 1),
     ("assistance_after_death", "within_grace", _after_death(days_ago(70)), 0),
     ("assistance_after_death", "after_grace", _after_death(days_ago(68)), 1),
+    # Died 10 days ago, record still open: the department is within its grace period.
+    ("assistance_after_death", "open_within_grace", _after_death(None, died=10), 0),
 ]
 
 

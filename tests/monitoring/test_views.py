@@ -103,7 +103,9 @@ def test_dashboard_shows_measured_figures(client: Any, warning: Warning, users: 
 def test_indicator_page_and_province_run(client: Any, households: Any) -> None:
     _login(client, "county")
     page = client.get(reverse("monitoring_indicators")).content.decode()
-    assert all(i.key in page for i in INDICATORS)
+    assert all(i.label_zh in page for i in INDICATORS)
+    assert "房屋损坏程度下限：严重损坏" in page and "severe" not in page  # thresholds in words, with units
+    assert "自付金额下限：" in page and " 元</li>" in page
     _login(client, "province")
     assert client.post(reverse("monitoring_runs"), {"mode": "full"}).status_code == 302
     assert "1" in client.get(reverse("monitoring_runs")).content.decode()
@@ -141,6 +143,8 @@ def test_yaml_declares_exactly_the_indicator_parameters() -> None:
         assert params.nodes[ind.param("enabled")].choices == ("on", "off")
         for t in ind.thresholds:
             assert params.nodes[ind.param(t.name)].kind == kinds[t.kind], ind.param(t.name)
+            if t.kind == "choice":  # the page labels every value the parameter may take
+                assert params.nodes[ind.param(t.name)].choices == tuple(code for code, _zh in t.choices)
 
 
 def test_docs_list_every_indicator() -> None:

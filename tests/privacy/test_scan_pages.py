@@ -170,8 +170,8 @@ def world(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -
 
 # URL patterns no role reads without changing something (the download is scanned with the exports).
 WRITES_ONLY = ("applications_review_done", "exchange_outbox_retry", "item_delete", "job_cancel", "job_retry", "logout",
-               "monitoring_visit_autosave", "privacy_export_download", "revision_decide", "set_language",
-               "user_active", "user_otp_reset")
+               "monitoring_visit_autosave", "privacy_export_download", "reports_revision_effect", "revision_decide",
+               "set_language", "user_active", "user_otp_reset")
 
 _RUN = re.compile(r"[0-9]{11,}")
 
@@ -261,7 +261,7 @@ def test_every_url_pattern_once_reveals_no_id(world: World) -> None:
     n, found = _sweep(world, full=False)
     unread = sorted(name for name in MATRIX if not _cases_for(name, full=False))
     # Only patterns that no role reads without changing something: logging out, switching language,
-    # deciding a revision, retrying a push, starting a run, deleting an item, finishing a review,
+    # deciding a revision, working out its effect, retrying a push, starting a run, deleting an item, finishing a review,
     # (de)activating an account or resetting its two-factor device.
     assert unread == sorted(WRITES_ONLY), unread
     assert n == len(MATRIX) - len(WRITES_ONLY)

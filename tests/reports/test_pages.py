@@ -70,13 +70,39 @@ def test_province_sees_the_province_and_a_county_only_its_county(client: Any, us
     assert client.get(reverse("reports_monthly"), {"region": b}).status_code == 404
 
 
+def test_the_province_monthly_report_is_grouped_by_city(client: Any, users: dict[str, Any], stats: Any) -> None:
+    """A hundred counties are not one long table: a line per city (its subtotal), each city's counties
+    in a collapsible table; the cities add up to the province, every county in exactly one city."""
+    from jiuzhu.apps.core.models import Region
+
+    client.force_login(users["province"])
+    resp = client.get(reverse("reports_monthly"))
+    report, page = resp.context["report"], resp.content.decode()
+    cities = report["cities"]
+    assert len(cities) > 1 and page.count("<details") == len(cities)
+    assert sorted(r["code"] for c in cities for r in c["rows"]) == sorted(r["code"] for r in report["rows"])
+    for city in cities:
+        assert {Region.objects.get(code=r["code"]).parent_id for r in city["rows"]} == {city["code"]}
+        assert city["totals"] == [sum(r["cells"][i] for r in city["rows"]) for i in range(len(city["totals"]))]
+    assert [sum(c["totals"][i] for c in cities) for i in range(len(report["totals"]))] == report["totals"]
+    assert f'<a href="#city-{cities[0]["code"]}">{cities[0]["name"]}</a>' in page
+    from tests.ui.test_raw_codes import problems, visible_text
+
+    assert problems(visible_text(page), set(users)) == []
+    # a county reads its own line, without grouping
+    a = _busiest_counties()[0]
+    client.force_login(_county_user(a))
+    mine = client.get(reverse("reports_monthly")).context["report"]
+    assert mine["cities"] == [] and [r["code"] for r in mine["rows"]] == [a]
+
+
 def test_excel_export_is_formatted(client: Any, users: dict[str, Any], stats: Any) -> None:
     client.force_login(users["province"])
     resp = client.get(reverse("reports_export"), {"stats": stats.pk})
     assert resp.status_code == 200
     assert resp["Content-Type"].startswith("application/vnd.openxmlformats")
     wb = load_workbook(io.BytesIO(resp.content))
-    assert len(wb.sheetnames) == 5
+    assert len(wb.sheetnames) == 14  # five of the categories, nine of the figures beyond them
     cats = wb[wb.sheetnames[0]]
     assert cats.freeze_panes == "B3"  # note row, header row
     assert cats.cell(row=2, column=1).font.bold
@@ -98,10 +124,11 @@ def test_scenario_is_saved_queued_run_outside_the_request_and_never_in_force(
 
     before = current_parameters().version
     client.force_login(users["province"])
-    bad = client.post(reverse("reports_scenarios"), {"name": "x", "as_of": "2026-10-31", "changes": "dibao.nope=1"})
+    bad = client.post(reverse("reports_scenarios"), {"name": "x", "as_of": "2026-10-31", "path_0": "dibao.nope",
+                                                     "value_0": "1"})
     assert bad.status_code == 400 and not Scenario.objects.exists()
     resp = client.post(reverse("reports_scenarios"), {"name": "边缘 1.8", "as_of": "2026-10-31",
-                                                      "changes": "dibao.marginal_multiplier=1.8\n"})
+                                                      "path_0": "dibao.marginal_multiplier", "value_0": "1.8"})
     sc = Scenario.objects.get()
     assert resp.status_code == 302 and sc.status == "draft"
     started = client.post(reverse("reports_scenario", args=[sc.pk]))

@@ -15,17 +15,6 @@ ALLOWED_WORDS = frozenset({"API", "English", "PDF", "CSV", "Excel", "xlsx", "csv
 # Free text the test world itself typed (reasons given by tests/web/matrix_*.py), not UI text.
 TEST_DATA_WORDS = frozenset({"matrix"})
 
-# Pages still showing codes or English, each with what is left to do (issue 13 item 8).  The test fails
-# on any other page, and on a page listed here that has become clean (so the list only shrinks).
-KNOWN_OPEN: dict[str, str] = {
-    "exchange_upload": "source codes in the file-name help: exchange area (w1/exchange, issue 14)",
-    "applications_intake": "an English word ('Decision') from a public-intake value",
-    "monitoring_indicators": "threshold values shown as codes (e.g. disability grade 'severe')",
-    "reports_dashboard": "the empty-state hint names the command `jiuzhu stats --as-of YYYY-MM-DD` (reports, issue 18)",
-    "reports_scenarios": "the scenario form's help shows parameter paths and the PATH=VALUE syntax in English (reports)",
-    "audit_log": "details of some events still show keys and codes (bank-file columns, workflow states, pages read)",
-}
-
 
 @cache
 def coded_values() -> frozenset[str]:

@@ -2,7 +2,8 @@
 
 Statistics are region-scoped through the ?region= query (tests/reports check that a county user
 asking for another county gets 404); scenarios are province-wide figures for the province's
-policy makers (run_scenarios), so a scenario is seen by every holder of the capability.
+policy makers (run_scenarios), so a scenario is seen by every holder of the capability.  A parameter
+revision's effect is started from the revision's page and scoped like the revision.
 """
 
 from __future__ import annotations
@@ -19,10 +20,16 @@ ENTRIES = {
     "reports_statistics_start": Entry(None, [Check("post", "run_determination", 400)]),  # no run chosen
     "reports_monthly": Entry(None, [Check("get", STATS, 200)]),
     "reports_export": Entry(None, [Check("get", STATS, 200)]),  # no statistics in the fixture: a workbook saying so
+    "reports_coverage": Entry(None, [Check("get", STATS, 200)]),
+    "reports_money": Entry(None, [Check("get", STATS, 200)]),
+    "reports_applications": Entry(None, [Check("get", STATS, 200)]),
+    "reports_warnings": Entry(None, [Check("get", STATS, 200)]),
     "reports_scenarios": Entry(None, [Check("get", SCEN, 200), Check("post", SCEN, 400)]),
     "reports_scenario_compare": Entry(None, [Check("get", SCEN, 200)]),
     "reports_scenario": Entry("scenario", [Check("get", SCEN, 200), Check("post", SCEN, 302)]),
     "reports_scenario_export": Entry("scenario", [Check("get", SCEN, 200)]),
+    # a draft revision's effect, worked out by a job; back to the revision's page (the revision's scope)
+    "reports_revision_effect": Entry("revision", [Check("post", "edit_parameters", 302)]),
 }
 
 

@@ -47,6 +47,7 @@ MATRIX: dict[str, Entry] = {
     "item_delete": Entry("item", [Check("post", E, 302)], kwargs={"kind": "income"}),
     "parameter_list": Entry(None, [Check("get", "edit_parameters", 200)]),
     "revision_list": Entry(None, [Check("get", "edit_parameters", 200), Check("post", "edit_parameters", 400)]),
+    "revision_detail": Entry("revision", [Check("get", "edit_parameters", 200)]),
     "revision_decide": Entry("revision", [Check("post", "edit_parameters", 302, {"decision": "approve"})]),
     "household_determination": Entry("household", [Check("get", V, 200)]),
     "determination_runs": Entry(None, [Check("get", V, 200), Check("post", "run_determination", 302, {"as_of": "2026-11-01"})]),

@@ -169,7 +169,7 @@ class AppealForm(forms.Form):
 
 
 class IntakeForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("reject", _("Reject"))])
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("accept", _("Accept")), ("reject", _("Reject"))])
     reject_reason = forms.ChoiceField(label=_("Reason shown to the applicant"), choices=PublicIntake.REJECT_REASONS,
                                       required=False, initial="other")
     note = forms.CharField(label=_("Remarks"), max_length=300, required=False)

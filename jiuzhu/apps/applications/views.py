@@ -273,7 +273,7 @@ def application_appeal(request: AuthedRequest, pk: int) -> HttpResponse:
         except services.ApplicationError as err:
             form.add_error(None, err.message)
     return render(request, "applications/message.html",
-                  {"app": app, "message": " ".join(str(e) for e in form.errors.values())}, status=400)
+                  {"app": app, "message": " ".join(str(e) for errs in form.errors.values() for e in errs)}, status=400)
 
 
 @login_required

@@ -32,6 +32,7 @@ class AssistanceConfig(AppConfig):
         from .freshness import on_determination_stored, on_import_committed
         from .payroll import COLUMNS
         from .selectors import entitlement_categories
+        from .services import AUTO_TOPIC, DECLINE_TOPIC
         from .views import household_section
 
         register_nav(70, _("Programmes"), "assistance_programmes", "view_assistance", "view_share")
@@ -44,6 +45,8 @@ class AssistanceConfig(AppConfig):
         register_household_column(20, "amount", _("Monthly amount (yuan)"), columns.monthly_amounts, numeric=True)
         register_household_section(40, "assistance/_household.html", household_section)
         register_vocabulary("bank_file_columns", COLUMNS)
+        register_vocabulary("outbox_topic", {AUTO_TOPIC: _("List of people enrolled without application"),
+                                             DECLINE_TOPIC: _("Enrolment declined")})
         register_held_categories(10, "assistance.entitlements", entitlement_categories)
         register_demo_step(60, "assistance", demo_step)
         register_demo_step(65, "assistance.people_to_serve", people_to_serve_step)

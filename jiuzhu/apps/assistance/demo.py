@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from jiuzhu.apps.core.models import User
@@ -20,6 +21,7 @@ from .payroll import PayrollError, approve_payroll, generate_payroll
 from .services import EntitlementError, start_entitlement
 
 DEMO_COUNTY = "360124"
+DEMO_REF = "演示决定"  # the demo's decision references (shown on payrolls: no English word)
 
 
 def _amount(benefits: dict[str, Any], *keys: str) -> Decimal:
@@ -28,8 +30,8 @@ def _amount(benefits: dict[str, Any], *keys: str) -> Decimal:
 
 def start_demo_entitlements(county: str, approved_on: dt.date, actor: User | None = None) -> int:
     """Start entitlements from each household's determination (latest result, else determined now)."""
-    done = set(Entitlement.objects.filter(household__county_id=county, decision_ref__startswith="demo:")
-               .values_list("household_id", flat=True))
+    done = set(Entitlement.objects.filter(Q(decision_ref__startswith=DEMO_REF) | Q(decision_ref__startswith="demo:"),
+                                          household__county_id=county).values_list("household_id", flat=True))
     latest: dict[int, Any] = {}
     for r in DeterminationResult.objects.filter(household__county_id=county, error="").order_by("as_of", "id"):
         latest[r.household_id] = r
@@ -63,7 +65,7 @@ def start_demo_entitlements(county: str, approved_on: dt.date, actor: User | Non
         for programme, category, member, amount, covered in grants:
             try:
                 start_entitlement(actor=actor, household=h, programme=programme, monthly_amount=amount,
-                                  approved_on=approved_on, decision_ref=f"demo:{h.code}", category=category,
+                                  approved_on=approved_on, decision_ref=f"{DEMO_REF}{h.code}", category=category,
                                   member=member, members_covered=covered)
                 started += 1
             except EntitlementError:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from jiuzhu.apps.core import bulkwrite
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import RefusedError
+from jiuzhu.apps.core.hooks import notify
 from jiuzhu.apps.core.models import User
 from jiuzhu.apps.determination.models import DeterminationResult, DeterminationRun
 from jiuzhu.apps.determination.services import determine_one
@@ -310,6 +311,7 @@ def match_registry(ctx: Any, *, as_of: str, county: str | None = None,
               job=ctx.job_id)
         ctx.set_result({"run": run.pk, "as_of": on.isoformat(), "county": county or "", "households": len(cats),
                         "rows": len(rows), "missing": missing})
+        notify("assistance.matched", match_run=run, actor=ctx.actor)  # e.g. the statistics' coverage follows
     return {}
 
 

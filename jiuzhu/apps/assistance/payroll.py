@@ -68,6 +68,13 @@ class PayrollError(RefusedError):
     pass
 
 
+def _decision(ref: str) -> str:
+    """An entitlement's decision in a payroll note: an application's approval in words (its reference is an
+    internal key), a document number as it is."""
+    if ref.startswith("application:"):
+        return "经申请审批，"
+    return f"{ref} " if ref else ""
+
 def _actor(actor: User | None) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
@@ -225,9 +232,9 @@ def _explain(lines: list[dict[str, Any]], previous: Payroll | None, month: dt.da
             if x["kind"] == LineKind.PRICE:
                 x["note"] = f"价格临时补贴启动：{x['basis_note']}"
             elif previous is None:
-                x["note"] = f"本县首次生成发放名册；{e.decision_ref} 于{e.approved_on}批准，自{e.start_month:%Y-%m}起发放"
+                x["note"] = f"本县首次生成发放名册；{_decision(e.decision_ref)}于{e.approved_on}批准，自{e.start_month:%Y-%m}起发放"
             elif e.start_month == month:
-                x["note"] = f"新增：{e.decision_ref} 于{e.approved_on}批准，自{e.start_month:%Y-%m}起发放"
+                x["note"] = f"新增：{_decision(e.decision_ref)}于{e.approved_on}批准，自{e.start_month:%Y-%m}起发放"
             else:
                 x["note"] = f"上月名册无此项：自{e.start_month:%Y-%m}起应发（上月未生成或暂停）"
         elif p.amount != x["amount"]:

@@ -81,6 +81,7 @@ def department_list(request: AuthedRequest) -> HttpResponse:
         m.label = labels.get(m.programme, m.programme)  # type: ignore[attr-defined]
     return render(request, "assistance/department_list.html", {
         "page": page, "status": status, "statuses": MatchStatus.choices, "department": department,
+        "departments": sorted({p.department for p in PROGRAMMES if p.department}),
         "programme": programme, "programmes": PROGRAMMES, "is_department": masked,
         "query": request.GET.urlencode(), "fresh": freshness()})
 

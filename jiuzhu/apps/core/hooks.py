@@ -15,12 +15,17 @@ rule of a lower app needs something from a higher one, the higher app registers 
   ``determination.selectors.household_categories``;
 - ``register_household_column``: a column of the household list (e.g. category, monthly amount from
   the entitlements), filled for one page of households at a time, optionally with a filter;
+- ``register_revision_section``: a section on a parameter revision's page (same shape, with the
+  revision instead of a household); its context may carry ``confirm_note``, a sentence added to the
+  approval's confirmation (the what-if effect of the revision, from the reports app), and ``pending``
+  while a job is still working it out;
 - ``register_demo_step``: a step ``jiuzhu demo`` runs after the province is loaded
   (idempotent: it is run again on every ``make run``);
 - ``register_listener`` / ``notify``: a lower app announces that something happened (a parameter
-  revision approved, a determination run stored, a department file committed) and the higher
-  apps that keep something derived from it current (the 调标 run, the people-to-serve list)
-  react — typically by queueing a job after the commit.
+  revision drafted or approved, a determination run stored, a department file committed, a matching run
+  of the programme matrix stored) and the higher apps that keep something derived from it current (the
+  调标 run, the people-to-serve list, the statistics, a draft revision's effect) react — typically by
+  queueing a job after the commit.
 """
 
 from __future__ import annotations
@@ -56,6 +61,15 @@ class HomeSection:
     order: int
     template: str
     context: Callable[[Any], dict[str, Any] | None]  # (request) -> context or None
+
+
+@dataclass(frozen=True)
+class RevisionSection:
+    order: int
+    template: str
+    # (request, revision) -> context or None; an optional "confirm_note" joins the approval's confirmation,
+    # "pending": True while the section waits for a job (the page refreshes itself until it is done)
+    context: Callable[[Any, Any], dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -98,6 +112,7 @@ class CategorySource:
 NAV: list[NavItem] = []
 SECTIONS: list[HouseholdSection] = []
 HOME_SECTIONS: list[HomeSection] = []
+REVISION_SECTIONS: list[RevisionSection] = []
 HOME_PANELS: list[HomePanel] = []
 HOUSEHOLD_COLUMNS: list[HouseholdColumn] = []
 DEMO_STEPS: list[DemoStep] = []
@@ -124,6 +139,10 @@ def register_household_section(order: int, template: str,
 
 def register_home_section(order: int, template: str, context: Callable[[Any], dict[str, Any] | None]) -> None:
     _add(HOME_SECTIONS, HomeSection(order, template, context), lambda i: i.template)
+
+
+def register_revision_section(order: int, template: str, context: Callable[[Any, Any], dict[str, Any] | None]) -> None:
+    _add(REVISION_SECTIONS, RevisionSection(order, template, context), lambda i: i.template)
 
 
 def register_home_panel(order: int, caps: Iterable[str], context: Callable[[Any], dict[str, Any] | None],
@@ -167,6 +186,28 @@ def home_sections(request: Any) -> list[SafeString]:
         if ctx is not None:
             out.append(mark_safe(render_to_string(section.template, ctx, request)))
     return out
+
+
+@dataclass(frozen=True)
+class RevisionExtras:
+    sections: list[SafeString]
+    confirm_notes: list[str]  # sentences added to the approval's confirmation
+    pending: bool  # a section waits for background work: the page refreshes it
+
+
+def revision_sections(request: Any, revision: Any) -> RevisionExtras:
+    """The sections of a parameter revision's page, rendered, with what they add to the approval's
+    confirmation (context key ``confirm_note``) and whether one is still being worked out (``pending``)."""
+    out, notes, pending = [], [], False
+    for section in REVISION_SECTIONS:
+        ctx = section.context(request, revision)
+        if ctx is None:
+            continue
+        out.append(mark_safe(render_to_string(section.template, {"revision": revision, **ctx}, request)))
+        if ctx.get("confirm_note"):
+            notes.append(str(ctx["confirm_note"]))
+        pending = pending or bool(ctx.get("pending"))
+    return RevisionExtras(out, notes, pending)
 
 
 def household_columns() -> list[HouseholdColumn]:
@@ -215,7 +256,8 @@ def register_read_audit(url_name: str, kwarg: str, resolve: Callable[[Any], tupl
 
 # ---- events (lower apps announce, higher apps react) -----------------------------------------------
 
-EVENTS = ("parameters.approved", "determination.stored", "exchange.committed")
+EVENTS = ("parameters.drafted", "parameters.approved", "determination.stored", "exchange.committed",
+          "assistance.matched")
 LISTENERS: dict[str, dict[str, Callable[..., None]]] = {}
 
 

@@ -168,6 +168,7 @@ class StateMachine(Generic[M]):
         self.audit_fields = audit_fields
         self.select_related = select_related
         self.state_field = state_field
+        MACHINES[audit_event] = self  # the audit log reads its steps and states by label (audit_labels)
         for t in self.transitions.values():
             unknown = set(t.not_same_as) - set(self.transitions)
             if unknown:
@@ -351,4 +352,18 @@ class StateMachine(Generic[M]):
               object_id=object_id, outcome=outcome, action=action, code=code, **detail)
 
 
-__all__ = ["StateMachine", "Step", "Transition", "TransitionRefused"]
+# Every machine, by its audit event ("monitoring.{action}", "applications.transition"): the audit log
+# names a record's steps and states with the labels its machine declares.
+MACHINES: dict[str, StateMachine[Any]] = {}
+
+
+def machine_for_event(event: str) -> StateMachine[Any] | None:
+    """The machine whose steps are audited as *event* (``monitoring.verify`` → the warnings' machine)."""
+    for pattern, machine in MACHINES.items():
+        head, braces, tail = pattern.partition("{action}")
+        if event == pattern or (braces and event.startswith(head) and event.endswith(tail)):
+            return machine
+    return None
+
+
+__all__ = ["MACHINES", "StateMachine", "Step", "Transition", "TransitionRefused", "machine_for_event"]

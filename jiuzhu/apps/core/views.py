@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import otp, services
 from .audit import audit
-from .audit_labels import EVENTS, OBJECTS, OUTCOMES, detail_text
+from .audit_labels import EVENTS, OBJECTS, OUTCOMES, detail_items, event_label, region_codes
 from .auth import LockoutAuthenticationForm
 from .choices import Department, Role
 from .hooks import home_panels, home_sections
@@ -200,13 +200,14 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     audit("audit.read", event_filter=event, kind=kind)
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
     roles = dict(Role.choices)
-    for e in page:
-        e.event_label = EVENTS.get(e.event, e.event)  # type: ignore[attr-defined]
-        e.outcome_label = OUTCOMES.get(e.outcome, e.outcome)  # type: ignore[attr-defined]
-        e.role_label = roles.get(e.role, e.role)  # type: ignore[attr-defined]
-        e.detail_text = detail_text(e.detail, roles)  # type: ignore[attr-defined]
-        e.object_label = OBJECTS.get(e.object_type, e.object_type)  # type: ignore[attr-defined]
-    return render(request, "core/audit_log.html", {"page": page, "event": event, "kind": kind})
+    codes = region_codes(e.detail for e in page)
+    regions = dict(Region.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    rows = [{"e": e, "event": event_label(e.event, e.object_type), "outcome": OUTCOMES.get(e.outcome, e.outcome),
+             "role": roles.get(e.role, e.role), "object": OBJECTS.get(e.object_type, e.object_type),
+             "details": detail_items(e.event, e.object_type, e.detail, regions)} for e in page]
+    events = sorted(((code, str(text)) for code, text in EVENTS.items()), key=lambda pair: pair[1])
+    return render(request, "core/audit_log.html", {"page": page, "rows": rows, "event": event, "kind": kind,
+                                                   "events": events})
 
 
 # ---- the account holder's own pages: two-factor, password ----------------------------------------

@@ -44,4 +44,10 @@ class MappingRowForm(forms.Form):
         return data
 
 
-MappingFormSet = forms.formset_factory(MappingRowForm, extra=0, max_num=200, absolute_max=200)
+class _MappingRows(forms.BaseFormSet):  # type: ignore[type-arg]
+    # Django's own message names its hidden fields (form-TOTAL_FORMS …); say what happened instead.
+    default_error_messages = {**forms.BaseFormSet.default_error_messages,
+                              "missing_management_form": _("The form is incomplete or has expired: open the page again.")}
+
+
+MappingFormSet = forms.formset_factory(MappingRowForm, formset=_MappingRows, extra=0, max_num=200, absolute_max=200)

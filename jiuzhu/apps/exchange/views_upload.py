@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.apps.core.scoping import require
+from jiuzhu.apps.core.vocabulary import label
 from jiuzhu.apps.jobs.answers import refused
 from jiuzhu.apps.jobs.services import JobRefused
 from jiuzhu.rules.exchange.sources import DEPARTMENTS, SOURCES, suggest_field
@@ -102,9 +103,6 @@ def upload_preview(request: HttpRequest, uid: Any) -> HttpResponse:
     })
 
 
-_FORMATS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "jsonl": "JSON Lines", "parquet": "Parquet"}
-
-
 def _how(how: str) -> str:
     return {"name": _("field name"), "label": _("Chinese label"), "alias": _("alias"),
             "mapping": _("the department's column mapping"), "ignored": _("ignored (not imported)"),
@@ -115,7 +113,7 @@ def _summary(preview: dict[str, Any]) -> dict[str, Any]:
     encodings = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GB18030 (GBK)",
                  "utf-16": _("UTF-16 (Excel Unicode text)")}
     delimiters = {",": _("comma-separated"), "\t": _("tab-separated"), "，": _("full-width comma")}
-    return {"format": _FORMATS.get(preview.get("format") or "", preview.get("format") or "—"),
+    return {"format": label(preview.get("format"), "file_format") or "—",
             "encoding": encodings.get(preview.get("encoding") or "", preview.get("encoding") or ""),
             "delimiter": delimiters.get(preview.get("delimiter") or "", "")}
 

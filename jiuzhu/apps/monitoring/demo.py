@@ -106,12 +106,12 @@ def walk_states(township: Any, county: Any) -> dict[str, int]:
 REVIEW_NOTE = "定期核查（演示历史）"
 # Share of recipient households whose last periodic review is overdue in the demo: a county that keeps
 # up with its reviews, not a registry without any history (issue 13 item 13).
-REVIEW_OVERDUE_PER_MILLE = 30
+REVIEW_OVERDUE_PER_MILLE = 15
 
 
 def review_history(today: dt.date | None = None) -> int:
     """Give the demo's recipient households a realistic review history: most reviewed within the last
-    eleven months, about 3% last reviewed 13–18 months ago.  Deterministic (by household id) and
+    eleven months, about 1.5% last reviewed 13–18 months ago.  Deterministic (by household id) and
     idempotent (once per database).  The synthetic registry itself has no review dates."""
     if ReviewTask.objects.filter(note=REVIEW_NOTE).exists():
         return 0

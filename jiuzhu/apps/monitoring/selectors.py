@@ -18,8 +18,9 @@ from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.keys import keyring
 from jiuzhu.apps.core.models import Region, RegionClosure
 from jiuzhu.apps.core.scoping import get_scoped_or_404, scoped
+from jiuzhu.apps.core.vocabulary import label
 from jiuzhu.apps.exchange.models import DepartmentRecord
-from jiuzhu.engine.monitoring.indicators import INDICATORS, KINDS, SEVERITIES
+from jiuzhu.engine.monitoring.indicators import INDICATORS, KINDS, REASON_LABELS, SEVERITIES
 from jiuzhu.pii.crypto import decrypt_field
 from jiuzhu.pii.masking import mask_name
 from jiuzhu.rules.exchange.sources import SOURCES
@@ -240,18 +241,37 @@ def _code_labels() -> dict[str, str]:
     seen: dict[str, set[str]] = defaultdict(set)
     for source in SOURCES.values():
         for f in source.fields:
-            for code, label in f.choices:
-                seen[code].add(label)
+            for code, zh in f.choices:
+                seen[code].add(zh)
     return {code: next(iter(labels)) for code, labels in seen.items() if len(labels) == 1}
 
 
+def _field_labels() -> dict[str, dict[str, str]]:
+    """Per detail key: the labels of the field of that name in the feeds (a code two feeds label alike
+    only: ``enterprise`` is 企业 as an entity type, 企业职工基本养老保险 as a pension type)."""
+    out: dict[str, dict[str, str]] = defaultdict(dict)
+    for source in SOURCES.values():
+        for f in source.fields:
+            out[f.name].update(dict(f.choices))
+    return dict(out)
+
+
 CODE_LABELS = _code_labels()
+FIELD_LABELS = _field_labels()
 
 
-def detail_value(value: Any) -> Any:
-    """A finding's detail value as a caseworker reads it: coded values (also comma-separated) labelled."""
+def detail_value(value: Any, key: str = "") -> Any:
+    """A finding's detail value as a caseworker reads it: coded values (also comma-separated) labelled by
+    what the key holds (a feed's field, the trigger reasons, programmes), yes or no for a flag."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
     if isinstance(value, str) and value:
         parts = value.split(",")
-        if all(p in CODE_LABELS for p in parts):
-            return "、".join(CODE_LABELS[p] for p in parts)
+        if key == "reasons":
+            return "、".join(REASON_LABELS[p][0] if p in REASON_LABELS else p for p in parts)
+        if key == "programmes":
+            return "、".join(label(p, "programme") for p in parts)
+        table = FIELD_LABELS.get(key) or CODE_LABELS
+        if all(p in table for p in parts):
+            return "、".join(table[p] for p in parts)
     return value

@@ -19,11 +19,11 @@ from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.errors import ConflictError
 from jiuzhu.apps.core.requests import AuthedRequest
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require
+from jiuzhu.apps.core.vocabulary import label
 from jiuzhu.apps.jobs.answers import started
 from jiuzhu.apps.jobs.selectors import active_for
 from jiuzhu.apps.jobs.services import job_start
 from jiuzhu.apps.policy.selectors import current_parameters
-from jiuzhu.engine.monitoring.cli import target_label
 from jiuzhu.engine.monitoring.compare import PROVINCE, settings_for
 from jiuzhu.engine.monitoring.indicators import (
     DETAIL_LABELS,
@@ -35,6 +35,7 @@ from jiuzhu.engine.monitoring.indicators import (
 )
 from jiuzhu.rules.monitoring import deadlines
 from jiuzhu.rules.params import ParameterError
+from jiuzhu.rules.params.regions import region_name
 
 from . import selectors, services, visits
 from .forms import (
@@ -117,7 +118,7 @@ def _detail_context(request: AuthedRequest, w: Any, forms: dict[str, Any] | None
     visit = Visit.objects.filter(warning=w).first()
     w.labels = _labels(w)
     en = (get_language() or "").startswith("en")
-    w.detail_items = [(DETAIL_LABELS.get(k, (k, k))[1 if en else 0], v if en else selectors.detail_value(v))
+    w.detail_items = [(DETAIL_LABELS.get(k, (k, k))[1 if en else 0], v if en else selectors.detail_value(v, k))
                       for k, v in (w.detail or {}).items()]
     return {
         "w": w, "ind": ind, "events": events, "visit": visit, "action_forms": action_forms, "blocked": blocked,
@@ -331,12 +332,14 @@ def indicators(request: AuthedRequest) -> HttpResponse:
         try:
             s = settings_for(ind, params, code, today)
             verify, handle = deadlines(params, s.severity, code, today)
-            values = [(t.label_zh, s.thresholds[t.name], t.unit, ind.param(t.name)) for t in ind.thresholds]
+            values = [(t.label_zh, t.shown(s.thresholds[t.name])) for t in ind.thresholds]
             rows.append({"ind": ind, "s": s, "verify": verify, "handle": handle, "values": values,
-                         "kind": KINDS[ind.kind][0], "target": target_label(ind), "error": ""})
+                         "kind": KINDS[ind.kind][0], "error": "",
+                         "target": label(ind.department, "department") if ind.target == "department"
+                         else label(ind.target, "warning_target")})
         except ParameterError as err:
             rows.append({"ind": ind, "error": err.message_zh})
-    return render(request, "monitoring/indicators.html", {"rows": rows, "region": code})
+    return render(request, "monitoring/indicators.html", {"rows": rows, "region": region_name(code)})
 
 
 @login_required

@@ -66,6 +66,8 @@ def revision_create(
         reference=reference.strip(), note=note, created_by=actor,
     )
     audit("parameter.draft", actor=actor, object_type="parameter_revision", object_id=rev.pk, path=path, region=region)
+    # Its effect on the registry is worked out for the reviewer (the what-if of the reports app, a job).
+    notify("parameters.drafted", revision=rev, actor=actor)
     return rev
 
 

@@ -15,16 +15,23 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jiuzhu.apps.core.hooks import revision_sections
 from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.core.requests import AuthedRequest
 from jiuzhu.apps.core.scoping import get_scoped_or_404, require, scoped
 from jiuzhu.apps.core.vocabulary import all_labels
 from jiuzhu.rules.params import ParameterError
-from jiuzhu.rules.params.display import TOPICS, legal_reference, show_value, topic_of
+from jiuzhu.rules.params.display import (
+    TOPICS,
+    legal_reference,
+    parameter_choices,
+    show_value,
+    topic_of,
+)
 from jiuzhu.rules.params.regions import region_name
 
 from . import services
-from .models import ParameterRevision
+from .models import ParameterRevision, RevisionStatus
 from .selectors import current_parameters
 
 CAP = "edit_parameters"
@@ -41,13 +48,9 @@ class RevisionForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        en = (get_language() or "").startswith("en")
-        nodes = current_parameters().nodes
         # Chosen by name, grouped by topic; the code stays the submitted value.
-        by_topic: dict[str, list[tuple[str, str]]] = {}
-        for p in sorted(nodes):
-            by_topic.setdefault(topic_of(p), []).append((p, nodes[p].label_en if en else nodes[p].label_zh))
-        self.fields["path"].choices = [(title, by_topic[key]) for key, title in TOPICS if key in by_topic]  # type: ignore[attr-defined]  # a ChoiceField
+        self.fields["path"].choices = parameter_choices(  # type: ignore[attr-defined]  # a ChoiceField
+            current_parameters().nodes, en=(get_language() or "").startswith("en"))
         self.fields["region"].choices = [(r.code, r.name) for r in _regions_for(user)] if user else []  # type: ignore[attr-defined]  # a ChoiceField
 
 
@@ -123,11 +126,11 @@ def revision_list(request: AuthedRequest) -> HttpResponse:
         if form.is_valid():
             d = form.cleaned_data
             try:
-                services.revision_create(
+                rev = services.revision_create(
                     actor=request.user, path=d["path"], region=d["region"], area=d["area"] or "all",
                     effective_from=d["effective_from"], value=d["value"], reference=d["reference"], note=d["note"],
                 )
-                return redirect("revision_list")
+                return redirect("revision_detail", pk=rev.pk)  # where its effect is shown once worked out
             except ValidationError as err:
                 for field, msgs in err.message_dict.items():
                     form.add_error(field if field in form.fields else None, msgs)
@@ -144,6 +147,33 @@ def revision_list(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+def revision_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One revision as its reviewer reads it before deciding: the value now and the new one, and the
+    sections other apps add (its effect on the registry, from the reports app's what-if); approving
+    asks for confirmation, with the effect in the question (issue 13 item 10)."""
+    revision = get_scoped_or_404(ParameterRevision.objects.select_related("region", "created_by", "decided_by"),
+                                 request.user, CAP, pk=pk)
+    params, labels = current_parameters(), all_labels()
+    node = params.nodes.get(revision.path)
+    now = ""
+    if node is not None:
+        try:
+            resolved = params.resolve(revision.path, revision.region_id,
+                                      revision.area if revision.area != "all" else "urban", revision.effective_from)
+            now = show_value(resolved.value, node.kind, node.unit, labels)
+        except ParameterError:
+            now = ""
+    extras = revision_sections(request, revision)
+    return render(request, "policy/revision_detail.html", {
+        "r": revision, "label": node.label_zh if node else revision.path,
+        "value": show_value(revision.value, node.kind, node.unit, labels) if node else revision.value,
+        "now": now, "unit": "" if node is None or node.unit == "比例" else node.unit,
+        "can_decide": revision.status == RevisionStatus.DRAFT and revision.created_by_id != request.user.pk,
+        "sections": extras.sections, "confirm_notes": " ".join(extras.confirm_notes), "pending": extras.pending,
+    })
+
+
+@login_required
 @require_POST
 def revision_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     revision = get_scoped_or_404(ParameterRevision.objects.all(), request.user, CAP, pk=pk)
@@ -155,4 +185,4 @@ def revision_decide(request: AuthedRequest, pk: int) -> HttpResponse:
         services.revision_decide(actor=request.user, revision=revision, approve=approve, note=request.POST.get("note", ""))
     except ValidationError as err:
         return render(request, "policy/revision_error.html", {"errors": err.messages}, status=400)
-    return redirect("revision_list")
+    return redirect("revision_detail", pk=revision.pk)

@@ -46,6 +46,11 @@ Progress = Callable[[str, int, int], None]
 CHUNK = 20_000
 
 
+# Who and why, on the change records of a bulk load (shown on the household's history as they are).
+BULK_ACTOR = "批量导入"
+BULK_REASON = "登记数据批量导入"
+
+
 class LoadError(ValueError):
     """The source files cannot be loaded; nothing was written."""
 
@@ -111,8 +116,8 @@ class _Loader:
         if fields is None:
             fields = self.field_lists[model] = json.dumps(sorted(after))
         self.change_rows.append((
-            self.change_id, household_pk, object_type, values["uid"], "create", at, None, "bulk-load",
-            None, json.dumps(after, ensure_ascii=False), fields, "synthetic province load",
+            self.change_id, household_pk, object_type, values["uid"], "create", at, None, BULK_ACTOR,
+            None, json.dumps(after, ensure_ascii=False), fields, BULK_REASON,
         ))
         self.change_id += 1
 

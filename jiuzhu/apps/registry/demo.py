@@ -41,12 +41,12 @@ def add_demo_history(actor: User, county: str, households: int = 40) -> int:
                     continue
                 services.item_update(
                     actor=actor, item=item, data={"amount": str((item.amount * Decimal("1.10")).quantize(Decimal("0.01")))},
-                    reason="核实后更正收入 / income corrected after verification",
+                    reason="核实后更正收入",
                 )
             elif step == "address":
                 services.household_update(
                     actor=actor, household=household, data={"address": household.address + "（新址）"},
-                    reason="搬迁 / moved",
+                    reason="搬迁",
                 )
             else:
                 member = household.members.order_by("id").first()

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils import timezone
 
 from jiuzhu.apps.core.models import User
 from jiuzhu.apps.determination.models import DeterminationRun
 
-from .models import Scenario
+from .models import FIGURES_VERSION, Scenario
 from .services import scenario_create, scenario_run, statistics_compute
 
 
 def demo_step() -> str:
-    runs = DeterminationRun.objects.completed().filter(statistics__isnull=True)
+    runs = DeterminationRun.objects.completed().filter(
+        Q(statistics__isnull=True) | Q(statistics__version__lt=FIGURES_VERSION))
     computed = [statistics_compute(run).pk for run in runs]
     actor = User.objects.filter(username="province").first()
     scenario = Scenario.objects.filter(name="低保边缘倍数 1.5 → 1.8").first()

@@ -17,6 +17,14 @@ from openpyxl.utils import get_column_letter
 INT = "#,##0"
 MONEY = "#,##0.00"
 DATE = "yyyy-mm-dd"
+PERCENT = "0.0%"
+
+
+@dataclass(frozen=True)
+class Percent:
+    """A share (0.857 → "85.7%" in Excel): a number cell with a percent format, never text."""
+
+    value: Decimal
 
 
 @dataclass
@@ -53,8 +61,10 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
         widths = [max(8, len(str(h)) * 2 + 2) for h in sheet.headers]
         for i, row in enumerate(sheet.rows, start=r0 + 1):
             for j, value in enumerate(row, start=1):
-                c = ws.cell(row=i, column=j, value=_cell(value))
-                if isinstance(value, Decimal):
+                c = ws.cell(row=i, column=j, value=value.value if isinstance(value, Percent) else _cell(value))
+                if isinstance(value, Percent):
+                    c.number_format = PERCENT
+                elif isinstance(value, Decimal):
                     c.number_format = MONEY
                 elif isinstance(value, bool):
                     pass
@@ -62,7 +72,8 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
                     c.number_format = INT
                 elif isinstance(value, dt.date):
                     c.number_format = DATE
-                widths[j - 1] = max(widths[j - 1], min(40, len(str(value)) + 4))
+                shown = f"{value.value:.1%}" if isinstance(value, Percent) else str(value)
+                widths[j - 1] = max(widths[j - 1], min(40, len(shown) + 4))
         for j, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(j)].width = w
         ws.freeze_panes = ws.cell(row=r0 + 1, column=2)

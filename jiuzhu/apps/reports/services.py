@@ -2,7 +2,11 @@
 
 Statistics are computed once per determination run (``statistics_compute``) by the engine's
 DuckDB aggregation over the run's stored results and stored per township, area and category;
-pages sum the stored rows over the user's region.  A scenario exports the registry snapshot
+pages sum the stored rows over the user's region.  With them, as of the run's date: money paid,
+applications and refusal reasons, warnings and the assistance chain, rolled up by the engine to
+every region (``FigureRow``); and, per province-wide matching run of the programme matrix, its
+coverage (``CoverageRun``).  A job computes them after each determination and matching run
+(``on_determination_stored``, ``on_matched``), so the pages only read.  A scenario exports the registry snapshot
 once and runs the engine's what-if (baseline and scenario in one pass); its parameters are
 never saved as the parameters in force (that stays the approved-revision path of ``policy``).
 """
@@ -18,18 +22,21 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from jiuzhu.apps.assistance.models import MatchRun
 from jiuzhu.apps.core.audit import audit
 from jiuzhu.apps.core.models import Region, RegionClosure
 from jiuzhu.apps.determination.models import DeterminationResult, DeterminationRun
 from jiuzhu.apps.determination.services import export_snapshot
 from jiuzhu.apps.jobs.models import Job
 from jiuzhu.apps.jobs.runner import run_inline
-from jiuzhu.apps.jobs.services import job_start
+from jiuzhu.apps.jobs.services import JobRefused, job_start
 from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.apps.registry.models import Household
+from jiuzhu.engine import stats as engine_stats
 from jiuzhu.engine.determination.batch import run_batch
 from jiuzhu.engine.determination.evaluate import BENEFIT_COLUMNS
 from jiuzhu.engine.stats import INPUT_SCHEMA, aggregate
@@ -37,7 +44,16 @@ from jiuzhu.engine.whatif import parse_changes, run_whatif
 from jiuzhu.rules.money import from_fen, to_fen
 from jiuzhu.rules.params import ParameterSet
 
-from .models import Scenario, StatisticsRun, StatRow
+from . import inputs
+from .models import (
+    FIGURES_VERSION,
+    CoverageRow,
+    CoverageRun,
+    FigureRow,
+    Scenario,
+    StatisticsRun,
+    StatRow,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -64,33 +80,144 @@ def _results_table(run: DeterminationRun, households: Any = None) -> tuple[pa.Ta
 
 
 def statistics_compute(run: DeterminationRun, *, actor: Any = None) -> StatisticsRun:
-    """Compute and store the statistics of a finished determination run (idempotent)."""
+    """Compute and store the statistics of a finished determination run (idempotent: statistics of an
+    earlier version — without the figures beyond the categories — are computed again in place)."""
     existing = StatisticsRun.objects.filter(run=run).first()
-    if existing is not None:
+    if existing is not None and existing.version >= FIGURES_VERSION:
         return existing
-    return _statistics_store(run, *_statistics_rows(run), actor=actor)
+    stats = _statistics_store(run, _statistics_rows(run), actor=actor)
+    coverage_follow(run, actor=actor)
+    return stats
 
 
-def _statistics_rows(run: DeterminationRun) -> tuple[list[dict[str, Any]], dict[str, str], int]:
+def _statistics_rows(run: DeterminationRun) -> dict[str, Any]:
+    """Everything a statistics run stores, computed outside any transaction."""
     if run.state != "done":
         raise ValueError(f"认定批次 {run.pk} 未完成 / determination run {run.pk} is not finished")
     table, county_of = _results_table(run)
-    return aggregate(table), county_of, table.num_rows
+    rows = aggregate(table)
+    overview = [{**r, "section": "overview"} for r in engine_stats.overview(rows, inputs.paths())]
+    return {"rows": rows, "county_of": county_of, "households": table.num_rows,
+            "figures": overview + figures_rows(run.as_of)}
 
 
-def _statistics_store(run: DeterminationRun, rows: list[dict[str, Any]], county_of: dict[str, str], households: int,
-                      *, actor: Any = None) -> StatisticsRun:
+def figures_rows(as_of: dt.date) -> list[dict[str, Any]]:
+    """The figures beyond the categories as of *as_of* (``FigureRow``s to be), every region."""
+    closure = inputs.paths()
+    first, last = inputs.month_window(as_of)
+    lookback = int(current_parameters().resolve("assistance.matching.given_lookback_days", "360000", "rural",
+                                                as_of).value)
+    sections = {
+        "money": engine_stats.money(inputs.payroll_lines(first, last), inputs.department_records(first, last),
+                                    closure, first, last),
+        "chain": engine_stats.chain(inputs.chain_entries(as_of - dt.timedelta(days=lookback), as_of), closure,
+                                    as_of - dt.timedelta(days=lookback), as_of),
+        "applications": engine_stats.applications(inputs.applications(as_of), closure, as_of),
+        "refusals": engine_stats.refusals(inputs.refusals(as_of), closure),
+        "warnings": engine_stats.warnings(inputs.warnings(as_of), closure, as_of),
+    }
+    return [{**r, "section": name} for name, rows in sections.items() for r in rows]
+
+
+def _statistics_store(run: DeterminationRun, computed: dict[str, Any], *, actor: Any = None) -> StatisticsRun:
+    rows, county_of = computed["rows"], computed["county_of"]
     with transaction.atomic():
-        stats = StatisticsRun.objects.create(run=run, as_of=run.as_of, households=households)
+        stats, created = StatisticsRun.objects.select_for_update().get_or_create(
+            run=run, defaults={"as_of": run.as_of, "households": computed["households"]})
+        if not created and stats.version >= FIGURES_VERSION:
+            return stats  # computed meanwhile by another process (the job and the command line)
+        if not created:  # an earlier version: computed again in place (the run's results have not changed)
+            stats.rows.all().delete()
+            stats.figures.all().delete()
         StatRow.objects.bulk_create([
             StatRow(statistics=stats, county_id=county_of[r["township"]], township_id=r["township"],
                     area_type=r["area_type"], kind=r["kind"], key=r["key"], households=r["households"],
                     persons=r["persons"], amount=from_fen(r["amount_fen"]))
             for r in rows
         ], batch_size=2000)
+        FigureRow.objects.bulk_create([
+            FigureRow(statistics=stats, section=r["section"], region_id=r["region"], month=r["month"], key=r["key"],
+                      detail=r["detail"], count=r["count"], households=r["households"],
+                      amount=from_fen(r["amount_fen"]))
+            for r in computed["figures"]
+        ], batch_size=2000)
+        stats.version, stats.households = FIGURES_VERSION, computed["households"]
+        stats.save(update_fields=["version", "households"])
         audit("statistics.compute", actor=actor, object_type="statistics_run", object_id=stats.pk,
-              run=run.pk, as_of=run.as_of.isoformat(), rows=len(rows))
+              run=run.pk, as_of=run.as_of.isoformat(), rows=len(rows), figures=len(computed["figures"]))
     return stats
+
+
+# --- coverage of the programme matrix (from the matching runs) --------------------------------
+
+
+def coverage_compute(match_run: MatchRun, *, actor: Any = None) -> CoverageRun | None:
+    """Keep the coverage of a province-wide matching run (idempotent).  Only the latest run still has
+    all its rows (a run replaces the rows of the runs before it): for an older one, nothing."""
+    existing = CoverageRun.objects.filter(match_run=match_run).first()
+    if existing is not None:
+        return existing
+    latest = inputs.latest_match_run()
+    if latest is None or latest.pk != match_run.pk or match_run.determination_run_id is None:
+        return None
+    rows = engine_stats.coverage(inputs.matches(match_run), inputs.paths())
+    with transaction.atomic():
+        cov, created = CoverageRun.objects.get_or_create(
+            match_run=match_run, defaults={"determination_run_id": match_run.determination_run_id,
+                                           "as_of": match_run.as_of})
+        if created:
+            CoverageRow.objects.bulk_create([
+                CoverageRow(coverage=cov, region_id=r["region"], programme=r["key"], status=r["detail"],
+                            subjects=r["count"], households=r["households"]) for r in rows], batch_size=2000)
+            audit("statistics.coverage", actor=actor, object_type="coverage_run", object_id=cov.pk,
+                  match_run=match_run.pk, determination_run=match_run.determination_run_id, rows=len(rows))
+    return cov
+
+
+def coverage_follow(run: DeterminationRun, *, actor: Any = None) -> CoverageRun | None:
+    """The coverage of *run* from the latest matching run, when that run matched this determination."""
+    latest = inputs.latest_match_run()
+    if latest is None or latest.determination_run_id != run.pk:
+        return None
+    return coverage_compute(latest, actor=actor)
+
+
+def coverage_job(ctx: Any, *, match_run: int) -> dict[str, Any]:
+    """The job ``reports.coverage``: keep the coverage of a matching run (nothing if it is no longer the latest)."""
+    mr = MatchRun.objects.get(pk=match_run)
+    ctx.phase("count")
+    with ctx.commit():
+        cov = coverage_compute(mr, actor=ctx.actor)
+        result = {"coverage": cov.pk if cov else None, "match_run": mr.pk,
+                  "determination_run": mr.determination_run_id, "as_of": mr.as_of.isoformat()}
+        ctx.set_result(result)
+    return result
+
+
+# --- kept current: after each determination run and each matching run --------------------------
+
+
+def _follow_up(kind: str, params: dict[str, Any], scope_key: str) -> Job | None:
+    if not settings.JIUZHU_JOBS.get("follow_ups", True):
+        return None  # switched off by the operator (JIUZHU_JOBS_FOLLOW_UPS=0)
+    try:
+        return job_start(actor=None, kind=kind, params=params, scope_key=scope_key, channel="system")
+    except JobRefused:
+        return None  # the same computation is already queued or running
+
+
+def on_determination_stored(*, run: DeterminationRun, **_: Any) -> None:
+    """``core.hooks`` listener: a determination run was stored → its statistics are computed by a job
+    after the commit, so the pages read precomputed figures."""
+    transaction.on_commit(lambda: _follow_up("reports.statistics", {"run": run.pk}, f"statistics:{run.pk}"))
+
+
+def on_matched(*, match_run: MatchRun, **_: Any) -> None:
+    """``core.hooks`` listener: a matching run was stored → its coverage is kept (province-wide runs)."""
+    if match_run.county or match_run.determination_run_id is None:
+        return
+    transaction.on_commit(lambda: _follow_up("reports.coverage", {"match_run": match_run.pk},
+                                             f"coverage:{match_run.pk}"))
 
 
 def households_in(region: Region | None) -> Any:
@@ -132,19 +259,31 @@ def stored_rows(run: DeterminationRun, region: Region | None = None) -> list[dic
 # --- what-if ---------------------------------------------------------------------------------
 
 
-def whatif_over_registry(as_of: dt.date, changes: Iterable[str], *, progress: Progress | None = None,
-                         cliff_step_fen: int = 100) -> dict[str, Any]:
-    """Baseline (parameters in force) and scenario (with *changes*) over the registry as it is."""
+Keys = set[tuple[str, str]]  # (county, area) of the households simulated
+
+
+def whatif_of(as_of: dt.date, scenario_of: Callable[[ParameterSet, Keys], ParameterSet], *, households: Any = None,
+            progress: Progress | None = None, cliffs: bool = True, cliff_step_fen: int = 100) -> dict[str, Any]:
+    """The one path from the registry to the engine's what-if: export the snapshot of *households*
+    (all by default), build the scenario from the parameters in force, run baseline and scenario."""
     base = current_parameters()
     with tempfile.TemporaryDirectory(prefix="jiuzhu-whatif-") as tmp:
         snap = Path(tmp) / "snapshot"
-        export_snapshot(snap)
+        export_snapshot(snap, households)
         keys = pq.read_table(snap / "households.parquet", columns=["county_code", "area_type"]).to_pylist()
-        overrides = parse_changes(base, list(changes), {(k["county_code"], k["area_type"]) for k in keys}, as_of)
-        scenario = base.with_overrides(overrides)
-        result = run_whatif(snap, as_of, base, scenario, progress=progress, cliff_step_fen=cliff_step_fen)
-    out = result.to_dict()
-    out["changes"] = list(changes)
+        scenario = scenario_of(base, {(k["county_code"], k["area_type"]) for k in keys})
+        result = run_whatif(snap, as_of, base, scenario, progress=progress, cliffs=cliffs,
+                            cliff_step_fen=cliff_step_fen)
+    return result.to_dict()
+
+
+def whatif_over_registry(as_of: dt.date, changes: Iterable[str], *, progress: Progress | None = None,
+                         cliff_step_fen: int = 100) -> dict[str, Any]:
+    """Baseline (parameters in force) and scenario (with *changes*) over the registry as it is."""
+    changes = list(changes)
+    out = whatif_of(as_of, lambda base, keys: base.with_overrides(parse_changes(base, changes, keys, as_of)),
+                  progress=progress, cliff_step_fen=cliff_step_fen)
+    out["changes"] = changes
     return out
 
 
@@ -200,13 +339,14 @@ def scenario_job(ctx: Any, *, scenario: int, name: str = "") -> dict[str, Any]:
 
 def statistics_job(ctx: Any, *, run: int) -> dict[str, Any]:
     """The job ``reports.statistics``: the statistics of one finished determination run (read and
-    aggregated outside the transaction, stored in the job's commit; nothing if they exist)."""
+    aggregated outside the transaction, stored in the job's commit; nothing if they are current)."""
     det = DeterminationRun.objects.get(pk=run)
     ctx.phase("aggregate")
-    existing = StatisticsRun.objects.filter(run=det).first()
-    rows = None if existing else _statistics_rows(det)
+    existing = StatisticsRun.objects.filter(run=det, version__gte=FIGURES_VERSION).first()
+    computed = None if existing else _statistics_rows(det)
     with ctx.commit():
-        stats = existing or _statistics_store(det, *rows, actor=ctx.actor)  # type: ignore[misc]
+        stats = existing or _statistics_store(det, computed, actor=ctx.actor)  # type: ignore[arg-type]
+        coverage_follow(det, actor=ctx.actor)
         ctx.set_result({"statistics": stats.pk, "run": run, "as_of": stats.as_of.isoformat()})
     return {"statistics": stats.pk}
 

@@ -2,59 +2,39 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.audit import audit
-from jiuzhu.apps.core.models import Region
-from jiuzhu.apps.core.scoping import require
-from jiuzhu.apps.jobs.answers import started
-from jiuzhu.apps.jobs.services import job_start
+from jiuzhu.apps.core.scoping import get_scoped_or_404, require
+from jiuzhu.apps.jobs.answers import refused_message, started
+from jiuzhu.apps.jobs.services import JobRefused, job_start
+from jiuzhu.apps.policy.models import ParameterRevision, RevisionStatus
+from jiuzhu.apps.policy.selectors import current_parameters
 from jiuzhu.rules.determination.categories import label
+from jiuzhu.rules.formats import amount, yuan
 from jiuzhu.rules.params import ParameterError
 
-from . import selectors, services
+from . import effects, selectors, services
 from .excel import Sheet, workbook
+from .forms import ScenarioForm
 from .models import Scenario
+from .pages import BENEFIT_LABELS, LEVEL_LABELS
+from .pages import lang as _lang
+from .pages import page_context as _context
+from .views_figures import figure_sheets
 
-BENEFIT_LABELS = {
-    "dibao": _l("dibao top-up"), "dibao_supplement": _l("supplement"), "tekun_basic": _l("tekun basic living"),
-    "tekun_care": _l("care allowance"), "single_inclusion": _l("single-person inclusion"), "total": _l("Total"),
-}
-LEVEL_LABELS = {"city": _l("City"), "county": _l("County"), "township": _l("Township")}
 BUCKET_LABELS = {"below_10": _l("5–10 % below the line"), "below_5": _l("within 5 % below the line"),
                  "above_5": _l("within 5 % above the line"), "above_10": _l("5–10 % above the line")}
 LINE_LABELS = {"dibao": _l("Dibao standard"), "marginal": _l("Marginal line")}
-
-
-def _lang() -> str:
-    return "en" if (get_language() or "").startswith("en") else "zh"
-
-
-def _context(request: HttpRequest) -> dict[str, Any]:
-    user: Any = request.user
-    region = selectors.region_for(user, request.GET.get("region"))
-    stats = selectors.statistics_run(request.GET.get("stats"))
-    if request.GET.get("stats") and stats is None:
-        raise Http404
-    crumbs: list[Region] = []
-    r: Region | None = region
-    while r is not None:
-        crumbs.insert(0, r)
-        if r.pk == user.region_id:
-            break
-        r = r.parent
-    return {"region": region, "stats": stats, "crumbs": crumbs, "runs": selectors.statistics_runs(), "user": user}
 
 
 @login_required
@@ -69,9 +49,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for b in ov["benefits"]:
             b["label"] = str(BENEFIT_LABELS[b["code"]])
         tr = selectors.trend(request.user, ctx["region"])
-        ctx.update(overview=ov, trend=tr, level_label=LEVEL_LABELS.get(ov["child_level"] or "", ""),
-                   warnings=selectors.monitoring_figures(ctx["region"], ctx["stats"].as_of, lang),
-                   applications=selectors.application_figures(ctx["region"], ctx["stats"].as_of))
+        ctx.update(overview=ov, trend=tr, level_label=LEVEL_LABELS.get(ov["child_level"] or "", ""))
+        if selectors.has_figures(ctx["stats"]):  # precomputed with the statistics
+            ctx.update(has_figures=True,
+                       warnings=selectors.warnings(request.user, ctx["stats"], ctx["region"], lang)["indicators"],
+                       applications=selectors.applications(request.user, ctx["stats"], ctx["region"], lang)["total"])
+        else:  # statistics of an earlier version: read now, as they were then
+            ctx.update(warnings=selectors.monitoring_figures(ctx["region"], ctx["stats"].as_of, lang),
+                       applications=selectors.application_figures(ctx["region"], ctx["stats"].as_of))
         ctx["chart"] = {
             "categories": {"labels": [c["label"] for c in ov["categories"]],
                            "households": [c["households"] for c in ov["categories"]],
@@ -119,6 +104,10 @@ def _monthly_headers() -> list[str]:
     return head
 
 
+def _shown_cells(cells: list[Any]) -> list[str]:
+    return [amount(c) if isinstance(c, Decimal) else f"{c:,}" for c in cells]
+
+
 @login_required
 def monthly(request: HttpRequest) -> HttpResponse:
     """The monthly statistical table by county, in the layout of the civil-affairs monthly report."""
@@ -126,9 +115,11 @@ def monthly(request: HttpRequest) -> HttpResponse:
     if ctx["stats"] is not None:
         report = selectors.monthly_report(request.user, ctx["stats"], ctx["region"])
         # one number format on the page: counts 1,234 and yuan 1,234.00 (as the dashboard)
-        for row in [*report["rows"], {"cells": report["totals"]}]:
-            row["shown"] = [f"{c:,.2f}" if isinstance(c, Decimal) else f"{c:,}" for c in row["cells"]]
-        report["totals_shown"] = [f"{c:,.2f}" if isinstance(c, Decimal) else f"{c:,}" for c in report["totals"]]
+        for row in report["rows"]:
+            row["shown"] = _shown_cells(row["cells"])
+        report["totals_shown"] = _shown_cells(report["totals"])
+        for city in report["cities"]:
+            city["totals_shown"] = _shown_cells(city["totals"])
         ctx["report"], ctx["headers"] = report, _monthly_headers()
     return render(request, "reports/monthly.html", ctx)
 
@@ -167,6 +158,7 @@ def export(request: HttpRequest) -> HttpResponse:
               str(_("Monthly benefits (yuan)"))],
               [[t["month"], t["as_of"], t["households"], t["persons"], t["amount"]] for t in tr], note),
     ]
+    sheets += figure_sheets(request.user, stats, region, note)
     audit("statistics.export", actor=ctx["user"], object_type="statistics_run", object_id=stats.pk, region=region.code)
     resp = HttpResponse(workbook(sheets), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp["Content-Disposition"] = f'attachment; filename="statistics-{region.code}-{stats.as_of.isoformat()}.xlsx"'
@@ -176,37 +168,27 @@ def export(request: HttpRequest) -> HttpResponse:
 # --- scenarios ------------------------------------------------------------------------------
 
 
-def _changes(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def scenario_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    items = selectors.scenarios(user)
-    form = {"name": "", "as_of": timezone.localdate().isoformat(), "changes": "", "note": ""}
-    error = ""
+    require(user, "run_scenarios")
+    params = current_parameters()
+    form = ScenarioForm(request.POST or None, params=params)
+    status = 200
     if request.method == "POST":
-        form = {k: request.POST.get(k, "") for k in form}
-        changes = _changes(form["changes"])
-        try:
-            as_of = dt.date.fromisoformat(form["as_of"])
-        except ValueError:
-            error = _("Enter a valid date (YYYY-MM-DD).")
-        else:
-            if not form["name"].strip() or not changes:
-                error = _("Give the scenario a name and at least one parameter change.")
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                sc = services.scenario_create(actor=user, name=d["name"].strip(), as_of=d["as_of"],
+                                              changes=d["changes"], note=d["note"])
+            except ParameterError as err:
+                form.add_error(None, err.message_en if _lang() == "en" else err.message_zh)
             else:
-                try:
-                    sc = services.scenario_create(actor=user, name=form["name"].strip()[:120], as_of=as_of,
-                                                  changes=changes, note=form["note"])
-                except ParameterError as err:
-                    error = err.message_en if _lang() == "en" else err.message_zh
-                else:
-                    return redirect("reports_scenario", pk=sc.pk)
-    return render(request, "reports/scenarios.html", {"scenarios": items[:100], "form": form, "error": error},
-                  status=400 if error else 200)
+                return redirect("reports_scenario", pk=sc.pk)
+    rows = [(sc, selectors.changes_shown(sc.overrides, params)) for sc in selectors.scenarios(user)[:100]]
+    return render(request, "reports/scenarios.html", {"rows": rows, "form": form}, status=status)
 
 
 def _scenario_view(sc: Scenario) -> dict[str, Any]:
@@ -243,7 +225,8 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sc = selectors.scenario(user, pk)
     if request.method == "POST":
         return started(request, lambda: services.scenario_queue(sc, actor=user))
-    return render(request, "reports/scenario.html", {"scenario": sc, **_scenario_view(sc)})
+    return render(request, "reports/scenario.html", {"scenario": sc, "changes": selectors.changes_shown(sc.overrides),
+                                                     **_scenario_view(sc)})
 
 
 @login_required
@@ -252,11 +235,12 @@ def scenario_compare(request: HttpRequest) -> HttpResponse:
     require(user, "run_scenarios")
     ids = [int(i) for i in request.GET.getlist("ids") if i.isdigit()][:4]
     items = [selectors.scenario(user, i) for i in ids]
-    views = [(sc, _scenario_view(sc)) for sc in items]
+    views = [(sc, _scenario_view(sc), selectors.changes_shown(sc.overrides)) for sc in items]
     rows = []
     for k, code in enumerate(selectors.CATEGORY_ORDER):
         rows.append({"label": label(code, _lang()),
-                     "cells": [(v["categories"][k]["entering"], v["categories"][k]["leaving"]) if v else None for _sc, v in views]})
+                     "cells": [(v["categories"][k]["entering"], v["categories"][k]["leaving"]) if v else None
+                               for _sc, v, _changes in views]})
     return render(request, "reports/compare.html", {"views": views, "rows": rows, "all": selectors.scenarios(user)[:100]})
 
 
@@ -267,7 +251,7 @@ def scenario_export(request: HttpRequest, pk: int) -> HttpResponse:
     v = _scenario_view(sc)
     if not v:
         raise Http404
-    note = f"{sc.name} · {sc.as_of.isoformat()} · " + "; ".join(sc.overrides)
+    note = f"{sc.name} · {sc.as_of.isoformat()} · " + "；".join(selectors.changes_shown(sc.overrides))
     sheets = [
         Sheet(str(_("Entering and leaving")), [str(_("Category")), str(_("Households now")), str(_("Households in the scenario")),
               str(_("Households entering")), str(_("Households leaving")), str(_("Persons entering")), str(_("Persons leaving"))],
@@ -287,3 +271,72 @@ def scenario_export(request: HttpRequest, pk: int) -> HttpResponse:
     resp = HttpResponse(workbook(sheets), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp["Content-Disposition"] = f'attachment; filename="scenario-{sc.pk}.xlsx"'
     return resp
+
+
+# --- the effect of a draft parameter revision, on the revision's page (policy) ------------------------
+
+
+def _effect_summary(fig: dict[str, Any], lang: str) -> str:
+    """One sentence for the page and the approval's confirmation: who enters and leaves, and the cost."""
+    total = fig["total"]
+    if total["no_effect"]:
+        return str(_("Worked out on the registry as it stands (%(households)s households): this revision changes no household's category and no benefit amount.")
+                   % {"households": f"{total['households']:,}"})
+    parts = [str(_("%(category)s: %(entering)s households enter, %(leaving)s leave") % {
+        "category": label(code, lang, short=True), "entering": f"{total['entering'][code]:,}", "leaving": f"{total['leaving'][code]:,}"})
+        for code in selectors.CATEGORY_ORDER if total["entering"][code] or total["leaving"][code]]
+    monthly, annual = total["monthly"], total["annual"]
+    if monthly > 0:
+        parts.append(str(_("monthly benefits rise by %(monthly)s, %(annual)s a year") % {
+            "monthly": yuan(monthly), "annual": yuan(annual)}))
+    elif monthly < 0:
+        parts.append(str(_("monthly benefits fall by %(monthly)s, %(annual)s a year") % {
+            "monthly": yuan(-monthly), "annual": yuan(-annual)}))
+    else:
+        parts.append(str(_("monthly benefits do not change")))
+    return str(_("Worked out on the registry as it stands: %(details)s.") % {"details": ("; " if lang == "en" else "；").join(parts)})
+
+
+def revision_effect_section(request: HttpRequest, revision: ParameterRevision) -> dict[str, Any] | None:
+    """``core.hooks`` revision section: the revision's effect on the registry (the what-if), or that it is
+    being worked out (the page refreshes itself), with the sentence the approval's confirmation adds."""
+    user: Any = request.user
+    lang = _lang()
+    state = selectors.revision_effect(user, revision)
+    job, fig = state["job"], state["figures"]
+    computing = job is not None and job.is_active
+    failed = job if job is not None and not computing and job.state != "done" else None
+    draft = revision.status == RevisionStatus.DRAFT
+    ctx: dict[str, Any] = {"computing": computing and draft, "pending": computing and draft, "failed": failed, "job": job,
+                           "effect": state["effect"], "stale": state["stale"] and draft, "can_start": draft and not computing}
+    if fig is not None:
+        total = fig["total"]
+        ctx.update(fig=fig, summary=_effect_summary(fig, lang), categories=[{
+            "label": label(c, lang), "base": total["base_households"][c], "scenario": total["scenario_households"][c],
+            "entering": total["entering"][c], "leaving": total["leaving"][c],
+            "persons_entering": total["persons_entering"][c], "persons_leaving": total["persons_leaving"][c],
+        } for c in selectors.CATEGORY_ORDER if total["base_households"][c] or total["scenario_households"][c]],
+            costs=[{"label": str(BENEFIT_LABELS[p]), "base": total["monthly_cost_base"][p],
+                    "scenario": total["monthly_cost_scenario"][p], "monthly": total["monthly_cost_change_by_programme"][p],
+                    "annual": total["monthly_cost_change_by_programme"][p] * 12} for p in selectors.BENEFIT_ORDER])
+        ctx["confirm_note"] = ctx["summary"]
+        if ctx["stale"]:
+            ctx["confirm_note"] += " " + str(_("Another revision has been approved since: these figures may be out of date. Compute them again before deciding."))
+    if ctx["computing"]:
+        ctx["confirm_note"] = _("Its effect on the registry is still being worked out.")
+    elif fig is None and draft:
+        ctx["confirm_note"] = _("Its effect on the registry has not been worked out.")
+    return ctx
+
+
+@login_required
+@require_POST
+def revision_effect_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """Work out (again) a draft revision's effect, as a job; back to the revision's page, which shows it
+    being worked out and then the figures."""
+    revision = get_scoped_or_404(ParameterRevision.objects.all(), request.user, effects.CAP, pk=pk)
+    try:
+        effects.revision_effect_start(actor=request.user, revision=revision)
+    except JobRefused as err:
+        messages.error(request, refused_message(err))
+    return redirect("revision_detail", pk=revision.pk)

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.apps.core.errors import RefusedError
@@ -39,7 +40,7 @@ def draw_list(request: HttpRequest) -> HttpResponse:
                 category=form["category"] if form["category"] in CATEGORIES else "", count=int(form["count"]),
                 public_input=form["public_input"] or form["name"], published_days=int(form["published_days"] or 30))
         except (ValueError, Region.DoesNotExist):
-            error = "请检查县、日期和数量 / check the county, dates and numbers"
+            error = _("Check the county, the dates and the numbers.")
         except RefusedError as err:
             error = err.message
         else:

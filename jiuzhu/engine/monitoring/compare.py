@@ -78,7 +78,7 @@ def _value(ind: Indicator, t: Threshold, raw: Any) -> Any:
                 "value_whole", f"参数 {ind.param(t.name)} 应为整数", f"Parameter {ind.param(t.name)} must be whole")
         return int(value)
     if t.kind == "choice":
-        if str(raw) not in t.choices:
+        if str(raw) not in dict(t.choices):
             raise ParameterError("value_choice", f"参数 {ind.param(t.name)} 的取值无效",
                                  f"Parameter {ind.param(t.name)} has an invalid value")
         return str(raw)

@@ -36,10 +36,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from jiuzhu.rules.exchange.sources import DEPARTMENTS, SERIOUS_ILLNESSES, SOURCES
+from jiuzhu.rules.exchange.sources import DEPARTMENTS, HOUSE_DAMAGE, SERIOUS_ILLNESSES, SOURCES
+from jiuzhu.rules.params.display import show_value
 
 __all__ = [
     "DETAIL_LABELS",
+    "REASON_LABELS",
     "FINDING_COLUMNS",
     "INDICATORS",
     "KINDS",
@@ -108,6 +110,15 @@ DETAIL_LABELS: Final[dict[str, tuple[str, str]]] = {
     "unemployed_since": ("失业登记日期", "Unemployed since"),
     "programmes": ("救助项目", "Programmes"),
 }
+# The trigger codes the queries below write into a finding's "reasons" (zh, en).
+REASON_LABELS: Final[dict[str, tuple[str, str]]] = {
+    "registered": ("登记失业", "Registered unemployed"),
+    "stopped": ("停止缴纳社会保险", "Contributions stopped"),
+    "wage": ("工资收入稳定", "Stable wage"),
+    "pension": ("领取养老金", "Pension"),
+    "illness": ("确诊重特大疾病", "Serious illness diagnosed"),
+    "medical_costs": ("医疗费用负担重", "Heavy medical costs"),
+}
 FINDING_COLUMNS: Final[tuple[str, ...]] = (
     "household_key", "member_key", "person_index", "county_code", "region_hint", "event_date", "facts", "detail",
 )
@@ -119,7 +130,8 @@ class Threshold:
 
     ``count`` is a whole number (days, months, a grade); it is stored as a parameter of
     kind ``ratio`` so the revision form (which enters text) can change it, and checked to be
-    whole when read.  ``choice`` is a code among ``choices``.
+    whole when read.  ``choice`` is a code among ``choices``, given as (code, Chinese label)
+    pairs so that a screen shows the label.
     """
 
     name: str
@@ -127,7 +139,15 @@ class Threshold:
     label_zh: str
     label_en: str
     unit: str = ""
-    choices: tuple[str, ...] = ()
+    choices: tuple[tuple[str, str], ...] = ()
+
+    def shown(self, value: object) -> str:
+        """The value as a caseworker reads it: a choice's label, a number or amount with its unit."""
+        if self.kind == "choice":
+            return dict(self.choices).get(str(value), str(value))
+        # one way to read a parameter (rules.params.display), as |param_shown does on the other screens
+        text = show_value(value, "money" if self.kind == "money" else "", self.unit, {})
+        return text if self.unit in ("", "比例") else f"{text} {self.unit}"
 
 
 @dataclass(frozen=True)
@@ -401,8 +421,7 @@ GROUP BY ALL""",
         sources=("emergency_disaster_victims",), target="township",
         thresholds=(
             _days(),
-            Threshold("min_damage", "choice", "房屋损坏程度下限", "House damage at least", "",
-                      ("none", "minor", "severe", "collapsed")),
+            Threshold("min_damage", "choice", "房屋损坏程度下限", "House damage at least", "", HOUSE_DAMAGE),
         ),
         sql="""
 SELECT h.household_key, NULL::BIGINT AS member_key, NULL::VARCHAR AS person_index, h.county_code,
@@ -700,7 +719,10 @@ FROM d
 JOIN assistance a ON a.person_index = d.person_index
 LEFT JOIN reg g ON g.person_key = d.person_index
 JOIN $p p ON p.county_code = coalesce(g.county_code, d.county_hint)
-WHERE p.enabled AND d.d <= $as_of AND coalesce(a.end_date, DATE '9999-12-31') > d.d + to_days(p.grace_days::INTEGER)
+-- A warning only once the grace period is over: an open-ended record (no end date) is not yet
+-- "paid after death" while the department still has its grace days to stop it.
+WHERE p.enabled AND d.d + to_days(p.grace_days::INTEGER) < $as_of
+  AND coalesce(a.end_date, DATE '9999-12-31') > d.d + to_days(p.grace_days::INTEGER)
   AND coalesce(a.start_date, a.end_date) IS NOT NULL
 GROUP BY g.household_key, g.member_key, d.person_index, g.county_code, g.township_code""",
         checklist=(

@@ -3,7 +3,7 @@
 ``generate(households, seed, out_dir)`` writes, as Parquet (zstd), the source
 data a province's departments would hand over: the low-income registry
 (households, members, income, property, necessary expenses, legal supporters)
-and fourteen department feeds covering registry members and people outside
+and sixteen department feeds covering registry members and people outside
 the registry.  ID numbers are plaintext here on purpose: this is *input* data,
 not the platform's store.
 

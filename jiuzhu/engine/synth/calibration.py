@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: Bumped whenever the output of ``generate`` changes for a given seed.
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 
 #: Household categories the generator aims at, in the order of the codes
 #: stored internally (int8).  'none' = refused / above the line.
@@ -144,6 +144,10 @@ class Calibration:
     minority_name_share: float = 0.0008  # transliterated name with '·'
 
     # --- location ----------------------------------------------------------------
+    #: weight of a county's share of households (the others draw 0.6-1.4): the demo's users work
+    #: in 进贤县 and 宁都县, large rural counties, whose screens should carry a county's workload
+    #: (warnings in every state, a death on the assistance chain) even in a small demo
+    county_weight: dict[str, float] = field(default_factory=lambda: {"360124": 6.0, "360730": 4.0})
     poverty_monitoring_share: dict[str, float] = field(
         default_factory=lambda: {"rural": 0.12, "urban": 0.01}
     )
@@ -153,6 +157,8 @@ class Calibration:
     stale_item_share: float = 0.015  # households with an extra item before the window
 
     # --- department feeds: share of rows about people NOT in the registry ----
+    #: the trade union's difficult workers are mostly in the registry already ("other" households):
+    #: the few outside are new registrations
     feed_external_share: dict[str, float] = field(
         default_factory=lambda: {
             "dept_medical_settlements": 0.40, "dept_unemployment": 0.45,
@@ -160,12 +166,64 @@ class Calibration:
             "dept_deaths": 0.40, "dept_vehicles": 0.48, "dept_real_estate": 0.45,
             "dept_businesses": 0.48, "dept_disability_certs": 0.35,
             "dept_serious_illness": 0.38, "dept_students": 0.40,
-            "dept_difficult_workers": 0.45, "dept_poverty_monitoring": 0.35,
+            "dept_difficult_workers": 0.06, "dept_poverty_monitoring": 0.35,
             "dept_disaster_victims": 0.42, "dept_medical_enrolment": 0.45,
+            "dept_hukou_changes": 0.45,
         }
     )
     #: external (non-registry) population pool, as a multiple of registry persons
     external_pool_factor: float = 0.9
+
+    # --- department feeds: what they tell the platform that the registry does not know ---------
+    # A county's registry already holds what its households declared, and the monthly comparison
+    # runs have caught what departments knew before: what a feed says about a registry member that
+    # the registry does not know yet ("news": a death, a move, a lost job, a new car) happened in
+    # the last few weeks.  Declared facts (a car, a home, a business, registered unemployment) are
+    # dated before the household registered, or before the last review.  Aimed at a county's
+    # first comparison run showing a few warnings per hundred households (issue 13 item 13;
+    # docs/decisions/0040-demo-calibration.md); the rates are synthetic, not statistics.
+    #: news about registry members is dated within this many days before as_of
+    news_days: int = 45
+    #: imprisonment is dated within the last year instead: families seldom report it, only
+    #: public security's data shows it
+    imprisonment_unreported_days: int = 365
+    #: yearly rates of news (per person unless said otherwise)
+    news_rates: dict[str, float] = field(
+        default_factory=lambda: {
+            "death_under_60": 0.001, "death_60_79": 0.015, "death_80_plus": 0.08,
+            "moved_out": 0.005,
+            "serious_illness": 0.01,  # 18+, a diagnosis the registry does not record yet
+            "imprisonment": 0.002,  # men 18-59
+            "job_loss": 0.03,  # employed or self-employed 16-59
+            "pension_start": 0.03,  # 50-59, not retired: an enterprise pension the household did not declare
+            "new_vehicle": 0.015,  # per household
+            "new_real_estate": 0.01,  # per household
+            "new_business": 0.015,  # 18-65
+        }
+    )
+    #: share of registry members paying contributions whose payments stopped 2-9 months ago
+    contributions_stopped_share: float = 0.008
+    #: registry students of tekun/dibao/edge households that education registers as hard-up
+    #: (education assistance follows); others' students
+    student_hardship_share: dict[str, float] = field(
+        default_factory=lambda: {"low_income": 0.98, "other": 0.75}
+    )
+    #: agriculture's monitored households outside the registry still at risk (the rest were
+    #: cleared: that is why civil affairs does not know them)
+    poverty_outsider_at_risk_share: float = 0.03
+    #: share of the medical costs of registry members left to pay after basic insurance, serious-
+    #: illness insurance and medical assistance (one-stop settlement), by intended category
+    medical_self_paid_share: dict[str, tuple[float, float]] = field(
+        default_factory=lambda: {
+            "tekun": (0.0, 0.01), "dibao": (0.02, 0.08), "edge": (0.06, 0.15),
+            "rigid": (0.15, 0.45), "other": (0.15, 0.45), "none": (0.15, 0.55),
+        }
+    )
+    #: background disasters (per household and year, rural / urban) and one recent local
+    #: disaster: in one rural county, this share of its rural households hit within the last
+    #: two months
+    disaster_rate: dict[str, float] = field(default_factory=lambda: {"rural": 0.006, "urban": 0.002})
+    local_disaster_share: float = 0.4
 
 
 CALIBRATION = Calibration()

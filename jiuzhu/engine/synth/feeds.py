@@ -2,12 +2,17 @@
 
 Every feed holds rows about registry members *and* about people who are not in
 the registry (their own valid ID numbers), in roughly the share given by
-``CALIBRATION.feed_external_share``.  Event dates fall within the 24 months
-before ``as_of``.  Feeds mostly agree with what households declared, with a
-small number of deliberate differences (an undeclared vehicle, a re-assessed
-disability grade, a death, new diagnoses...) — the raw material for the
-platform's big-data comparison; they do not change ``intended_category``,
-which describes the declared registry data.
+``CALIBRATION.feed_external_share``.  Feeds mostly agree with what households
+declared: a declared car, home or business was registered before the household
+came into the registry; a declared unemployed member registered more than six
+months ago.  What a feed says that the registry does not know yet — a death, a
+move, an imprisonment, a lost job, a new diagnosis, an undeclared car, home,
+business or pension — is "news", dated within the last weeks
+(``CALIBRATION.news_days``, yearly ``news_rates``), as a county that runs its
+comparison every month would see it: the raw material for the platform's
+big-data comparison (docs/decisions/0040-demo-calibration.md).  Other event dates
+fall within the 24 months before ``as_of``.  Feeds do not change
+``intended_category``, which describes the declared registry data.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from .arrowutil import (
+    F64,
     I64,
     ascii_matrix,
     dates,
@@ -29,7 +35,7 @@ from .arrowutil import (
     take_strings,
     ymd,
 )
-from .calibration import CALIBRATION
+from .calibration import CALIBRATION, CATEGORIES
 from .common import expand, log_uniform, pick, randint, stream, uniform
 from .items import BUSINESS_KINDS, VEHICLE_KINDS, _first_member, cert_matrix
 from .people import DIBAO, EDGE, OTHER, TEKUN, _county_tables, school_stage_for
@@ -52,6 +58,7 @@ RISK_STATUS: tuple[str, ...] = ("at_risk", "eliminated")
 DISASTER_TYPES: tuple[str, ...] = ("flood", "rainstorm", "drought", "landslide", "hail", "fire",
                                    "low_temperature_freezing", "typhoon")
 HOUSE_DAMAGE: tuple[str, ...] = ("none", "minor", "severe", "collapsed")
+HUKOU_CHANGES: tuple[str, ...] = ("death", "moved_out", "moved_in", "imprisonment", "military", "restored")
 #: licence-plate city letters (赣A 南昌 ...), by city code
 PLATE_LETTERS = {"360100": "A", "360200": "H", "360300": "J", "360400": "G", "360500": "K",
                  "360600": "L", "360700": "B", "360800": "D", "360900": "C", "361000": "F",
@@ -91,6 +98,24 @@ def _recent(rng: np.random.Generator, w: World, n: int) -> I64:
     return w.as_of_day - randint(rng, 1, 730, n)
 
 
+def _news(rng: np.random.Generator, w: World, n: int, days: int | None = None) -> I64:
+    """Day numbers of news about registry members: within ``CALIBRATION.news_days`` (or *days*) before as_of."""
+    return w.as_of_day - randint(rng, 1, days or CALIBRATION.news_days, n)
+
+
+def _news_chance(rate: float | F64, days: int | None = None) -> F64:
+    """The chance that a yearly *rate* of news falls in the news window."""
+    return np.asarray(rate, dtype=np.float64) * (days or CALIBRATION.news_days) / 365.0
+
+
+def _declared(rng: np.random.Generator, w: World, person: I64, adult: int = 18) -> I64:
+    """Day numbers of facts households declared (a car, a home, a business): before the household
+    registered, after the person turned *adult* (as far as possible), before as_of."""
+    day = w.registered_on[w.hh[person]] - randint(rng, 30, 3650, len(person))
+    day = np.minimum(np.maximum(day, w.birth[person] + adult * 366), w.as_of_day - 1)
+    return np.asarray(day, dtype=np.int64)
+
+
 def _order(days: I64, *tiebreak: I64) -> I64:
     """Row order of a feed: by date (as departments export), ties by the others."""
     return np.lexsort((*tiebreak[::-1], days))
@@ -110,13 +135,16 @@ def _sorted(table: pa.Table, order: I64) -> pa.Table:
 def serious_illness(w: World) -> pa.Table:
     rng = stream(w.seed, "feed-serious-illness")
     P = w.P
-    new = (w.illness < 0) & (w.age >= 18) & (rng.random(P) < 0.005)
+    # the registry knows its members' illnesses; a new diagnosis is news
+    new = (w.illness < 0) & (w.age >= 18) & (rng.random(P) < _news_chance(CALIBRATION.news_rates["serious_illness"]))
     reg = np.flatnonzero((w.illness >= 0) | new)
     code = np.where(w.illness[reg] >= 0, w.illness[reg], pick(rng, [1.0] * 10, len(reg)))
     ext = _external(rng, w, _n_external(w, "dept_serious_illness", len(reg)))
     codes = np.concatenate([code, pick(rng, [0.34, 0.12, 0.06, 0.12, 0.05, 0.04, 0.02, 0.03,
                                               0.16, 0.06], len(ext))])
-    day = np.maximum(_recent(rng, w, len(reg) + len(ext)), _births(w, reg, ext) + 1)
+    day = np.concatenate([np.where(new[reg], _news(rng, w, len(reg)), _recent(rng, w, len(reg))),
+                          _recent(rng, w, len(ext))])
+    day = np.maximum(day, _births(w, reg, ext) + 1)
     o = _order(day)
     return _sorted(pa.table({
         "id_number": _ids(w, reg, ext),
@@ -133,14 +161,15 @@ def medical_settlements(w: World) -> pa.Table:
                     | (rng.random(P) < 0.04))
     reg = np.flatnonzero(ill | other)
     r_serious = ill[reg]
-    r_count = np.where(r_serious, randint(rng, 3, 12, len(reg)), randint(rng, 1, 3, len(reg)))
+    # a serious illness: 2-6 settlements over two years of 1,000-40,000 yuan each (about 20,000 a year)
+    r_count = np.where(r_serious, randint(rng, 2, 6, len(reg)), randint(rng, 1, 3, len(reg)))
     r_code = np.where(r_serious, w.illness[reg], -1)
     rows = int(r_count.sum())
     share = CALIBRATION.feed_external_share["dept_medical_settlements"]
-    n_ext = int(round(rows * share / (1 - share) / (0.25 * 7.5 + 0.75 * 2.0)))
+    n_ext = int(round(rows * share / (1 - share) / (0.25 * 4.0 + 0.75 * 2.0)))
     ext = _external(rng, w, max(1, n_ext))
     x_serious = rng.random(len(ext)) < 0.25
-    x_count = np.where(x_serious, randint(rng, 3, 12, len(ext)), randint(rng, 1, 3, len(ext)))
+    x_count = np.where(x_serious, randint(rng, 2, 6, len(ext)), randint(rng, 1, 3, len(ext)))
     x_code = np.where(x_serious, pick(rng, [1.0] * 10, len(ext)), -1)
 
     counts = np.concatenate([r_count, x_count])
@@ -150,9 +179,16 @@ def medical_settlements(w: World) -> pa.Table:
     who, _ = expand(counts)
     n = len(who)
     s = serious[who]
-    total = np.where(s, log_uniform(rng, 2e5, 8e6, n), log_uniform(rng, 5e3, 2.5e5, n))
+    total = np.where(s, log_uniform(rng, 1e5, 4e6, n), log_uniform(rng, 5e3, 2.5e5, n))
     total = np.floor(total).astype(np.int64)
-    insured = np.floor(total * uniform(rng, 0.45, 0.85, n)).astype(np.int64)
+    # what is left to pay: registry members of low-income households have medical assistance in
+    # the same settlement (one-stop); outsiders pay 15-55 %
+    shares = CALIBRATION.medical_self_paid_share
+    lo_c, hi_c = (np.array([shares[c][i] for c in CATEGORIES]) for i in (0, 1))
+    r_cat = w.cat[w.hh[reg]]
+    lo = np.concatenate([lo_c[r_cat], np.full(len(ext), 0.15)])[who]
+    hi = np.concatenate([hi_c[r_cat], np.full(len(ext), 0.55)])[who]
+    insured = total - np.floor(total * (lo + (hi - lo) * rng.random(n))).astype(np.int64)
     common = pick(rng, [0.22, 0.16, 0.08, 0.1, 0.05, 0.08, 0.1, 0.05, 0.16], n)
     disease = np.where(s, code[who], len(SERIOUS_ILLNESSES) + common)
     chronic = s | _CHRONIC[common]
@@ -178,12 +214,18 @@ def medical_settlements(w: World) -> pa.Table:
 def unemployment(w: World) -> pa.Table:
     rng = stream(w.seed, "feed-unemployment")
     P = w.P
-    reg = np.flatnonzero((w.employment == EMP["unemployed"]) & (w.age >= 16) & (w.age <= 59)
-                         & (rng.random(P) < 0.7))
+    working_age = (w.age >= 16) & (w.age <= 59)
+    # declared unemployed members registered before the last review (older than six months) …
+    known = np.flatnonzero((w.employment == EMP["unemployed"]) & working_age & (rng.random(P) < 0.7))
+    # … and members declared working who lost their job in the last weeks (news)
+    working = np.isin(w.employment, [EMP["employed"], EMP["self_employed"]]) & working_age
+    lost = np.flatnonzero(working & (rng.random(P) < _news_chance(CALIBRATION.news_rates["job_loss"])))
+    reg = np.concatenate([known, lost])
     ext = _external(rng, w, _n_external(w, "dept_unemployment", len(reg)), 18, 59)
-    status = np.concatenate([pick(rng, [0.85, 0.10, 0.05], len(reg)),
+    status = np.concatenate([pick(rng, [0.85, 0.10, 0.05], len(known)), np.zeros(len(lost), np.int64),
                              pick(rng, [0.6, 0.3, 0.1], len(ext))])
-    day = _recent(rng, w, len(status))
+    day = np.concatenate([w.as_of_day - randint(rng, 181, 730, len(known)), _news(rng, w, len(lost)),
+                          _recent(rng, w, len(ext))])
     return _sorted(pa.table({
         "id_number": _ids(w, reg, ext),
         "registered_on": dates(day),
@@ -203,13 +245,18 @@ def social_insurance(w: World) -> pa.Table:
     ext = _external(rng, w, max(1, n_ext), 18, 59)
     n_p = len(reg) + len(ext)
     length = np.concatenate([r_len, randint(rng, 3, 24, len(ext))])
-    gap = np.where(rng.random(n_p) < 0.85, 0, randint(rng, 1, 6, n_p))
+    # registry members' payments run to last month, except a few that stopped 2-9 months ago;
+    # outsiders' have gaps of 1-6 months (15 %) and arrears (5 %)
+    in_reg = np.arange(n_p) < len(reg)
+    stopped = rng.random(n_p) < CALIBRATION.contributions_stopped_share
+    gap = np.where(in_reg, np.where(stopped, randint(rng, 2, 9, n_p), 0),
+                   np.where(rng.random(n_p) < 0.85, 0, randint(rng, 1, 6, n_p)))
     length = np.minimum(length, 24 - gap)
     base = np.concatenate([
         np.floor(uniform(rng, CALIBRATION.social_insurance_min_base, 6000, len(reg)) * 100),
         np.floor(log_uniform(rng, CALIBRATION.social_insurance_min_base, 15000, len(ext)) * 100),
     ]).astype(np.int64)
-    arrears = rng.random(n_p) < 0.05
+    arrears = ~in_reg & (rng.random(n_p) < 0.05)
     arrears_n = randint(rng, 1, 3, n_p)
     who, k = expand(length)
     last = w.as_of_month - 1 - gap[who]
@@ -236,7 +283,7 @@ def pensions(w: World) -> pa.Table:
     basic = np.flatnonzero(w.basic_pension_cents > 0)
     retired = np.flatnonzero(w.employment == EMP["retired"])
     undeclared = np.flatnonzero((w.age >= 50) & (w.age <= 59) & (w.employment != EMP["retired"])
-                                & (rng.random(P) < 0.005))
+                                & (rng.random(P) < _news_chance(CALIBRATION.news_rates["pension_start"])))
     reg = np.concatenate([basic, retired, undeclared])
     r_type = np.concatenate([np.ones(len(basic)), np.zeros(len(retired) + len(undeclared))])
     ent_amount = np.where(w.pension_cents[retired] > 0, w.pension_cents[retired] // 12,
@@ -247,7 +294,7 @@ def pensions(w: World) -> pa.Table:
     r_start = np.concatenate([
         np.maximum(_month_after_birthday(w.birth[basic], np.full(len(basic), 60)), 2012 * 12),
         _month_after_birthday(w.birth[retired], retire_age[retired]),
-        w.as_of_month - randint(rng, 1, 23, len(undeclared)),
+        w.as_of_month - randint(rng, 1, 2, len(undeclared)),  # started last month or the month before
     ])
     ext = _external(rng, w, _n_external(w, "dept_pensions", len(reg)), 60)
     x_ent = rng.random(len(ext)) < 0.4
@@ -267,14 +314,61 @@ def pensions(w: World) -> pa.Table:
     }), _order(start))
 
 
-def deaths(w: World) -> pa.Table:
+def _deaths(w: World) -> tuple[I64, I64, I64]:
+    """Registry members who died in the last weeks (not yet reported), outsiders over two years,
+    and the day of each death (registry first)."""
     rng = stream(w.seed, "feed-deaths")
-    p = np.where(w.age >= 80, 0.025, np.where(w.age >= 60, 0.008, 0.001))
-    reg = np.flatnonzero(rng.random(w.P) < p)
+    r = CALIBRATION.news_rates
+    rate = np.where(w.age >= 80, r["death_80_plus"], np.where(w.age >= 60, r["death_60_79"], r["death_under_60"]))
+    reg = np.flatnonzero(rng.random(w.P) < _news_chance(rate))
     ext = _external(rng, w, _n_external(w, "dept_deaths", len(reg)), 40)
-    day = np.maximum(_recent(rng, w, len(reg) + len(ext)), _births(w, reg, ext) + 1)
+    day = np.concatenate([_news(rng, w, len(reg)), _recent(rng, w, len(ext))])
+    return reg, ext, np.maximum(day, _births(w, reg, ext) + 1)
+
+
+def deaths(w: World) -> pa.Table:
+    reg, ext, day = _deaths(w)
     return _sorted(pa.table({"id_number": _ids(w, reg, ext), "death_date": dates(day)}),
                    _order(day))
+
+
+def hukou_changes(w: World) -> pa.Table:
+    """Public security's household-registration changes: deaths deregistered (most of the health
+    feed's, a few days later), members who moved away or were imprisoned, outsiders' moves."""
+    rng = stream(w.seed, "feed-hukou")
+    r = CALIBRATION.news_rates
+    d_reg, d_ext, d_day = _deaths(w)
+    n_d = len(d_reg)
+    dereg = rng.random(len(d_day)) < 0.7
+    d_day = np.minimum(d_day + randint(rng, 0, 20, len(d_day)), w.as_of_day - 1)
+    moved = np.flatnonzero(rng.random(w.P) < _news_chance(r["moved_out"]))
+    days = CALIBRATION.imprisonment_unreported_days
+    men = (w.age >= 18) & (w.age <= 59) & w.male
+    jailed = np.flatnonzero(men & (rng.random(w.P) < _news_chance(r["imprisonment"], days)))
+    moved = moved[~np.isin(moved, np.concatenate([jailed, d_reg]))]
+    jailed = jailed[~np.isin(jailed, d_reg)]
+    reg = np.concatenate([d_reg[dereg[:n_d]], moved, jailed])
+    code = {c: i for i, c in enumerate(HUKOU_CHANGES)}
+    r_type = np.concatenate([np.full(int(dereg[:n_d].sum()), code["death"]), np.full(len(moved), code["moved_out"]),
+                             np.full(len(jailed), code["imprisonment"])])
+    r_day = np.concatenate([d_day[:n_d][dereg[:n_d]], _news(rng, w, len(moved)), _news(rng, w, len(jailed), days)])
+    # outsiders: their deaths, and moves in and out of the counties over two years
+    x_dead = d_ext[dereg[n_d:]]
+    n_other = max(1, _n_external(w, "dept_hukou_changes", len(reg)) - len(x_dead))
+    x_other = _external(rng, w, n_other, 16)
+    x_other = x_other[~np.isin(x_other, x_dead)]
+    x_type = np.concatenate([np.full(len(x_dead), code["death"]),
+                             np.array([code[c] for c in ("moved_out", "moved_in", "military", "restored")])[
+                                 pick(rng, [0.45, 0.45, 0.05, 0.05], len(x_other))]])
+    x_day = np.concatenate([d_day[n_d:][dereg[n_d:]], _recent(rng, w, len(x_other))])
+    ext = np.concatenate([x_dead, x_other])
+    day = np.maximum(np.concatenate([r_day, x_day]), _births(w, reg, ext) + 1)
+    kind = np.concatenate([r_type, x_type])
+    return _sorted(pa.table({
+        "id_number": _ids(w, reg, ext),
+        "change_type": take_strings(HUKOU_CHANGES, kind),
+        "change_date": dates(day),
+    }), _order(day, kind))
 
 
 def _plates(rng: np.random.Generator, letters: I64) -> pa.Array:
@@ -296,7 +390,8 @@ def vehicles(w: World) -> pa.Table:
     rng = stream(w.seed, "feed-vehicles")
     assert w.vehicles is not None
     v_hh, v_person, v_kind, v_value = w.vehicles
-    extra_hh = np.flatnonzero(rng.random(w.H) < 0.01)
+    # declared vehicles were registered before the household registered; an undeclared car is news
+    extra_hh = np.flatnonzero(rng.random(w.H) < _news_chance(CALIBRATION.news_rates["new_vehicle"]))
     extra_p = w.start[extra_hh]
     extra_p = extra_p[(w.age[extra_p] >= 18) & (w.age[extra_p] <= 75)]
     reg = np.concatenate([v_person, extra_p])
@@ -310,7 +405,7 @@ def vehicles(w: World) -> pa.Table:
     x_value = np.where(x_kind == 0, log_uniform(rng, 30e5, 300e5, len(ext)),
                        log_uniform(rng, 3e5, 80e5, len(ext)))
     city = np.concatenate([w.city[w.hh[reg]], randint(rng, 0, 10, len(ext))])
-    day = _recent(rng, w, len(reg) + len(ext))
+    day = np.concatenate([_declared(rng, w, v_person), _news(rng, w, len(extra_p)), _recent(rng, w, len(ext))])
     return _sorted(pa.table({
         "id_number": _ids(w, reg, ext),
         "plate": _plates(rng, city),
@@ -325,7 +420,8 @@ def real_estate(w: World) -> pa.Table:
     rng = stream(w.seed, "feed-real-estate")
     assert w.estates is not None
     e_hh, e_person, _ = w.estates
-    extra_hh = np.flatnonzero(rng.random(w.H) < 0.005)
+    # declared homes were registered before the household registered; an undeclared one is news
+    extra_hh = np.flatnonzero(rng.random(w.H) < _news_chance(CALIBRATION.news_rates["new_real_estate"]))
     reg = np.concatenate([e_person, w.start[extra_hh]])
     urban = w.urban[w.hh[reg]]
     ext = _external(rng, w, _n_external(w, "dept_real_estate", len(reg)), 22, 90)
@@ -336,7 +432,7 @@ def real_estate(w: World) -> pa.Table:
     ])
     city = np.concatenate([w.city[w.hh[reg]], randint(rng, 0, 10, len(ext))])
     city_names = tuple(c.name for c in cities())
-    day = _recent(rng, w, n)
+    day = np.concatenate([_declared(rng, w, e_person, 20), _news(rng, w, len(extra_hh)), _recent(rng, w, len(ext))])
     year, _, _ = ymd(day)
     cert = join("赣（", int_strings(year), "）", take_strings(city_names, city), "不动产权第",
                 prefixed_digits("", rng.integers(0, 10**7, n), 7), "号")
@@ -369,7 +465,9 @@ def businesses(w: World) -> pa.Table:
     rng = stream(w.seed, "feed-businesses")
     assert w.businesses is not None
     _, b_person, b_kind = w.businesses
-    extra = np.flatnonzero((w.age >= 18) & (w.age <= 65) & (rng.random(w.P) < 0.008))
+    # declared businesses were registered before the household registered; a new one is news
+    extra = np.flatnonzero((w.age >= 18) & (w.age <= 65)
+                           & (rng.random(w.P) < _news_chance(CALIBRATION.news_rates["new_business"])))
     reg = np.concatenate([b_person, extra])
     r_kind = np.concatenate([b_kind, pick(rng, [0.2, 0.7, 0.1], len(extra))])
     ext = _external(rng, w, _n_external(w, "dept_businesses", len(reg)), 18, 70)
@@ -380,7 +478,7 @@ def businesses(w: World) -> pa.Table:
     county_code, _, _, _ = _county_tables()
     county = np.concatenate([county_code[w.county[w.hh[reg]]], w.x_county[ext]])
     county = np.where(_city_of_county(w, county) >= 0, county, 360102)
-    day = _recent(rng, w, n)
+    day = np.concatenate([_declared(rng, w, b_person), _news(rng, w, len(extra)), _recent(rng, w, len(ext))])
     return _sorted(pa.table({
         "id_number": _ids(w, reg, ext),
         "credit_code": credit_codes(rng, kind, county),
@@ -472,7 +570,10 @@ def students(w: World) -> pa.Table:
     ext = cand[stage != SCH["none"]][: _n_external(w, "dept_students", len(reg))]
     x_stage = stage[stage != SCH["none"]][: len(ext)]
     n = len(reg) + len(ext)
-    hardship = np.concatenate([rng.random(len(reg)) < 0.75, rng.random(len(ext)) < 0.2])
+    shares = CALIBRATION.student_hardship_share
+    low_income = np.isin(w.cat[w.hh[reg]], [TEKUN, DIBAO, EDGE])
+    hardship = np.concatenate([rng.random(len(reg)) < np.where(low_income, shares["low_income"], shares["other"]),
+                               rng.random(len(ext)) < 0.2])
     return pa.table({
         "id_number": _ids(w, reg, ext),
         "school_stage": take_strings(SCHOOL, np.concatenate([w.school[reg], x_stage])),
@@ -509,7 +610,9 @@ def poverty_monitoring(w: World) -> pa.Table:
     group = np.concatenate([r_group, len(households) + x_group])
     ref_no = 360_000_000_000 + rng.permutation(n_groups).astype(np.int64)
     mtype = pick(rng, [0.45, 0.40, 0.15], n_groups)
-    risk = pick(rng, [0.6, 0.4], n_groups)
+    outsider = np.arange(n_groups) >= len(households)
+    at_risk = np.where(outsider, CALIBRATION.poverty_outsider_at_risk_share, 0.6)
+    risk = np.where(rng.random(n_groups) < at_risk, 0, 1)
     day = _recent(rng, w, n_groups)
     o = _order(day[group], group)
     ids = ascii_matrix(_id_mat(w, members, ext)[o])
@@ -524,21 +627,32 @@ def poverty_monitoring(w: World) -> pa.Table:
 
 
 def disaster_victims(w: World) -> pa.Table:
+    """Disaster victims: scattered events over two years, and one recent local disaster (a flood in
+    one rural county within the last two months, worse damage) — disasters come in clusters."""
     rng = stream(w.seed, "feed-disaster")
-    hit = np.flatnonzero(rng.random(w.H) < np.where(w.urban, 0.005, 0.015))
+    cal = CALIBRATION
+    yearly = np.where(w.urban, cal.disaster_rate["urban"], cal.disaster_rate["rural"])
+    scattered = rng.random(w.H) < yearly * 2
+    rural = np.flatnonzero(~w.urban)
+    county = w.county[rural[rng.integers(len(rural))]] if len(rural) else -1
+    local = ~w.urban & (w.county == county) & ~scattered & (rng.random(w.H) < cal.local_disaster_share)
+    hit = np.flatnonzero(scattered | local)
     reg = w.start[hit]
     ext = _external(rng, w, _n_external(w, "dept_disaster_victims", len(reg)), 18, 90)
     n = len(reg) + len(ext)
-    damage = pick(rng, [0.55, 0.30, 0.10, 0.05], n)
+    is_local = np.concatenate([local[hit], np.zeros(len(ext), np.bool_)])
+    damage = np.where(is_local, pick(rng, [0.30, 0.35, 0.25, 0.10], n), pick(rng, [0.55, 0.30, 0.10, 0.05], n))
     lo = np.array([200e2, 1000e2, 3000e2, 10000e2])[damage]
     hi = np.array([1000e2, 3000e2, 10000e2, 40000e2])[damage]
     relief = np.floor((lo + (hi - lo) * rng.random(n)) / 100) * 100
-    day = _recent(rng, w, n)
+    flood_day = w.as_of_day - int(randint(rng, 20, 60, 1)[0])
+    day = np.where(is_local, np.minimum(flood_day + randint(rng, 0, 3, n), w.as_of_day - 1), _recent(rng, w, n))
+    kind = np.where(is_local, DISASTER_TYPES.index("flood"),
+                    pick(rng, [0.35, 0.2, 0.12, 0.1, 0.08, 0.08, 0.05, 0.02], n))
     return _sorted(pa.table({
         "id_number": _ids(w, reg, ext),
         "event_date": dates(day),
-        "disaster_type": take_strings(
-            DISASTER_TYPES, pick(rng, [0.35, 0.2, 0.12, 0.1, 0.08, 0.08, 0.05, 0.02], n)),
+        "disaster_type": take_strings(DISASTER_TYPES, kind),
         "house_damage": take_strings(HOUSE_DAMAGE, damage),
         "relief_amount": decimal_cents(relief.astype(np.int64), 12),
     }), _order(day))
@@ -560,6 +674,7 @@ FEEDS: dict[str, FeedBuilder] = {
     "dept_poverty_monitoring": poverty_monitoring,
     "dept_disaster_victims": disaster_victims,
     "dept_medical_enrolment": medical_enrolment,
+    "dept_hukou_changes": hukou_changes,
 }
 
 

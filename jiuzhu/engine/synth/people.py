@@ -97,6 +97,8 @@ def build_households(w: World, households: int) -> None:
 
     # location: county weight (fixed, seed independent) spread over its villages
     cw = np.random.default_rng([0x5EED_C0DE, 2]).uniform(0.6, 1.4, len(subs.counties))
+    for i, county in enumerate(subs.counties):
+        cw[i] = cal.county_weight.get(county.code, cw[i])
     nv = np.bincount(subs.v_county, minlength=len(subs.counties))
     w.village = pick(rng, cw[subs.v_county] / nv[subs.v_county], H)
     w.county = subs.v_county[w.village]

@@ -121,4 +121,5 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("id_number", S), ("year", pa.int16()), ("enrolled_on", D), ("subsidised", BOOL),
         ("subsidy_amount", pa.decimal128(10, 2)),
     ]),
+    "dept_hukou_changes": pa.schema([("id_number", S), ("change_type", S), ("change_date", D)]),
 }

@@ -21,7 +21,7 @@ from jiuzhu.rules.determination.formulas import BENEFIT_FORMULAS, SECTIONS, SPEC
 from jiuzhu.rules.determination.sentences import Says, Trace, figure, format_yuan, render
 from jiuzhu.rules.params.loader import Resolved
 
-__all__ = ["explain_row", "format_yuan"]
+__all__ = ["criterion_labels", "explain_row", "format_yuan"]
 
 _PHRASES: dict[str, Says] = {name: spec.says for name, spec in SPECS.items() if spec.says is not None}
 
@@ -35,6 +35,26 @@ def criterion(name: str, trace: Trace, cid: str | None = None) -> dict[str, Any]
     out = render(says, name, trace, label_zh=spec.label_zh, label_en=spec.label_en, clause=spec.clause, phrases=_PHRASES)
     if cid is not None:
         out["id"] = cid
+    return out
+
+
+def criterion_labels() -> dict[tuple[str, str], str]:
+    """Every criterion an explanation can show, (category, criterion id) → its Chinese label.
+
+    What a stored decision basis cites (``grounds``: category, id, label): the statistics of
+    refusal reasons count by these ids and show these labels.
+    """
+    out: dict[tuple[str, str], str] = {}
+    for sec in SECTIONS:
+        names: list[str | tuple[str, str]] = list(sec.criteria)
+        if sec.members is not None:
+            names += list(sec.members.criteria)
+        for item in names:
+            name, cid = (item, None) if isinstance(item, str) else item
+            spec = SPECS[name]
+            says = spec.says
+            key = cid or (says.id if says is not None and says.id else name)
+            out[(sec.code, key)] = (says.label_zh if says is not None and says.label_zh else None) or spec.label_zh
     return out
 
 

@@ -812,7 +812,7 @@ _DECLARED: tuple[Source, ...] = (
             _date("change_date", "变动日期", "Change date"),
         ),
         natural_key=("id_number", "change_type", "change_date"), encrypt=("id_number", "name"),
-        expected_every_days=31,
+        expected_every_days=31, generator_table="dept_hukou_changes",
     ),
     Source(
         key="public_security_vehicles", department="public_security",

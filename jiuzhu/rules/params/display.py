@@ -9,14 +9,14 @@ and the raw-code test (tests/ui/test_raw_codes.py) catches it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
 from jiuzhu.rules import formats
 from jiuzhu.rules.vocab import DisabilityType, code_label_zh
 
-__all__ = ["TOPICS", "legal_reference", "show_value", "topic_of"]
+__all__ = ["TOPICS", "legal_reference", "parameter_choices", "show_value", "topic_of"]
 
 # Topics of the parameters screen, in the order a policy officer thinks of them.
 TOPICS: Final[tuple[tuple[str, str], ...]] = (
@@ -51,6 +51,18 @@ def topic_of(path: str) -> str:
     if path.startswith("dibao.marginal"):
         return "marginal"
     return _PREFIX_TOPIC.get(path.split(".", 1)[0], "other")
+
+
+def parameter_choices(nodes: Mapping[str, Any], paths: Iterable[str] | None = None,
+                      en: bool = False) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Parameters to choose by title, grouped by topic (a form's grouped choices): the path stays the
+    submitted value, the title is what the user reads.  *paths* limits the choice (default: every
+    parameter of *nodes*)."""
+    by_topic: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted(nodes if paths is None else set(paths)):
+        node = nodes[path]
+        by_topic.setdefault(topic_of(path), []).append((path, node.label_en if en else node.label_zh))
+    return [(title, by_topic[key]) for key, title in TOPICS if key in by_topic]
 
 
 def legal_reference(ref: str, default: str = "建议值（演示，待发文确定）") -> str:

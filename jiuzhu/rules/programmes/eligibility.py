@@ -15,7 +15,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from .matrix import CATEGORIES_ZH, Cond, Programme, as_codes
+from .matrix import CATEGORIES_ZH, Cond, Programme, as_codes, value_zh
 
 Lookup = Callable[[str], Any]
 BoolArray = npt.NDArray[np.bool_]
@@ -127,7 +127,7 @@ def describe(p: Programme, lookup: Lookup, person: Mapping[str, Any] | None = No
     """Why a qualifying person qualifies (Chinese, English), with the parameter values used.
 
     With ``person`` (a row as given to :func:`columns_from_rows`), only the person's own
-    categories and values are named ("属于低保对象；在读 primary").
+    categories and values are named ("属于低保对象；在园在校小学").
     """
     zh: list[str] = []
     en: list[str] = []
@@ -147,8 +147,11 @@ def describe(p: Programme, lookup: Lookup, person: Mapping[str, Any] | None = No
         en.append(p.area)
     for c in p.conds:
         value: Any = lookup(c.param) if c.param else (c.values[0] if c.op in (">=", "<") and c.values else "")
+        shown = value
         if c.op in ("in", "not_in") and c.param:
-            value = person[c.field] if person is not None and c.op == "in" else "、".join(as_codes(value))
-        zh.append(f"{c.label_zh}{value}")
+            codes = [person[c.field]] if person is not None and c.op == "in" else as_codes(value)
+            value = "、".join(str(v) for v in codes)
+            shown = "、".join(value_zh(c.field, v) for v in codes)  # a school stage by its name, not its code
+        zh.append(f"{c.label_zh}{shown}")
         en.append(f"{c.label_en} {value}".strip())
     return "；".join(zh), "; ".join(en)

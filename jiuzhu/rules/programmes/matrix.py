@@ -243,8 +243,14 @@ def by_key(key: str) -> Programme:
     return _BY_KEY[key]
 
 
-_CODED_FIELDS: dict[str, Any] = {"school_stage": SchoolStage, "disability_type": DisabilityType,
+CODED_FIELDS: dict[str, Any] = {"school_stage": SchoolStage, "disability_type": DisabilityType,
                                   "work_capacity": WorkCapacity}
+
+
+def value_zh(field: str, value: Any) -> str:
+    """A coded value of a person's field as words (school stage, disability type, work capacity)."""
+    enum = CODED_FIELDS.get(field)
+    return code_label_zh(enum, str(value)) if enum else str(value)
 
 
 def who_zh(p: Programme, lookup: Callable[[str], Any]) -> str:
@@ -257,8 +263,7 @@ def who_zh(p: Programme, lookup: Callable[[str], Any]) -> str:
     for c in p.conds:
         value = lookup(c.param) if c.param else (c.values[0] if c.op in (">=", "<") and c.values else "")
         if c.op in ("in", "not_in") and c.param:
-            enum = _CODED_FIELDS.get(c.field)  # codes of a vocabulary read as their labels, never raw
-            value = "、".join(code_label_zh(enum, v) if enum else v for v in as_codes(value))
+            value = "、".join(value_zh(c.field, v) for v in as_codes(value))  # labels, never raw codes
         parts.append(f"{c.label_zh}{value}" if value != "" else c.label_zh)
     return "；".join(parts)
 

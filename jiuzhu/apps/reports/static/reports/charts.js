@@ -67,6 +67,23 @@
         ]
       });
     }
+    // Generic bar charts of the figures pages: {id, labels, series: [{name, values, stack}], horizontal, urls}.
+    (data.bars || []).forEach(function (b) {
+      if (!b.labels.length) { return; }
+      var category = { type: "category", data: b.labels, axisLabel: b.horizontal ? {} : axisLabel };
+      var value = { type: "value" };
+      var chart = make(b.id, {
+        tooltip: { trigger: "axis" }, legend: { data: b.series.map(function (s) { return s.name; }) }, grid: grid,
+        xAxis: b.horizontal ? value : category, yAxis: b.horizontal ? category : value,
+        series: b.series.map(function (s) {
+          return { name: s.name, type: "bar", stack: s.stack, data: s.values.map(Number),
+                   cursor: b.urls ? "pointer" : "default" };
+        })
+      });
+      if (chart && b.urls) {
+        chart.on("click", function (p) { if (b.urls[p.dataIndex]) { window.location.href = b.urls[p.dataIndex]; } });
+      }
+    });
     window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
   });
 }());
