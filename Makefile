@@ -53,7 +53,7 @@ test: install messages lint
 	$(MAKE) --no-print-directory test-browser
 
 # The suites run in one pytest-xdist worker per core (each worker has its own in-memory SQLite or
-# PostgreSQL test database and its own var directory: tests/xdist_worker.py). TEST_WORKERS=0 runs
+# PostgreSQL test database and its own var directory: jiuzhu/xdist_worker.py). TEST_WORKERS=0 runs
 # them in one process (easier to debug).
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 XDIST := $(if $(filter 0 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
