@@ -58,6 +58,24 @@ def test_match_and_payroll_commands(users: dict[str, Any]) -> None:
     assert Payroll.objects.filter(county_id="360124").count() == 1
 
 
+@pytest.mark.parametrize("command", ["assistance_payroll", "assistance_adjust"])
+def test_county_month_commands_refuse_a_bad_month(command: str) -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="YYYY-MM"):
+        call_command(command, "--county", "360124", "--month", "2026-13")
+
+
+def test_adjust_command_runs_the_county_month(users: dict[str, Any]) -> None:
+    from jiuzhu.apps.jobs.models import Job
+
+    out = io.StringIO()
+    call_command("assistance_adjust", "--county", "360124", "--month", "2026-11", stdout=out)
+    job = Job.objects.get(kind="assistance.adjustment")
+    assert job.params["county"] == "360124" and job.params["month"] == "2026-11"
+    assert f"(job {job.pk})" in out.getvalue()
+
+
 def test_jiuzhu_programmes_lists_the_matrix(capsys: Any) -> None:
     from jiuzhu.cli import main
 

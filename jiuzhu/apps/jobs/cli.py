@@ -6,10 +6,13 @@ Called by ``jiuzhu.cli`` after Django is set up.  Exit codes of a foreground run
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable
 from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from .choices import JobState
 from .models import Job
@@ -89,3 +92,38 @@ def steer(*, retry: int | None = None, cancel: int | None = None) -> int:
         "cancelled" if job.state == JobState.CANCELLED else "asked to stop")
     print(f"job {job.pk} {what}")
     return 0
+
+
+class CountyMonthJobCommand(BaseCommand):
+    """A management command that runs one county-month job (``--county``, ``--month YYYY-MM``,
+    ``--background``): the payroll and the 调标 run share it; each names its kind, its outcome line
+    and the message when it does not complete."""
+
+    kind = ""
+    failed = ""  # "名册未生成 / the payroll was not generated"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--county", required=True)
+        parser.add_argument("--month", required=True, help="YYYY-MM")
+        parser.add_argument("--background", action="store_true", help="queue the job for `jiuzhu worker` and return")
+
+    def params(self, county: str, month: str) -> dict[str, Any]:
+        return {"county": county, "month": month}
+
+    def scope_key(self, county: str, month: str) -> str | None:
+        return None
+
+    def summary(self, job: Job) -> str:
+        raise NotImplementedError
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        try:
+            month = f"{dt.date.fromisoformat(str(opts['month']) + '-01'):%Y-%m}"
+        except ValueError as exc:
+            raise CommandError("--month must be YYYY-MM") from exc
+        county = opts["county"]
+        code = run_cli(self.kind, self.params(county, month), region_code=county,
+                       scope_key=self.scope_key(county, month), background=opts["background"],
+                       summary=self.summary, out=self.stdout)
+        if code:
+            raise CommandError(f"{self.failed} (exit {code})", returncode=code)
