@@ -175,3 +175,15 @@ def test_revision_text_of_the_wrong_kind_is_refused(kind: str, text: str) -> Non
 
 def _base(kind: str) -> Any:
     return {"int": 3, "bool": True, "list": ["x"], "money": "1.00"}[kind]
+
+
+def test_entry_index_is_not_read_from_a_freed_node_at_the_same_address() -> None:
+    # An id() is reused once its object is freed; simulate a freed node's index left at this node's id.
+    from jiuzhu.rules.params import loader
+
+    old = ParameterSet.from_mapping(_spec([{"region": "360000", "from": "2025-01-01", "value": True, "ref": "a"}],
+                                          kind="bool")).node("x.value")
+    new = ParameterSet.from_mapping(_spec([{"region": "360000", "from": "2025-01-01", "value": "12.50", "ref": "a"}]))
+    node = new.node("x.value")
+    loader._INDEX[id(node)] = (old, loader._entry_index(old))
+    assert new.resolve("x.value", "360102", "urban", date(2026, 2, 1)).value == Decimal("12.50")

@@ -428,18 +428,25 @@ def _parse_node(path: str, spec: Any, source: str) -> ParameterNode:
     )
 
 
-_INDEX: dict[int, dict[tuple[str, str], tuple[ValueEntry, ...]]] = {}
+# Keyed by id(node) but holding the node: an id is reused once its object is freed, and a revised or
+# what-if node born at a freed node's address must not read the old node's entries (it did: a money
+# revision resolved to the value of a boolean node freed just before).  Bounded: cleared when large.
+_INDEX: dict[int, tuple[ParameterNode, dict[tuple[str, str], tuple[ValueEntry, ...]]]] = {}
+_INDEX_MAX = 4096
 
 
 def _entry_index(node: ParameterNode) -> dict[tuple[str, str], tuple[ValueEntry, ...]]:
     """Entries of a node grouped by (region, area), built once per node (nodes are immutable)."""
-    idx = _INDEX.get(id(node))
-    if idx is None:
-        groups: dict[tuple[str, str], list[ValueEntry]] = {}
-        for e in node.entries:
-            groups.setdefault((e.region, e.area), []).append(e)
-        idx = {k: tuple(v) for k, v in groups.items()}
-        _INDEX[id(node)] = idx
+    hit = _INDEX.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    groups: dict[tuple[str, str], list[ValueEntry]] = {}
+    for e in node.entries:
+        groups.setdefault((e.region, e.area), []).append(e)
+    idx = {k: tuple(v) for k, v in groups.items()}
+    if len(_INDEX) >= _INDEX_MAX:
+        _INDEX.clear()
+    _INDEX[id(node)] = (node, idx)
     return idx
 
 
