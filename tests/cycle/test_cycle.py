@@ -172,3 +172,24 @@ def test_backend_spark_stores_exactly_what_duckdb_stores(template: tuple[Path, P
     r = _run(_env(db), "cycle", "--month", MONTH, "--feeds", str(template[1]), "--backend", "spark", "--json")
     assert json.loads(r.stdout)["backend"] == "spark"
     assert _state(db) == _state(once[0])
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_backend_spark_on_a_standalone_cluster(template: tuple[Path, Path], once: tuple[Path, dict[str, Any]],
+                                               tmp_path: Path) -> None:
+    """§4: the same month with the engine phases on a Spark standalone cluster (one master, two workers,
+    started here) stores the same rows as DuckDB; the executors ran on both workers."""
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java")
+    from jiuzhu.engine.spark import standalone_cluster
+
+    db = _copy(template[0], "cluster")
+    with standalone_cluster(2, 1, "1g", work_dir=tmp_path / "cluster") as cluster:
+        r = _run(_env(db, SPARK_MASTER=cluster.master), "cycle", "--month", MONTH, "--feeds", str(template[1]),
+                 "--backend", "spark", "--json")
+        ran = [p for p in (tmp_path / "cluster").glob("worker-*/app-*/*") if p.is_dir()]
+    assert json.loads(r.stdout)["backend"] == "spark"
+    assert {p.parent.parent.name for p in ran} == {"worker-0", "worker-1"}, ran
+    assert _state(db) == _state(once[0])

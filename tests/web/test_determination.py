@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -83,6 +84,27 @@ def test_snapshot_export_has_the_engine_schema_and_no_plaintext(tmp_path: Any, h
         assert read.schema.equals(schema), table
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert b"360124198001010011" not in raw
+
+
+def test_a_shared_snapshot_is_exported_once_and_removed(tmp_path: Any, households: dict[str, Any],
+                                                       monkeypatch: Any) -> None:
+    """The monthly cycle's determination and comparison read one export of the registry (issue 17)."""
+    calls: list[Path] = []
+    real = services.export_snapshot
+
+    def counting(out_dir: Path, *args: Any, **kwargs: Any) -> dict[str, int]:
+        calls.append(out_dir)
+        return real(out_dir, *args, **kwargs)
+
+    monkeypatch.setattr(services, "export_snapshot", counting)
+    with services.shared_snapshot():
+        first, counts = services.registry_snapshot(tmp_path / "a")
+        second, again = services.registry_snapshot(tmp_path / "b")
+        assert first == second and counts == again and counts["households"] == 3
+        assert (first / "households.parquet").is_file()
+    assert len(calls) == 1 and not first.exists()  # personal data does not outlive the block
+    alone, _ = services.registry_snapshot(tmp_path / "c")  # outside a block: the caller's directory
+    assert alone == tmp_path / "c" and len(calls) == 2
 
 
 def test_household_page_and_sheet_explain_in_chinese(client: Any, users: dict[str, Any]) -> None:

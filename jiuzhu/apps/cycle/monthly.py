@@ -30,6 +30,7 @@ from django.utils import timezone
 from jiuzhu.apps.assistance.models import Entitlement, Payroll
 from jiuzhu.apps.core.errors import RefusedError
 from jiuzhu.apps.core.models import Region
+from jiuzhu.apps.determination.services import shared_snapshot
 from jiuzhu.apps.exchange.services import batch_import
 from jiuzhu.apps.jobs.choices import JobState
 from jiuzhu.apps.jobs.context import config as jobs_config
@@ -232,8 +233,9 @@ def monthly_cycle(ctx: Any, *, month: str, feeds: str, backend: str = "duckdb") 
     cycle = Cycle(ctx, month, feeds, backend)
     clear_dead(f"{cycle.scope}:")
     cycle.imports()
-    cycle.determination()
-    cycle.comparison()
+    with shared_snapshot():  # the determination and the comparison read one export of the registry
+        cycle.determination()
+        cycle.comparison()
     cycle.matching()
     cycle.payrolls()
     result = {"month": month, "backend": backend, "phases": cycle.phases,

@@ -9,8 +9,11 @@ The snapshot carries the blind index (``person_key``), never an ID number.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -205,6 +208,51 @@ def export_snapshot(out_dir: Path, households: Any = None,
     return counts
 
 
+class _Shared:
+    """The registry snapshot of one ``shared_snapshot()`` block: exported on first use, then reused."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.counts: dict[str, int] | None = None
+
+
+_SHARED: ContextVar[_Shared | None] = ContextVar("jiuzhu_shared_snapshot", default=None)
+
+
+@contextmanager
+def shared_snapshot() -> Iterator[None]:
+    """Inside this block, the registry-wide snapshot is exported once and read by every job run in it.
+
+    The monthly cycle runs the determination and the full comparison back to back in one process
+    on an unchanged registry (the imports are done before): both read the same snapshot instead of
+    exporting it twice. The directory (personal data, keyed) is removed when the block ends.
+    """
+    root = Path(tempfile.mkdtemp(prefix="jiuzhu-cycle-snapshot-"))
+    token = _SHARED.set(_Shared(root))
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def registry_snapshot(out_dir: Path, progress: Callable[[int, int], None] | None = None
+                      ) -> tuple[Path, dict[str, int]]:
+    """The whole registry's snapshot: (its directory, row counts per table).
+
+    Written to *out_dir*, or inside ``shared_snapshot()`` the block's one export (made now if it is
+    the first use).
+    """
+    shared = _SHARED.get()
+    if shared is None:
+        return out_dir, export_snapshot(out_dir, progress=progress)
+    if shared.counts is None:
+        shared.counts = export_snapshot(shared.root / "snapshot", progress=progress)
+    elif progress:
+        progress(len(shared.counts), len(shared.counts))
+    return shared.root / "snapshot", dict(shared.counts)
+
+
 def determine_one(household: Household, as_of: dt.date | None = None, params: ParameterSet | None = None) -> dict[str, Any]:
     """Categories, benefits and explanation of one registry household (the on-screen path)."""
     return determine_household(interchange(household), as_of or timezone.localdate(), params or current_parameters())
@@ -220,9 +268,9 @@ def determine_registry(ctx: Any, *, as_of: str, backend: str = "duckdb") -> dict
     on = dt.date.fromisoformat(as_of)
     params = current_parameters()
     with tempfile.TemporaryDirectory(prefix="jiuzhu-snapshot-") as tmp:
-        snap, out = Path(tmp) / "snapshot", Path(tmp) / "results.parquet"
+        out = Path(tmp) / "results.parquet"
         ctx.phase("snapshot", total=len(SNAPSHOT_SCHEMAS))
-        counts = export_snapshot(snap, progress=ctx.progress)
+        snap, counts = registry_snapshot(Path(tmp) / "snapshot", progress=ctx.progress)
         ctx.phase("determine", total=counts["households"])
         if backend == "spark":  # the monthly cycle's --backend spark (local, or SPARK_MASTER's cluster)
             full = run_spark(snap, on, params)

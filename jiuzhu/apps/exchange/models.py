@@ -103,7 +103,7 @@ class DepartmentRecord(models.Model):
     batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="records")
     key_digest = models.CharField(max_length=64)
     values_digest = models.CharField(max_length=64)
-    person_index = models.CharField(max_length=64, db_index=True)
+    person_index = models.CharField(max_length=64)  # indexed in Meta: equality only (see there)
     id_number_enc = models.TextField()
     id_number_masked = models.CharField(max_length=18)
     id_upgraded_from_15 = models.BooleanField(default=False)
@@ -120,6 +120,9 @@ class DepartmentRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "key_digest"], name="exchange_record_natural_key"),
         ]
+        # A blind index is only ever compared for equality: a plain index, not db_index=True, which on
+        # PostgreSQL adds a second, varchar_pattern_ops index for LIKE that every feed commit paid for.
+        indexes = [models.Index(fields=["person_index"], name="exchange_record_person")]
 
     def __str__(self) -> str:
         return f"{self.source} {self.id_number_masked} {self.event_date or ''}"
@@ -129,7 +132,7 @@ class AssistanceRecord(models.Model):
     """One assistance given to a person (一户（人）一条救助链): from a feed or from the platform."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    person_index = models.CharField(max_length=64, db_index=True)
+    person_index = models.CharField(max_length=64)  # indexed in Meta, as DepartmentRecord's
     member = models.ForeignKey("registry.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     household = models.ForeignKey("registry.Household", null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
@@ -152,6 +155,7 @@ class AssistanceRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "fact_key"], name="exchange_assistance_once"),
         ]
+        indexes = [models.Index(fields=["person_index"], name="exchange_assistance_person")]
 
     def __str__(self) -> str:
         return f"{self.programme} {self.start_date or ''} ({self.source})"

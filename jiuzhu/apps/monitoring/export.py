@@ -20,7 +20,7 @@ from jiuzhu.apps.applications.models import ReviewTask
 from jiuzhu.apps.core.bulkread import read_arrow
 from jiuzhu.apps.core.models import Region
 from jiuzhu.apps.determination.models import DeterminationResult, DeterminationRun
-from jiuzhu.apps.determination.services import export_snapshot
+from jiuzhu.apps.determination.services import registry_snapshot
 from jiuzhu.apps.exchange.models import AssistanceRecord, DepartmentRecord
 from jiuzhu.apps.registry.models import ChangeRecord, Household, Member
 from jiuzhu.engine.monitoring.indicators import INDICATORS
@@ -99,9 +99,13 @@ def _raw_feed(source: Source) -> pa.Table:
     return read_arrow(rows, RAW_FEED_SCHEMA)  # column-wise: no Python object per value
 
 
-def export_tables(snapshot_dir: Path, data_dir: Path, as_of: dt.date) -> dict[str, int]:
-    """Write the registry snapshot and the monitoring tables; returns row counts per table."""
-    counts = export_snapshot(snapshot_dir)
+def export_tables(snapshot_dir: Path, data_dir: Path, as_of: dt.date) -> tuple[Path, dict[str, int]]:
+    """Write the registry snapshot and the monitoring tables; (the snapshot's directory, row counts per table).
+
+    The snapshot goes to *snapshot_dir*, unless a ``shared_snapshot()`` block (the monthly cycle)
+    already has one of the unchanged registry.
+    """
+    snapshot_dir, counts = registry_snapshot(snapshot_dir)
     counts["mon_households"] = write_table(_households(as_of), MON_SCHEMAS["mon_households"],
                                            data_dir / "mon_households.parquet")
     counts["assistance"] = write_table(_assistance(), MON_SCHEMAS["assistance"], data_dir / "assistance.parquet")
@@ -111,4 +115,4 @@ def export_tables(snapshot_dir: Path, data_dir: Path, as_of: dt.date) -> dict[st
         name = dept_table_name(key)
         table = flatten_feed(_raw_feed(source), source, sorted(counties), PROVINCE)
         counts[name] = write_table(table, dept_schema(source), data_dir / f"{name}.parquet")
-    return counts
+    return snapshot_dir, counts

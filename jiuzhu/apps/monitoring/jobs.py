@@ -40,7 +40,7 @@ def compare_registry(ctx: Any, *, mode: str, as_of: str, backend: str = "duckdb"
     with tempfile.TemporaryDirectory(prefix="jiuzhu-monitor-") as tmp:
         snap, data = Path(tmp) / "snapshot", Path(tmp) / "data"
         ctx.phase("export", total=1)
-        counts = export_tables(snap, data, on)
+        snap, counts = export_tables(snap, data, on)
         ctx.progress(1)
         ctx.phase("compare", total=counts["households"])
         found = run_comparison(snap, data, on, params, since=since, backend=backend)
