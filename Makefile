@@ -63,14 +63,15 @@ test-sqlite:
 	JIUZHU_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # Every suite that touches the database runs on PostgreSQL too; the pure ones (rules, pii, engine,
-# determination engine, exchange parsing, command line) do not depend on the database and run once.
+# determination engine, exchange parsing, command line) do not depend on the database and run once,
+# and so do the Spark parity tests (what they compare is the engines' output, run on SQLite).
 DB_TESTS := tests/web tests/exchange_web tests/sharing tests/monitoring tests/applications tests/assistance tests/privacy tests/jobs tests/reports tests/supervision tests/ui
 
 test-postgres:
 	@echo "== tests on PostgreSQL =="
 	@scripts/pg-test.sh stop $(PGDIR) 2>/dev/null || true
 	url=$$(scripts/pg-test.sh start $(PGDIR)) && \
-	  JIUZHU_VAR_DIR=$(CURDIR)/var/test JIUZHU_DATABASE_URL=$$url $(PY) -m pytest $(XDIST) $(DB_TESTS) $(PYTEST_ARGS); \
+	  JIUZHU_VAR_DIR=$(CURDIR)/var/test JIUZHU_DATABASE_URL=$$url $(PY) -m pytest $(XDIST) -m "not slow and not browser and not spark" $(DB_TESTS) $(PYTEST_ARGS); \
 	  status=$$?; scripts/pg-test.sh stop $(PGDIR); exit $$status
 
 ## Browser journeys in Debian's Chromium (installed with apt-get when possible; skipped otherwise).

@@ -43,6 +43,9 @@ def local_session(app_name: str = "jiuzhu", cores: int = 2, driver_memory: str |
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # The engine brings its results (one row per household, per finding) back to the driver by
+        # design; the driver's memory is what bounds that, not Spark's default 1 GB result cap.
+        .config("spark.driver.maxResultSize", "0")
         .config("spark.jars.packages", "")
     )
     if driver_memory:
