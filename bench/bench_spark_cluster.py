@@ -66,7 +66,7 @@ def child(mode: str, work: Path, out: Path, executor_memory: str) -> None:
         from jiuzhu.engine.spark import local_session
 
         t = time.perf_counter()
-        session = local_session("jiuzhu-bench", cores=2, driver_memory="4g", executor_memory=executor_memory)
+        session = local_session("jiuzhu-bench", cores=2, driver_memory="6g", executor_memory=executor_memory)
         session.range(4).repartition(2).count()  # executors up on both workers
         result["start_s"] = time.perf_counter() - t
         result["master"] = session.sparkContext.master
@@ -192,10 +192,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000000,4000000")
     ap.add_argument("--dir", default="/work/benchdata/spark")
-    ap.add_argument("--worker-memory", default="6g")
+    ap.add_argument("--worker-memory", default="5g")
     ap.add_argument("--child")
     ap.add_argument("--work")
-    ap.add_argument("--executor-memory", default="5g")
+    ap.add_argument("--executor-memory", default="4500m")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     if args.child:

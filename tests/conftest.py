@@ -163,3 +163,23 @@ def households(users: dict[str, Any]) -> dict[str, Any]:
             "name": "李四", "relation": "子", "able_to_support": False, "reason": "重度残疾",
         })
     return {"inside": inside, "other_town": other_town, "outside": outside}
+
+
+# The longest files first: pytest-xdist (--dist loadfile) hands out whole files in collection order,
+# so a long file collected last (tests/web comes last alphabetically) runs alone at the end while the
+# other worker idles. Measured per file, on SQLite and PostgreSQL (docs/developers.md, "Tests").
+LONG_FILES = (
+    "tests/web/test_access_matrix.py",
+    "tests/cycle/test_cycle.py",
+    "tests/monitoring/test_spark.py",
+    "tests/jobs/test_worker_faults.py",
+    "tests/exchange_web/test_exchange_crash.py",
+    "tests/privacy/test_scan_pages.py",
+    "tests/pii/test_disk.py",
+    "tests/cli/test_fresh_machine.py",
+)
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    rank = {name: i for i, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # stable: files keep their order

@@ -133,3 +133,18 @@ def test_the_api_answers_202_with_the_jobs_url(client: Any, users: dict[str, Any
     done = client.post("/api/exchange/health_deaths/?filename=d.csv", _deaths_csv(), content_type="text/csv",
                        HTTP_AUTHORIZATION=f"Token {token.key}")
     assert done.status_code == 200 and done.json()["id"] == followed["result"]["batch"]
+
+
+@pytest.mark.parametrize("page", ["monitoring_runs", "determination_runs"])
+def test_run_pages_link_to_a_job_only_for_who_may_open_it(client: Any, households: dict[str, Any], page: str) -> None:
+    """A run page lists the province's runs; a county user sees the job's number, not a link to a 404."""
+    assert client.login(username="province", password=PASSWORD)
+    start = WALK["monitoring.comparison" if page == "monitoring_runs" else "determination.run"][1]
+    job = Job.objects.get(pk=int(start(client)["Location"].rstrip("/").rsplit("/", 1)[1]))
+    assert execute(job.pk, job.attempt) == "done"
+    link = f'href="{reverse("job_detail", args=[job.pk])}"'
+    assert link in client.get(reverse(page)).content.decode()
+    assert client.login(username="county", password=PASSWORD)
+    html = client.get(reverse(page)).content.decode()
+    assert client.get(reverse("job_detail", args=[job.pk])).status_code == 404
+    assert link not in html and f"#{job.pk}" in html
