@@ -126,6 +126,28 @@ def test_json_contract_and_plain_sql_recount(once: tuple[Path, dict[str, Any]]) 
     assert _scalar(db, "SELECT COUNT(*) FROM assistance_payroll WHERE state <> 'draft'") == 0  # generated, not approved
 
 
+_SINGLE = """
+import json, datetime as dt
+from jiuzhu.apps.determination.models import DeterminationResult
+from jiuzhu.apps.determination.services import determine_one
+rows = DeterminationResult.objects.select_related("household").order_by("household__code")
+out = []
+for r in list(rows)[::7]:
+    single = determine_one(r.household, dt.date(2026, 12, 1))
+    out.append([r.household.code, r.categories == single["categories"], r.benefits == single["benefits"],
+                r.parameter_version == single["parameter_version"]])
+print(json.dumps(out))
+"""
+
+
+def test_stored_results_equal_the_single_household_path_on_a_sample(once: tuple[Path, dict[str, Any]]) -> None:
+    """§5: what the cycle stored for a household is what its page computes for it alone."""
+    r = _run(_env(once[0]), "manage", "shell", "-c", _SINGLE)
+    sample = json.loads(r.stdout.strip().splitlines()[-1])
+    assert len(sample) >= 15
+    assert [row for row in sample if not all(row[1:])] == []
+
+
 def test_rerunning_the_month_changes_nothing(template: tuple[Path, Path], once: tuple[Path, dict[str, Any]]) -> None:
     db = _copy(once[0], "rerun")
     before = _state(db)
