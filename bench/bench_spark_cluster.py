@@ -72,7 +72,7 @@ def child(mode: str, work: Path, out: Path, executor_memory: str) -> None:
         result["master"] = session.sparkContext.master
         result["executors"] = session.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1
         t = time.perf_counter()
-        table = run_spark(snap, AS_OF, params, spark=session)
+        table = run_spark(snap, AS_OF, params, spark=session, output=work / "spark-results")
         result["determination_s"] = time.perf_counter() - t
         pq.write_table(table, det_out)
         del table

@@ -44,3 +44,6 @@ def test_spark_equals_duckdb_on_a_sample(tmp_path: Path, spark: object, params: 
     assert sp.schema.equals(duck.schema)
     for name in duck.column_names:
         assert sp.column(name).equals(duck.column(name)), name
+    # Written by the executors and read back (the cycle's path: nothing through the driver's heap).
+    written = run_spark(tmp_path / "snap", AS_OF, params, spark=spark, output=tmp_path / "out")
+    assert written.equals(sp)

@@ -273,7 +273,7 @@ def determine_registry(ctx: Any, *, as_of: str, backend: str = "duckdb") -> dict
         snap, counts = registry_snapshot(Path(tmp) / "snapshot", progress=ctx.progress)
         ctx.phase("determine", total=counts["households"])
         if backend == "spark":  # the monthly cycle's --backend spark (local, or SPARK_MASTER's cluster)
-            full = run_spark(snap, on, params)
+            full = run_spark(snap, on, params, output=Path(tmp) / "spark-results")  # not via the driver's heap
             table = full.select(list(result_columns("summary")))
             ctx.progress(counts["households"])
         else:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from jiuzhu.engine.determination.evaluate import RESULT_SCHEMA, evaluate_batch, param_key_tables
 from jiuzhu.engine.determination.features import feature_sql
@@ -63,9 +64,12 @@ def run_spark(
     spark: Any | None = None,
     output: str | Path | None = None,
 ) -> pa.Table:
-    """Determine every household of the snapshot on Spark; returns the results as Arrow.
+    """Determine every household of the snapshot on Spark; returns the results as Arrow (by household).
 
-    With *output*, the results are also written as Parquet (by Spark, to a directory).
+    With *output* (a directory the executors can write, e.g. shared storage on a cluster), the
+    executors write the results as Parquet there and they are read back from it: nothing passes
+    through the driver's JVM heap, which at 4 M households ran out of memory collecting them. Without
+    it, the results are collected through the driver (small registries, tests).
     """
     params = params or load_jiangxi()
     root = Path(snapshot_dir)
@@ -87,5 +91,10 @@ def run_spark(
     results = features.mapInArrow(formulas, _spark_schema(RESULT_SCHEMA))
     if output is not None:
         results.write.mode("overwrite").parquet(str(output))
-    table: pa.Table = results.toArrow()
-    return table.cast(RESULT_SCHEMA)
+        files = sorted(Path(output).glob("*.parquet"))
+        table: pa.Table = (pa.concat_tables([pq.read_table(f) for f in files]) if files
+                           else RESULT_SCHEMA.empty_table())
+    else:
+        table = results.toArrow()
+    return table.cast(RESULT_SCHEMA).sort_by("household_id")
+
