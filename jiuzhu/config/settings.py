@@ -234,6 +234,10 @@ JIUZHU_CLIENT_IP_PROXIES = int(os.environ.get("JIUZHU_CLIENT_IP_PROXIES", "1"))
 # Early-warning comparison engine: "duckdb" (default, embedded) or "spark" (local or a cluster via
 # SPARK_MASTER; docs/monitoring.md).
 JIUZHU_MONITORING_BACKEND = os.environ.get("JIUZHU_MONITORING_BACKEND", "duckdb")
+# Spark on a cluster of several machines: a directory mounted at the same path on this machine and on
+# every Spark worker (the registry snapshot and the results the jobs hand over go there, removed after
+# each run). Empty = the system's temporary directory (local mode, or a cluster on one machine).
+JIUZHU_SPARK_SHARED_DIR = os.environ.get("JIUZHU_SPARK_SHARED_DIR", "")
 # Departments' exact-ID low-income query (docs/sharing.md): per user.
 JIUZHU_SHARING_QUERY_LIMITS = {
     "per_minute": int(os.environ.get("JIUZHU_SHARING_QUERIES_PER_MINUTE", "30")),

@@ -277,3 +277,15 @@ def test_household_page_names_each_members_category(client: Any, users: dict[str
     line = line[:line.index("</p>")]
     gran, boy = h.members.get(relation="head"), h.members.get(relation="grandchild")
     assert f"{gran.name} 最低生活保障对象" in line and f"{boy.name} 特困人员" in line
+
+
+def test_spark_runs_put_their_files_in_the_shared_directory(tmp_path: Path, settings: Any,
+                                                           households: dict[str, Any]) -> None:
+    """On a cluster of several machines the executors read the snapshot from a directory they all mount."""
+    assert services.spark_workdir("spark") is None  # not set: the system's temporary directory
+    settings.JIUZHU_SPARK_SHARED_DIR = str(tmp_path)
+    assert services.spark_workdir("spark") == str(tmp_path) and services.spark_workdir("duckdb") is None
+    with services.shared_snapshot(services.spark_workdir("spark")):
+        snap, _ = services.registry_snapshot(tmp_path / "unused")
+        assert snap.parent.parent == tmp_path and (snap / "members.parquet").is_file()
+    assert list(tmp_path.iterdir()) == []

@@ -30,7 +30,7 @@ from django.utils import timezone
 from jiuzhu.apps.assistance.models import Entitlement, Payroll
 from jiuzhu.apps.core.errors import RefusedError
 from jiuzhu.apps.core.models import Region
-from jiuzhu.apps.determination.services import shared_snapshot
+from jiuzhu.apps.determination.services import shared_snapshot, spark_workdir
 from jiuzhu.apps.exchange.services import batch_import
 from jiuzhu.apps.jobs.choices import JobState
 from jiuzhu.apps.jobs.context import config as jobs_config
@@ -233,7 +233,7 @@ def monthly_cycle(ctx: Any, *, month: str, feeds: str, backend: str = "duckdb") 
     cycle = Cycle(ctx, month, feeds, backend)
     clear_dead(f"{cycle.scope}:")
     cycle.imports()
-    with shared_snapshot():  # the determination and the comparison read one export of the registry
+    with shared_snapshot(spark_workdir(backend)):  # the determination and the comparison read one export
         cycle.determination()
         cycle.comparison()
     cycle.matching()

@@ -20,6 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.conf import settings
 from django.utils import timezone
 
 from jiuzhu.apps.core import bulkwrite
@@ -219,15 +220,22 @@ class _Shared:
 _SHARED: ContextVar[_Shared | None] = ContextVar("jiuzhu_shared_snapshot", default=None)
 
 
+def spark_workdir(backend: str) -> str | None:
+    """Where a job puts the files Spark's executors read and write: the shared directory of a
+    multi-machine cluster (setting JIUZHU_SPARK_SHARED_DIR), else the system's temporary directory."""
+    shared = str(getattr(settings, "JIUZHU_SPARK_SHARED_DIR", "") or "")
+    return shared if backend == "spark" and shared else None
+
+
 @contextmanager
-def shared_snapshot() -> Iterator[None]:
+def shared_snapshot(directory: str | None = None) -> Iterator[None]:
     """Inside this block, the registry-wide snapshot is exported once and read by every job run in it.
 
     The monthly cycle runs the determination and the full comparison back to back in one process
     on an unchanged registry (the imports are done before): both read the same snapshot instead of
     exporting it twice. The directory (personal data, keyed) is removed when the block ends.
     """
-    root = Path(tempfile.mkdtemp(prefix="jiuzhu-cycle-snapshot-"))
+    root = Path(tempfile.mkdtemp(prefix="jiuzhu-cycle-snapshot-", dir=directory))
     token = _SHARED.set(_Shared(root))
     try:
         yield
@@ -267,7 +275,7 @@ def determine_registry(ctx: Any, *, as_of: str, backend: str = "duckdb") -> dict
     """
     on = dt.date.fromisoformat(as_of)
     params = current_parameters()
-    with tempfile.TemporaryDirectory(prefix="jiuzhu-snapshot-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="jiuzhu-snapshot-", dir=spark_workdir(backend)) as tmp:
         out = Path(tmp) / "results.parquet"
         ctx.phase("snapshot", total=len(SNAPSHOT_SCHEMAS))
         snap, counts = registry_snapshot(Path(tmp) / "snapshot", progress=ctx.progress)

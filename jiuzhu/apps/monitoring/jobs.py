@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.apps.core.audit import audit
+from jiuzhu.apps.determination.services import spark_workdir
 from jiuzhu.apps.exchange.models import DepartmentRecord
 from jiuzhu.apps.jobs.kinds import Phase, register
 from jiuzhu.apps.policy.selectors import current_parameters
@@ -37,7 +38,7 @@ def compare_registry(ctx: Any, *, mode: str, as_of: str, backend: str = "duckdb"
     params = current_parameters()
     since = runs._since(mode)
     records_until = DepartmentRecord.objects.aggregate(m=Max("updated_at"))["m"]
-    with tempfile.TemporaryDirectory(prefix="jiuzhu-monitor-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="jiuzhu-monitor-", dir=spark_workdir(backend)) as tmp:
         snap, data = Path(tmp) / "snapshot", Path(tmp) / "data"
         ctx.phase("export", total=1)
         snap, counts = export_tables(snap, data, on)
