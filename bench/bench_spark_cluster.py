@@ -166,11 +166,9 @@ def report(sizes: list[dict[str, Any]], cluster: dict[str, Any]) -> str:
         "fails otherwise. The test `tests/cycle/test_cycle.py::test_backend_spark_on_a_standalone_cluster` "
         "runs the whole `jiuzhu cycle --backend spark` on such a cluster and compares the stored rows "
         "(`-m slow`).",
-        "- Reading: two single-core workers on a 2-core machine share the cores with the driver; a cluster "
-        "pays for its JVMs, task scheduling and shuffles, so on one machine DuckDB stays the default. What "
-        "the figures show is the shape: the time grows about linearly with the province, so the engine "
-        "phases scale out by adding workers (the work is partitioned by household and county; docs/operators.md, "
-        "\"The cycle on a real cluster\").",
+        "- Reading: on one machine the cluster's processes share its cores with the driver, so compare the "
+        "growth between sizes (above), not the ratio to DuckDB; what the figures mean is written under the "
+        "table by hand (docs/benchmarks.md).",
         "",
     ]
     return "\n".join(lines)
