@@ -34,8 +34,9 @@ case "$cmd" in
     # PG_FSYNC=on (benchmarks, bench/bench_cycle.py) keeps the production durability settings.
     durability="-c fsync=off -c full_page_writes=off"
     [ "${PG_FSYNC:-off}" = on ] && durability=""
+    # PG_OPTS: more server settings (benchmarks: the memory and WAL sizes of a production server).
     as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 $durability" start >/dev/null
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 $durability ${PG_OPTS:-}" start >/dev/null
     as_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres jiuzhu
     echo "postgres://postgres@127.0.0.1:$port/jiuzhu"
     ;;
