@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from jiuzhu.apps.jobs import selectors
+
 register = template.Library()
 
 
@@ -42,8 +44,6 @@ def job_ref(context: template.Context, job_id: int | None, label: str = "") -> s
     if request is not None:
         request._job_ref_visible = visible
     if job_id not in visible:
-        from jiuzhu.apps.jobs import selectors
-
         visible[job_id] = bool(
             user is not None and user.is_authenticated and user.has_capability(selectors.VIEW)
             and selectors.jobs_for(user).filter(pk=job_id).exists())
