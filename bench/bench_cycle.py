@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from _doc import replace_section  # bench/ is the script's own folder
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -288,22 +289,6 @@ def report(n: int, info: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_doc(text: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    doc = path.read_text(encoding="utf-8")
-    if SECTION in doc:
-        start = doc.index(SECTION)
-        nxt = doc.find("\n## ", start + len(SECTION))
-        tail = doc[nxt + 1:] if nxt != -1 else ""
-        # Keep the hand-written notes that follow the generated block (### Notes …).
-        keep = doc[start:nxt + 1 if nxt != -1 else len(doc)]
-        notes = keep[keep.index("### ") :] if "### " in keep else ""
-        doc = doc[:start] + text + ("\n" + notes if notes else "") + tail
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    path.write_text(doc, encoding="utf-8")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--households", type=int, default=20_000)
@@ -417,7 +402,7 @@ def main() -> None:
     text = report(args.households, info)
     print(text)
     if not args.no_doc:
-        write_doc(text)
+        replace_section(SECTION, text)
 
 
 if __name__ == "__main__":

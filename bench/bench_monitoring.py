@@ -46,6 +46,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _doc import replace_section  # noqa: E402  (bench/ is the script's own folder)
+
 PY = sys.executable
 SECTION = "## Early-warning comparison"
 AS_OF = dt.date(2026, 11, 1)
@@ -329,22 +332,6 @@ def report(households: int, info: dict[str, Any], duck: list[dict[str, Any]], sp
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    doc = path.read_text()
-    if SECTION in doc:
-        head, rest = doc.split(SECTION, 1)
-        nxt = rest.find("\n## ")
-        body = rest[:nxt] if nxt >= 0 else rest
-        # keep the store sub-sections (bench/bench_monitoring_store.py writes them)
-        at = body.find("\n### Storing the findings")
-        keep = "\n" + body[at:].strip("\n") + "\n" if at >= 0 else ""
-        doc = head + text + keep + ("\n" + rest[nxt + 1:] if nxt >= 0 else "")
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    path.write_text(doc)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--households", type=int, default=1_000_000)
@@ -383,7 +370,7 @@ def main() -> None:
     text = report(args.households, info, duck, spark, plain, floor, parity, load)
     print(text)
     if not args.no_write:
-        write_section(text)
+        replace_section(SECTION, text, keep_from="\n### Storing the findings")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 PY = sys.executable
 SECTION = "## Spark standalone cluster (issue 17)"
 
+from _doc import replace_section  # noqa: E402
 from bench_monitoring import AS_OF, _machine, _rss_mb, prepare  # noqa: E402
 
 
@@ -174,18 +175,6 @@ def report(sizes: list[dict[str, Any]], cluster: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    doc = path.read_text()
-    start = doc.find(SECTION)
-    if start < 0:
-        doc = doc.rstrip() + "\n\n" + text
-    else:
-        end = doc.find("\n## ", start + len(SECTION))
-        doc = doc[:start] + text + (doc[end + 1:] if end >= 0 else "")
-    path.write_text(doc)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000000,4000000")
@@ -221,7 +210,7 @@ def main() -> None:
     print(text)
     (Path(args.dir) / "result.json").write_text(json.dumps(sizes, indent=1))
     if not args.no_write:
-        write_section(text)
+        replace_section(SECTION, text)
 
 
 if __name__ == "__main__":
