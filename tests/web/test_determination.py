@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from jiuzhu.apps.core.errors import RefusedError
 from jiuzhu.apps.determination import services
 from jiuzhu.apps.determination.models import DeterminationResult
 from jiuzhu.apps.registry import services as registry
@@ -289,3 +290,7 @@ def test_spark_runs_put_their_files_in_the_shared_directory(tmp_path: Path, sett
         snap, _ = services.registry_snapshot(tmp_path / "unused")
         assert snap.parent.parent == tmp_path and (snap / "members.parquet").is_file()
     assert list(tmp_path.iterdir()) == []
+    settings.JIUZHU_SPARK_SHARED_DIR = str(tmp_path / "not-mounted")
+    with pytest.raises(RefusedError) as refused:
+        services.spark_workdir("spark")
+    assert "共享目录不存在" in refused.value.message_zh and "not mounted" in refused.value.message_en

@@ -224,7 +224,13 @@ def spark_workdir(backend: str) -> str | None:
     """Where a job puts the files Spark's executors read and write: the shared directory of a
     multi-machine cluster (setting JIUZHU_SPARK_SHARED_DIR), else the system's temporary directory."""
     shared = str(getattr(settings, "JIUZHU_SPARK_SHARED_DIR", "") or "")
-    return shared if backend == "spark" and shared else None
+    if backend != "spark" or not shared:
+        return None
+    if not Path(shared).is_dir():  # a mount that is missing: say so before anything is exported
+        raise RefusedError("spark_shared_dir", f"Spark 共享目录不存在或未挂载：{shared}（JIUZHU_SPARK_SHARED_DIR）",
+                           f"The Spark shared directory does not exist or is not mounted: {shared} "
+                           "(JIUZHU_SPARK_SHARED_DIR)")
+    return shared
 
 
 @contextmanager
